@@ -1,0 +1,121 @@
+"""The engine's vocabulary: requests, principals, decisions and the statements behind them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from iam_audit.model import PolicyKind
+
+__all__ = [
+    "ContextMode",
+    "Decision",
+    "EvalResult",
+    "Principal",
+    "PrincipalKind",
+    "Request",
+    "StatementRef",
+]
+
+
+class Decision(StrEnum):
+    """AWS's own words (SimulatePrincipalPolicy ``EvalDecision``)."""
+
+    ALLOWED = "allowed"
+    EXPLICIT_DENY = "explicitDeny"
+    IMPLICIT_DENY = "implicitDeny"
+
+
+class ContextMode(StrEnum):
+    """How to read a condition key that the request context does not hold.
+
+    ``REQUEST``: the context *is* the request (``simulate``). A key not given is absent, and the
+    decision follows AWS for absent keys; the keys are still listed in ``unresolved``.
+    ``OPEN``: the context is partial (``audit``, ``who-can``). A key not given could hold any
+    value; the decision is computed as in ``REQUEST`` mode and ``conditional`` says whether some
+    value of the unresolved keys would change it.
+    """
+
+    REQUEST = "request"
+    OPEN = "open"
+
+
+class PrincipalKind(StrEnum):
+    AWS = "AWS"
+    SERVICE = "Service"
+    FEDERATED = "Federated"
+    CANONICAL_USER = "CanonicalUser"
+    ANONYMOUS = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who makes the request: an IAM ARN (or account ID), a service, a federated provider, or ``*``."""
+
+    kind: PrincipalKind
+    value: str
+
+    @property
+    def account(self) -> str | None:
+        """The 12-digit account of an ``AWS`` principal, or ``None``."""
+        if self.kind is not PrincipalKind.AWS:
+            return None
+        if self.value.isdigit() and len(self.value) == 12:
+            return self.value
+        parts = self.value.split(":")
+        return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One API request to evaluate.
+
+    ``context`` maps condition keys (any case) to their values; single values are 1-tuples.
+    """
+
+    action: str
+    resource: str
+    principal: Principal | None = None
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    mode: ContextMode = ContextMode.REQUEST
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """A statement, named well enough for a person to find it: policy, then Sid or index."""
+
+    policy: str
+    kind: PolicyKind
+    index: int
+    sid: str | None
+    effect: str
+
+    @property
+    def label(self) -> str:
+        """``Sid`` when the statement has one, else ``#index`` (0-based)."""
+        return self.sid if self.sid else f"#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    """A decision with the statements that made it.
+
+    ``matched``: for ``explicitDeny`` the Deny statements that applied; for ``allowed`` the Allow
+    statements that applied (identity and, with a boundary, the boundary's); for ``implicitDeny``
+    any Allow statements that applied in one layer but were cut by another (e.g. an identity Allow
+    outside the boundary), else empty. ``unresolved``: condition keys the decision depended on that
+    the context did not supply, sorted. ``conditional`` (``OPEN`` mode only): some value of those
+    keys would change the decision. ``blocked_by`` names the layer that denied an otherwise allowed
+    request: ``"deny"``, ``"boundary"``, ``"resource-policy"`` or ``""``.
+    """
+
+    decision: Decision
+    matched: tuple[StatementRef, ...] = ()
+    unresolved: tuple[str, ...] = ()
+    conditional: bool = False
+    blocked_by: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is Decision.ALLOWED

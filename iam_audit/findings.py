@@ -1,0 +1,157 @@
+"""Findings: one check's verdict on one role, and the result of a whole run."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, assert_never
+
+from iam_audit.errors import ExitCode
+from iam_audit.model import Origin
+
+__all__ = [
+    "AuditResult",
+    "Evidence",
+    "FailOn",
+    "Finding",
+    "Severity",
+    "Status",
+    "exit_code_for",
+    "fingerprint",
+]
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Status(StrEnum):
+    """``error`` is reserved for a check that crashed (the ``internal-error`` finding)."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+class FailOn(StrEnum):
+    """The threshold for exit code 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NEVER = "never"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A statement that decided a result: policy name, statement (Sid or index) and effect."""
+
+    policy: str
+    statement: str
+    effect: str
+    note: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"policy": self.policy, "statement": self.statement, "effect": self.effect}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """A suppression from configuration that matched a finding."""
+
+    reason: str
+    expires: str | None = None
+    expired: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check's verdict on one role.
+
+    ``locator`` distinguishes several findings of the same check on the same role (for example the
+    action or principal concerned); with the check ID and role ARN it makes the fingerprint.
+    ``fix`` is the minimal policy document that makes the check pass, or ``None``; ``fix_target``
+    names what it is for (``inline`` policy or ``trust`` policy).
+    """
+
+    check: str
+    slug: str
+    severity: Severity
+    status: Status
+    role: str
+    message: str
+    evidence: tuple[Evidence, ...] = ()
+    missing: tuple[str, ...] = ()
+    fix: dict[str, Any] | None = None
+    fix_target: str | None = None
+    unresolved: tuple[str, ...] = ()
+    locator: str = ""
+    origin: Origin | None = None
+    suppression: Suppression | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.check, self.role, self.locator)
+
+    @property
+    def counts_as_failure(self) -> bool:
+        """A failing or warning result that is not suppressed."""
+        active = self.suppression is None or self.suppression.expired
+        return active and self.status in (Status.FAIL, Status.WARN, Status.ERROR)
+
+    def sort_key(self) -> tuple[str, str, str]:
+        return (self.role, self.check, self.locator)
+
+
+def fingerprint(check: str, role: str, locator: str) -> str:
+    """SHA-256 of check ID, role ARN and locator: stable across runs and message wording."""
+    return hashlib.sha256(f"{check}\0{role}\0{locator}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class AuditResult:
+    """Every finding of a run, sorted, plus notes the run wants the reader to see."""
+
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, findings: list[Finding], notes: list[str] | tuple[str, ...] = ()) -> AuditResult:
+        return cls(tuple(sorted(findings, key=Finding.sort_key)), tuple(notes))
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(f.status.value for f in self.findings)
+        out = {status.value: counts.get(status.value, 0) for status in Status}
+        out["roles"] = len({f.role for f in self.findings})
+        out["suppressed"] = sum(1 for f in self.findings if f.suppression and not f.suppression.expired)
+        return out
+
+
+def _fails(finding: Finding, fail_on: FailOn) -> bool:
+    if not finding.counts_as_failure:
+        return False
+    match fail_on:
+        case FailOn.NEVER:
+            return False
+        case FailOn.WARNING:
+            return True
+        case FailOn.ERROR:
+            return finding.status is Status.FAIL and finding.severity is Severity.ERROR
+        case _:
+            assert_never(fail_on)
+
+
+def exit_code_for(result: AuditResult, fail_on: FailOn) -> ExitCode:
+    """0, or 1 when a result at or above ``fail_on`` failed, or 4 when a check crashed."""
+    if any(f.status is Status.ERROR for f in result.findings):
+        return ExitCode.INTERNAL
+    if any(_fails(f, fail_on) for f in result.findings):
+        return ExitCode.FINDINGS
+    return ExitCode.OK

@@ -1,0 +1,227 @@
+"""The values that cross module boundaries: ARNs, policy documents, roles, functions, user pools.
+
+Every value is frozen. A source builds them; checks, the engine and the renderers only read them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from iam_audit.errors import InputError
+
+__all__ = [
+    "Arn",
+    "Inventory",
+    "LambdaFunction",
+    "Origin",
+    "PolicyDocument",
+    "PolicyKind",
+    "Role",
+    "SourceKind",
+    "UserPool",
+    "parse_arn",
+    "partition_for_region",
+    "pool_arn_from_id",
+]
+
+#: A parsed JSON value. Policy documents are plain ``dict``/``list``/``str`` trees.
+JSON = Any
+
+
+class SourceKind(StrEnum):
+    """Where a value was read from."""
+
+    LIVE = "live"
+    AUTH_DETAILS = "authorization-details"
+    CLOUDFORMATION = "cloudformation"
+    TERRAFORM = "terraform"
+    FILE = "file"
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a value came from, precisely enough for a finding to point at it.
+
+    ``location`` is a file path or an ARN; ``pointer`` a JSON pointer inside it; ``line`` the
+    1-based line of the node in a template file, where the parser knows it.
+    """
+
+    kind: SourceKind
+    location: str
+    pointer: str = ""
+    line: int | None = None
+
+
+class PolicyKind(StrEnum):
+    """The role a policy document plays in evaluation."""
+
+    INLINE = "inline"
+    MANAGED = "managed"
+    BOUNDARY = "boundary"
+    TRUST = "trust"
+    RESOURCE = "resource"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PolicyDocument:
+    """One policy document, already decoded to JSON (never URL-encoded here).
+
+    ``name`` is the inline policy name, or the ARN for managed policies and boundaries, or
+    ``"trust"`` for a role's trust policy. ``text`` keeps the exact text read, where known, so
+    backups restore it byte for byte. Equality is identity: the engine caches the compiled form
+    of each document object, so a managed policy shared by many roles compiles once.
+    """
+
+    name: str
+    kind: PolicyKind
+    document: JSON
+    origin: Origin | None = None
+    text: str | None = None
+    version_id: str | None = None
+
+
+_ARN_RE = re.compile(r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$")
+
+_PARTITION_PREFIXES = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-iso-", "aws-iso"),
+    ("us-isob-", "aws-iso-b"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+    ("eusc-", "aws-eusc"),
+)
+
+
+def partition_for_region(region: str) -> str:
+    """The partition a region belongs to (``cn-north-1`` → ``aws-cn``); ``aws`` otherwise."""
+    for prefix, partition in _PARTITION_PREFIXES:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    """An Amazon Resource Name split into its six parts."""
+
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return (
+            f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
+        )
+
+
+def parse_arn(text: str, *, expect_service: str | None = None, what: str = "ARN") -> Arn:
+    """Parse ``text`` as an ARN, or raise :class:`InputError` naming what was expected."""
+    match = _ARN_RE.match(text.strip()) if isinstance(text, str) else None
+    if not match:
+        raise InputError(
+            f"invalid {what}: {text!r}",
+            advice="expected arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE",
+        )
+    arn = Arn(*match.groups())
+    if expect_service and arn.service != expect_service:
+        raise InputError(f"invalid {what}: {text!r} is not a {expect_service} ARN")
+    return arn
+
+
+_POOL_ID_RE = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+
+
+def pool_arn_from_id(pool_id: str, account: str, partition: str | None = None) -> str:
+    """The ARN of user pool ``pool_id`` (``us-east-1_AbC``) in ``account``."""
+    match = _POOL_ID_RE.match(pool_id)
+    if not match:
+        raise InputError(
+            f"invalid user pool ID: {pool_id!r}", advice="expected REGION_ID, e.g. us-east-1_AbC123"
+        )
+    region = match.group(1)
+    return (
+        f"arn:{partition or partition_for_region(region)}:cognito-idp:{region}:{account}"
+        f":userpool/{pool_id}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """An IAM role with every policy that takes part in evaluating its requests.
+
+    ``managed`` holds the default version of each attached managed policy whose document the
+    source has; ``unknown_managed`` the ARNs of attached policies it has not (offline, an AWS
+    managed policy outside the snapshot). ``symbolic`` lists values a template left unresolved.
+    """
+
+    arn: str
+    name: str
+    origin: Origin
+    trust: PolicyDocument | None = None
+    inline: tuple[PolicyDocument, ...] = ()
+    managed: tuple[PolicyDocument, ...] = ()
+    boundary: PolicyDocument | None = None
+    boundary_arn: str | None = None
+    unknown_managed: tuple[str, ...] = ()
+    path: str = "/"
+    tags: tuple[tuple[str, str], ...] = ()
+    symbolic: tuple[str, ...] = ()
+
+    @property
+    def identity_policies(self) -> tuple[PolicyDocument, ...]:
+        """Inline policies, then attached managed policies."""
+        return self.inline + self.managed
+
+    @property
+    def account_id(self) -> str:
+        """The account in the role ARN (empty when the ARN is symbolic)."""
+        parts = self.arn.split(":")
+        return parts[4] if len(parts) > 5 else ""
+
+    @property
+    def partition(self) -> str:
+        parts = self.arn.split(":")
+        return parts[1] if len(parts) > 5 else "aws"
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaFunction:
+    """A Lambda function: its execution role, environment and resource-based policy."""
+
+    arn: str
+    name: str
+    role_arn: str
+    origin: Origin
+    environment: tuple[tuple[str, str], ...] = ()
+    resource_policy: PolicyDocument | None = None
+    handler: str | None = None
+    runtime: str | None = None
+    timeout: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPool:
+    """A Cognito user pool and the trigger that matters to imports."""
+
+    arn: str
+    pool_id: str
+    origin: Origin
+    name: str = ""
+    migration_lambda_arn: str | None = None
+    import_logs_role_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """Everything a source knows: the roles, functions and pools it could read."""
+
+    roles: tuple[Role, ...] = ()
+    functions: tuple[LambdaFunction, ...] = ()
+    user_pools: tuple[UserPool, ...] = ()
+    notes: tuple[str, ...] = ()
