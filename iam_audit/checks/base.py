@@ -1,0 +1,65 @@
+"""What every check declares and receives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar, Protocol
+
+from iam_audit.findings import Finding, Severity
+from iam_audit.model import LambdaFunction, Role
+
+__all__ = ["AuditTarget", "Check", "CheckMeta", "Fixability", "RoleKind"]
+
+
+class Fixability(StrEnum):
+    NONE = "none"
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+class RoleKind(StrEnum):
+    """Which of the two roles a check judges."""
+
+    LAMBDA = "lambda"
+    LOGS = "logs"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMeta:
+    """A check's stable identity; also drives ``checks``, SARIF rules and JUnit cases."""
+
+    id: str
+    slug: str
+    severity: Severity
+    summary: str
+    role_kind: RoleKind
+    fixability: Fixability = Fixability.NONE
+    help_uri: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditTarget:
+    """The role pair under audit and the pools that scope it.
+
+    ``user_pool_arn`` is the pool users are imported into (it scopes the logs role);
+    ``source_pool_arn`` the pool the migration Lambda calls AdminInitiateAuth on. A role that could
+    not be found or discovered is ``None`` and its checks report ``skip`` with ``skip_reasons``.
+    """
+
+    lambda_role: Role | None = None
+    logs_role: Role | None = None
+    user_pool_arn: str | None = None
+    source_pool_arn: str | None = None
+    function: LambdaFunction | None = None
+    lambda_skip_reason: str = "no migration Lambda role given (--lambda-role)"
+    logs_skip_reason: str = "no logs role given (--logs-role)"
+
+
+class Check(Protocol):
+    """One check: metadata plus a generator of findings for a target."""
+
+    meta: ClassVar[CheckMeta]
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]: ...
