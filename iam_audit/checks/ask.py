@@ -1,0 +1,143 @@
+"""How checks ask the engine their questions, and turn answers into findings.
+
+Checks never walk policy JSON themselves: every question goes through :func:`ask_identity` or
+:func:`ask_trust`, which build a request the way IAM would see it and call the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from iam_audit.checks.base import CheckMeta
+from iam_audit.engine import (
+    ContextMode,
+    Decision,
+    EvalResult,
+    Principal,
+    PrincipalKind,
+    Request,
+    StatementRef,
+    evaluate,
+)
+from iam_audit.findings import Evidence, Finding, Status
+from iam_audit.model import Role
+
+__all__ = [
+    "Answer",
+    "ask_identity",
+    "ask_trust",
+    "evidence_of",
+    "finding",
+    "role_context",
+]
+
+
+def role_context(role: Role) -> dict[str, tuple[str, ...]]:
+    """What IAM knows of every request the role makes: its ARN, account and tags."""
+    context: dict[str, tuple[str, ...]] = {"aws:PrincipalArn": (role.arn,)}
+    if role.account_id:
+        context["aws:PrincipalAccount"] = (role.account_id,)
+    context["aws:PrincipalType"] = ("AssumedRole",)
+    for key, value in role.tags:
+        context[f"aws:PrincipalTag/{key}"] = (value,)
+    return context
+
+
+def _resource_account(resource: str) -> str | None:
+    parts = resource.split(":")
+    return parts[4] if len(parts) > 5 and parts[4] else None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One action's answer for a role, with what the role's source could not tell."""
+
+    action: str
+    resource: str
+    result: EvalResult
+    unknown_managed: tuple[str, ...]
+    unknown_boundary: str | None
+
+    @property
+    def allowed(self) -> bool:
+        return self.result.decision is Decision.ALLOWED
+
+    @property
+    def uncertain(self) -> bool:
+        """The answer hangs on a condition, or on a policy the source does not hold."""
+        if self.result.conditional:
+            return True
+        if not self.allowed and self.result.decision is Decision.IMPLICIT_DENY:
+            return bool(self.unknown_managed)
+        return self.allowed and self.unknown_boundary is not None
+
+
+def ask_identity(role: Role, action: str, resource: str) -> Answer:
+    """May the role's session call ``action`` on ``resource``? (identity policies + boundary)."""
+    request = Request(
+        action=action,
+        resource=resource,
+        principal=Principal(PrincipalKind.AWS, role.arn),
+        context=role_context(role),
+        mode=ContextMode.OPEN,
+    )
+    result = evaluate(
+        request,
+        identity=role.identity_policies,
+        boundary=role.boundary,
+        resource_account=_resource_account(resource),
+    )
+    unknown_boundary = role.boundary_arn if role.boundary is None else None
+    return Answer(action, resource, result, role.unknown_managed, unknown_boundary)
+
+
+def ask_trust(role: Role, principal: Principal) -> Answer:
+    """May ``principal`` call ``sts:AssumeRole`` on the role? (its trust policy)."""
+    request = Request(
+        action="sts:AssumeRole",
+        resource=role.arn,
+        principal=principal,
+        context={},
+        mode=ContextMode.OPEN,
+    )
+    result = evaluate(request, resource_policy=role.trust, resource_account=role.account_id or None)
+    return Answer("sts:AssumeRole", role.arn, result, (), None)
+
+
+def evidence_of(refs: tuple[StatementRef, ...] | list[StatementRef]) -> tuple[Evidence, ...]:
+    """Statements as evidence, deduplicated and sorted."""
+    seen = {(r.policy, r.label, r.effect): None for r in refs}
+    return tuple(Evidence(p, s, e) for p, s, e in sorted(seen))
+
+
+def finding(
+    meta: CheckMeta,
+    role: Role | None,
+    status: Status,
+    message: str,
+    *,
+    role_arn: str = "",
+    evidence: tuple[Evidence, ...] = (),
+    missing: tuple[str, ...] = (),
+    fix: dict[str, Any] | None = None,
+    fix_target: str | None = None,
+    unresolved: tuple[str, ...] = (),
+    locator: str = "",
+) -> Finding:
+    """A finding of check ``meta`` on ``role`` (or on ``role_arn`` when the role is absent)."""
+    return Finding(
+        check=meta.id,
+        slug=meta.slug,
+        severity=meta.severity,
+        status=status,
+        role=role.arn if role else role_arn,
+        message=message,
+        evidence=evidence,
+        missing=missing,
+        fix=fix,
+        fix_target=fix_target,
+        unresolved=unresolved,
+        locator=locator,
+        origin=role.origin if role else None,
+    )

@@ -1,0 +1,81 @@
+"""COG001: the migration Lambda may call AdminInitiateAuth on the source pool."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from iam_audit.checks.ask import finding
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.grants import judge_grants
+from iam_audit.findings import Finding, Severity, Status
+from iam_audit.templates import fill
+
+ACTION = "cognito-idp:AdminInitiateAuth"
+
+
+class LambdaAdminInitiateAuth:
+    """The migration Lambda's role is allowed ``cognito-idp:AdminInitiateAuth`` on the source pool.
+
+    **What it checks**
+    Evaluates the role's inline and managed policies, intersected with its permissions boundary,
+    for ``cognito-idp:AdminInitiateAuth`` on the pool the function migrates users from
+    (``--source-pool-arn``, default ``--user-pool-arn``).
+
+    **Why it matters**
+    Without it every sign-in through the trigger fails with ``AccessDeniedException ... is not
+    authorized to perform: cognito-idp:AdminInitiateAuth on resource: arn:aws:cognito-idp:...``.
+
+    **Example**
+    A role whose only policy is ``AWSLambdaBasicExecutionRole``.
+
+    **Fix**
+    ``{"Effect": "Allow", "Action": "cognito-idp:AdminInitiateAuth", "Resource": "<source pool ARN>"}``
+    in the inline policy ``iam-audit-cognito-import``. An explicit Deny or a boundary that blocks
+    the action is reported, never patched over.
+
+    **Known limits**
+    A pool in another account cannot be reached at all: user pools have no resource policy.
+    Organizations SCPs and session policies are not visible to the audit.
+    """
+
+    meta: ClassVar[CheckMeta] = CheckMeta(
+        id="COG001",
+        slug="lambda-admin-initiate-auth",
+        severity=Severity.ERROR,
+        summary="The migration Lambda role may call cognito-idp:AdminInitiateAuth on the source pool",
+        role_kind=RoleKind.LAMBDA,
+        fixability=Fixability.SAFE,
+    )
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        role = target.lambda_role
+        pool = target.source_pool_arn or target.user_pool_arn
+        if role is None:
+            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
+            return
+        if pool is None:
+            yield finding(
+                self.meta,
+                role,
+                Status.SKIP,
+                "no source pool: pass --source-pool-arn or --user-pool-arn",
+                locator=self.meta.id,
+            )
+            return
+        fix = fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
+        found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=fix)
+        if found.status is Status.FAIL and not found.evidence and role.account_id:
+            pool_account = pool.split(":")[4]
+            if pool_account and pool_account != role.account_id:
+                found = finding(
+                    self.meta,
+                    role,
+                    Status.FAIL,
+                    f"Lambda role {role.name} is in account {role.account_id} but the source pool "
+                    f"is in {pool_account}: user pools have no resource policy, so no policy can "
+                    "grant AdminInitiateAuth across accounts; run the function in the pool's account",
+                    missing=(ACTION,),
+                    locator=self.meta.id,
+                )
+        yield found

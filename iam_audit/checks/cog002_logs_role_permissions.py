@@ -1,0 +1,92 @@
+"""COG002: the CSV-import logs role may write the pool's import logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from iam_audit.checks.ask import finding
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.grants import judge_grants
+from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import parse_arn
+from iam_audit.templates import fill
+
+LOG_ACTIONS = (
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutLogEvents",
+)
+
+
+def import_log_group_arn(pool_arn: str, pool_name: str = "*") -> str:
+    """``/aws/cognito/userpools/POOL_ID/POOL_NAME``: where Cognito writes a pool's import logs."""
+    arn = parse_arn(pool_arn, expect_service="cognito-idp", what="user pool ARN")
+    pool_id = arn.resource.split("/", 1)[-1]
+    return (
+        f"arn:{arn.partition}:logs:{arn.region}:{arn.account}:log-group:"
+        f"/aws/cognito/userpools/{pool_id}/{pool_name}"
+    )
+
+
+class LogsRolePermissions:
+    """The CSV-import logs role is allowed the log actions AWS documents on ``/aws/cognito/``.
+
+    **What it checks**
+    ``logs:CreateLogGroup``, ``logs:CreateLogStream`` and ``logs:DescribeLogStreams`` on the log
+    group ``/aws/cognito/userpools/POOL_ID/POOL_NAME`` of the import pool (``--user-pool-arn``),
+    and ``logs:PutLogEvents`` on its streams (one stream per job, ``JOB_ID/JOB_NAME``).
+
+    **Why it matters**
+    Without them the import job fails before reading a row: "The Amazon CloudWatch Logs role cannot
+    be assumed, doesn't have the correct access policy, or has been deleted".
+
+    **Example**
+    A role allowed only ``logs:PutLogEvents``, or scoped to ``/aws/lambda/*``.
+
+    **Fix**
+    The policy AWS documents, with the pool's partition, region and account:
+    ``logs:CreateLogGroup``, ``logs:CreateLogStream``, ``logs:DescribeLogStreams``,
+    ``logs:PutLogEvents`` on ``arn:PARTITION:logs:REGION:ACCOUNT:log-group:/aws/cognito/*``.
+
+    **Known limits**
+    When the pool's name is unknown (offline), the log group is checked as
+    ``/aws/cognito/userpools/POOL_ID/*``: a policy naming one exact pool name is judged against
+    that pattern.
+    """
+
+    meta: ClassVar[CheckMeta] = CheckMeta(
+        id="COG002",
+        slug="logs-role-permissions",
+        severity=Severity.ERROR,
+        summary="The CSV-import logs role may create and write the pool's /aws/cognito/ log streams",
+        role_kind=RoleKind.LOGS,
+        fixability=Fixability.SAFE,
+    )
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        role = target.logs_role
+        if role is None:
+            yield finding(self.meta, None, Status.SKIP, target.logs_skip_reason)
+            return
+        if target.user_pool_arn is None:
+            yield finding(
+                self.meta,
+                role,
+                Status.SKIP,
+                "no import pool: pass --user-pool-arn or --user-pool-id",
+                locator=self.meta.id,
+            )
+            return
+        pool = parse_arn(target.user_pool_arn, expect_service="cognito-idp", what="user pool ARN")
+        group = import_log_group_arn(target.user_pool_arn)
+        stream = f"{group}:log-stream:*"
+        needs = [(action, group) for action in LOG_ACTIONS[:3]] + [(LOG_ACTIONS[3], stream)]
+        fix = fill(
+            "logs-role-permissions.json",
+            Partition=pool.partition,
+            Region=pool.region,
+            Account=pool.account,
+        )
+        yield judge_grants(self.meta, role, needs, what="Logs", fix=fix)

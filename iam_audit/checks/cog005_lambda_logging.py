@@ -1,0 +1,86 @@
+"""COG005: the migration Lambda may write its own logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from iam_audit.checks.ask import finding
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.grants import judge_grants
+from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import parse_arn
+from iam_audit.templates import fill
+
+
+class LambdaLogging:
+    """The Lambda role may write its own logs under ``/aws/lambda/``.
+
+    **What it checks**
+    ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on the streams of
+    ``/aws/lambda/FUNCTION`` in the function's region and account (the import pool's when the
+    function is unknown; ``FUNCTION`` is then ``*``).
+
+    **Why it matters**
+    Without them the trigger's own errors (``Runtime.ImportModuleError``,
+    ``Runtime.UserCodeSyntaxError``, ``AccessDeniedException``) never reach CloudWatch Logs, and the
+    sign-in just fails with a generic Lambda error.
+
+    **Example**
+    A role with only the AdminInitiateAuth statement.
+
+    **Fix**
+    ``logs:CreateLogGroup``, ``logs:CreateLogStream``, ``logs:PutLogEvents`` on
+    ``log-group:/aws/lambda/FUNCTION`` and its streams (what ``AWSLambdaBasicExecutionRole`` grants,
+    scoped to the one function).
+
+    **Known limits**
+    ``logs:CreateLogGroup`` is not required: the group is often created by the deployment.
+    """
+
+    meta: ClassVar[CheckMeta] = CheckMeta(
+        id="COG005",
+        slug="lambda-logging",
+        severity=Severity.WARNING,
+        summary="The migration Lambda role may write its own /aws/lambda/ logs",
+        role_kind=RoleKind.LAMBDA,
+        fixability=Fixability.SAFE,
+    )
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        role = target.lambda_role
+        if role is None:
+            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
+            return
+        scope_arn = (
+            (target.function.arn if target.function else None)
+            or target.user_pool_arn
+            or target.source_pool_arn
+        )
+        if scope_arn is None:
+            yield finding(
+                self.meta,
+                role,
+                Status.SKIP,
+                "no region known for the function: pass --user-pool-arn",
+                locator=self.meta.id,
+            )
+            return
+        scope = parse_arn(scope_arn)
+        function = target.function.name if target.function else "*"
+        group = (
+            f"arn:{scope.partition}:logs:{scope.region}:{scope.account}:log-group:"
+            f"/aws/lambda/{function}"
+        )
+        needs = [
+            ("logs:CreateLogStream", group),
+            ("logs:PutLogEvents", f"{group}:log-stream:*"),
+        ]
+        fix = fill(
+            "lambda-logging.json",
+            Partition=scope.partition,
+            Region=scope.region,
+            Account=scope.account,
+            FunctionName=function,
+        )
+        yield judge_grants(self.meta, role, needs, what="Lambda", fix=fix)

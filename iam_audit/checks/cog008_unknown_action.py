@@ -1,0 +1,78 @@
+"""COG008: every action the roles' policies name exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import ClassVar
+
+from iam_audit.checks.ask import finding
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.engine import unknown_actions
+from iam_audit.findings import Evidence, Finding, Severity, Status
+from iam_audit.model import Role
+
+
+class UnknownAction:
+    """Every action named in the roles' policies exists.
+
+    **What it checks**
+    Each ``Action`` and ``NotAction`` of the identity policies, boundary and trust policy of both
+    roles against the IAM action catalogue (policyuniverse), case-insensitively, wildcards included.
+
+    **Why it matters**
+    A typo such as ``cognito-idp:AdminInitateAuth`` is accepted by IAM and grants nothing: the
+    migration then fails with AccessDeniedException although the policy "looks right".
+
+    **Example**
+    ``{"Effect": "Allow", "Action": "cognito-idp:AdminInitateAuth", "Resource": "..."}``.
+
+    **Fix**
+    Correct the name; the finding suggests the closest existing action.
+
+    **Known limits**
+    The catalogue is policyuniverse's snapshot: an action AWS added after it is reported unknown.
+    """
+
+    meta: ClassVar[CheckMeta] = CheckMeta(
+        id="COG008",
+        slug="unknown-action",
+        severity=Severity.WARNING,
+        summary="Every action the roles' policies name exists (no typos)",
+        role_kind=RoleKind.LAMBDA,
+        fixability=Fixability.NONE,
+    )
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        for kind, role in (("lambda", target.lambda_role), ("logs", target.logs_role)):
+            if role is not None:
+                yield self._verdict(role, kind)
+
+    def _verdict(self, role: Role, kind: str) -> Finding:
+        policies = [*role.identity_policies]
+        if role.boundary:
+            policies.append(role.boundary)
+        if role.trust:
+            policies.append(role.trust)
+        unknown = [u for policy in policies for u in unknown_actions(policy)]
+        if not unknown:
+            return finding(
+                self.meta,
+                role,
+                Status.PASS,
+                f"{kind.capitalize()} role {role.name}: every action it names exists",
+                locator=kind,
+            )
+        parts = [
+            f"{u.action}" + (f" (did you mean {u.suggestion}?)" if u.suggestion else "")
+            for u in unknown
+        ]
+        return finding(
+            self.meta,
+            role,
+            Status.FAIL,
+            f"{kind.capitalize()} role {role.name}: unknown action "
+            + ", ".join(dict.fromkeys(parts)),
+            evidence=tuple(Evidence(u.policy, u.statement, "", note=u.action) for u in unknown),
+            missing=tuple(dict.fromkeys(u.action for u in unknown)),
+            locator=kind,
+        )
