@@ -130,7 +130,9 @@ class AuditResult:
         counts = Counter(f.status.value for f in self.findings)
         out = {status.value: counts.get(status.value, 0) for status in Status}
         out["roles"] = len({f.role for f in self.findings})
-        out["suppressed"] = sum(1 for f in self.findings if f.suppression and not f.suppression.expired)
+        out["suppressed"] = sum(
+            1 for f in self.findings if f.suppression and not f.suppression.expired
+        )
         return out
 
 

@@ -115,9 +115,7 @@ class Arn:
     resource: str
 
     def __str__(self) -> str:
-        return (
-            f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
-        )
+        return f"arn:{self.partition}:{self.service}:{self.region}:{self.account}:{self.resource}"
 
 
 def parse_arn(text: str, *, expect_service: str | None = None, what: str = "ARN") -> Arn:

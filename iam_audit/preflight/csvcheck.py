@@ -1,0 +1,808 @@
+"""CSV preflight: every problem Cognito's user import would hit, found before the job runs.
+
+The file is read twice, line by line, so memory does not grow with its size: the first pass finds
+bad input (binary data, a wrong delimiter, a header-only file) and candidate duplicate usernames
+through a fixed-size bit set; the second checks every row and, when asked, splits the file into
+the rows that import and the rows that would fail, copying each line byte for byte.
+
+The dialect is the one AWS documents, not RFC 4180 (FACTS.md §2): one user per physical line, a
+comma inside a value is written ``\\,``, values are not quoted, leading and trailing white space is
+trimmed, the file is UTF-8 without a byte-order mark. Booleans are ``TRUE``/``FALSE``; AWS's
+examples use upper case and document no case rule, so any case is accepted.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any, BinaryIO
+
+import phonenumbers
+
+from iam_audit.errors import InputError
+from iam_audit.findings import Severity
+from iam_audit.preflight.schema import DEFAULT_MAX_LENGTH, MfaConfiguration, PoolSchema
+
+__all__ = [
+    "CSV_RULES",
+    "CsvReport",
+    "CsvRule",
+    "Problem",
+    "check_csv",
+    "rule",
+]
+
+#: Limits from the Cognito quotas page and the import guide (FACTS.md §2).
+MAX_ROW_CHARS = 16_000
+MAX_FILE_BYTES = 100 * 1024 * 1024  # "100 MB", read as MiB
+MAX_USERS = 500_000
+_LINE_CAP = 1024 * 1024  # a line longer than this in bytes is certainly over 16,000 characters
+_SNIFF_BYTES = 8192
+_BOM = b"\xef\xbb\xbf"
+_BITSET_BITS = 1 << 26  # 8 MiB: about 0.7 % false candidates at 500,000 users, confirmed exactly
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRule:
+    """A kind of problem: stable kebab-case ``id``, ``severity`` and a one-line summary.
+
+    ``error`` means the row (or, for header and file rules, the whole job) would fail;
+    ``warning`` means the import would accept it but probably not as intended.
+    """
+
+    id: str
+    severity: Severity
+    summary: str
+
+
+CSV_RULES: tuple[CsvRule, ...] = (
+    CsvRule("utf8-bom", Severity.ERROR, "the file starts with a UTF-8 byte-order mark"),
+    CsvRule("not-utf8", Severity.ERROR, "a line is not valid UTF-8"),
+    CsvRule("header-missing-column", Severity.ERROR, "a column of the pool's header is missing"),
+    CsvRule("header-unknown-column", Severity.ERROR, "a column the pool's header does not have"),
+    CsvRule("header-duplicate-column", Severity.ERROR, "a column appears twice in the header"),
+    CsvRule(
+        "pool-no-auto-verified-attribute",
+        Severity.ERROR,
+        "the pool has no auto-verified attribute, so the import job will not start",
+    ),
+    CsvRule("file-too-large", Severity.ERROR, "the file passes 100 MB at this line"),
+    CsvRule("too-many-users", Severity.ERROR, "more than 500,000 users"),
+    CsvRule("row-too-long", Severity.ERROR, "a row longer than 16,000 characters"),
+    CsvRule("blank-line", Severity.ERROR, "an empty row (a user without cognito:username)"),
+    CsvRule("column-count", Severity.ERROR, "a row has more or fewer values than the header"),
+    CsvRule("username-missing", Severity.ERROR, "cognito:username is empty"),
+    CsvRule("username-whitespace", Severity.ERROR, "cognito:username contains spaces or tabs"),
+    CsvRule("duplicate-username", Severity.ERROR, "cognito:username repeats an earlier row"),
+    CsvRule(
+        "duplicate-alias",
+        Severity.WARNING,
+        "a verified email/phone used as alias or username repeats an earlier row",
+    ),
+    CsvRule("email-verified-without-email", Severity.ERROR, "email_verified is TRUE, email empty"),
+    CsvRule(
+        "phone-verified-without-phone",
+        Severity.ERROR,
+        "phone_number_verified is TRUE, phone_number empty",
+    ),
+    CsvRule(
+        "no-auto-verified-attribute-true",
+        Severity.ERROR,
+        "none of the pool's auto-verified attributes is TRUE for the user",
+    ),
+    CsvRule("required-attribute-missing", Severity.ERROR, "a required attribute is empty"),
+    CsvRule("invalid-boolean", Severity.ERROR, "a boolean column holds something else than TRUE/FALSE"),
+    CsvRule("phone-not-e164", Severity.ERROR, "phone_number is not +<country code><digits>"),
+    CsvRule(
+        "phone-not-valid",
+        Severity.WARNING,
+        "phone_number is well formed but no number in that country has this form",
+    ),
+    CsvRule("email-invalid", Severity.ERROR, "email is not an address"),
+    CsvRule("birthdate-format", Severity.ERROR, "birthdate is not a real date as mm/dd/yyyy"),
+    CsvRule("updated-at-not-epoch", Severity.ERROR, "updated_at is not epoch seconds"),
+    CsvRule(
+        "updated-at-milliseconds", Severity.WARNING, "updated_at looks like epoch milliseconds"
+    ),
+    CsvRule("mfa-enabled-mismatch", Severity.ERROR, "cognito:mfa_enabled contradicts the pool's MFA"),
+    CsvRule("number-invalid", Severity.ERROR, "a Number attribute holds something else"),
+    CsvRule("number-out-of-range", Severity.ERROR, "a Number attribute outside its min/max"),
+    CsvRule("string-length", Severity.ERROR, "a value shorter or longer than the schema allows"),
+    CsvRule(
+        "quoted-value",
+        Severity.WARNING,
+        'a value in "quotes": Cognito keeps the quotes (escape commas with \\, instead)',
+    ),
+)
+
+_RULES_BY_ID = {r.id: r for r in CSV_RULES}
+
+
+def rule(rule_id: str) -> CsvRule:
+    """The :class:`CsvRule` with this ID (``KeyError`` for an unknown ID: a programming error)."""
+    return _RULES_BY_ID[rule_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem: ``line`` is the physical line (1 is the header), ``column`` a header name."""
+
+    line: int
+    column: str | None
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape."""
+        return {"line": self.line, "column": self.column, "rule": self.rule, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class CsvReport:
+    """What ``check_csv`` found: the first problems per rule, every count, and the split."""
+
+    file: str
+    problems: tuple[Problem, ...]
+    counts: tuple[tuple[str, int], ...]
+    bytes: int
+    users: int
+    rejected_users: int
+    max_per_rule: int
+
+    @property
+    def failed(self) -> bool:
+        """True when an error-level problem would fail rows or the whole job."""
+        return any(rule(r).severity is Severity.ERROR for r, _ in self.counts)
+
+    @property
+    def header_ok(self) -> bool:
+        """True when nothing is wrong with line 1 (header and byte-order mark)."""
+        return not any(p.line == 1 for p in self.problems)
+
+    def summary(self) -> dict[str, Any]:
+        """The ``summary`` object of the JSON output."""
+        rules = {
+            rid: {"severity": rule(rid).severity.value, "count": n}
+            for rid, n in sorted(self.counts)
+        }
+        errors = sum(n for rid, n in self.counts if rule(rid).severity is Severity.ERROR)
+        return {
+            "file": self.file,
+            "bytes": self.bytes,
+            "users": self.users,
+            "clean_users": self.users - self.rejected_users,
+            "rejected_users": self.rejected_users,
+            "errors": errors,
+            "warnings": sum(n for _, n in self.counts) - errors,
+            "rules": rules,
+            "shown": len(self.problems),
+            "max_per_rule": self.max_per_rule,
+            "header_ok": self.header_ok,
+            "import_would_fail": self.failed,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"problems": [...], "summary": {...}}``: the stable JSON shape."""
+        return {"problems": [p.as_dict() for p in self.problems], "summary": self.summary()}
+
+
+class _Collector:
+    """Keeps the first ``limit`` problems of each rule and counts them all."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[Problem] = []
+        self.counts: Counter[str] = Counter()
+
+    def add(self, line: int, column: str | None, rule_id: str, message: str) -> None:
+        assert rule_id in _RULES_BY_ID, rule_id
+        self.counts[rule_id] += 1
+        if self.counts[rule_id] <= self.limit:
+            self.kept.append(Problem(line, column, rule_id, message))
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    number: int
+    start: int  # byte offset of the line in the file
+    data: bytes  # the line without its terminator (cut at _LINE_CAP for an overlong line)
+    size: int  # bytes including the terminator
+    overlong: bool
+
+
+def _lines(stream: BinaryIO) -> Iterator[_Line]:
+    """Physical lines (``\\n`` or ``\\r\\n``); an overlong line is read to its end but not kept."""
+    number = 0
+    offset = stream.tell()
+    while True:
+        chunk = stream.readline(_LINE_CAP)
+        if not chunk:
+            return
+        number += 1
+        size = len(chunk)
+        overlong = False
+        while not chunk.endswith(b"\n") and size >= _LINE_CAP * (1 if not overlong else 1):
+            more = stream.readline(_LINE_CAP)
+            if not more:
+                break
+            overlong = True
+            size += len(more)
+            if more.endswith(b"\n"):
+                break
+        data = chunk if overlong else chunk.rstrip(b"\n")
+        if not overlong and data.endswith(b"\r"):
+            data = data[:-1]
+        yield _Line(number, offset, data, size, overlong)
+        offset += size
+
+
+_SPLIT = re.compile(r"(?<!\\),")
+
+
+def _split(text: str) -> list[str]:
+    """Fields of one row: commas split, ``\\,`` does not (AWS's documented escape)."""
+    return _SPLIT.split(text)
+
+
+def _unescape(field: str) -> str:
+    return field.replace("\\,", ",").strip()
+
+
+def _sniff(stream: BinaryIO, name: str) -> None:
+    """Refuse binary or non-UTF-8 files from their first bytes (bad input, exit 3)."""
+    head = stream.read(_SNIFF_BYTES)
+    stream.seek(0)
+    if not head:
+        raise InputError(f"{name} is empty")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{name} is UTF-16; Cognito reads UTF-8 without byte-order mark")
+    if b"\x00" in head:
+        raise InputError(f"{name} is binary, not a CSV file")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(_BOM), final=False)
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{name} is not UTF-8 text",
+            advice="re-save it as UTF-8 without byte-order mark",
+        ) from None
+
+
+# -- pass 1: bad input and duplicate candidates -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    columns: tuple[str, ...]
+    index: dict[str, int]
+    candidates: frozenset[int]
+
+
+def _key_values(fields: list[str], layout_index: dict[str, int], keys: tuple[str, ...]) -> list[int]:
+    out: list[int] = []
+    for key in keys:
+        if key == "cognito:username":
+            value = _unescape(fields[layout_index[key]])
+            if value:
+                out.append(hash(("u", value)))
+        else:
+            value = _unescape(fields[layout_index[key]])
+            verified = _unescape(fields[layout_index[f"{key}_verified"]]).upper()
+            if value and verified == "TRUE":
+                out.append(hash((key, value)))
+    return out
+
+
+def _alias_keys(pool: PoolSchema, index: dict[str, int]) -> tuple[str, ...]:
+    keys = []
+    for attr in ("email", "phone_number"):
+        if (
+            attr in (*pool.username_attributes, *pool.alias_attributes)
+            and attr in index
+            and f"{attr}_verified" in index
+        ):
+            keys.append(attr)
+    return tuple(keys)
+
+
+def _first_pass(stream: BinaryIO, pool: PoolSchema, name: str) -> _Layout:
+    """Header layout, bad-input refusals, and the hashes that may repeat (bounded memory)."""
+    _sniff(stream, name)
+    lines = _lines(stream)
+    header = next(lines)
+    text = header.data.removeprefix(_BOM).decode("utf-8", errors="replace")
+    columns = tuple(c.strip() for c in _split(text))
+    if len(columns) == 1 and len(pool.header) > 1:
+        for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+            if sep in text:
+                raise InputError(
+                    f"{name} separates columns with {label}; Cognito reads commas",
+                    advice="re-export it as comma-separated, escaping commas in values as \\,",
+                )
+    index: dict[str, int] = {}
+    for i, col in enumerate(columns):
+        index.setdefault(col, i)
+    keys: tuple[str, ...] = ()
+    if "cognito:username" in index:
+        keys = ("cognito:username", *_alias_keys(pool, index))
+    bits = bytearray(_BITSET_BITS // 8) if keys else bytearray()
+    candidates: set[int] = set()
+    rows = 0
+    for line in lines:
+        if b"\x00" in line.data:
+            raise InputError(f"{name} has binary data at line {line.number}")
+        if not line.data.strip():
+            continue
+        rows += 1
+        if not keys or line.overlong:
+            continue
+        try:
+            fields = _split(line.data.decode("utf-8"))
+        except UnicodeDecodeError:
+            continue
+        if len(fields) != len(columns):
+            continue
+        for h in _key_values(fields, index, keys):
+            bit = h & (_BITSET_BITS - 1)
+            byte, mask = bit >> 3, 1 << (bit & 7)
+            if bits[byte] & mask:
+                candidates.add(h)
+            else:
+                bits[byte] |= mask
+    if rows == 0:
+        raise InputError(f"{name} has a header but no users")
+    return _Layout(columns, index, frozenset(candidates))
+
+
+# -- pass 2: rows ---------------------------------------------------------------------------
+
+
+class _Checker:
+    """Checks one row at a time; remembers only possible duplicates (from pass 1)."""
+
+    def __init__(self, pool: PoolSchema, layout: _Layout, out: _Collector) -> None:
+        self.pool = pool
+        self.layout = layout
+        self.out = out
+        self.keys = (
+            ("cognito:username", *_alias_keys(pool, layout.index))
+            if "cognito:username" in layout.index
+            else ()
+        )
+        self.first_seen: dict[tuple[str, str], int] = {}
+        self.booleans = {"email_verified", "phone_number_verified", "cognito:mfa_enabled"} | {
+            a.name for a in pool.attributes if a.data_type == "Boolean"
+        }
+
+    # header ---------------------------------------------------------------------------------
+    def header(self, has_bom: bool) -> None:
+        pool, out = self.pool, self.out
+        if has_bom:
+            out.add(
+                1,
+                None,
+                "utf8-bom",
+                "the file starts with a UTF-8 byte-order mark; Cognito wants UTF-8 without BOM "
+                "(the first column would not match): re-save without BOM",
+            )
+        expected = ",".join(pool.header)
+        command = f"aws cognito-idp get-csv-header --user-pool-id {pool.pool_id or 'USER_POOL_ID'}"
+        seen: set[str] = set()
+        for col in self.layout.columns:
+            if col in seen:
+                out.add(1, col, "header-duplicate-column", f"column {col!r} appears twice")
+            seen.add(col)
+        lower = {c.lower(): c for c in pool.header}
+        for col in self.layout.columns:
+            if col not in pool.header:
+                hint = f" (did you mean {lower[col.lower()]!r}?)" if col.lower() in lower else ""
+                out.add(
+                    1,
+                    col,
+                    "header-unknown-column",
+                    f"column {col!r} is not in the pool's header{hint}; expected header: "
+                    f"{expected} (from: {command})",
+                )
+        for col in pool.header:
+            if col not in seen:
+                out.add(
+                    1,
+                    col,
+                    "header-missing-column",
+                    f"column {col!r} is missing (every column must be present, values may be "
+                    f"empty); expected header: {expected} (from: {command})",
+                )
+        if not pool.auto_verified:
+            out.add(
+                1,
+                None,
+                "pool-no-auto-verified-attribute",
+                "the user pool has no auto-verified attribute; Cognito will not start the job: "
+                "add email or phone_number to the pool's auto-verified attributes",
+            )
+
+    # rows -----------------------------------------------------------------------------------
+    def row(self, number: int, text: str) -> bool:
+        """Check one decoded row; True when it would fail (goes to the rejects file)."""
+        before = self.out.counts.copy()
+        if len(text) > MAX_ROW_CHARS:
+            self.out.add(
+                number,
+                None,
+                "row-too-long",
+                f"the row has {len(text):,} characters; the limit is {MAX_ROW_CHARS:,}",
+            )
+        if not text.strip():
+            self.out.add(
+                number,
+                None,
+                "blank-line",
+                "empty row: Cognito reads it as a user without cognito:username; delete it",
+            )
+            return True
+        fields = _split(text)
+        columns = self.layout.columns
+        if len(fields) != len(columns):
+            hint = (
+                '; values must not be quoted: escape a comma inside a value as \\, not "a,b"'
+                if '"' in text
+                else "; escape a comma inside a value as \\,"
+            )
+            self.out.add(
+                number,
+                None,
+                "column-count",
+                f"the row has {len(fields)} values, the header {len(columns)}{hint}",
+            )
+            return True
+        values: dict[str, str] = {}
+        for col, raw in zip(columns, fields, strict=True):
+            stripped = raw.strip()
+            if len(stripped) >= 2 and stripped[0] == '"' and stripped[-1] == '"':
+                self.out.add(
+                    number,
+                    col,
+                    "quoted-value",
+                    f"{col} is in quotation marks; Cognito keeps them as part of the value "
+                    "(AWS: strings should not be quoted; escape commas as \\,)",
+                )
+            values.setdefault(col, _unescape(raw))
+        self._username(number, values)
+        self._verification(number, values)
+        for col, value in values.items():
+            if value:
+                self._value(number, col, value)
+        for attr in self.pool.required:
+            if attr in values and not values[attr]:
+                self.out.add(
+                    number,
+                    attr,
+                    "required-attribute-missing",
+                    f"{attr} is required in this user pool but empty",
+                )
+        return self._rejected(before)
+
+    def _rejected(self, before: Counter[str]) -> bool:
+        for rid, n in self.out.counts.items():
+            if n > before.get(rid, 0) and rule(rid).severity is Severity.ERROR:
+                return True
+        return False
+
+    def _username(self, number: int, values: dict[str, str]) -> None:
+        if "cognito:username" not in values:
+            return
+        username = values["cognito:username"]
+        if not username:
+            self.out.add(number, "cognito:username", "username-missing", "cognito:username is empty")
+        elif any(ch.isspace() for ch in username):
+            self.out.add(
+                number,
+                "cognito:username",
+                "username-whitespace",
+                f"cognito:username {username!r} contains white space; Cognito forbids spaces "
+                "and tabs in it",
+            )
+        fields = [values.get(c, "") for c in self.layout.columns]
+        index = {c: i for i, c in enumerate(self.layout.columns)}
+        for h, key in zip(_key_values(fields, index, self.keys), self._present_keys(values), strict=True):
+            if h not in self.layout.candidates:
+                continue
+            value = values[key]
+            first = self.first_seen.setdefault((key, value), number)
+            if first == number:
+                continue
+            if key == "cognito:username":
+                self.out.add(
+                    number,
+                    key,
+                    "duplicate-username",
+                    f"cognito:username {value!r} is already on line {first}; Cognito skips the "
+                    "repeat (\"The user already exists\"), and skips count toward a failed job",
+                )
+            else:
+                self.out.add(
+                    number,
+                    key,
+                    "duplicate-alias",
+                    f"verified {key} {value!r} is already on line {first}; the pool uses {key} "
+                    "as username or alias, so only one user can hold it",
+                )
+
+    def _present_keys(self, values: dict[str, str]) -> list[str]:
+        """The key names that :func:`_key_values` produced a hash for, in the same order."""
+        out = []
+        for key in self.keys:
+            if key == "cognito:username":
+                if values[key]:
+                    out.append(key)
+            elif values[key] and values[f"{key}_verified"].upper() == "TRUE":
+                out.append(key)
+        return out
+
+    def _verification(self, number: int, values: dict[str, str]) -> None:
+        def true(col: str) -> bool:
+            return values.get(col, "").upper() == "TRUE"
+
+        if true("email_verified") and "email" in values and not values["email"]:
+            self.out.add(
+                number,
+                "email",
+                "email-verified-without-email",
+                "email_verified is TRUE but email is empty",
+            )
+        if true("phone_number_verified") and "phone_number" in values and not values["phone_number"]:
+            self.out.add(
+                number,
+                "phone_number",
+                "phone-verified-without-phone",
+                "phone_number_verified is TRUE but phone_number is empty",
+            )
+        flags = [f"{a}_verified" for a in self.pool.auto_verified]
+        present = [f for f in flags if f in values]
+        if present and not any(true(f) for f in present):
+            wanted = " or ".join(f"{f}=TRUE" for f in present)
+            self.out.add(
+                number,
+                present[0],
+                "no-auto-verified-attribute-true",
+                f"no auto-verified attribute is TRUE; set {wanted} (Cognito: \"The User Record "
+                "does not set any of the auto verified attributes to true\")",
+            )
+
+    def _value(self, number: int, col: str, value: str) -> None:
+        out = self.out
+        if col in self.booleans:
+            if value.upper() not in ("TRUE", "FALSE"):
+                out.add(number, col, "invalid-boolean", f"{col} is {value!r}; use TRUE or FALSE")
+                return
+            if col == "cognito:mfa_enabled":
+                self._mfa(number, value.upper())
+            return
+        if col == "phone_number":
+            self._phone(number, value)
+        elif col == "email":
+            local, at, domain = value.rpartition("@")
+            if not at or not local or "." not in domain or any(ch.isspace() for ch in value):
+                out.add(number, col, "email-invalid", f"email {value!r} is not an email address")
+        elif col == "birthdate":
+            if not _is_mmddyyyy(value):
+                out.add(
+                    number,
+                    col,
+                    "birthdate-format",
+                    f"birthdate {value!r} must be a date written mm/dd/yyyy (e.g. 02/01/1985)",
+                )
+        elif col == "updated_at":
+            if not value.isascii() or not value.isdigit():
+                out.add(
+                    number,
+                    col,
+                    "updated-at-not-epoch",
+                    f"updated_at {value!r} must be epoch time in seconds (e.g. 1471453471)",
+                )
+            elif int(value) >= 100_000_000_000:
+                out.add(
+                    number,
+                    col,
+                    "updated-at-milliseconds",
+                    f"updated_at {value} looks like milliseconds; Cognito expects seconds",
+                )
+        spec = self.pool.attribute(col)
+        if spec is not None and spec.data_type == "Number":
+            self._number(number, col, value, spec.min_value, spec.max_value)
+        elif spec is None or spec.data_type == "String":
+            low = spec.min_length if spec else None
+            high = spec.max_length if spec and spec.max_length is not None else DEFAULT_MAX_LENGTH
+            if len(value) > high or (low is not None and len(value) < low):
+                bounds = f"{low or 0}-{high}"
+                out.add(
+                    number,
+                    col,
+                    "string-length",
+                    f"{col} has {len(value)} characters; the pool allows {bounds}",
+                )
+
+    def _mfa(self, number: int, value: str) -> None:
+        mfa = self.pool.mfa
+        if mfa is None or mfa is MfaConfiguration.OPTIONAL:
+            return
+        if mfa is MfaConfiguration.ON and value == "FALSE":
+            self.out.add(
+                number,
+                "cognito:mfa_enabled",
+                "mfa-enabled-mismatch",
+                "cognito:mfa_enabled is FALSE but the pool requires MFA: use TRUE or leave it empty",
+            )
+        elif mfa is MfaConfiguration.OFF and value == "TRUE":
+            self.out.add(
+                number,
+                "cognito:mfa_enabled",
+                "mfa-enabled-mismatch",
+                "cognito:mfa_enabled is TRUE but MFA is off in the pool: use FALSE or leave it empty",
+            )
+
+    def _phone(self, number: int, value: str) -> None:
+        suggestion = ""
+        try:
+            parsed = phonenumbers.parse(value, None)
+        except phonenumbers.NumberParseException:
+            parsed = None
+        well_formed = value.startswith("+") and value[1:].isascii() and value[1:].isdigit()
+        if parsed is not None and not well_formed:
+            suggestion = f" (E.164: {phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)})"
+        if not well_formed or parsed is None or not phonenumbers.is_possible_number(parsed):
+            self.out.add(
+                number,
+                "phone_number",
+                "phone-not-e164",
+                f"phone_number {value!r} is not E.164: a + sign, the country code, then only "
+                f"digits, e.g. +14325551212{suggestion}",
+            )
+        elif not phonenumbers.is_valid_number(parsed):
+            self.out.add(
+                number,
+                "phone_number",
+                "phone-not-valid",
+                f"phone_number {value!r} is well formed but not a valid number for its country",
+            )
+
+    def _number(
+        self, number: int, col: str, value: str, low: Decimal | None, high: Decimal | None
+    ) -> None:
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:
+            amount = None
+        if amount is None or not amount.is_finite():
+            self.out.add(number, col, "number-invalid", f"{col} is {value!r}, not a number")
+            return
+        if (low is not None and amount < low) or (high is not None and amount > high):
+            self.out.add(
+                number,
+                col,
+                "number-out-of-range",
+                f"{col} is {value}; the pool allows {low if low is not None else '-inf'}"
+                f" to {high if high is not None else 'inf'}",
+            )
+
+
+_MMDDYYYY = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+
+
+def _is_mmddyyyy(value: str) -> bool:
+    match = _MMDDYYYY.fullmatch(value)
+    if not match:
+        return False
+    month, day, year = (int(g) for g in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _copy(stream: BinaryIO, start: int, size: int, sink: BinaryIO) -> None:
+    """Copy ``size`` bytes at ``start`` to ``sink`` in bounded chunks, then restore the position."""
+    here = stream.tell()
+    stream.seek(start)
+    left = size
+    while left:
+        chunk = stream.read(min(left, _LINE_CAP))
+        if not chunk:
+            break
+        sink.write(chunk)
+        left -= len(chunk)
+    stream.seek(here)
+
+
+def check_csv(
+    stream: BinaryIO,
+    pool: PoolSchema,
+    *,
+    name: str = "the CSV file",
+    max_per_rule: int = 20,
+    clean: BinaryIO | None = None,
+    rejects: BinaryIO | None = None,
+) -> CsvReport:
+    """Check a user-import CSV against ``pool``, optionally splitting it.
+
+    ``stream`` must be a seekable binary file (it is read twice). ``clean`` receives the header
+    and every row without an error-level problem, ``rejects`` the header and the other rows,
+    each line copied byte for byte. Blank rows go to ``rejects``. Problems of the header or
+    file limits are reported but do not move rows: they fail the whole job, not single users.
+
+    Raises :class:`InputError` before writing anything for input that is not a user CSV at all:
+    empty, binary, UTF-16 or non-UTF-8 at the start, another delimiter, a header-only file.
+    """
+    layout = _first_pass(stream, pool, name)
+    stream.seek(0)
+    out = _Collector(max_per_rule)
+    checker = _Checker(pool, layout, out)
+    users = rejected = 0
+    total = 0
+    for line in _lines(stream):
+        total += line.size
+        if line.number == 1:
+            checker.header(line.data.startswith(_BOM))
+            for sink in (clean, rejects):
+                if sink is not None:
+                    _copy(stream, line.start, line.size, sink)
+            continue
+        users += 1 if line.data.strip() else 0
+        if total > MAX_FILE_BYTES and total - line.size <= MAX_FILE_BYTES:
+            out.add(
+                line.number,
+                None,
+                "file-too-large",
+                f"the file passes {MAX_FILE_BYTES:,} bytes (100 MB) here; split it into "
+                "several import jobs",
+            )
+        if users == MAX_USERS + 1 and line.data.strip():
+            out.add(
+                line.number,
+                None,
+                "too-many-users",
+                f"user {users:,} is over the {MAX_USERS:,}-user limit of one import job; "
+                "split the file",
+            )
+        if line.overlong:
+            out.add(
+                line.number,
+                None,
+                "row-too-long",
+                f"the row has {line.size:,} bytes; the limit is {MAX_ROW_CHARS:,} characters",
+            )
+            bad = True
+        else:
+            try:
+                text = line.data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                out.add(
+                    line.number,
+                    None,
+                    "not-utf8",
+                    f"byte {err.start + 1} of the line is not UTF-8; re-save the file as UTF-8",
+                )
+                bad = True
+            else:
+                bad = checker.row(line.number, text)
+        rejected += 1 if bad and line.data.strip() else 0
+        sink = rejects if bad else clean
+        if sink is not None:
+            _copy(stream, line.start, line.size, sink)
+    return CsvReport(
+        file=name,
+        problems=tuple(out.kept),
+        counts=tuple(sorted(out.counts.items())),
+        bytes=total,
+        users=users,
+        rejected_users=rejected,
+        max_per_rule=max_per_rule,
+    )

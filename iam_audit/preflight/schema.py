@@ -1,0 +1,172 @@
+"""The user pool facts the CSV preflight checks against: header, attribute schema, MFA, verification.
+
+Built from two API answers, live or from files: ``GetCSVHeader`` (the exact header the pool expects)
+and ``DescribeUserPool`` (schema attributes, required attributes, auto-verified attributes, MFA
+setting, username and alias attributes). Pure: callers hand in the parsed JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
+
+from iam_audit.errors import InputError
+
+__all__ = [
+    "AttributeSpec",
+    "MfaConfiguration",
+    "PoolSchema",
+    "parse_header_text",
+    "pool_schema",
+]
+
+#: "Attribute values: any string up to 2048 chars by default" (FACTS.md §2, user-pool attributes page).
+DEFAULT_MAX_LENGTH = 2048
+
+
+class MfaConfiguration(StrEnum):
+    """``UserPoolType.MfaConfiguration`` (service model enum)."""
+
+    OFF = "OFF"
+    ON = "ON"
+    OPTIONAL = "OPTIONAL"
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeSpec:
+    """One ``SchemaAttributes`` entry, named as the CSV header names it (``custom:`` kept)."""
+
+    name: str
+    data_type: str = "String"
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolSchema:
+    """Everything ``csv check`` needs to know about the target pool.
+
+    ``header`` is the expected header in the pool's own order; ``auto_verified`` holds
+    ``email``/``phone_number``; ``mfa`` is ``None`` when the pool description did not say.
+    """
+
+    header: tuple[str, ...]
+    attributes: tuple[AttributeSpec, ...] = ()
+    auto_verified: tuple[str, ...] = ()
+    mfa: MfaConfiguration | None = None
+    username_attributes: tuple[str, ...] = ()
+    alias_attributes: tuple[str, ...] = ()
+    pool_id: str | None = None
+
+    def attribute(self, name: str) -> AttributeSpec | None:
+        """The schema entry for header column ``name``, if the pool description has one."""
+        for spec in self.attributes:
+            if spec.name == name:
+                return spec
+        return None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Attributes marked required when the pool was created (``sub`` excluded: Cognito sets it)."""
+        return tuple(a.name for a in self.attributes if a.required and a.name != "sub")
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def _decimal_or_none(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _spec(entry: Mapping[str, Any]) -> AttributeSpec | None:
+    name = entry.get("Name")
+    if not isinstance(name, str) or not name:
+        return None
+    strings = entry.get("StringAttributeConstraints") or {}
+    numbers = entry.get("NumberAttributeConstraints") or {}
+    return AttributeSpec(
+        name=name,
+        data_type=str(entry.get("AttributeDataType") or "String"),
+        required=bool(entry.get("Required")),
+        min_length=_int_or_none(strings.get("MinLength")),
+        max_length=_int_or_none(strings.get("MaxLength")),
+        min_value=_decimal_or_none(numbers.get("MinValue")),
+        max_value=_decimal_or_none(numbers.get("MaxValue")),
+    )
+
+
+def pool_schema(describe: Mapping[str, Any], header: Sequence[str]) -> PoolSchema:
+    """Build a :class:`PoolSchema` from ``describe_user_pool`` output and the expected header.
+
+    ``describe`` may be the whole response (``{"UserPool": {...}}``) or the inner object, as
+    ``aws cognito-idp describe-user-pool`` writes the former and SDK users often save the latter.
+    Raises :class:`InputError` when it is neither.
+    """
+    pool: Any = describe.get("UserPool", describe)
+    if not isinstance(pool, Mapping) or not (
+        "SchemaAttributes" in pool or "Id" in pool or "AutoVerifiedAttributes" in pool
+    ):
+        raise InputError(
+            "the schema file is not describe-user-pool output",
+            advice="save it with: aws cognito-idp describe-user-pool --user-pool-id ID",
+        )
+    entries = pool.get("SchemaAttributes") or []
+    if not isinstance(entries, list):
+        raise InputError("the schema file's SchemaAttributes is not a list")
+    specs = tuple(s for s in (_spec(e) for e in entries if isinstance(e, Mapping)) if s)
+    mfa_raw = pool.get("MfaConfiguration")
+    mfa = MfaConfiguration(mfa_raw) if mfa_raw in {m.value for m in MfaConfiguration} else None
+    if not header:
+        raise InputError("the expected header is empty")
+    return PoolSchema(
+        header=tuple(header),
+        attributes=specs,
+        auto_verified=tuple(str(a) for a in pool.get("AutoVerifiedAttributes") or ()),
+        mfa=mfa,
+        username_attributes=tuple(str(a) for a in pool.get("UsernameAttributes") or ()),
+        alias_attributes=tuple(str(a) for a in pool.get("AliasAttributes") or ()),
+        pool_id=pool.get("Id") if isinstance(pool.get("Id"), str) else None,
+    )
+
+
+def parse_header_text(text: str) -> tuple[str, ...]:
+    """The expected header from a header file.
+
+    Accepts the JSON that ``aws cognito-idp get-csv-header`` writes (``{"CSVHeader": [...]}``)
+    or the header line itself (the first line of the CSV template the console downloads).
+    """
+    stripped = text.lstrip("\ufeff").strip()
+    if not stripped:
+        raise InputError("the header file is empty")
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as err:
+            raise InputError(f"the header file is not valid JSON: {err.msg}") from None
+        names = data.get("CSVHeader") if isinstance(data, dict) else None
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise InputError(
+                "the header file's JSON has no CSVHeader list",
+                advice="save it with: aws cognito-idp get-csv-header --user-pool-id ID",
+            )
+        return tuple(n.strip() for n in names)
+    first = stripped.splitlines()[0]
+    return tuple(n.strip() for n in first.split(","))

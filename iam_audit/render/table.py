@@ -1,0 +1,77 @@
+"""``--format table``: what a person reads — which role, which check, what is missing, the fix."""
+
+from __future__ import annotations
+
+import json
+
+from iam_audit.findings import AuditResult, Finding, Status
+
+__all__ = ["TableRenderer"]
+
+_MARK = {
+    Status.PASS: "PASS",
+    Status.FAIL: "FAIL",
+    Status.WARN: "WARN",
+    Status.SKIP: "SKIP",
+    Status.ERROR: "ERROR",
+}
+
+
+def _role_label(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if arn else "(no role)"
+
+
+class TableRenderer:
+    """One line per result, grouped by role; each failure followed by its evidence and fix."""
+
+    def __init__(self, show_fix: bool = True) -> None:
+        self.show_fix = show_fix
+
+    def render(self, result: AuditResult) -> str:
+        lines: list[str] = []
+        role = None
+        for finding in result.findings:
+            if finding.role != role:
+                role = finding.role
+                if lines:
+                    lines.append("")
+                lines.append(f"{_role_label(role)}  {role}" if role else "(no role)")
+            lines.extend(self._finding(finding))
+        if result.notes:
+            lines.append("")
+            lines.extend(f"note: {note}" for note in result.notes)
+        summary = result.summary()
+        if lines:
+            lines.append("")
+        lines.append(
+            f"{summary['fail']} failed, {summary['warn']} warnings, {summary['pass']} passed, "
+            f"{summary['skip']} skipped"
+            + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
+            + (f", {summary['error']} internal errors" if summary["error"] else "")
+        )
+        return "\n".join(lines) + "\n"
+
+    def _finding(self, finding: Finding) -> list[str]:
+        mark = _MARK[finding.status]
+        if finding.suppression and not finding.suppression.expired:
+            mark = "SUPPRESSED"
+        lines = [f"  {mark:<5} {finding.check} {finding.slug:<27} {finding.message}"]
+        if finding.status in (Status.PASS, Status.SKIP):
+            return lines
+        lines.extend(
+            f"        evidence: {evidence.effect or 'statement'} {evidence.policy}"
+            f" {evidence.statement}" + (f" ({evidence.note})" if evidence.note else "")
+            for evidence in finding.evidence
+        )
+        if finding.unresolved:
+            lines.append(f"        unresolved condition keys: {', '.join(finding.unresolved)}")
+        if finding.suppression:
+            state = "expired" if finding.suppression.expired else "suppressed"
+            lines.append(f"        {state}: {finding.suppression.reason}")
+        if self.show_fix and finding.fix is not None:
+            where = "trust policy" if finding.fix_target == "trust" else "inline policy"
+            lines.append(f"        fix ({where}):")
+            lines.extend(
+                f"          {line}" for line in json.dumps(finding.fix, indent=2).split("\n")
+            )
+        return lines

@@ -1,0 +1,248 @@
+"""Offline source: the JSON that ``aws iam get-account-authorization-details`` writes.
+
+Accepts the AWS CLI's output (documents already decoded to objects) and the raw API's
+(URL-encoded JSON strings), one response or several pages in a JSON list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from iam_audit.engine import parse_policy
+from iam_audit.errors import InputError
+from iam_audit.model import (
+    Inventory,
+    LambdaFunction,
+    Origin,
+    PolicyDocument,
+    PolicyKind,
+    Role,
+    SourceKind,
+    UserPool,
+)
+
+__all__ = ["AuthDetailsSource", "load_json_file"]
+
+_KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
+
+
+def load_json_file(path: Path) -> Any:
+    """Parse a JSON file, or raise :class:`InputError` naming it and what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        import orjson
+
+        return orjson.loads(data)
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        import json
+
+        try:
+            return json.loads(data)
+        except ValueError as err:
+            raise InputError(f"{path} is not valid JSON: {err}") from None
+    except ValueError as err:
+        raise InputError(f"{path} is not valid JSON: {err}") from None
+
+
+def _pages(data: Any, path: Path) -> list[Mapping[str, Any]]:
+    pages = data if isinstance(data, list) else [data]
+    if not pages or not all(isinstance(p, dict) and any(k in p for k in _KEYS) for p in pages):
+        raise InputError(
+            f"{path} is JSON but not authorization details",
+            advice="expected the output of `aws iam get-account-authorization-details`",
+        )
+    return pages
+
+
+class AuthDetailsSource:
+    """Roles (and, for ``who-can``, users and groups) from an authorization-details file.
+
+    Each managed policy's default version is parsed once and the same :class:`PolicyDocument` is
+    shared by every role that attaches it, so the engine compiles it once.
+    """
+
+    kind = SourceKind.AUTH_DETAILS
+
+    def __init__(self, path: Path, data: Any | None = None) -> None:
+        self.path = path
+        pages = _pages(load_json_file(path) if data is None else data, path)
+        self._roles: dict[str, Mapping[str, Any]] = {}
+        self._role_pointer: dict[str, str] = {}
+        self.users: list[Mapping[str, Any]] = []
+        self.groups: list[Mapping[str, Any]] = []
+        self._policies: dict[str, Mapping[str, Any]] = {}
+        self._policy_pointer: dict[str, str] = {}
+        self._parsed: dict[str, PolicyDocument | None] = {}
+        self._built: dict[str, Role] = {}
+        for page_no, page in enumerate(pages):
+            prefix = f"/{page_no}" if isinstance(data, list) else ""
+            for index, role in enumerate(_list(page, "RoleDetailList", path)):
+                arn = role.get("Arn") if isinstance(role, dict) else None
+                if not isinstance(arn, str):
+                    raise InputError(f"{path}: {prefix}/RoleDetailList/{index} has no Arn")
+                self._roles[arn] = role
+                self._role_pointer[arn] = f"{prefix}/RoleDetailList/{index}"
+            self.users.extend(_list(page, "UserDetailList", path))
+            self.groups.extend(_list(page, "GroupDetailList", path))
+            for index, policy in enumerate(_list(page, "Policies", path)):
+                arn = policy.get("Arn") if isinstance(policy, dict) else None
+                if isinstance(arn, str):
+                    self._policies[arn] = policy
+                    self._policy_pointer[arn] = f"{prefix}/Policies/{index}"
+        self._by_name = {str(r.get("RoleName", "")): arn for arn, r in self._roles.items()}
+
+    # -- Source protocol -------------------------------------------------------------------
+
+    def get_role(self, ref: str) -> Role:
+        """The role named ``ref`` (name or ARN), built once and cached."""
+        arn = ref if ref in self._roles else self._by_name.get(ref.rsplit("/", 1)[-1])
+        if ref.startswith("arn:") and ref not in self._roles:
+            arn = None
+        if arn is None:
+            raise InputError(f"role {ref!r} is not in {self.path}")
+        if arn not in self._built:
+            self._built[arn] = self._build_role(arn)
+        return self._built[arn]
+
+    def get_function(self, ref: str) -> LambdaFunction | None:
+        return None
+
+    def get_user_pool(self, arn: str) -> UserPool | None:
+        return None
+
+    def inventory(self) -> Inventory:
+        return Inventory(roles=tuple(self.get_role(arn) for arn in sorted(self._roles)))
+
+    def account_id(self) -> str | None:
+        for arn in self._roles:
+            parts = arn.split(":")
+            if len(parts) > 4 and parts[4]:
+                return parts[4]
+        return None
+
+    # -- building --------------------------------------------------------------------------
+
+    def role_arns(self) -> list[str]:
+        return sorted(self._roles)
+
+    def managed_policy(self, arn: str) -> PolicyDocument | None:
+        """The default version of managed policy ``arn``, parsed once; ``None`` if absent."""
+        if arn not in self._parsed:
+            self._parsed[arn] = self._parse_managed(arn)
+        return self._parsed[arn]
+
+    def _parse_managed(self, arn: str) -> PolicyDocument | None:
+        detail = self._policies.get(arn)
+        if detail is None:
+            from iam_audit.managed import aws_managed_policy
+
+            return aws_managed_policy(arn) if ":iam::aws:policy/" in arn else None
+        default = detail.get("DefaultVersionId")
+        versions = detail.get("PolicyVersionList") or []
+        pointer = self._policy_pointer[arn]
+        for index, version in enumerate(versions):
+            if not isinstance(version, dict):
+                continue
+            if version.get("IsDefaultVersion") or (default and version.get("VersionId") == default):
+                location = f"{self.path} {pointer}/PolicyVersionList/{index}/Document"
+                document = parse_policy(
+                    version.get("Document"),
+                    name=arn,
+                    kind=PolicyKind.MANAGED,
+                    location=location,
+                )
+                return PolicyDocument(
+                    arn,
+                    PolicyKind.MANAGED,
+                    document.document,
+                    origin=self._origin(f"{pointer}/PolicyVersionList/{index}/Document"),
+                    text=document.text,
+                    version_id=version.get("VersionId"),
+                )
+        return None
+
+    def _origin(self, pointer: str) -> Origin:
+        return Origin(SourceKind.AUTH_DETAILS, str(self.path), pointer)
+
+    def _build_role(self, arn: str) -> Role:
+        detail = self._roles[arn]
+        pointer = self._role_pointer[arn]
+        trust = None
+        if detail.get("AssumeRolePolicyDocument") is not None:
+            trust = self._parse(
+                detail["AssumeRolePolicyDocument"],
+                "trust",
+                PolicyKind.TRUST,
+                f"{pointer}/AssumeRolePolicyDocument",
+            )
+        inline = []
+        for index, item in enumerate(_list(detail, "RolePolicyList", self.path)):
+            name = str(item.get("PolicyName", f"inline-{index}"))
+            inline.append(
+                self._parse(
+                    item.get("PolicyDocument"),
+                    name,
+                    PolicyKind.INLINE,
+                    f"{pointer}/RolePolicyList/{index}/PolicyDocument",
+                )
+            )
+        managed: list[PolicyDocument] = []
+        unknown: list[str] = []
+        for item in _list(detail, "AttachedManagedPolicies", self.path):
+            policy_arn = str(item.get("PolicyArn", ""))
+            document = self.managed_policy(policy_arn)
+            if document is None:
+                unknown.append(policy_arn)
+            else:
+                managed.append(document)
+        boundary_arn = None
+        boundary = None
+        pb = detail.get("PermissionsBoundary")
+        if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
+            boundary_arn = str(pb["PermissionsBoundaryArn"])
+            found = self.managed_policy(boundary_arn)
+            if found is not None:
+                boundary = PolicyDocument(
+                    boundary_arn,
+                    PolicyKind.BOUNDARY,
+                    found.document,
+                    origin=found.origin,
+                    text=found.text,
+                    version_id=found.version_id,
+                )
+        tags = tuple(
+            (str(t.get("Key")), str(t.get("Value")))
+            for t in detail.get("Tags") or ()
+            if isinstance(t, dict)
+        )
+        return Role(
+            arn=arn,
+            name=str(detail.get("RoleName", arn.rsplit("/", 1)[-1])),
+            origin=self._origin(pointer),
+            trust=trust,
+            inline=tuple(inline),
+            managed=tuple(managed),
+            boundary=boundary,
+            boundary_arn=boundary_arn,
+            unknown_managed=tuple(sorted(unknown)),
+            path=str(detail.get("Path", "/")),
+            tags=tags,
+        )
+
+    def _parse(self, value: Any, name: str, kind: PolicyKind, pointer: str) -> PolicyDocument:
+        parsed = parse_policy(value, name=name, kind=kind, location=f"{self.path} {pointer}")
+        return PolicyDocument(
+            name, kind, parsed.document, origin=self._origin(pointer), text=parsed.text
+        )
+
+
+def _list(container: Mapping[str, Any], key: str, path: Path) -> Iterable[Mapping[str, Any]]:
+    value = container.get(key) or []
+    if not isinstance(value, list):
+        raise InputError(f"{path}: {key} is not a list")
+    return [item for item in value if isinstance(item, dict)]
