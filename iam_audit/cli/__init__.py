@@ -1,14 +1,297 @@
-"""The Typer app (placeholder while the commands are written)."""
+"""The ``iam-audit`` command line: parse, call, render, exit. No IAM knowledge lives here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False)
+from iam_audit import __version__
+from iam_audit.cli import options as opt
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
+from iam_audit.errors import ExitCode
+from iam_audit.findings import FailOn
+from iam_audit.render import OutputFormat
+
+app = typer.Typer(
+    name="iam-audit",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    help="Find and fix the IAM misconfigurations that break Amazon Cognito user imports.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"iam-audit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Find and fix the IAM misconfigurations that break Amazon Cognito user imports."""
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
+    ),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on", case_sensitive=False, help="Exit 1 when a result at or above this level fails."
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Suppressions file [default: .iam-audit.toml or pyproject.toml]."
+    ),
+]
 
 
 @app.command()
-def checks() -> None:
-    """List the check catalogue."""
+@handle_errors
+def audit(
+    lambda_role: opt.LambdaRole = None,
+    logs_role: opt.LogsRole = None,
+    user_pool_arn: opt.UserPoolArn = None,
+    user_pool_id: opt.UserPoolId = None,
+    source_pool_arn: opt.SourcePoolArn = None,
+    region: opt.Region = None,
+    account_id: opt.AccountId = None,
+    profile: opt.Profile = None,
+    authorization_details: opt.AuthDetails = None,
+    template: opt.Template = None,
+    terraform_plan: opt.TerraformPlan = None,
+    parameter: opt.Parameters = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.ERROR,
+    config: ConfigOpt = None,
+) -> None:
+    """Audit the migration Lambda role and the CSV-import logs role."""
+    from iam_audit.audit import run_checks
+    from iam_audit.findings import exit_code_for
+    from iam_audit.render import renderer_for
+    from iam_audit.select import resolve_target
+
+    selection = opt.selection(
+        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
+    )
+    source = opt.build_source(
+        authorization_details=authorization_details,
+        template=template,
+        terraform_plan=terraform_plan,
+        parameters=parameter,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+    )
+    target, notes = resolve_target(selection, source)
+    result = run_checks(target, notes=notes)
+    del config  # suppressions: wired when iam_audit.config lands
+    emit(renderer_for(fmt).render(result), output)
+    raise typer.Exit(int(exit_code_for(result, fail_on)))
+
+
+@app.command()
+@handle_errors
+def fix(
+    lambda_role: opt.LambdaRole = None,
+    logs_role: opt.LogsRole = None,
+    user_pool_arn: opt.UserPoolArn = None,
+    user_pool_id: opt.UserPoolId = None,
+    source_pool_arn: opt.SourcePoolArn = None,
+    region: opt.Region = None,
+    account_id: opt.AccountId = None,
+    profile: opt.Profile = None,
+    authorization_details: opt.AuthDetails = None,
+    template: opt.Template = None,
+    terraform_plan: opt.TerraformPlan = None,
+    parameter: opt.Parameters = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
+    ] = None,
+    apply: Annotated[bool, typer.Option("--apply", help="Write the fixes to AWS.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    backup_dir: Annotated[
+        Path, typer.Option("--backup-dir", help="Where --apply saves what it replaces.")
+    ] = Path("iam-audit-backups"),
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Show the minimal fixed policies (preview); with --apply, write them safely."""
+    from iam_audit.audit import run_checks
+    from iam_audit.fix.emit import render_plan, write_plan
+    from iam_audit.fix.plan import plan_fixes
+    from iam_audit.select import resolve_target
+
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise typer.BadParameter("fix supports --format table or json")
+    selection = opt.selection(
+        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
+    )
+    source = opt.build_source(
+        authorization_details=authorization_details,
+        template=template,
+        terraform_plan=terraform_plan,
+        parameters=parameter,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+    )
+    target, _notes = resolve_target(selection, source)
+    result = run_checks(target)
+    roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
+    plan = plan_fixes(result.findings, roles)
+    if apply:
+        from iam_audit.fix.apply import apply_plan_cli
+
+        code = apply_plan_cli(plan, source, target, yes=yes, backup_dir=backup_dir, fmt=fmt)
+        raise typer.Exit(int(code))
+    emit(render_plan(plan, fmt), None)
+    if out_dir is not None:
+        for path in write_plan(plan, out_dir):
+            typer.echo(f"wrote {path}", err=True)
+    raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
+
+
+@app.command()
+@handle_errors
+def simulate(
+    action: Annotated[str, typer.Option("--action", help="The action, e.g. s3:GetObject.")],
+    resource: Annotated[str, typer.Option("--resource", help="The resource ARN (or *).")],
+    policy: Annotated[
+        list[Path] | None, typer.Option("--policy", help="Identity policy file (repeatable).")
+    ] = None,
+    boundary: Annotated[
+        Path | None, typer.Option("--boundary", help="Permissions boundary policy file.")
+    ] = None,
+    caller_arn: Annotated[
+        str | None, typer.Option("--caller-arn", help="The principal making the request.")
+    ] = None,
+    resource_policy: Annotated[
+        Path | None,
+        typer.Option("--resource-policy", help="Resource or trust policy file."),
+    ] = None,
+    principal_service: Annotated[
+        str | None,
+        typer.Option(
+            "--principal-service", help="Service principal, e.g. cognito-idp.amazonaws.com."
+        ),
+    ] = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
+        ),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+) -> None:
+    """Answer one question offline: may this principal do ACTION on RESOURCE?
+
+    Exit 0 when allowed, 1 when denied.
+    """
+    from iam_audit.model import PolicyKind
+    from iam_audit.simulate import SimulateQuestion, load_policy_file, result_to_dict
+    from iam_audit.simulate import simulate as run_simulation
+
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise typer.BadParameter("simulate supports --format table or json")
+    pairs = parse_context_pairs(context)
+    question = SimulateQuestion(
+        action=action,
+        resource=resource,
+        policies=tuple(load_policy_file(p, PolicyKind.INLINE) for p in policy or ()),
+        boundary=load_policy_file(boundary, PolicyKind.BOUNDARY) if boundary else None,
+        caller_arn=caller_arn,
+        resource_policy=(
+            load_policy_file(resource_policy, PolicyKind.RESOURCE) if resource_policy else None
+        ),
+        principal_service=principal_service,
+        context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
+    )
+    result = run_simulation(question)
+    data = result_to_dict(result)
+    if fmt is OutputFormat.JSON:
+        emit(json.dumps(data, indent=2), None)
+    else:
+        lines = [f"{data['decision']}: {action} on {resource}"]
+        lines += [
+            f"  {m['effect']:<5} {m['policy']} {m['statement']}" for m in data["matched_statements"]
+        ]
+        if data["unresolved"]:
+            lines.append(
+                f"  depends on condition keys not in --context: {', '.join(data['unresolved'])}"
+            )
+        emit("\n".join(lines), None)
+    raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
+
+
+@app.command()
+@handle_errors
+def checks(fmt: FormatOpt = OutputFormat.TABLE) -> None:
+    """List the check catalogue (id, slug, severity, summary)."""
+    from iam_audit.checks import catalogue
+
+    metas = catalogue()
+    if fmt is OutputFormat.JSON:
+        data = [
+            {
+                "id": m.id,
+                "slug": m.slug,
+                "severity": m.severity.value,
+                "role": m.role_kind.value,
+                "fixability": m.fixability.value,
+                "summary": m.summary,
+            }
+            for m in metas
+        ]
+        emit(json.dumps(data, indent=2), None)
+        return
+    width = max(len(m.slug) for m in metas)
+    emit(
+        "\n".join(f"{m.id}  {m.slug:<{width}}  {m.severity.value:<7}  {m.summary}" for m in metas),
+        None,
+    )
+
+
+@app.command()
+@handle_errors
+def demo() -> None:
+    """Run the whole story on an embedded moto account (no AWS account needed)."""
+    from iam_audit.cli.demo import run_demo
+
+    raise typer.Exit(int(run_demo()))
+
+
+def _register_extensions() -> None:
+    """Commands that live in their own modules."""
+    import importlib.util
+
+    if importlib.util.find_spec("iam_audit.cli.preflight"):  # being written
+        from iam_audit.cli import preflight
+
+        preflight.register(app)
+
+
+_register_extensions()
 
 
 def main() -> None:
+    """Console-script entry point."""
     app()

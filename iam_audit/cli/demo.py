@@ -1,0 +1,182 @@
+"""``iam-audit demo``: the whole story on an embedded moto account, no AWS account needed."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from iam_audit.errors import ExitCode, InputError
+
+REGION = "eu-central-1"
+
+_LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+_WRONG_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+_LOGS_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            "Resource": "arn:aws:logs:*:*:log-group:/aws/cognito/*",
+        }
+    ],
+}
+_HANDLER = b"""import boto3
+
+def lambda_handler(event, context):
+    return event
+"""
+
+
+def _zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("lambda_function.py", _HANDLER)
+    return buffer.getvalue()
+
+
+def seed(session: Any) -> dict[str, str]:
+    """A pool with a migration trigger whose role lacks AdminInitiateAuth, and a logs role
+    trusted by EC2 instead of Cognito. Returns the names the story uses."""
+    iam = session.client("iam")
+    lam = session.client("lambda", region_name=REGION)
+    idp = session.client("cognito-idp", region_name=REGION)
+    lambda_role = iam.create_role(
+        RoleName="TestingMigration-role",
+        Path="/service-role/",
+        AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST),
+    )["Role"]
+    iam.put_role_policy(
+        RoleName="TestingMigration-role",
+        PolicyName="basic-logging",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogGroup",
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    iam.create_role(RoleName="CognitoImportLogs", AssumeRolePolicyDocument=json.dumps(_WRONG_TRUST))
+    iam.put_role_policy(
+        RoleName="CognitoImportLogs",
+        PolicyName="cognito-import-logs",
+        PolicyDocument=json.dumps(_LOGS_POLICY),
+    )
+    function = lam.create_function(
+        FunctionName="TestingMigration",
+        Runtime="python3.12",
+        Role=lambda_role["Arn"],
+        Handler="lambda_function.lambda_handler",
+        Code={"ZipFile": _zip()},
+        Timeout=5,
+    )
+    pool = idp.create_user_pool(
+        PoolName="imported-users",
+        LambdaConfig={"UserMigration": function["FunctionArn"]},
+    )["UserPool"]
+    return {"pool_arn": pool["Arn"], "logs_role": "CognitoImportLogs"}
+
+
+def _run(args: list[str]) -> int:
+    from iam_audit.cli import app
+
+    typer.echo(f"\n$ iam-audit {' '.join(args)}")
+    command = typer.main.get_command(app)
+    code = command.main(args, prog_name="iam-audit", standalone_mode=False)
+    code = int(code or 0)
+    typer.echo(f"[exit {code}]")
+    return code
+
+
+def run_demo() -> ExitCode:
+    """Seed a moto account, audit it (fails), preview the fix; 0 when the story ran as designed."""
+    try:
+        from moto import mock_aws
+    except ImportError:
+        raise InputError(
+            "the demo needs moto", advice="pip install 'iam-audit[dev]' or run `make demo`"
+        ) from None
+    import boto3
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty"
+        empty.write_text("")
+        overrides = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        }
+        saved = {
+            key: os.environ.get(key) for key in [*overrides, "AWS_ENDPOINT_URL", "AWS_PROFILE"]
+        }
+        os.environ.update(overrides)
+        os.environ.pop("AWS_ENDPOINT_URL", None)
+        os.environ.pop("AWS_PROFILE", None)
+        try:
+            with mock_aws():
+                names = seed(boto3.session.Session(region_name=REGION))
+                typer.echo(
+                    "Demo account (moto): user pool 'imported-users' with a UserMigration trigger "
+                    "whose role lacks cognito-idp:AdminInitiateAuth, and an import logs role "
+                    "trusted by ec2.amazonaws.com instead of cognito-idp.amazonaws.com."
+                )
+                select = ["--user-pool-arn", names["pool_arn"], "--logs-role", names["logs_role"]]
+                first = _run(["audit", *select, "--region", REGION])
+                preview = _run(["fix", *select, "--region", REGION])
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    ok = first == ExitCode.FINDINGS and preview == ExitCode.FINDINGS
+    typer.echo(
+        "\ndemo: the audit failed and the fix preview shows what to change, as designed"
+        if ok
+        else "\ndemo: the story did not run as designed",
+        err=True,
+    )
+    return ExitCode.OK if ok else ExitCode.INTERNAL

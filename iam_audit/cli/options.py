@@ -1,0 +1,167 @@
+"""Options shared by ``audit``, ``fix`` and ``scan``, and building a source from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from iam_audit.errors import InputError
+from iam_audit.select import Selection
+from iam_audit.sources.interface import Source
+
+SELECT = "Select"
+SOURCE = "Source"
+
+LambdaRole = Annotated[
+    str | None,
+    typer.Option(
+        "--lambda-role",
+        help="The migration Lambda's execution role (name or ARN).",
+        rich_help_panel=SELECT,
+    ),
+]
+LogsRole = Annotated[
+    str | None,
+    typer.Option(
+        "--logs-role",
+        help="The CSV-import CloudWatch Logs role (name or ARN).",
+        rich_help_panel=SELECT,
+    ),
+]
+UserPoolArn = Annotated[
+    str | None,
+    typer.Option(
+        "--user-pool-arn", help="The pool users are imported into.", rich_help_panel=SELECT
+    ),
+]
+UserPoolId = Annotated[
+    str | None,
+    typer.Option(
+        "--user-pool-id",
+        help="The import pool by ID (account from the source).",
+        rich_help_panel=SELECT,
+    ),
+]
+SourcePoolArn = Annotated[
+    str | None,
+    typer.Option(
+        "--source-pool-arn",
+        help="The pool the Lambda calls AdminInitiateAuth on [default: --user-pool-arn].",
+        rich_help_panel=SELECT,
+    ),
+]
+Region = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="AWS region (live), or ${AWS::Region} for templates.",
+        rich_help_panel=SELECT,
+    ),
+]
+AccountId = Annotated[
+    str | None,
+    typer.Option(
+        "--account-id", help="${AWS::AccountId} for templates and plans.", rich_help_panel=SELECT
+    ),
+]
+Profile = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (live).", rich_help_panel=SOURCE)
+]
+AuthDetails = Annotated[
+    Path | None,
+    typer.Option(
+        "--authorization-details",
+        help="JSON from `aws iam get-account-authorization-details`.",
+        rich_help_panel=SOURCE,
+    ),
+]
+Template = Annotated[
+    Path | None,
+    typer.Option(
+        "--template",
+        help="CloudFormation JSON/YAML (also `cdk synth` output).",
+        rich_help_panel=SOURCE,
+    ),
+]
+TerraformPlan = Annotated[
+    Path | None,
+    typer.Option(
+        "--terraform-plan", help="JSON of `terraform show -json PLAN`.", rich_help_panel=SOURCE
+    ),
+]
+Parameters = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--parameter", help="Template parameter KEY=VALUE (repeatable).", rich_help_panel=SOURCE
+    ),
+]
+
+
+def build_source(
+    *,
+    authorization_details: Path | None,
+    template: Path | None,
+    terraform_plan: Path | None,
+    parameters: list[str] | None,
+    profile: str | None,
+    region: str | None,
+    account_id: str | None,
+) -> Source:
+    """The one source the options name; live AWS when none is named."""
+    named = [p for p in (authorization_details, template, terraform_plan) if p is not None]
+    if len(named) > 1:
+        raise typer.BadParameter(
+            "give at most one of --authorization-details, --template, --terraform-plan"
+        )
+    if authorization_details is not None:
+        from iam_audit.sources.auth_details import AuthDetailsSource
+
+        return AuthDetailsSource(authorization_details)
+    if template is not None:
+        from iam_audit.sources.cloudformation import load_template
+
+        return load_template(
+            template,
+            parameters=_pairs(parameters),
+            region=region,
+            account_id=account_id,
+        )
+    if terraform_plan is not None:
+        from iam_audit.sources.terraform import load_plan
+
+        return load_plan(terraform_plan, region=region, account_id=account_id)
+    from iam_audit.sources.live import LiveSource
+
+    return LiveSource(profile=profile, region=region)
+
+
+def _pairs(values: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in values or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InputError(f"--parameter takes KEY=VALUE, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def selection(
+    lambda_role: str | None,
+    logs_role: str | None,
+    user_pool_arn: str | None,
+    user_pool_id: str | None,
+    source_pool_arn: str | None,
+    account_id: str | None,
+) -> Selection:
+    if user_pool_arn and user_pool_id:
+        raise typer.BadParameter("give --user-pool-arn or --user-pool-id, not both")
+    return Selection(
+        lambda_role=lambda_role,
+        logs_role=logs_role,
+        user_pool_arn=user_pool_arn,
+        user_pool_id=user_pool_id,
+        source_pool_arn=source_pool_arn,
+        account_id=account_id,
+    )

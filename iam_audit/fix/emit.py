@@ -1,0 +1,109 @@
+"""Show a fix plan (diffs and documents) and write its documents as files."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from iam_audit.errors import InputError
+from iam_audit.fix.plan import FixPlan, PlannedFix
+from iam_audit.render.interface import OutputFormat
+
+__all__ = ["document_text", "plan_to_dict", "render_plan", "unified_diff", "write_plan"]
+
+
+def document_text(document: Mapping[str, Any] | None) -> str:
+    """The canonical text we show, diff and write: two-space JSON, keys in their order."""
+    if document is None:
+        return ""
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _label(fix: PlannedFix) -> str:
+    return "trust policy" if fix.target == "trust" else f"inline policy {fix.policy_name}"
+
+
+def unified_diff(fix: PlannedFix) -> str:
+    """A unified diff from the current document to the planned one."""
+    before = document_text(fix.before).splitlines(keepends=True)
+    after = document_text(fix.after).splitlines(keepends=True)
+    name = f"{fix.role_name}/{fix.policy_name}"
+    return "".join(
+        difflib.unified_diff(
+            before,
+            after,
+            fromfile=f"a/{name}" if fix.before is not None else "/dev/null",
+            tofile=f"b/{name}",
+        )
+    )
+
+
+def plan_to_dict(plan: FixPlan) -> dict[str, Any]:
+    """The plan as data for pipelines (``fix --format json``)."""
+    return {
+        "version": 1,
+        "changes": [
+            {
+                "role": f.role_arn,
+                "role_name": f.role_name,
+                "target": f.target,
+                "policy_name": f.policy_name,
+                "checks": list(f.checks),
+                "changed": f.changed,
+                "before": f.before,
+                "after": f.after,
+                "diff": unified_diff(f),
+            }
+            for f in plan.fixes
+        ],
+        "skipped": [
+            {"role": s.role_arn, "check": s.check, "reason": s.reason} for s in plan.skipped
+        ],
+    }
+
+
+def render_plan(plan: FixPlan, fmt: OutputFormat) -> str:
+    """Per role: what changes, the diff, and the full fixed document; then what is not fixed."""
+    if fmt is OutputFormat.JSON:
+        return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+    lines: list[str] = []
+    for fix in plan.fixes:
+        if not fix.changed:
+            continue
+        lines.append(
+            f"{fix.role_name}: {_label(fix)} ({', '.join(fix.checks)})"
+            + (" — new" if fix.before is None else "")
+        )
+        lines.append(unified_diff(fix).rstrip("\n"))
+        lines.append("")
+    for skipped in plan.skipped:
+        lines.append(f"not fixed: {skipped.check} {skipped.role_arn}: {skipped.reason}")
+    if not lines:
+        return "nothing to fix: every check that iam-audit can fix passes\n"
+    changed = sum(1 for f in plan.fixes if f.changed)
+    lines.append(
+        f"{changed} document(s) to change; nothing was written (run with --apply to write)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def write_plan(plan: FixPlan, out_dir: Path) -> list[Path]:
+    """Write each changed document to ``out_dir/<role>.<policy>.json``; return the paths."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise InputError(f"cannot create {out_dir}: {err.strerror}") from None
+    written = []
+    for fix in plan.fixes:
+        if not fix.changed:
+            continue
+        path = out_dir / f"{fix.role_name}.{fix.policy_name}.json"
+        try:
+            path.write_text(document_text(fix.after), encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot write {path}: {err.strerror}") from None
+        written.append(path)
+    return written
