@@ -26,7 +26,8 @@ class TrustTooBroad:
     **What it checks**
     Asks the engine whether a principal of an unrelated account may call ``sts:AssumeRole`` on the
     logs role: that catches ``"*"``, ``{"AWS": "*"}``, ``NotPrincipal`` and grants to other
-    accounts, unless a condition pins them. Service or federated principals other than
+    accounts, unless a condition pins them; then whether an Allow names a principal of another
+    account without a condition. Service or federated principals other than
     ``cognito-idp.amazonaws.com`` are reported as ``warn``.
 
     **Why it matters**
@@ -72,6 +73,25 @@ class TrustTooBroad:
                 f"Logs role {role.name}: its trust policy lets principals of any AWS account "
                 "assume it; keep only the cognito-idp.amazonaws.com statement",
                 evidence=evidence_of(foreign.result.matched),
+                locator="trust",
+            )
+            return
+        foreign_named = sorted(
+            {
+                principal.value
+                for principal, conditioned in named_principals(role.trust, "sts:AssumeRole")
+                if principal.kind is PrincipalKind.AWS
+                and not conditioned
+                and principal.account not in (None, role.account_id)
+            }
+        )
+        if foreign_named:
+            yield finding(
+                self.meta,
+                role,
+                Status.FAIL,
+                f"Logs role {role.name}: its trust policy lets another account assume it "
+                f"({', '.join(foreign_named)}) without a condition that pins the caller",
                 locator="trust",
             )
             return

@@ -1,0 +1,96 @@
+"""Turn a compact check case into a real authorization-details document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACCOUNT = "111122223333"
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+COGNITO_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "cognito-idp.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def role_detail(name: str, spec: dict[str, Any], default_trust: dict[str, Any]) -> dict[str, Any]:
+    account = spec.get("account", ACCOUNT)
+    path = spec.get("path", "/")
+    detail: dict[str, Any] = {
+        "Path": path,
+        "RoleName": name,
+        "RoleId": "AROA" + name.upper()[:12].ljust(12, "X"),
+        "Arn": f"arn:aws:iam::{account}:role{path}{name}",
+        "CreateDate": "2024-01-01T00:00:00Z",
+        "AssumeRolePolicyDocument": spec.get("trust", default_trust),
+        "InstanceProfileList": [],
+        "RolePolicyList": [
+            {"PolicyName": policy_name, "PolicyDocument": document}
+            for policy_name, document in spec.get("inline", {}).items()
+        ],
+        "AttachedManagedPolicies": [
+            {"PolicyName": arn.rsplit("/", 1)[-1], "PolicyArn": arn}
+            for arn in spec.get("managed", [])
+        ],
+        "Tags": [{"Key": k, "Value": v} for k, v in spec.get("tags", {}).items()],
+    }
+    if "boundary" in spec:
+        detail["PermissionsBoundary"] = {
+            "PermissionsBoundaryType": "Policy",
+            "PermissionsBoundaryArn": spec["boundary"],
+        }
+    return detail
+
+
+def managed_detail(arn: str, document: Any, versions: dict[str, Any] | None = None) -> dict[str, Any]:
+    version_list = [
+        {"Document": document, "VersionId": "v2", "IsDefaultVersion": True,
+         "CreateDate": "2024-01-02T00:00:00Z"}
+    ]
+    for version_id, other in (versions or {}).items():
+        version_list.append(
+            {"Document": other, "VersionId": version_id, "IsDefaultVersion": False,
+             "CreateDate": "2024-01-01T00:00:00Z"}
+        )
+    return {
+        "PolicyName": arn.rsplit("/", 1)[-1],
+        "PolicyId": "ANPA" + arn.rsplit("/", 1)[-1].upper()[:12].ljust(12, "X"),
+        "Arn": arn,
+        "Path": "/",
+        "DefaultVersionId": "v2",
+        "AttachmentCount": 1,
+        "PermissionsBoundaryUsageCount": 0,
+        "IsAttachable": True,
+        "CreateDate": "2024-01-01T00:00:00Z",
+        "UpdateDate": "2024-01-02T00:00:00Z",
+        "PolicyVersionList": version_list,
+    }
+
+
+def authorization_details(case: dict[str, Any]) -> dict[str, Any]:
+    """A get-account-authorization-details document holding the case's roles and policies."""
+    roles = []
+    if "lambda_role" in case:
+        roles.append(role_detail("MigrationRole", case["lambda_role"], LAMBDA_TRUST))
+    if "logs_role" in case:
+        roles.append(role_detail("ImportLogsRole", case["logs_role"], COGNITO_TRUST))
+    policies = [
+        managed_detail(arn, spec["document"] if "document" in spec else spec, spec.get("other_versions") if "document" in spec else None)
+        for arn, spec in case.get("managed_policies", {}).items()
+    ]
+    return {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": roles,
+        "Policies": policies,
+    }
