@@ -44,7 +44,7 @@ class TableRenderer:
         if lines:
             lines.append("")
         lines.append(
-            f"{summary['fail']} failed, {summary['warn']} warnings, {summary['pass']} passed, "
+            f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
             f"{summary['skip']} skipped"
             + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f", {summary['error']} internal errors" if summary["error"] else "")

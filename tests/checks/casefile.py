@@ -8,7 +8,11 @@ ACCOUNT = "111122223333"
 LAMBDA_TRUST = {
     "Version": "2012-10-17",
     "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
     ],
 }
 COGNITO_TRUST = {
@@ -52,15 +56,25 @@ def role_detail(name: str, spec: dict[str, Any], default_trust: dict[str, Any]) 
     return detail
 
 
-def managed_detail(arn: str, document: Any, versions: dict[str, Any] | None = None) -> dict[str, Any]:
+def managed_detail(
+    arn: str, document: Any, versions: dict[str, Any] | None = None
+) -> dict[str, Any]:
     version_list = [
-        {"Document": document, "VersionId": "v2", "IsDefaultVersion": True,
-         "CreateDate": "2024-01-02T00:00:00Z"}
+        {
+            "Document": document,
+            "VersionId": "v2",
+            "IsDefaultVersion": True,
+            "CreateDate": "2024-01-02T00:00:00Z",
+        }
     ]
     for version_id, other in (versions or {}).items():
         version_list.append(
-            {"Document": other, "VersionId": version_id, "IsDefaultVersion": False,
-             "CreateDate": "2024-01-01T00:00:00Z"}
+            {
+                "Document": other,
+                "VersionId": version_id,
+                "IsDefaultVersion": False,
+                "CreateDate": "2024-01-01T00:00:00Z",
+            }
         )
     return {
         "PolicyName": arn.rsplit("/", 1)[-1],
@@ -85,7 +99,11 @@ def authorization_details(case: dict[str, Any]) -> dict[str, Any]:
     if "logs_role" in case:
         roles.append(role_detail("ImportLogsRole", case["logs_role"], COGNITO_TRUST))
     policies = [
-        managed_detail(arn, spec["document"] if "document" in spec else spec, spec.get("other_versions") if "document" in spec else None)
+        managed_detail(
+            arn,
+            spec["document"] if "document" in spec else spec,
+            spec.get("other_versions") if "document" in spec else None,
+        )
         for arn, spec in case.get("managed_policies", {}).items()
     ]
     return {
