@@ -135,7 +135,7 @@ def test_boundary_intersects(files: dict[str, str]) -> None:
     ],
 )
 def test_context_is_the_request(files: dict[str, str], context: list[str], decision: str) -> None:
-    code, data = simulate(
+    _, data = simulate(
         "--action",
         "cognito-idp:AdminInitiateAuth",
         "--resource",

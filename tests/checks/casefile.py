@@ -98,14 +98,12 @@ def authorization_details(case: dict[str, Any]) -> dict[str, Any]:
         roles.append(role_detail("MigrationRole", case["lambda_role"], LAMBDA_TRUST))
     if "logs_role" in case:
         roles.append(role_detail("ImportLogsRole", case["logs_role"], COGNITO_TRUST))
-    policies = [
-        managed_detail(
-            arn,
-            spec["document"] if "document" in spec else spec,
-            spec.get("other_versions") if "document" in spec else None,
-        )
-        for arn, spec in case.get("managed_policies", {}).items()
-    ]
+    policies = []
+    for arn, spec in case.get("managed_policies", {}).items():
+        if "document" in spec:
+            policies.append(managed_detail(arn, spec["document"], spec.get("other_versions")))
+        else:
+            policies.append(managed_detail(arn, spec))
     return {
         "UserDetailList": [],
         "GroupDetailList": [],
