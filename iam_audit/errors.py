@@ -38,6 +38,12 @@ class IamAuditError(Exception):
         return " ".join(text.split("\n"))
 
 
+class UsageError(IamAuditError):
+    """Options that cannot work together, found after parsing (exit 2, like Typer's own)."""
+
+    exit_code = ExitCode.USAGE
+
+
 class InputError(IamAuditError):
     """An unreadable or invalid file, an unknown role, a malformed ARN (exit 3)."""
 

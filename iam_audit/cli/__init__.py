@@ -159,15 +159,29 @@ def fix(
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
     plan = plan_fixes(result.findings, roles)
     if apply:
-        from iam_audit.fix.apply import apply_plan_cli
+        from iam_audit.cli.apply import apply_command
 
-        code = apply_plan_cli(plan, source, target, yes=yes, backup_dir=backup_dir, fmt=fmt)
+        code = apply_command(plan, source, selection, yes=yes, backup_dir=backup_dir, fmt=fmt)
         raise typer.Exit(int(code))
     emit(render_plan(plan, fmt), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir):
             typer.echo(f"wrote {path}", err=True)
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
+
+
+@app.command()
+@handle_errors
+def rollback(
+    backup_file: Annotated[Path, typer.Argument(help="A backup written by fix --apply.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    profile: opt.Profile = None,
+    region: opt.Region = None,
+) -> None:
+    """Restore the documents a `fix --apply` run replaced, exactly as they were."""
+    from iam_audit.cli.apply import rollback_command
+
+    raise typer.Exit(int(rollback_command(backup_file, yes=yes, profile=profile, region=region)))
 
 
 @app.command()

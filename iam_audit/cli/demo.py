@@ -129,7 +129,7 @@ def _run(args: list[str]) -> int:
 
 
 def run_demo() -> ExitCode:
-    """Seed a moto account, audit it (fails), preview the fix; 0 when the story ran as designed."""
+    """Seed a moto account and run the story; 0 when every step exited as designed."""
     try:
         from moto import mock_aws
     except ImportError:
@@ -164,19 +164,30 @@ def run_demo() -> ExitCode:
                     "trusted by ec2.amazonaws.com instead of cognito-idp.amazonaws.com."
                 )
                 select = ["--user-pool-arn", names["pool_arn"], "--logs-role", names["logs_role"]]
-                first = _run(["audit", *select, "--region", REGION])
-                preview = _run(["fix", *select, "--region", REGION])
+                region = ["--region", REGION]
+                backups = Path(tmp) / "backups"
+                codes = [
+                    _run(["audit", *select, *region]),
+                    _run(["fix", *select, *region]),
+                    _run(["fix", *select, *region, "--apply", "--yes", "--backup-dir", str(backups)]),
+                    _run(["audit", *select, *region]),
+                ]
+                backup = sorted(backups.glob("*.json"))
+                codes.append(_run(["rollback", str(backup[-1]), "--yes", *region]) if backup else -1)
+                codes.append(_run(["audit", *select, *region]))
         finally:
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-    ok = first == ExitCode.FINDINGS and preview == ExitCode.FINDINGS
+    expected = [1, 1, 0, 0, 0, 1]
+    ok = codes == expected
     typer.echo(
-        "\ndemo: the audit failed and the fix preview shows what to change, as designed"
+        "\ndemo: the audit failed, the preview showed the fix, apply wrote it with a backup, the "
+        "audit passed, rollback restored the account and the audit failed again, as designed"
         if ok
-        else "\ndemo: the story did not run as designed",
+        else f"\ndemo: the story did not run as designed: exit codes {codes}, expected {expected}",
         err=True,
     )
     return ExitCode.OK if ok else ExitCode.INTERNAL
