@@ -1,11 +1,20 @@
-"""The policy evaluation engine: pure Python, no boto3, faithful to IAM's documented logic."""
+"""The policy evaluation engine: pure Python, no boto3, faithful to IAM's documented logic.
+
+Modules: ``parse`` (decode and validate documents), ``match`` (wildcards, policy variables),
+``conditions`` (condition operators), ``compile`` (compiled, cached documents), ``evaluate`` (the
+decision), ``actions`` (the action catalogue), ``types`` (the values that cross the boundary).
+"""
 
 from iam_audit.engine.actions import UnknownAction, expand_action, is_known_action, unknown_actions
 from iam_audit.engine.evaluate import (
+    allows_not_principal,
+    clear_compile_cache,
+    compile_cache_info,
     evaluate,
     evaluate_policies,
     named_principals,
     parse_policy,
+    policy_notes,
     validate_policy,
 )
 from iam_audit.engine.types import (
@@ -27,12 +36,16 @@ __all__ = [
     "Request",
     "StatementRef",
     "UnknownAction",
+    "allows_not_principal",
+    "clear_compile_cache",
+    "compile_cache_info",
     "evaluate",
     "evaluate_policies",
     "expand_action",
     "is_known_action",
     "named_principals",
     "parse_policy",
+    "policy_notes",
     "unknown_actions",
     "validate_policy",
 ]

@@ -1,42 +1,549 @@
-"""Policy evaluation (API contract; the implementation is being written)."""
+"""Policy evaluation: one request against identity policies, a boundary and a resource policy.
+
+Implements https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+and the cross-account page (reference_policies_evaluation-logic-cross-account.html) for the policy
+types iam-audit reads: identity-based policies, a permissions boundary and one resource-based policy
+(a role's trust policy is one). SCPs, RCPs and session policies are not modelled.
+
+How a request is decided (``evaluate``):
+
+1. An applicable ``Deny`` in any of the policies → ``explicitDeny`` (``blocked_by="deny"``).
+2. Same account: an identity ``Allow`` that the boundary also allows, or a resource-policy ``Allow``
+   that names the principal. Which principal ARN the resource policy names decides whether the
+   boundary limits it: a grant to the user or session ARN itself (or to ``*``) is not limited, a
+   grant to a role ARN is ("Resource-based policies that grant permissions to an IAM role ARN are
+   limited by an implicit deny in a permissions boundary or session policy"), a grant to the
+   account delegates to the account's own policies. Role trust policies (and KMS key policies)
+   "must explicitly allow access for principals": identity policies alone never suffice.
+3. Cross-account: an identity ``Allow`` (within the boundary) *and* a resource-policy ``Allow``
+   that names the principal; without a resource policy the request is impossible.
+
+Each statement is matched once in AWS's two-valued logic (the decision) and once in a three-valued
+logic in which a condition key that the caller did not supply is unknown; the second answer fills
+``EvalResult.unresolved`` and, in ``ContextMode.OPEN``, ``EvalResult.conditional``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
-from iam_audit.engine.types import EvalResult, Principal, Request
-from iam_audit.model import JSON, PolicyDocument, PolicyKind
+from iam_audit.engine.compile import (
+    GRANT_ACCOUNT,
+    GRANT_DIRECT,
+    GRANT_ROLE,
+    CompiledPolicy,
+    clear_compile_cache,
+    compile_cache_info,
+    compile_policy,
+)
+from iam_audit.engine.conditions import Tri
+from iam_audit.engine.parse import parse_policy, validate_policy
+from iam_audit.engine.types import (
+    ContextMode,
+    Decision,
+    EvalResult,
+    Principal,
+    PrincipalKind,
+    Request,
+    StatementRef,
+)
+from iam_audit.model import PolicyDocument, PolicyKind
+
+__all__ = [
+    "allows_not_principal",
+    "clear_compile_cache",
+    "compile_cache_info",
+    "evaluate",
+    "evaluate_policies",
+    "named_principals",
+    "parse_policy",
+    "policy_notes",
+    "validate_policy",
+]
+
+_USER_RE = re.compile(r"^arn:[^:]+:iam::(\d{12}):user/(?:.*/)?([^/]+)$")
+_ROLE_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:role/.+$")
+_ROOT_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:root$")
+_SESSION_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:assumed-role/.+$")
+_FEDERATED_USER_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:federated-user/.+$")
 
 
-def parse_policy(
-    value: str | JSON, *, name: str, kind: PolicyKind, location: str = ""
-) -> PolicyDocument:
-    """Decode a dict, JSON text or URL-encoded JSON text into a validated PolicyDocument."""
-    raise NotImplementedError
+# ---------------------------------------------------------------------------------------------
+# Request context
 
 
-def validate_policy(document: JSON, *, location: str = "") -> None:
-    """Raise PolicyParseError naming ``location`` and the JSON path if not a policy."""
-    raise NotImplementedError
+@functools.lru_cache(maxsize=4096)
+def _derived(
+    principal: Principal | None,
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], frozenset[str]]:
+    """Context keys IAM puts in every request of ``principal``: (values, keys known absent).
+
+    From https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html:
+    ``aws:PrincipalArn`` (role ARN for a role, user ARN for a user, the federated-user ARN),
+    ``aws:PrincipalAccount``, ``aws:PrincipalType``, ``aws:username`` (IAM users only; "requests
+    that are made using the AWS account root user or IAM roles do not include this key"),
+    ``aws:PrincipalServiceName`` (service principals only) and ``aws:PrincipalIsAWSService``.
+    A role session ARN gives no ``aws:PrincipalArn``: the role's path is not in it.
+    """
+    values: dict[str, tuple[str, ...]] = {}
+    absent: set[str] = set()
+    if principal is None:
+        return (), frozenset()
+    if principal.kind is PrincipalKind.SERVICE:
+        values["aws:principalservicename"] = (principal.value,)
+        values["aws:principalisawsservice"] = ("true",)
+        absent.add("aws:username")
+    elif principal.kind is PrincipalKind.AWS:
+        arn = principal.value
+        values["aws:principalisawsservice"] = ("false",)
+        absent.add("aws:principalservicename")
+        if principal.account:
+            values["aws:principalaccount"] = (principal.account,)
+        user = _USER_RE.match(arn)
+        if user:
+            values["aws:principalarn"] = (arn,)
+            values["aws:principaltype"] = ("User",)
+            values["aws:username"] = (user.group(2),)
+        elif _ROLE_RE.match(arn):
+            values["aws:principalarn"] = (arn,)
+            values["aws:principaltype"] = ("AssumedRole",)
+            absent.add("aws:username")
+        elif _SESSION_RE.match(arn):
+            values["aws:principaltype"] = ("AssumedRole",)
+            absent.add("aws:username")
+        elif _FEDERATED_USER_RE.match(arn):
+            values["aws:principalarn"] = (arn,)
+            values["aws:principaltype"] = ("FederatedUser",)
+        elif _ROOT_RE.match(arn) or (len(arn) == 12 and arn.isdigit()):
+            if _ROOT_RE.match(arn):
+                values["aws:principalarn"] = (arn,)
+            values["aws:principaltype"] = ("Account",)
+            absent.add("aws:username")
+    elif principal.kind is PrincipalKind.ANONYMOUS:
+        values["aws:principaltype"] = ("Anonymous",)
+        absent.update({"aws:principalarn", "aws:username", "aws:principalaccount"})
+    return tuple(sorted(values.items())), frozenset(absent)
+
+
+def _context(request: Request) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Lower-cased context values (derived keys first, the caller's win) and the known keys."""
+    derived, absent = _derived(request.principal)
+    values = dict(derived)
+    for key, raw in request.context.items():
+        item: object = raw
+        if isinstance(item, str):
+            value: tuple[str, ...] = (item,)
+        elif isinstance(item, tuple | list | set | frozenset):
+            value = tuple(str(element) for element in item)
+        else:
+            value = (str(item),)
+        values[str(key).lower()] = value
+    return values, frozenset(values) | absent
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching layers
+
+
+@dataclass(slots=True)
+class _Aggregate:
+    """One kind of statement in one role (e.g. identity Allows): do any apply?"""
+
+    applies: bool = False  # AWS's answer
+    tri: Tri = Tri.FALSE  # the open answer
+    refs: list[StatementRef] = field(default_factory=list)  # statements that apply
+    missing: set[str] = field(default_factory=set)  # keys of statements whose answer is unknown
+
+    def add(self, ref: StatementRef, applies: bool, tri: Tri, missing: tuple[str, ...]) -> None:
+        if applies:
+            self.applies = True
+            self.refs.append(ref)
+        if tri is Tri.TRUE:
+            self.tri = Tri.TRUE
+        elif tri is Tri.UNKNOWN:
+            if self.tri is Tri.FALSE:
+                self.tri = Tri.UNKNOWN
+            self.missing.update(missing)
+
+
+@dataclass(slots=True)
+class _Scan:
+    """The outcome of matching a request against the policies of every layer."""
+
+    deny: _Aggregate = field(default_factory=_Aggregate)
+    identity: _Aggregate = field(default_factory=_Aggregate)
+    boundary: _Aggregate = field(default_factory=_Aggregate)
+    direct: _Aggregate = field(default_factory=_Aggregate)
+    role: _Aggregate = field(default_factory=_Aggregate)
+    account: _Aggregate = field(default_factory=_Aggregate)
+    notes: set[str] = field(default_factory=set)
+
+
+def _scan(
+    policy: CompiledPolicy,
+    request: Request,
+    action: str,
+    service: str,
+    values: Mapping[str, tuple[str, ...]],
+    supplied: frozenset[str],
+    *,
+    allow_into: list[tuple[int, _Aggregate]],
+    deny_into: _Aggregate,
+    check_principal: bool,
+    boundary_present: bool,
+    notes: set[str],
+) -> None:
+    """Match the statements of ``policy`` that cover ``action``; file Allows by grant kind."""
+    for statement in policy.candidates(service):
+        if not statement.matches_action(action):
+            continue
+        found = statement.match(
+            request.resource,
+            request.principal,
+            values,
+            supplied,
+            check_principal=check_principal,
+            boundary_present=boundary_present,
+        )
+        if found.note:
+            notes.add(found.note)
+        if found.tri is Tri.FALSE:
+            continue
+        if not statement.allow:
+            deny_into.add(statement.ref, found.applies, found.tri, found.missing)
+            continue
+        for bit, aggregate in allow_into:
+            if found.grant & bit:
+                aggregate.add(statement.ref, found.applies, found.tri, found.missing)
+
+
+def _split_action(action: str) -> tuple[str, str]:
+    lowered = action.lower()
+    return lowered, lowered.partition(":")[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Decision
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """The facts of a request that are not statement matches."""
+
+    aws_principal: bool
+    identity_given: bool
+    boundary: bool
+    resource_policy: bool
+    trust: bool
+    same_account: bool
+
+
+# Aggregate names, in the order _paths takes them.
+_NAMES = ("deny", "identity", "boundary", "direct", "role", "account")
+
+
+def _paths(shape: _Shape, v: Mapping[str, bool]) -> list[tuple[bool, tuple[str, ...]]]:
+    """Every way the request can be allowed: (holds?, aggregates whose statements it uses)."""
+    ba = v["boundary"] if shape.boundary else True
+    direct, role, account = v["direct"], v["role"], v["account"]
+    if not shape.aws_principal or not shape.identity_given:
+        # A service, federated or anonymous principal has no identity policies; with
+        # identity=None only the resource policy's half of the evaluation is asked for.
+        return [
+            (direct, ("direct",)),
+            (role and ba, ("role", "boundary")),
+            (account, ("account",)),
+        ]
+    id_ok = v["identity"] and ba
+    if not shape.resource_policy:
+        return [(id_ok and shape.same_account, ("identity", "boundary"))]
+    if not shape.same_account:
+        # "The request is allowed only if both evaluations return a decision of Allow."
+        return [
+            (id_ok and direct, ("identity", "boundary", "direct")),
+            (id_ok and role, ("identity", "boundary", "role")),
+            (id_ok and account, ("identity", "boundary", "account")),
+        ]
+    paths = [
+        (direct, ("direct",)),
+        (role and ba, ("role", "boundary")),
+        (account and id_ok, ("account", "identity", "boundary")),
+    ]
+    if not shape.trust:
+        paths.insert(0, (id_ok, ("identity", "boundary")))
+    return paths
+
+
+def _decide(shape: _Shape, v: Mapping[str, bool]) -> tuple[Decision, str]:
+    """The decision and the layer that blocked an otherwise allowed request."""
+    if v["deny"]:
+        return Decision.EXPLICIT_DENY, "deny"
+    if any(holds for holds, _ in _paths(shape, v)):
+        return Decision.ALLOWED, ""
+    boundary_cut = shape.boundary and not v["boundary"]
+    if boundary_cut and (
+        (v["identity"] and shape.identity_given and shape.aws_principal) or v["role"]
+    ):
+        return Decision.IMPLICIT_DENY, "boundary"
+    id_ok = shape.identity_given and v["identity"] and (v["boundary"] or not shape.boundary)
+    if id_ok and shape.aws_principal:
+        return Decision.IMPLICIT_DENY, "resource-policy"
+    if v["direct"] or v["role"] or v["account"]:
+        return Decision.IMPLICIT_DENY, "identity"
+    return Decision.IMPLICIT_DENY, ""
+
+
+def _conclude(shape: _Shape, scan: _Scan, mode: ContextMode) -> EvalResult:
+    aggregates = {name: getattr(scan, name) for name in _NAMES}
+    actual = {name: aggregates[name].applies for name in _NAMES}
+    decision, blocked_by = _decide(shape, actual)
+
+    # Which statements decided.
+    refs: list[StatementRef] = []
+    if decision is Decision.EXPLICIT_DENY:
+        refs = list(scan.deny.refs)
+    elif decision is Decision.ALLOWED:
+        for holds, used in _paths(shape, actual):
+            if holds:
+                for name in used:
+                    refs.extend(aggregates[name].refs)
+    elif blocked_by == "boundary":
+        refs = scan.identity.refs + scan.role.refs
+    elif blocked_by == "resource-policy":
+        refs = scan.identity.refs + scan.boundary.refs
+    elif blocked_by == "identity":
+        refs = scan.direct.refs + scan.role.refs + scan.account.refs
+
+    # What the unknown keys could change.
+    unknown = [name for name in _NAMES if aggregates[name].tri is Tri.UNKNOWN]
+    unresolved: set[str] = set()
+    conditional = False
+    if unknown:
+        fixed = {name: aggregates[name].tri is Tri.TRUE for name in _NAMES}
+        for combo in itertools.product((False, True), repeat=len(unknown)):
+            trial = dict(fixed)
+            trial.update(zip(unknown, combo, strict=True))
+            outcome = _decide(shape, trial)[0]
+            if (outcome is Decision.ALLOWED) != (decision is Decision.ALLOWED):
+                conditional = True
+            for name in unknown:
+                flipped = dict(trial)
+                flipped[name] = not trial[name]
+                if _decide(shape, flipped)[0] is not outcome:
+                    unresolved.update(aggregates[name].missing)
+    return EvalResult(
+        decision=decision,
+        matched=tuple(sorted(set(refs), key=_ref_key)),
+        unresolved=_spellings(unresolved),
+        conditional=conditional and mode is ContextMode.OPEN,
+        blocked_by=blocked_by,
+        notes=tuple(sorted(scan.notes)),
+    )
+
+
+def _spellings(keys: set[str]) -> tuple[str, ...]:
+    """Keys as policies spell them, one per key (keys are case-insensitive), sorted."""
+    chosen: dict[str, str] = {}
+    for key in sorted(keys):
+        chosen.setdefault(key.lower(), key)
+    return tuple(sorted(chosen.values(), key=str.lower))
+
+
+def _ref_key(ref: StatementRef) -> tuple[str, str, int]:
+    return (ref.policy, ref.kind.value, ref.index)
+
+
+def _same_account(principal: Principal | None, resource_account: str | None) -> bool:
+    if resource_account is None or principal is None:
+        return True
+    account = principal.account
+    return account is None or account == resource_account
 
 
 def evaluate(
     request: Request,
     *,
-    identity: Sequence[PolicyDocument] = (),
+    identity: Sequence[PolicyDocument] | None = None,
     boundary: PolicyDocument | None = None,
     resource_policy: PolicyDocument | None = None,
     resource_account: str | None = None,
 ) -> EvalResult:
-    """Evaluate one request the way IAM does."""
-    raise NotImplementedError
+    """Evaluate one request the way IAM does.
+
+    ``identity``: the principal's identity-based policies (inline and managed). ``()`` means it
+    has none; ``None`` (the default) means they are not part of the question: only the resource
+    policy's half of the evaluation is made, as for a service principal or a principal of another
+    account whose policies are unknown (a trust-policy probe). ``boundary``: the principal's
+    permissions boundary. ``resource_policy``: the policy on the resource (for ``sts:AssumeRole``
+    the role's trust policy). ``resource_account``: the account owning the resource; ``None``
+    means the principal's own account.
+
+    Returns the decision with the statements that made it (``matched``), the condition keys it
+    depended on that the context did not supply (``unresolved``), whether in ``OPEN`` mode some
+    value of those keys could change whether the request is allowed (``conditional``), the layer
+    that blocked an otherwise allowed request (``blocked_by``: ``"deny"``, ``"boundary"``,
+    ``"resource-policy"``, ``"identity"`` or ``""``) and ``notes`` on statements that can never
+    apply (unknown condition operators, malformed statements). Never raises on a request or on
+    documents of any shape.
+
+    Known limits: SCPs, RCPs, session policies and the root user's implicit full access are not
+    modelled; ``conditional`` treats each statement's conditions as independent, so it can say
+    "conditional" for a combination of key values that no real request could hold (never the
+    reverse); a ``NotPrincipal`` list excludes a principal only when it names that principal
+    itself (AWS may also require its account and role to be listed); a role-session principal
+    matches a resource-policy grant to its role when account and role name agree (the path is
+    not in a session ARN); a principal whose account is unknown is taken to be in the resource's
+    account; with ``identity=None`` a grant to the principal's account counts as allowing it.
+    """
+    action, service = _split_action(request.action)
+    values, supplied = _context(request)
+    principal = request.principal
+    aws_principal = principal is None or principal.kind is PrincipalKind.AWS
+    scan = _Scan()
+    boundary_present = boundary is not None
+    if identity is not None:
+        for document in identity:
+            _scan(
+                compile_policy(document),
+                request,
+                action,
+                service,
+                values,
+                supplied,
+                allow_into=[(GRANT_DIRECT, scan.identity)],
+                deny_into=scan.deny,
+                check_principal=False,
+                boundary_present=boundary_present,
+                notes=scan.notes,
+            )
+    if boundary is not None:
+        _scan(
+            compile_policy(boundary),
+            request,
+            action,
+            service,
+            values,
+            supplied,
+            allow_into=[(GRANT_DIRECT, scan.boundary)],
+            deny_into=scan.deny,
+            check_principal=False,
+            boundary_present=True,
+            notes=scan.notes,
+        )
+    if resource_policy is not None:
+        _scan(
+            compile_policy(resource_policy),
+            request,
+            action,
+            service,
+            values,
+            supplied,
+            allow_into=[
+                (GRANT_DIRECT, scan.direct),
+                (GRANT_ROLE, scan.role),
+                (GRANT_ACCOUNT, scan.account),
+            ],
+            deny_into=scan.deny,
+            check_principal=True,
+            boundary_present=boundary_present,
+            notes=scan.notes,
+        )
+    shape = _Shape(
+        aws_principal=aws_principal,
+        identity_given=identity is not None,
+        boundary=boundary_present,
+        resource_policy=resource_policy is not None,
+        trust=resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
+        same_account=_same_account(principal, resource_account),
+    )
+    return _conclude(shape, scan, request.mode)
+
+
+_ONE_LAYER = _Shape(
+    aws_principal=False,
+    identity_given=False,
+    boundary=False,
+    resource_policy=True,
+    trust=False,
+    same_account=True,
+)
 
 
 def evaluate_policies(request: Request, policies: Sequence[PolicyDocument]) -> EvalResult:
-    """Evaluate ``policies`` as one layer (Deny beats Allow, else implicit deny)."""
-    raise NotImplementedError
+    """Evaluate ``policies`` as one layer (Deny beats Allow, else implicit deny).
+
+    For probing single policies: a statement with ``Principal``/``NotPrincipal`` applies only to
+    the principals it names; a statement without one applies to any principal.
+    """
+    action, service = _split_action(request.action)
+    values, supplied = _context(request)
+    scan = _Scan()
+    for document in policies:
+        compiled = compile_policy(document)
+        for statement in compiled.candidates(service):
+            if not statement.matches_action(action):
+                continue
+            found = statement.match(
+                request.resource,
+                request.principal,
+                values,
+                supplied,
+                check_principal=statement.principals is not None,
+            )
+            if found.note:
+                scan.notes.add(found.note)
+            if found.tri is Tri.FALSE:
+                continue
+            target = scan.direct if statement.allow else scan.deny
+            target.add(statement.ref, found.applies, found.tri, found.missing)
+    return _conclude(_ONE_LAYER, scan, request.mode)
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions about resource and trust policies
 
 
 def named_principals(policy: PolicyDocument, action: str) -> tuple[tuple[Principal, bool], ...]:
-    """Principals that Allow statements covering ``action`` name, each with has-condition flag."""
-    raise NotImplementedError
+    """Principals that Allow statements covering ``action`` name, each with has-condition flag.
+
+    ``"*"`` is returned as ``Principal(ANONYMOUS, "*")`` and ``{"AWS": "*"}`` as
+    ``Principal(AWS, "*")``. An Allow with ``NotPrincipal`` grants to everyone it does not list,
+    so it is returned as ``Principal(ANONYMOUS, "*")`` too; :func:`allows_not_principal` names
+    those statements. Resources and conditions are not evaluated (the flag says a condition
+    exists). Sorted by kind, value, flag; without duplicates.
+    """
+    lowered, service = _split_action(action)
+    found: set[tuple[Principal, bool]] = set()
+    for statement in compile_policy(policy).candidates(service):
+        if not statement.allow or statement.principals is None:
+            continue
+        if not statement.matches_action(lowered):
+            continue
+        if statement.not_principal:
+            found.add((Principal(PrincipalKind.ANONYMOUS, "*"), statement.has_condition))
+        else:
+            found.update((p, statement.has_condition) for p in statement.principals)
+    return tuple(sorted(found, key=lambda item: (item[0].kind.value, item[0].value, item[1])))
+
+
+def allows_not_principal(
+    policy: PolicyDocument, action: str | None = None
+) -> tuple[StatementRef, ...]:
+    """Allow statements that use ``NotPrincipal`` (covering ``action`` when given), sorted."""
+    lowered = action.lower() if action is not None else None
+    return tuple(
+        statement.ref
+        for statement in compile_policy(policy).statements
+        if statement.allow
+        and statement.not_principal
+        and (lowered is None or statement.matches_action(lowered))
+    )
+
+
+def policy_notes(policy: PolicyDocument) -> tuple[str, ...]:
+    """What the engine could not use in ``policy``: malformed statements, unknown operators."""
+    return compile_policy(policy).notes

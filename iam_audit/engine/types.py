@@ -34,7 +34,7 @@ class ContextMode(StrEnum):
     decision follows AWS for absent keys; the keys are still listed in ``unresolved``.
     ``OPEN``: the context is partial (``audit``, ``who-can``). A key not given could hold any
     value; the decision is computed as in ``REQUEST`` mode and ``conditional`` says whether some
-    value of the unresolved keys would change it.
+    value of the unresolved keys would change whether the request is allowed.
     """
 
     REQUEST = "request"
@@ -102,12 +102,20 @@ class EvalResult:
     """A decision with the statements that made it.
 
     ``matched``: for ``explicitDeny`` the Deny statements that applied; for ``allowed`` the Allow
-    statements that applied (identity and, with a boundary, the boundary's); for ``implicitDeny``
+    statements that applied on every path that allows (identity and, with a boundary, the
+    boundary's; the resource policy's grants to the principal); for ``implicitDeny``
     any Allow statements that applied in one layer but were cut by another (e.g. an identity Allow
-    outside the boundary), else empty. ``unresolved``: condition keys the decision depended on that
-    the context did not supply, sorted. ``conditional`` (``OPEN`` mode only): some value of those
-    keys would change the decision. ``blocked_by`` names the layer that denied an otherwise allowed
-    request: ``"deny"``, ``"boundary"``, ``"resource-policy"`` or ``""``.
+    outside the boundary), else empty. ``unresolved``: condition keys (and policy-variable keys) the decision
+    depended on that the context did not supply, i.e. some value of each could change the decision;
+    as the policy spells them, sorted. ``conditional`` (``OPEN`` mode only): some value of those
+    keys would change whether the request is allowed. ``blocked_by`` names the layer that denied
+    an otherwise allowed request: ``"deny"`` (an explicit Deny), ``"boundary"`` (an identity Allow,
+    or a resource-policy grant to the role ARN, outside the permissions boundary),
+    ``"resource-policy"`` (identity policies allow, but a cross-account request or a trust policy
+    also needs the resource policy to name the principal), ``"identity"`` (the resource policy
+    names the principal's account, or another account's principal, whose identity policies do not
+    allow the request) or ``""``. ``notes``: statements the engine could not use (an unknown
+    condition operator, a malformed statement), so a reader knows why they did not apply.
     """
 
     decision: Decision
@@ -115,6 +123,7 @@ class EvalResult:
     unresolved: tuple[str, ...] = ()
     conditional: bool = False
     blocked_by: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def allowed(self) -> bool:

@@ -1,0 +1,348 @@
+"""Condition operators, evaluated in AWS's two-valued logic and in a three-valued open logic.
+
+Every condition entry (operator, key, values) is evaluated twice at once:
+
+* **request** value (``bool``): AWS semantics for the context as given. An absent key makes a
+  positive operator false and a negated one (``StringNotEquals``, ``ArnNotLike``,
+  ``NotIpAddress``…) true; ``...IfExists`` is true; ``ForAllValues`` is true and ``ForAnyValue``
+  false; ``Null: true`` matches (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html,
+  and reference_policies_multi-value-conditions.html).
+* **open** value (:class:`Tri`): a key the caller did not supply could hold any value, so the entry
+  is ``UNKNOWN`` unless its result cannot depend on it. The keys responsible are returned.
+
+Rules that hold throughout: condition key names are case-insensitive, values case-sensitive except
+for the ``IgnoreCase`` operators; several values for one key are OR-ed (for negated operators that
+makes an AND of the negations); several keys or operators in a statement are AND-ed. Policy
+variables are substituted in String, ARN and Bool values only (the operator page lists variables as
+unsupported for Numeric, Date, Binary, IP address and Null). An unknown operator never matches.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+
+from iam_audit.engine.match import Resolution, Template, arn_like, pieces_regex
+
+__all__ = ["Condition", "Tri", "compile_conditions", "evaluate_condition", "tri_and", "tri_or"]
+
+
+class Tri(Enum):
+    """Three-valued truth: Kleene logic."""
+
+    FALSE = 0
+    TRUE = 1
+    UNKNOWN = 2
+
+    @classmethod
+    def of(cls, value: bool) -> Tri:
+        return cls.TRUE if value else cls.FALSE
+
+
+def tri_and(left: Tri, right: Tri) -> Tri:
+    """Kleene AND."""
+    if left is Tri.FALSE or right is Tri.FALSE:
+        return Tri.FALSE
+    if left is Tri.UNKNOWN or right is Tri.UNKNOWN:
+        return Tri.UNKNOWN
+    return Tri.TRUE
+
+
+def tri_or(left: Tri, right: Tri) -> Tri:
+    """Kleene OR."""
+    if left is Tri.TRUE or right is Tri.TRUE:
+        return Tri.TRUE
+    if left is Tri.UNKNOWN or right is Tri.UNKNOWN:
+        return Tri.UNKNOWN
+    return Tri.FALSE
+
+
+# operator base name (lower-case) → (family, negated)
+_OPERATORS: dict[str, tuple[str, bool]] = {
+    "stringequals": ("string", False),
+    "stringnotequals": ("string", True),
+    "stringequalsignorecase": ("string-ic", False),
+    "stringnotequalsignorecase": ("string-ic", True),
+    "stringlike": ("string-like", False),
+    "stringnotlike": ("string-like", True),
+    "arnequals": ("arn", False),
+    "arnlike": ("arn", False),
+    "arnnotequals": ("arn", True),
+    "arnnotlike": ("arn", True),
+    "numericequals": ("num-eq", False),
+    "numericnotequals": ("num-eq", True),
+    "numericlessthan": ("num-lt", False),
+    "numericlessthanequals": ("num-le", False),
+    "numericgreaterthan": ("num-gt", False),
+    "numericgreaterthanequals": ("num-ge", False),
+    "dateequals": ("date-eq", False),
+    "datenotequals": ("date-eq", True),
+    "datelessthan": ("date-lt", False),
+    "datelessthanequals": ("date-le", False),
+    "dategreaterthan": ("date-gt", False),
+    "dategreaterthanequals": ("date-ge", False),
+    "bool": ("bool", False),
+    "binaryequals": ("binary", False),
+    "ipaddress": ("ip", False),
+    "notipaddress": ("ip", True),
+    "null": ("null", False),
+}
+# Families whose values may hold policy variables.
+_VARIABLE_FAMILIES = frozenset({"string", "string-ic", "string-like", "arn", "bool"})
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One (operator, key, values) entry of a ``Condition`` block.
+
+    ``family`` is ``None`` for an operator IAM does not define; such an entry never matches.
+    ``qualifier`` is ``""``, ``"any"`` (``ForAnyValue:``) or ``"all"`` (``ForAllValues:``).
+    """
+
+    operator: str
+    family: str | None
+    negated: bool
+    qualifier: str
+    if_exists: bool
+    key: str
+    key_text: str
+    values: tuple[Template, ...]
+
+
+def _parse_operator(operator: str) -> tuple[str | None, bool, str, bool]:
+    """``ForAnyValue:StringLikeIfExists`` → (family, negated, qualifier, if_exists)."""
+    name = operator.strip()
+    qualifier = ""
+    lowered = name.lower()
+    if lowered.startswith("foranyvalue:"):
+        qualifier, name = "any", name[len("ForAnyValue:") :]
+    elif lowered.startswith("forallvalues:"):
+        qualifier, name = "all", name[len("ForAllValues:") :]
+    base = name.lower()
+    if_exists = base.endswith("ifexists")
+    if if_exists:
+        base = base[: -len("ifexists")]
+    entry = _OPERATORS.get(base)
+    if entry is None:
+        return None, False, qualifier, if_exists
+    family, negated = entry
+    if family == "null" and (if_exists or qualifier):
+        # "You can add IfExists to the end of any condition operator name except the Null
+        # condition"; a set qualifier on Null has no meaning either.
+        return None, False, qualifier, if_exists
+    return family, negated, qualifier, if_exists
+
+
+def _value_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def compile_conditions(block: Mapping[str, object], *, variables: bool) -> tuple[Condition, ...]:
+    """Compile a validated ``Condition`` block (sorted by operator, then key, for stable output)."""
+    out: list[Condition] = []
+    for operator, keys in sorted(block.items()):
+        family, negated, qualifier, if_exists = _parse_operator(operator)
+        if not isinstance(keys, Mapping):
+            continue
+        for key_text, raw in sorted(keys.items()):
+            items = raw if isinstance(raw, list) else [raw]
+            use_variables = variables and family in _VARIABLE_FAMILIES
+            values = tuple(
+                Template.build(_value_text(item), variables=use_variables) for item in items
+            )
+            out.append(
+                Condition(
+                    operator=operator,
+                    family=family,
+                    negated=negated,
+                    qualifier=qualifier,
+                    if_exists=if_exists,
+                    key=str(key_text).lower(),
+                    key_text=str(key_text),
+                    values=values,
+                )
+            )
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Value parsing (cached: the same policy values recur across thousands of evaluations)
+
+_EPOCH_RE = re.compile(r"-?\d+(\.\d+)?")
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(text: str) -> Decimal | None:
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _date(text: str) -> float | None:
+    """W3C/ISO 8601 date or date-time (UTC when no offset), or epoch seconds."""
+    text = text.strip()
+    if _EPOCH_RE.fullmatch(text):
+        return float(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+@functools.lru_cache(maxsize=4096)
+def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _binary(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _bool(text: str) -> bool | None:
+    lowered = text.strip().lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    return None
+
+
+def _compare(family: str, request: str, policy: Resolution) -> bool:
+    """Positive-sense match of one request value against one resolved policy value."""
+    pieces = policy.pieces
+    if pieces is None:
+        return False  # a variable with no value is null: "There is no equal or like value"
+    if family == "string":
+        return request == policy.text()
+    if family == "string-ic":
+        text = policy.text()
+        return text is not None and request.casefold() == text.casefold()
+    if family == "string-like":
+        return pieces_regex(pieces).fullmatch(request) is not None
+    if family == "arn":
+        return arn_like(pieces, request)
+    if family == "bool":
+        text = policy.text()
+        wanted = _bool(text) if text is not None else None
+        return wanted is not None and _bool(request) is wanted
+    text = policy.text() or ""
+    if family.startswith("num-"):
+        left, right = _number(request), _number(text)
+        if left is None or right is None:
+            return False
+        return _order(family[4:], left, right)
+    if family.startswith("date-"):
+        left_date, right_date = _date(request), _date(text)
+        if left_date is None or right_date is None:
+            return False
+        return _order(family[5:], left_date, right_date)
+    if family == "ip":
+        network = _network(text)
+        if network is None:
+            return False
+        candidate = _network(request)
+        if isinstance(candidate, ipaddress.IPv4Network) and isinstance(
+            network, ipaddress.IPv4Network
+        ):
+            return candidate.subnet_of(network)
+        if isinstance(candidate, ipaddress.IPv6Network) and isinstance(
+            network, ipaddress.IPv6Network
+        ):
+            return candidate.subnet_of(network)
+        return False
+    if family == "binary":
+        left_bytes, right_bytes = _binary(request), _binary(text)
+        if left_bytes is None or right_bytes is None:
+            return request == text
+        return left_bytes == right_bytes
+    return False
+
+
+def _order(relation: str, left: Decimal | float, right: Decimal | float) -> bool:
+    if relation == "eq":
+        return left == right
+    if relation == "lt":
+        return left < right
+    if relation == "le":
+        return left <= right
+    if relation == "gt":
+        return left > right
+    return left >= right  # "ge"
+
+
+def evaluate_condition(
+    condition: Condition,
+    values: Mapping[str, tuple[str, ...]],
+    supplied: frozenset[str] | set[str],
+) -> tuple[bool, Tri, tuple[str, ...]]:
+    """Evaluate one entry: (request value, open value, keys that make the open value unknown).
+
+    ``values`` maps lower-case keys to the request's values; ``supplied`` is the set of keys whose
+    presence or absence is known (given by the caller or derived from the principal).
+    """
+    family = condition.family
+    if family is None:
+        return False, Tri.FALSE, ()
+    found = values.get(condition.key)
+    absent = not found
+    key_known = condition.key in supplied or not absent
+    if family == "null":
+        wanted = [_bool(template.raw) for template in condition.values]
+        result = any(w is not None and w is absent for w in wanted)
+        if key_known:
+            return result, Tri.of(result), ()
+        return result, Tri.UNKNOWN, (condition.key_text,)
+    if absent:
+        if condition.if_exists or condition.qualifier == "all":
+            result = True
+        elif condition.qualifier == "any":
+            result = False
+        else:
+            result = condition.negated
+        if key_known:
+            return result, Tri.of(result), ()
+        return result, Tri.UNKNOWN, (condition.key_text,)
+    assert found is not None
+    resolutions = [template.resolve(values) for template in condition.values]
+    missing = sorted({key for resolution in resolutions for key in resolution.missing})
+
+    def value_matches(request_value: str) -> bool:
+        hit = any(_compare(family, request_value, r) for r in resolutions)
+        return not hit if condition.negated else hit
+
+    if condition.qualifier == "all":
+        result = all(value_matches(v) for v in found)
+    elif condition.qualifier == "any":
+        result = any(value_matches(v) for v in found)
+    else:
+        hit = any(_compare(family, v, r) for v in found for r in resolutions)
+        result = not hit if condition.negated else hit
+        if missing and hit:
+            # A match among the resolved values decides the entry whatever the others hold.
+            return result, Tri.of(result), ()
+    if missing:
+        return result, Tri.UNKNOWN, tuple(missing)
+    return result, Tri.of(result), ()
