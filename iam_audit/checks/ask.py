@@ -19,6 +19,7 @@ from iam_audit.engine import (
     Request,
     StatementRef,
     evaluate,
+    evaluate_policies,
 )
 from iam_audit.findings import Evidence, Finding, Status
 from iam_audit.model import Role
@@ -27,6 +28,7 @@ __all__ = [
     "Answer",
     "ask_identity",
     "ask_trust",
+    "boundary_allows",
     "evidence_of",
     "finding",
     "role_context",
@@ -90,6 +92,21 @@ def ask_identity(role: Role, action: str, resource: str) -> Answer:
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None
     return Answer(action, resource, result, role.unknown_managed, unknown_boundary)
+
+
+def boundary_allows(role: Role, action: str, resource: str) -> bool:
+    """Would the role's permissions boundary let an Allow for ``action`` work? (no boundary: yes)."""
+    if role.boundary is None:
+        return True
+    request = Request(
+        action=action,
+        resource=resource,
+        principal=Principal(PrincipalKind.AWS, role.arn),
+        context=role_context(role),
+        mode=ContextMode.OPEN,
+    )
+    result = evaluate_policies(request, [role.boundary])
+    return result.allowed or result.conditional
 
 
 def ask_trust(role: Role, principal: Principal) -> Answer:

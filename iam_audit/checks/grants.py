@@ -6,7 +6,7 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from iam_audit.checks.ask import Answer, ask_identity, evidence_of, finding
+from iam_audit.checks.ask import Answer, ask_identity, boundary_allows, evidence_of, finding
 from iam_audit.checks.base import CheckMeta
 from iam_audit.engine import Decision, StatementRef
 from iam_audit.findings import Finding, Status
@@ -47,7 +47,13 @@ def judge_grants(
     """
     answers = [ask_identity(role, action, resource) for action, resource in needs]
     denied = [a for a in answers if a.result.decision is Decision.EXPLICIT_DENY]
-    boundary = [a for a in answers if not a.allowed and a.result.blocked_by == "boundary"]
+    boundary = [
+        a
+        for a in answers
+        if not a.allowed
+        and a not in denied
+        and (a.result.blocked_by == "boundary" or not boundary_allows(role, a.action, a.resource))
+    ]
     missing = [a for a in answers if not a.allowed and a not in denied and a not in boundary]
     name = _short(role)
     if denied:

@@ -1,0 +1,318 @@
+"""``fix --apply`` under moto: every line of DESIGN.md's safety contract, with writes counted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from iam_audit.audit import run_checks
+from iam_audit.cli import app
+from iam_audit.errors import ApplyError, ConcurrentChangeError
+from iam_audit.fix.apply import WRITE_OPERATIONS, apply_plan, raw_iam_client, read_backup
+from iam_audit.fix.plan import INLINE_POLICY_NAME, plan_fixes
+from iam_audit.select import Selection, resolve_target
+from iam_audit.sources.live import LiveSource
+
+runner = CliRunner()
+V = "2012-10-17"
+REGION = "eu-central-1"
+LAMBDA_TRUST = {
+    "Version": V,
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+EC2_TRUST_TEXT = (
+    '{"Version": "2012-10-17", "Statement": [{"Sid": "Ec2", "Effect": "Allow", '
+    '"Principal": {"Service": ["ec2.amazonaws.com"]}, "Action": "sts:AssumeRole"}]}'
+)
+UNRELATED_TEXT = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}]}'
+
+LOGGING_TEXT = json.dumps(
+    {
+        "Version": V,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": "arn:aws:logs:*:*:log-group:/aws/lambda/*",
+            }
+        ],
+    }
+)
+
+
+class Calls:
+    """Every API call a boto3 session makes, as ``service:Operation``."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, model: Any, **kwargs: Any) -> None:
+        prefix = model.service_model.signing_name
+        self.calls.append(f"{prefix}:{model.name}")
+
+    def writes(self) -> list[str]:
+        return [c for c in self.calls if c.split(":", 1)[1] in WRITE_OPERATIONS]
+
+
+@pytest.fixture
+def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """A moto account whose every call, the CLI's included, goes through one recorded session."""
+    from iam_audit import aws
+
+    session = moto_account
+    calls = Calls()
+    session.events.register("before-call.*.*", calls)
+    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: session)
+    iam = session.client("iam")
+    iam.create_role(RoleName="Migration", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+    iam.put_role_policy(RoleName="Migration", PolicyName="unrelated", PolicyDocument=UNRELATED_TEXT)
+    iam.put_role_policy(RoleName="Migration", PolicyName="logging", PolicyDocument=LOGGING_TEXT)
+    iam.create_role(RoleName="ImportLogs", AssumeRolePolicyDocument=EC2_TRUST_TEXT)
+    pool = session.client("cognito-idp").create_user_pool(PoolName="p")["UserPool"]
+    calls.calls.clear()
+    yield {"session": session, "iam": iam, "pool": pool["Arn"], "calls": calls}
+
+
+SELECT = Selection(lambda_role="Migration", logs_role="ImportLogs")
+
+
+def _plan(account: dict[str, Any]) -> Any:
+    source = LiveSource(session=account["session"], region=REGION)
+    selection = Selection("Migration", "ImportLogs", user_pool_arn=account["pool"])
+    target, _ = resolve_target(selection, source)
+    result = run_checks(target)
+    return plan_fixes(result.findings, [target.lambda_role, target.logs_role])
+
+
+def _texts(session: Any) -> dict[str, str | None]:
+    """Every document of both roles as exact text."""
+    raw = raw_iam_client(session)
+    from urllib.parse import unquote
+
+    out: dict[str, str | None] = {}
+    for role in ("Migration", "ImportLogs"):
+        out[f"{role}/trust"] = unquote(
+            raw.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        )
+        for name in raw.list_role_policies(RoleName=role)["PolicyNames"]:
+            doc = raw.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+            out[f"{role}/{name}"] = unquote(doc)
+    return out
+
+
+def _cli(account: dict[str, Any], *extra: str, tmp_path: Path) -> Any:
+    return runner.invoke(
+        app,
+        [
+            "fix",
+            "--lambda-role",
+            "Migration",
+            "--logs-role",
+            "ImportLogs",
+            "--user-pool-arn",
+            account["pool"],
+            "--region",
+            REGION,
+            "--backup-dir",
+            str(tmp_path / "b"),
+            *extra,
+        ],
+    )
+
+
+def test_preview_writes_nothing(account: dict[str, Any], tmp_path: Path) -> None:
+    before = _texts(account["session"])
+    result = _cli(account, tmp_path=tmp_path)
+    assert result.exit_code == 1
+    assert "--- a/ImportLogs/trust" in result.stdout
+    assert "+++ b/Migration/iam-audit-cognito-import" in result.stdout
+    assert _texts(account["session"]) == before
+    assert not (tmp_path / "b").exists()
+
+
+def test_apply_merges_and_keeps_everything_else_byte_for_byte(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    result = _cli(account, "--apply", "--yes", tmp_path=tmp_path)
+    assert result.exit_code == 0, result.output
+    after = _texts(account["session"])
+    assert after["Migration/unrelated"] == UNRELATED_TEXT
+    assert after["Migration/trust"] == json.dumps(LAMBDA_TRUST)
+    trust = json.loads(after["ImportLogs/trust"])
+    # the existing Service list is extended, not replaced; the Sid stays
+    assert trust["Statement"] == [
+        {
+            "Sid": "Ec2",
+            "Effect": "Allow",
+            "Principal": {"Service": ["ec2.amazonaws.com", "cognito-idp.amazonaws.com"]},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    inline = json.loads(after[f"Migration/{INLINE_POLICY_NAME}"])
+    assert inline["Statement"][0]["Action"] == "cognito-idp:AdminInitiateAuth"
+    assert inline["Statement"][0]["Resource"] == account["pool"]
+    assert "verified after writing" in result.stdout
+    assert "0 failed" in result.stdout
+
+
+def test_second_apply_makes_no_write_calls(account: dict[str, Any], tmp_path: Path) -> None:
+    assert _cli(account, "--apply", "--yes", tmp_path=tmp_path).exit_code == 0
+    assert len(account["calls"].writes()) == 3  # trust, inline, and the logs role's inline
+    account["calls"].calls.clear()
+    second = _cli(account, "--apply", "--yes", tmp_path=tmp_path)
+    assert second.exit_code == 0
+    assert "nothing to change" in second.stderr
+    assert account["calls"].writes() == []
+    assert len(list((tmp_path / "b").glob("*.json"))) == 1  # no second backup
+
+
+def test_concurrent_change_aborts_before_any_write(account: dict[str, Any], tmp_path: Path) -> None:
+    plan = _plan(account)
+    account["iam"].update_assume_role_policy(
+        RoleName="ImportLogs", PolicyDocument=json.dumps(LAMBDA_TRUST)
+    )
+    before = _texts(account["session"])
+    account["calls"].calls.clear()
+    with pytest.raises(ConcurrentChangeError):
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    assert account["calls"].writes() == []
+    assert _texts(account["session"]) == before
+
+
+def test_failure_after_first_write_restores_everything(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    plan = _plan(account)
+    before = _texts(account["session"])
+    state = {"puts": 0}
+
+    def fail_second_write(model: Any, **kwargs: Any) -> None:
+        if model.name in ("PutRolePolicy", "UpdateAssumeRolePolicy"):
+            state["puts"] += 1
+            if state["puts"] == 2:
+                raise RuntimeError("injected failure")
+
+    account["session"].events.register("before-call.iam.*", fail_second_write)
+    with pytest.raises(ApplyError, match="restored"):
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    account["session"].events.unregister("before-call.iam.*", fail_second_write)
+    assert state["puts"] >= 2
+    assert _texts(account["session"]) == before
+
+
+def test_size_quota_refusal_writes_nothing(account: dict[str, Any], tmp_path: Path) -> None:
+    big = {
+        "Version": V,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::bucket-{i:05d}/*",
+            }
+            for i in range(300)
+        ],
+    }
+    account["iam"].put_role_policy(
+        RoleName="Migration", PolicyName="big", PolicyDocument=json.dumps(big)
+    )
+    plan = _plan(account)
+    before = _texts(account["session"])
+    account["calls"].calls.clear()
+    with pytest.raises(ApplyError, match="quota of 10240"):
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    assert account["calls"].writes() == []
+    assert "iam:GetAccountSummary" in account["calls"].calls
+    assert _texts(account["session"]) == before
+
+
+def test_rollback_round_trip(account: dict[str, Any], tmp_path: Path) -> None:
+    before = _texts(account["session"])
+    assert _cli(account, "--apply", "--yes", tmp_path=tmp_path).exit_code == 0
+    backup = next((tmp_path / "b").glob("*.json"))
+    entries = read_backup(backup).entries
+    assert {(e.role_name, e.kind, e.text is None) for e in entries} == {
+        ("ImportLogs", "trust", False),
+        ("Migration", "inline", True),
+        ("ImportLogs", "inline", True),
+    }
+    result = runner.invoke(app, ["rollback", str(backup), "--yes", "--region", REGION])
+    assert result.exit_code == 0, result.output
+    assert _texts(account["session"]) == before  # including the inline policy deleted again
+
+
+def test_explicit_deny_is_not_patched_over(account: dict[str, Any], tmp_path: Path) -> None:
+    deny = {
+        "Version": V,
+        "Statement": [
+            {
+                "Sid": "NoCognitoAdmin",
+                "Effect": "Deny",
+                "Action": "cognito-idp:Admin*",
+                "Resource": "*",
+            }
+        ],
+    }
+    account["iam"].put_role_policy(
+        RoleName="Migration", PolicyName="guardrail", PolicyDocument=json.dumps(deny)
+    )
+    result = _cli(account, "--apply", "--yes", tmp_path=tmp_path)
+    assert "not fixed: COG001" in result.stdout
+    assert "NoCognitoAdmin" in result.stdout
+    texts = _texts(account["session"])
+    assert f"Migration/{INLINE_POLICY_NAME}" not in texts  # no Allow that cannot work
+    assert result.exit_code == 1  # a fix was left unapplied
+
+
+def test_boundary_blocks_so_no_allow_is_written(account: dict[str, Any], tmp_path: Path) -> None:
+    iam = account["iam"]
+    boundary = iam.create_policy(
+        PolicyName="boundary",
+        PolicyDocument=json.dumps(
+            {"Version": V, "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}
+        ),
+    )["Policy"]["Arn"]
+    iam.put_role_permissions_boundary(RoleName="Migration", PermissionsBoundary=boundary)
+    result = _cli(account, "--apply", "--yes", tmp_path=tmp_path)
+    assert "not fixed: COG001" in result.stdout
+    assert "permissions boundary" in result.stdout
+    assert f"Migration/{INLINE_POLICY_NAME}" not in _texts(account["session"])
+
+
+def test_apply_without_terminal_or_yes_is_refused(account: dict[str, Any], tmp_path: Path) -> None:
+    before = _texts(account["session"])
+    result = _cli(account, "--apply", tmp_path=tmp_path)
+    assert result.exit_code == 2
+    assert "--yes" in result.stderr
+    assert _texts(account["session"]) == before
+
+
+def test_apply_with_offline_source_is_refused(tmp_path: Path) -> None:
+    from tests.conftest import asset
+
+    result = runner.invoke(
+        app,
+        [
+            "fix",
+            "--authorization-details",
+            str(asset("auth_details", "account.json")),
+            "--lambda-role",
+            "TestingMigration-role",
+            "--user-pool-arn",
+            "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbC",
+            "--apply",
+            "--yes",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "needs the live account" in result.stderr
