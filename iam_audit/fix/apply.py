@@ -19,6 +19,7 @@ from typing import Any
 
 from iam_audit import aws
 from iam_audit.errors import (
+    AccessError,
     ApplyError,
     ConcurrentChangeError,
     InputError,
@@ -274,6 +275,11 @@ def apply_plan(
             written.append(entry)
     except Exception as err:
         failures = _restore(writer, list(reversed(written)))
+        if isinstance(err, AccessError) and not failures:
+            raise AccessError(
+                f"{err.message}; the {len(written)} document(s) already written were restored",
+                permission=err.permission,
+            ) from None
         detail = f"{type(err).__name__}: {err}"
         if failures:
             raise ApplyError(
@@ -344,4 +350,3 @@ def confirm_or_refuse(
     if not interactive:
         raise UsageError("no terminal to confirm the write: pass --yes")
     return ask(question)
-

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +65,7 @@ class Calls:
 
 
 @pytest.fixture
-def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A moto account whose every call, the CLI's included, goes through one recorded session."""
     from iam_audit import aws
 
@@ -81,7 +80,7 @@ def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict
     iam.create_role(RoleName="ImportLogs", AssumeRolePolicyDocument=EC2_TRUST_TEXT)
     pool = session.client("cognito-idp").create_user_pool(PoolName="p")["UserPool"]
     calls.calls.clear()
-    yield {"session": session, "iam": iam, "pool": pool["Arn"], "calls": calls}
+    return {"session": session, "iam": iam, "pool": pool["Arn"], "calls": calls}
 
 
 SELECT = Selection(lambda_role="Migration", logs_role="ImportLogs")
