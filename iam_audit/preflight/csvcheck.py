@@ -13,14 +13,13 @@ examples use upper case and document no case rule, so any case is accepted.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 import phonenumbers
 
@@ -74,7 +73,7 @@ CSV_RULES: tuple[CsvRule, ...] = (
     CsvRule("file-too-large", Severity.ERROR, "the file passes 100 MB at this line"),
     CsvRule("too-many-users", Severity.ERROR, "more than 500,000 users"),
     CsvRule("row-too-long", Severity.ERROR, "a row longer than 16,000 characters"),
-    CsvRule("blank-line", Severity.ERROR, "an empty row (a user without cognito:username)"),
+    CsvRule("blank-line", Severity.WARNING, "an empty row; it goes to the rejects file"),
     CsvRule("column-count", Severity.ERROR, "a row has more or fewer values than the header"),
     CsvRule("username-missing", Severity.ERROR, "cognito:username is empty"),
     CsvRule("username-whitespace", Severity.ERROR, "cognito:username contains spaces or tabs"),
@@ -96,7 +95,9 @@ CSV_RULES: tuple[CsvRule, ...] = (
         "none of the pool's auto-verified attributes is TRUE for the user",
     ),
     CsvRule("required-attribute-missing", Severity.ERROR, "a required attribute is empty"),
-    CsvRule("invalid-boolean", Severity.ERROR, "a boolean column holds something else than TRUE/FALSE"),
+    CsvRule(
+        "invalid-boolean", Severity.ERROR, "a boolean column holds something else than TRUE/FALSE"
+    ),
     CsvRule("phone-not-e164", Severity.ERROR, "phone_number is not +<country code><digits>"),
     CsvRule(
         "phone-not-valid",
@@ -109,7 +110,9 @@ CSV_RULES: tuple[CsvRule, ...] = (
     CsvRule(
         "updated-at-milliseconds", Severity.WARNING, "updated_at looks like epoch milliseconds"
     ),
-    CsvRule("mfa-enabled-mismatch", Severity.ERROR, "cognito:mfa_enabled contradicts the pool's MFA"),
+    CsvRule(
+        "mfa-enabled-mismatch", Severity.ERROR, "cognito:mfa_enabled contradicts the pool's MFA"
+    ),
     CsvRule("number-invalid", Severity.ERROR, "a Number attribute holds something else"),
     CsvRule("number-out-of-range", Severity.ERROR, "a Number attribute outside its min/max"),
     CsvRule("string-length", Severity.ERROR, "a value shorter or longer than the schema allows"),
@@ -139,7 +142,12 @@ class Problem:
 
     def as_dict(self) -> dict[str, Any]:
         """The stable JSON shape."""
-        return {"line": self.line, "column": self.column, "rule": self.rule, "message": self.message}
+        return {
+            "line": self.line,
+            "column": self.column,
+            "rule": self.rule,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,34 +221,34 @@ class _Collector:
 class _Line:
     number: int
     start: int  # byte offset of the line in the file
-    data: bytes  # the line without its terminator (cut at _LINE_CAP for an overlong line)
+    raw: bytes  # the line as read, terminator included (empty for an overlong line)
+    data: bytes  # the line without its terminator (the first _LINE_CAP bytes if overlong)
     size: int  # bytes including the terminator
     overlong: bool
 
 
-def _lines(stream: BinaryIO) -> Iterator[_Line]:
-    """Physical lines (``\\n`` or ``\\r\\n``); an overlong line is read to its end but not kept."""
+def _lines(stream: IO[bytes]) -> Iterator[_Line]:
+    """Physical lines (``\\n`` or ``\\r\\n``). An overlong line is read to its end, not kept."""
     number = 0
     offset = stream.tell()
     while True:
-        chunk = stream.readline(_LINE_CAP)
-        if not chunk:
+        raw = stream.readline(_LINE_CAP)
+        if not raw:
             return
         number += 1
-        size = len(chunk)
-        overlong = False
-        while not chunk.endswith(b"\n") and size >= _LINE_CAP * (1 if not overlong else 1):
+        size = len(raw)
+        overlong = len(raw) == _LINE_CAP and not raw.endswith(b"\n")
+        while overlong:
             more = stream.readline(_LINE_CAP)
-            if not more:
-                break
-            overlong = True
             size += len(more)
-            if more.endswith(b"\n"):
+            if not more or more.endswith(b"\n"):
                 break
-        data = chunk if overlong else chunk.rstrip(b"\n")
-        if not overlong and data.endswith(b"\r"):
-            data = data[:-1]
-        yield _Line(number, offset, data, size, overlong)
+        if overlong:
+            yield _Line(number, offset, b"", raw, size, True)
+        else:
+            data = raw[:-1] if raw.endswith(b"\n") else raw
+            data = data[:-1] if data.endswith(b"\r") else data
+            yield _Line(number, offset, raw, data, size, False)
         offset += size
 
 
@@ -256,8 +264,8 @@ def _unescape(field: str) -> str:
     return field.replace("\\,", ",").strip()
 
 
-def _sniff(stream: BinaryIO, name: str) -> None:
-    """Refuse binary or non-UTF-8 files from their first bytes (bad input, exit 3)."""
+def _sniff(stream: IO[bytes], name: str) -> None:
+    """Refuse empty, binary and UTF-16 files from their first bytes (bad input, exit 3)."""
     head = stream.read(_SNIFF_BYTES)
     stream.seek(0)
     if not head:
@@ -266,13 +274,6 @@ def _sniff(stream: BinaryIO, name: str) -> None:
         raise InputError(f"{name} is UTF-16; Cognito reads UTF-8 without byte-order mark")
     if b"\x00" in head:
         raise InputError(f"{name} is binary, not a CSV file")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head.removeprefix(_BOM), final=False)
-    except UnicodeDecodeError:
-        raise InputError(
-            f"{name} is not UTF-8 text",
-            advice="re-save it as UTF-8 without byte-order mark",
-        ) from None
 
 
 # -- pass 1: bad input and duplicate candidates -----------------------------------------------
@@ -285,39 +286,41 @@ class _Layout:
     candidates: frozenset[int]
 
 
-def _key_values(fields: list[str], layout_index: dict[str, int], keys: tuple[str, ...]) -> list[int]:
-    out: list[int] = []
+def _keys(values: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """(key, value, hash) for each uniqueness key the row sets; the same in both passes."""
+    out: list[tuple[str, str, int]] = []
     for key in keys:
-        if key == "cognito:username":
-            value = _unescape(fields[layout_index[key]])
-            if value:
-                out.append(hash(("u", value)))
-        else:
-            value = _unescape(fields[layout_index[key]])
-            verified = _unescape(fields[layout_index[f"{key}_verified"]]).upper()
-            if value and verified == "TRUE":
-                out.append(hash((key, value)))
+        value = values.get(key, "")
+        if not value:
+            continue
+        if key != "cognito:username" and values.get(f"{key}_verified", "").upper() != "TRUE":
+            continue
+        out.append((key, value, hash((key, value))))
     return out
 
 
 def _alias_keys(pool: PoolSchema, index: dict[str, int]) -> tuple[str, ...]:
-    keys = []
-    for attr in ("email", "phone_number"):
-        if (
-            attr in (*pool.username_attributes, *pool.alias_attributes)
-            and attr in index
-            and f"{attr}_verified" in index
-        ):
-            keys.append(attr)
-    return tuple(keys)
+    """``email``/``phone_number`` when the pool signs users in with them (alias or username)."""
+    signs_in = (*pool.username_attributes, *pool.alias_attributes)
+    return tuple(
+        attr
+        for attr in ("email", "phone_number")
+        if attr in signs_in and attr in index and f"{attr}_verified" in index
+    )
 
 
-def _first_pass(stream: BinaryIO, pool: PoolSchema, name: str) -> _Layout:
+def _first_pass(stream: IO[bytes], pool: PoolSchema, name: str) -> _Layout:
     """Header layout, bad-input refusals, and the hashes that may repeat (bounded memory)."""
     _sniff(stream, name)
     lines = _lines(stream)
     header = next(lines)
-    text = header.data.removeprefix(_BOM).decode("utf-8", errors="replace")
+    try:
+        text = header.data.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{name} is not UTF-8 text (its header line does not decode)",
+            advice="re-save it as UTF-8 without byte-order mark",
+        ) from None
     columns = tuple(c.strip() for c in _split(text))
     if len(columns) == 1 and len(pool.header) > 1:
         for sep, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
@@ -332,6 +335,7 @@ def _first_pass(stream: BinaryIO, pool: PoolSchema, name: str) -> _Layout:
     keys: tuple[str, ...] = ()
     if "cognito:username" in index:
         keys = ("cognito:username", *_alias_keys(pool, index))
+    needed = {k for key in keys for k in (key, f"{key}_verified") if k in index}
     bits = bytearray(_BITSET_BITS // 8) if keys else bytearray()
     candidates: set[int] = set()
     rows = 0
@@ -349,7 +353,8 @@ def _first_pass(stream: BinaryIO, pool: PoolSchema, name: str) -> _Layout:
             continue
         if len(fields) != len(columns):
             continue
-        for h in _key_values(fields, index, keys):
+        values = {k: _unescape(fields[index[k]]) for k in needed}
+        for _, _, h in _keys(values, keys):
             bit = h & (_BITSET_BITS - 1)
             byte, mask = bit >> 3, 1 << (bit & 7)
             if bits[byte] & mask:
@@ -444,9 +449,9 @@ class _Checker:
                 number,
                 None,
                 "blank-line",
-                "empty row: Cognito reads it as a user without cognito:username; delete it",
+                "empty row: delete it (a --write-clean file leaves it out)",
             )
-            return True
+            return False
         fields = _split(text)
         columns = self.layout.columns
         if len(fields) != len(columns):
@@ -500,7 +505,9 @@ class _Checker:
             return
         username = values["cognito:username"]
         if not username:
-            self.out.add(number, "cognito:username", "username-missing", "cognito:username is empty")
+            self.out.add(
+                number, "cognito:username", "username-missing", "cognito:username is empty"
+            )
         elif any(ch.isspace() for ch in username):
             self.out.add(
                 number,
@@ -509,12 +516,16 @@ class _Checker:
                 f"cognito:username {username!r} contains white space; Cognito forbids spaces "
                 "and tabs in it",
             )
-        fields = [values.get(c, "") for c in self.layout.columns]
-        index = {c: i for i, c in enumerate(self.layout.columns)}
-        for h, key in zip(_key_values(fields, index, self.keys), self._present_keys(values), strict=True):
+        if len(username) > 128:
+            self.out.add(
+                number,
+                "cognito:username",
+                "string-length",
+                f"cognito:username has {len(username)} characters; the limit is 128",
+            )
+        for key, value, h in _keys(values, self.keys):
             if h not in self.layout.candidates:
                 continue
-            value = values[key]
             first = self.first_seen.setdefault((key, value), number)
             if first == number:
                 continue
@@ -524,7 +535,7 @@ class _Checker:
                     key,
                     "duplicate-username",
                     f"cognito:username {value!r} is already on line {first}; Cognito skips the "
-                    "repeat (\"The user already exists\"), and skips count toward a failed job",
+                    'repeat ("The user already exists"), and skips count toward a failed job',
                 )
             else:
                 self.out.add(
@@ -534,17 +545,6 @@ class _Checker:
                     f"verified {key} {value!r} is already on line {first}; the pool uses {key} "
                     "as username or alias, so only one user can hold it",
                 )
-
-    def _present_keys(self, values: dict[str, str]) -> list[str]:
-        """The key names that :func:`_key_values` produced a hash for, in the same order."""
-        out = []
-        for key in self.keys:
-            if key == "cognito:username":
-                if values[key]:
-                    out.append(key)
-            elif values[key] and values[f"{key}_verified"].upper() == "TRUE":
-                out.append(key)
-        return out
 
     def _verification(self, number: int, values: dict[str, str]) -> None:
         def true(col: str) -> bool:
@@ -557,7 +557,11 @@ class _Checker:
                 "email-verified-without-email",
                 "email_verified is TRUE but email is empty",
             )
-        if true("phone_number_verified") and "phone_number" in values and not values["phone_number"]:
+        if (
+            true("phone_number_verified")
+            and "phone_number" in values
+            and not values["phone_number"]
+        ):
             self.out.add(
                 number,
                 "phone_number",
@@ -572,8 +576,8 @@ class _Checker:
                 number,
                 present[0],
                 "no-auto-verified-attribute-true",
-                f"no auto-verified attribute is TRUE; set {wanted} (Cognito: \"The User Record "
-                "does not set any of the auto verified attributes to true\")",
+                f'no auto-verified attribute is TRUE; set {wanted} (Cognito: "The User Record '
+                'does not set any of the auto verified attributes to true")',
             )
 
     def _value(self, number: int, col: str, value: str) -> None:
@@ -708,11 +712,14 @@ def _is_mmddyyyy(value: str) -> bool:
     return True
 
 
-def _copy(stream: BinaryIO, start: int, size: int, sink: BinaryIO) -> None:
-    """Copy ``size`` bytes at ``start`` to ``sink`` in bounded chunks, then restore the position."""
+def _write(stream: IO[bytes], line: _Line, sink: IO[bytes]) -> None:
+    """Copy one line to ``sink`` byte for byte; an overlong one is re-read in bounded chunks."""
+    if not line.overlong:
+        sink.write(line.raw)
+        return
     here = stream.tell()
-    stream.seek(start)
-    left = size
+    stream.seek(line.start)
+    left = line.size
     while left:
         chunk = stream.read(min(left, _LINE_CAP))
         if not chunk:
@@ -723,13 +730,13 @@ def _copy(stream: BinaryIO, start: int, size: int, sink: BinaryIO) -> None:
 
 
 def check_csv(
-    stream: BinaryIO,
+    stream: IO[bytes],
     pool: PoolSchema,
     *,
     name: str = "the CSV file",
     max_per_rule: int = 20,
-    clean: BinaryIO | None = None,
-    rejects: BinaryIO | None = None,
+    clean: IO[bytes] | None = None,
+    rejects: IO[bytes] | None = None,
 ) -> CsvReport:
     """Check a user-import CSV against ``pool``, optionally splitting it.
 
@@ -753,7 +760,7 @@ def check_csv(
             checker.header(line.data.startswith(_BOM))
             for sink in (clean, rejects):
                 if sink is not None:
-                    _copy(stream, line.start, line.size, sink)
+                    _write(stream, line, sink)
             continue
         users += 1 if line.data.strip() else 0
         if total > MAX_FILE_BYTES and total - line.size <= MAX_FILE_BYTES:
@@ -794,9 +801,9 @@ def check_csv(
             else:
                 bad = checker.row(line.number, text)
         rejected += 1 if bad and line.data.strip() else 0
-        sink = rejects if bad else clean
+        sink = rejects if bad or not line.data.strip() else clean
         if sink is not None:
-            _copy(stream, line.start, line.size, sink)
+            _write(stream, line, sink)
     return CsvReport(
         file=name,
         problems=tuple(out.kept),

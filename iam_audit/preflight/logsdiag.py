@@ -1,0 +1,337 @@
+"""CloudWatch Logs diagnosis: recognise the nine import errors in log lines and say what fixes each.
+
+The signatures are data (``signatures.json`` next to this module): regexes matched
+case-insensitively, specific before generic, each with an example line and a fix template. Pure:
+callers hand in events (parsed from an export with :func:`parse_export`, or read live by
+``preflight.live``), get back grouped :class:`Diagnosis` values.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import resources
+from typing import Any
+
+from iam_audit.errors import InputError
+
+__all__ = [
+    "SEED_ERRORS",
+    "Diagnosis",
+    "DiagnosisReport",
+    "LogEvent",
+    "Signature",
+    "SignatureMatch",
+    "diagnose",
+    "load_signatures",
+    "match_text",
+    "parse_export",
+]
+
+#: The nine errors of AWS's "resolve common import errors" guide, in its order.
+SEED_ERRORS: tuple[str, ...] = (
+    "AccessDeniedException",
+    "UserCodeSyntaxError",
+    "ResourceNotFoundException",
+    "ImportModuleError",
+    "UnexpectedHeaders",
+    "FailedOrSkippedUsers",
+    "ImportJobExpired",
+    "InvalidAttributeValue",
+    "LogsRoleMissingPermission",
+)
+
+#: What a placeholder shows when neither the line nor the context supplies it.
+_PLACEHOLDERS = {
+    "pool": "USER_POOL_ID",
+    "function": "FUNCTION_NAME",
+    "role": "ROLE",
+    "logs_role": "LOGS_ROLE_ARN",
+    "resource": "SOURCE_POOL_ARN",
+    "action": "the action",
+    "module": "MODULE",
+    "reason": "",
+    "attribute": "ATTRIBUTE",
+    "client": "CLIENT_ID",
+    "pool_id": "POOL_ID",
+    "lines": "see the log",
+}
+_MAX_LINES_SHOWN = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """One way an error shows in a log line. ``name`` is a seed error, ``id`` is unique."""
+
+    id: str
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    example: str
+    fix: str
+    group: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One log event: its text, its time in epoch milliseconds when known, where it was read."""
+
+    message: str
+    timestamp: int | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureMatch:
+    """A signature that matched: the line that matched and the named groups it captured."""
+
+    signature: Signature
+    line: str
+    fields: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnosis:
+    """One error seen ``count`` times; ``fix`` is the filled template."""
+
+    error: str
+    count: int
+    first_seen: datetime | None
+    example: str
+    fix: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The stable JSON shape."""
+        return {
+            "error": self.error,
+            "count": self.count,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "example": self.example,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosisReport:
+    """The diagnoses, plus how many events were read and notes for people (stderr)."""
+
+    diagnoses: tuple[Diagnosis, ...]
+    events: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """True when any error was recognised."""
+        return bool(self.diagnoses)
+
+    def as_dict(self) -> dict[str, Any]:
+        """``{"diagnoses": [...]}``: the stable JSON shape."""
+        return {"diagnoses": [d.as_dict() for d in self.diagnoses]}
+
+
+def _compile(entry: Mapping[str, Any]) -> Signature:
+    try:
+        return Signature(
+            id=str(entry["id"]),
+            name=str(entry["name"]),
+            patterns=tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"]),
+            example=str(entry["example"]),
+            fix=str(entry["fix"]),
+            group=str(entry.get("group", "")),
+        )
+    except (KeyError, TypeError, re.error) as err:
+        raise InputError(f"signature {entry.get('id', '?')!r} is malformed: {err}") from None
+
+
+def load_signatures(text: str | None = None) -> tuple[Signature, ...]:
+    """Parse a signatures file (default: the packaged ``signatures.json``).
+
+    Raises :class:`InputError` for a name outside :data:`SEED_ERRORS`, a duplicate ``id`` or a
+    regex that does not compile.
+    """
+    if text is None:
+        text = resources.files("iam_audit.preflight").joinpath("signatures.json").read_text("utf-8")
+    data = json.loads(text)
+    sigs = tuple(_compile(e) for e in data["signatures"])
+    seen: set[str] = set()
+    for sig in sigs:
+        if sig.name not in SEED_ERRORS:
+            raise InputError(f"signature {sig.id!r} names {sig.name!r}, not a seed error")
+        if sig.id in seen:
+            raise InputError(f"signature id {sig.id!r} appears twice")
+        seen.add(sig.id)
+    return sigs
+
+
+def match_text(text: str, signatures: Iterable[Signature]) -> SignatureMatch | None:
+    """The first signature (in file order) matching any line of ``text``, or ``None``."""
+    sigs = tuple(signatures)
+    lines = text.splitlines() or [text]
+    for sig in sigs:
+        for pattern in sig.patterns:
+            for line in lines:
+                found = pattern.search(line)
+                if found:
+                    fields = tuple(
+                        (k, v.strip().rstrip(".,; "))
+                        for k, v in sorted(found.groupdict().items())
+                        if v
+                    )
+                    return SignatureMatch(sig, line.strip(), fields)
+    return None
+
+
+class _Fill(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return _PLACEHOLDERS.get(key, key.upper())
+
+
+def _lines_text(lines: list[int], total: int) -> str:
+    if not lines:
+        return _PLACEHOLDERS["lines"]
+    shown = ", ".join(f"line {n}" for n in lines[:_MAX_LINES_SHOWN])
+    more = total - min(len(lines), _MAX_LINES_SHOWN)
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
+@dataclass
+class _Group:
+    signature: Signature
+    fields: dict[str, str]
+    example: str
+    count: int = 0
+    first_seen: int | None = None
+    order: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+def diagnose(
+    events: Iterable[LogEvent],
+    *,
+    context: Mapping[str, str] | None = None,
+    signatures: tuple[Signature, ...] | None = None,
+) -> DiagnosisReport:
+    """Group the events that match a signature into diagnoses.
+
+    One event counts once (its first matching line). Events of one signature split into several
+    diagnoses when the signature's ``group`` template differs (another role, another reason).
+    ``context`` fills ``{pool}``, ``{function}`` and ``{role}`` in fix texts. Diagnoses are sorted
+    in the guide's order of errors, then by first appearance.
+    """
+    sigs = load_signatures() if signatures is None else signatures
+    ctx = dict(context or {})
+    groups: dict[tuple[str, str], _Group] = {}
+    total = 0
+    for event in events:
+        total += 1
+        found = match_text(event.message, sigs)
+        if found is None:
+            continue
+        fields = _Fill(ctx)
+        fields.update(dict(found.fields))
+        key = (found.signature.id, found.signature.group.format_map(fields))
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(found.signature, dict(fields), found.line, order=total)
+        group.count += 1
+        if event.timestamp is not None and (
+            group.first_seen is None or event.timestamp < group.first_seen
+        ):
+            group.first_seen = event.timestamp
+            group.example = found.line
+        line = fields.get("line")
+        if line and line.isdigit() and len(group.lines) < _MAX_LINES_SHOWN:
+            group.lines.append(int(line))
+    diagnoses = []
+    for group in sorted(
+        groups.values(), key=lambda g: (SEED_ERRORS.index(g.signature.name), g.order)
+    ):
+        fill = _Fill(group.fields)
+        fill["lines"] = _lines_text(group.lines, group.count)
+        diagnoses.append(
+            Diagnosis(
+                error=group.signature.name,
+                count=group.count,
+                first_seen=(
+                    datetime.fromtimestamp(group.first_seen / 1000, tz=UTC)
+                    if group.first_seen is not None
+                    else None
+                ),
+                example=group.example,
+                fix=" ".join(group.signature.fix.format_map(fill).split()),
+            )
+        )
+    return DiagnosisReport(diagnoses=tuple(diagnoses), events=total)
+
+
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def _text_timestamp(line: str) -> int | None:
+    found = _ISO.search(line)
+    if not found:
+        return None
+    raw = found.group(0).replace(" ", "T").replace("Z", "+00:00")
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
+    return int(when.timestamp() * 1000)
+
+
+def _json_events(data: object, name: str) -> Iterator[LogEvent]:
+    events: object
+    if isinstance(data, dict) and "events" in data:
+        events = data["events"]
+    elif isinstance(data, list):
+        events = data
+    else:
+        raise InputError(
+            f"{name} is JSON but not a log export",
+            advice='expected {"events": [...]} as written by `aws logs filter-log-events`',
+        )
+    if not isinstance(events, list):
+        raise InputError(f"{name}: 'events' is not a list")
+    for i, event in enumerate(events):
+        if not isinstance(event, dict) or not isinstance(event.get("message"), str):
+            raise InputError(f"{name}: event {i} has no 'message' string")
+        stamp = event.get("timestamp")
+        yield LogEvent(
+            message=event["message"],
+            timestamp=int(stamp) if isinstance(stamp, int | float) else None,
+            source=str(event.get("logStreamName", "")),
+        )
+
+
+def parse_export(data: bytes, name: str) -> tuple[LogEvent, ...]:
+    """Events from an exported file: ``aws logs filter-log-events`` (or ``get-log-events``) JSON,
+    a JSON list of events, or plain text with one event per line.
+
+    Raises :class:`InputError` (exit 3) for an empty or binary file, or JSON of another shape.
+    """
+    if not data.strip():
+        raise InputError(f"{name} is empty")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name} is binary, not a log export")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8 text") from None
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            parsed = json.loads(stripped)
+        except json.JSONDecodeError:
+            parsed = None
+        if parsed is not None:
+            return tuple(_json_events(parsed, name))
+        if stripped.startswith("{"):
+            raise InputError(f"{name} starts like JSON but does not parse")
+    return tuple(
+        LogEvent(message=line, timestamp=_text_timestamp(line))
+        for line in text.splitlines()
+        if line.strip()
+    )
