@@ -1,0 +1,100 @@
+"""AWS managed policies offline: a small, dated, versioned snapshot shipped with the package.
+
+A role that attaches ``AWSLambdaBasicExecutionRole`` must not be judged as if that policy were
+empty. Offline sources (templates, plans, authorization-details files that omit AWS managed
+policies) ask :func:`aws_managed_policy` for the document; ``None`` means the policy is outside
+the snapshot, and the source then lists its ARN in :attr:`iam_audit.model.Role.unknown_managed`
+so checks say it was assumed unknown.
+
+The snapshot (``aws_managed_policies.json``) records its ``source`` and ``retrieved`` date and,
+per policy, the default ``version``; ``scripts/refresh_managed_policies.py`` regenerates it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
+
+__all__ = ["SNAPSHOT_FILE", "Snapshot", "aws_managed_policy", "is_aws_managed", "snapshot"]
+
+SNAPSHOT_FILE = "aws_managed_policies.json"
+
+_AWS_MANAGED_RE = re.compile(r"^arn:([^:]+):iam::aws:policy(/.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The snapshot's provenance and the ARNs (in the ``aws`` partition) it holds."""
+
+    source: str
+    retrieved: str
+    arns: tuple[str, ...]
+    left_out: tuple[tuple[str, str], ...]
+
+
+@functools.cache
+def _load() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(SNAPSHOT_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def snapshot() -> Snapshot:
+    """Where the snapshot came from, when, and what it holds."""
+    data = _load()
+    return Snapshot(
+        source=str(data["source"]),
+        retrieved=str(data["retrieved"]),
+        arns=tuple(sorted(data["policies"])),
+        left_out=tuple(sorted((str(k), str(v)) for k, v in data.get("left_out", {}).items())),
+    )
+
+
+def is_aws_managed(arn: str) -> bool:
+    """Whether ``arn`` names an AWS managed policy (``arn:PARTITION:iam::aws:policy/...``)."""
+    return _AWS_MANAGED_RE.match(arn) is not None
+
+
+def _canonical(arn: str) -> str | None:
+    """The snapshot key for ``arn``: the same policy path in the ``aws`` partition."""
+    match = _AWS_MANAGED_RE.match(arn)
+    return f"arn:aws:iam::aws:policy{match.group(2)}" if match else None
+
+
+@functools.cache
+def aws_managed_policy(arn: str) -> PolicyDocument | None:
+    """The default version of AWS managed policy ``arn`` from the snapshot, or ``None``.
+
+    Any partition is accepted (``arn:aws-cn:iam::aws:policy/...``); the document is the one
+    recorded for the ``aws`` partition, which AWS keeps the same in the others for the
+    policies in the snapshot. ARNs that are not AWS managed policies, or are outside the
+    snapshot, give ``None``. The same :class:`PolicyDocument` object is returned for the same
+    ARN, so the engine compiles it once.
+    """
+    key = _canonical(arn)
+    if key is None:
+        return None
+    entry = _load()["policies"].get(key)
+    if entry is None:
+        return None
+    from iam_audit.engine import parse_policy
+
+    pointer = "/policies/" + key.replace("~", "~0").replace("/", "~1")
+    document = parse_policy(
+        entry["document"],
+        name=arn,
+        kind=PolicyKind.MANAGED,
+        location=f"{SNAPSHOT_FILE} {key}",
+    )
+    return dataclasses.replace(
+        document,
+        origin=Origin(SourceKind.FILE, SNAPSHOT_FILE, pointer=pointer),
+        version_id=str(entry["version"]),
+    )
