@@ -49,10 +49,13 @@ def make_session(profile: str | None = None, region: str | None = None) -> Any:
         raise InputError(f"AWS profile {profile!r} not found") from None
 
 
-def client(session: Any, service: str, region: str | None = None) -> Any:
-    """A client with adaptive retries for throttling."""
+def client(session: Any, service: str, region: str | None = None, retries: int = 0) -> Any:
+    """A client with adaptive retries for throttling (``retries`` attempts when given)."""
+    config = _CONFIG
+    if retries:
+        config = _CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": retries}))
     try:
-        return session.client(service, region_name=region, config=_CONFIG)
+        return session.client(service, region_name=region, config=config)
     except botocore.exceptions.NoRegionError:
         raise InputError(
             "no AWS region configured", advice="pass --region or set AWS_DEFAULT_REGION"

@@ -124,9 +124,10 @@ class LiveSource:
 
     def _import_logs_roles(self, idp: Any, pool_id: str) -> tuple[str, ...]:
         """The logs roles the pool's import jobs name (empty when the API is unavailable)."""
+        quick = aws.client(self.session, "cognito-idp", idp.meta.region_name, retries=1)
         try:
             jobs = aws.call(
-                idp, "cognito-idp", "ListUserImportJobs", UserPoolId=pool_id, MaxResults=60
+                quick, "cognito-idp", "ListUserImportJobs", UserPoolId=pool_id, MaxResults=60
             )
         except (aws.ClientError, NotImplementedError):
             return ()

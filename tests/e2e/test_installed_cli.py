@@ -51,3 +51,28 @@ class _EndpointSession:
         return self.server.session().client(
             service, endpoint_url=self.server.endpoint, region_name=region_name
         )
+
+
+def test_apply_reaudit_and_rollback(moto_server: Any, run_cli: Any, tmp_path: Any) -> None:
+    names = seed(_EndpointSession(moto_server))
+    select = ["--user-pool-arn", names["pool_arn"], "--logs-role", names["logs_role"]]
+    endpoint = moto_server.endpoint
+    refused = run_cli(["fix", *select, "--apply"], endpoint=endpoint)
+    assert refused.returncode == 2  # no terminal and no --yes: nothing written
+    applied = run_cli(
+        ["fix", *select, "--apply", "--yes", "--backup-dir", str(tmp_path / "b")],
+        endpoint=endpoint,
+    )
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "verified after writing" in applied.stdout
+    assert run_cli(["audit", *select], endpoint=endpoint).returncode == 0
+    again = run_cli(
+        ["fix", *select, "--apply", "--yes", "--backup-dir", str(tmp_path / "b")], endpoint=endpoint
+    )
+    assert again.returncode == 0
+    assert "nothing to change" in again.stderr
+    backups = sorted((tmp_path / "b").glob("*.json"))
+    assert len(backups) == 1
+    rolled = run_cli(["rollback", str(backups[0]), "--yes"], endpoint=endpoint)
+    assert rolled.returncode == 0, rolled.stderr
+    assert run_cli(["audit", *select], endpoint=endpoint).returncode == 1
