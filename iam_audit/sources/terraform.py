@@ -1,0 +1,814 @@
+"""Terraform plans (the JSON of ``terraform show -json PLAN``) as a source.
+
+What a plan knows is in ``planned_values`` (root and child modules) and ``resource_changes``
+(``after``, and ``after_unknown`` for what only apply will know). Where a planned value is unknown,
+the ``configuration`` section's expressions are followed: a ``constant_value`` is taken as is, and
+an expression whose ``references`` name one attribute (``aws_iam_role.lambda.arn``, ``var.x``,
+``module.m.out``) is resolved to that attribute, recursively and across modules. What a plan
+cannot tell stays a placeholder (:mod:`iam_audit.sources.symbolic`): ``<aws_iam_role.logs.name>``
+for a name Terraform will generate, ``<Unresolved...>`` for anything else, which the role then lists
+in ``Role.symbolic``.
+
+Known limits: the plan's JSON holds only the references of an expression, not its text, so
+``"${aws_x.y.arn}/*"`` and ``aws_x.y.arn`` look alike; a policy field resolved that way is marked
+unresolved on the role (``<Unresolved.Expression...>``). ``local.*`` values, ``count.index`` and
+``each.*`` are not evaluated. Plans carry no line numbers: origins point at resource addresses.
+
+Resources read: ``aws_iam_role`` (``inline_policy`` blocks, ``managed_policy_arns``,
+``permissions_boundary``, ``assume_role_policy``), ``aws_iam_role_policy``, ``aws_iam_policy``,
+``aws_iam_role_policy_attachment``, ``aws_iam_role_policies_exclusive``,
+``aws_iam_role_policy_attachments_exclusive``, ``aws_lambda_function``, ``aws_lambda_permission``,
+``aws_cognito_user_pool``, and ``data.aws_iam_policy_document`` (rebuilt from its configuration
+when its ``json`` is unknown), ``data.aws_caller_identity`` and ``data.aws_region``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iam_audit.errors import InputError
+from iam_audit.model import (
+    Inventory,
+    LambdaFunction,
+    Origin,
+    PolicyDocument,
+    PolicyKind,
+    Role,
+    SourceKind,
+    UserPool,
+    partition_for_region,
+)
+from iam_audit.sources.symbolic import generated, unresolved, unresolved_in
+
+__all__ = ["PlanSource", "load_plan"]
+
+_INDEX_RE = re.compile(r"\[[^\]]*\]")
+_REF_RE = re.compile(
+    r"^(?P<head>(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+(?:\[[^\]]*\])?)(?P<rest>.*)$"
+)
+
+#: Unknown is ``after_unknown`` (or absent from ``values``).
+_UNKNOWN = object()
+
+
+@dataclass
+class _Resource:
+    """One resource instance of the plan, with where its configuration lives."""
+
+    address: str
+    module: str  # "" for the root, "module.a.module.b" (instance keys kept) otherwise
+    mode: str
+    type: str
+    name: str
+    values: dict[str, Any]
+    unknown: Any = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+def _strip_index(address: str) -> str:
+    return _INDEX_RE.sub("", address)
+
+
+def _config_module_key(module: str) -> str:
+    """``module.a["x"].module.b`` → ``module.a.module.b`` (configuration has no instance keys)."""
+    return _strip_index(module)
+
+
+def _split_address(address: str) -> tuple[str, str]:
+    """``module.a["k"].aws_x.y[0]`` → (``module.a["k"]``, ``aws_x.y[0]``)."""
+    parts = address.split(".")
+    index = 0
+    while index + 1 < len(parts) and parts[index] == "module":
+        index += 2
+    return ".".join(parts[:index]), ".".join(parts[index:])
+
+
+def _leaf_references(references: list[str]) -> list[str]:
+    """Drop references that only name the object of a longer one (``aws_x.y`` after ``aws_x.y.arn``)."""
+    unique = list(dict.fromkeys(references))
+    return [
+        r
+        for r in unique
+        if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in unique)
+    ]
+
+
+def _get(value: Any, path: tuple[str | int, ...]) -> Any:
+    for step in path:
+        in_list = isinstance(step, int) and isinstance(value, list) and step < len(value)
+        in_dict = isinstance(step, str) and isinstance(value, dict) and step in value
+        if not (in_list or in_dict):
+            return _UNKNOWN
+        value = value[step]
+    return value
+
+
+def _is_unknown(unknown: Any, path: tuple[str | int, ...]) -> bool:
+    """``after_unknown`` marks ``true`` at an unknown value (or at any of its parents)."""
+    node = unknown
+    for step in path:
+        if node is True:
+            return True
+        node = _get(node, (step,))
+        if node is _UNKNOWN:
+            return False
+    return node is True
+
+
+class _Plan:
+    """The parsed plan: resources by address, configuration by module, variables, outputs."""
+
+    def __init__(
+        self, path: Path, data: Mapping[str, Any], region: str | None, account: str | None
+    ) -> None:
+        self.path = path
+        self.data = data
+        self.resources: dict[str, _Resource] = {}
+        self.notes: set[str] = set()
+        self._configs: dict[str, dict[str, Any]] = {}  # module key → configuration module
+        self._index_configuration(data.get("configuration", {}).get("root_module", {}), "")
+        unknowns = {
+            str(rc.get("address")): (rc.get("change") or {}).get("after_unknown") or {}
+            for rc in data.get("resource_changes") or []
+            if isinstance(rc, dict)
+        }
+        prior = (data.get("prior_state") or {}).get("values", {}).get("root_module", {})
+        for module in (prior, (data.get("planned_values") or {}).get("root_module", {})):
+            for raw in self._walk_modules(module):
+                resource = self._resource(raw, unknowns)
+                if resource is not None:
+                    self.resources[resource.address] = resource
+        self.region = region or self._region()
+        self.account = account or self._account()
+        self.partition = partition_for_region(self.region) if self.region else None
+
+    # -- reading the plan ----------------------------------------------------------------------
+
+    def _walk_modules(self, module: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        for raw in module.get("resources") or []:
+            if isinstance(raw, dict):
+                yield raw
+        for child in module.get("child_modules") or []:
+            if isinstance(child, dict):
+                yield from self._walk_modules(child)
+
+    def _resource(self, raw: Mapping[str, Any], unknowns: Mapping[str, Any]) -> _Resource | None:
+        address = raw.get("address")
+        if not isinstance(address, str) or not isinstance(raw.get("values"), dict):
+            return None
+        module, local = _split_address(address)
+        config = self._configs.get(_config_module_key(module), {}).get(_strip_index(local), {})
+        return _Resource(
+            address=address,
+            module=module,
+            mode=str(raw.get("mode", "managed")),
+            type=str(raw.get("type", "")),
+            name=str(raw.get("name", "")),
+            values=dict(raw["values"]),
+            unknown=unknowns.get(address, {}),
+            config=config.get("expressions") or {},
+        )
+
+    def _index_configuration(self, module: Mapping[str, Any], key: str) -> None:
+        entries: dict[str, Any] = {}
+        for resource in module.get("resources") or []:
+            if isinstance(resource, dict) and isinstance(resource.get("address"), str):
+                entries[resource["address"]] = resource
+        entries["__module__"] = module
+        self._configs[key] = entries
+        for name, call in (module.get("module_calls") or {}).items():
+            child = f"{key}.module.{name}" if key else f"module.{name}"
+            self._configs.setdefault(child, {})
+            self._index_configuration((call or {}).get("module") or {}, child)
+            self._configs[child]["__call__"] = call
+            self._configs[child]["__parent__"] = key
+
+    def _region(self) -> str | None:
+        for resource in self.resources.values():
+            if resource.type == "aws_region" and resource.mode == "data":
+                value = resource.values.get("region") or resource.values.get("name")
+                if isinstance(value, str) and value:
+                    self.notes.add(f"region {value} taken from {resource.address}")
+                    return value
+        config = (self.data.get("configuration") or {}).get("provider_config") or {}
+        for provider in config.values():
+            if isinstance(provider, dict) and provider.get("name") == "aws":
+                value = ((provider.get("expressions") or {}).get("region") or {}).get(
+                    "constant_value"
+                )
+                if isinstance(value, str) and value:
+                    self.notes.add(f"region {value} taken from the aws provider configuration")
+                    return value
+        self.notes.add("the region is unknown (pass --region)")
+        return None
+
+    def _account(self) -> str | None:
+        for resource in self.resources.values():
+            if resource.type == "aws_caller_identity" and resource.mode == "data":
+                value = resource.values.get("account_id")
+                if isinstance(value, str) and value:
+                    self.notes.add(f"account {value} taken from {resource.address}")
+                    return value
+        self.notes.add("the account is unknown (pass --account-id)")
+        return None
+
+    # -- values, following configuration where the plan does not know them ---------------------
+
+    def value(self, resource: _Resource, *path: str | int, marks: set[str]) -> Any:
+        """The planned value at ``path``, else what the configuration says, else ``_UNKNOWN``."""
+        if not _is_unknown(resource.unknown, path):
+            known = _get(resource.values, path)
+            if known is not _UNKNOWN:
+                return known
+        expression = _get(resource.config, path)
+        if isinstance(expression, dict):
+            return self.expression(
+                expression, resource.module, marks, f"{resource.address}.{'.'.join(map(str, path))}"
+            )
+        return _UNKNOWN
+
+    def expression(
+        self, expression: Mapping[str, Any], module: str, marks: set[str], where: str
+    ) -> Any:
+        if "constant_value" in expression:
+            return expression["constant_value"]
+        leaves = _leaf_references([str(r) for r in expression.get("references") or []])
+        if len(leaves) != 1:
+            return _UNKNOWN
+        return self.reference(leaves[0], module, marks)
+
+    def _module_config(self, module: str) -> dict[str, Any]:
+        return self._configs.get(_config_module_key(module), {})
+
+    def reference(self, ref: str, module: str, marks: set[str]) -> Any:
+        """Resolve ``var.x``, ``module.m.out``, ``TYPE.NAME[.attr...]`` as seen from ``module``."""
+        if ref.startswith("var."):
+            return self._variable(ref[4:].split(".")[0], module, marks)
+        if ref.startswith("module."):
+            parts = ref.split(".")
+            if len(parts) < 3:
+                return _UNKNOWN
+            child = f"{module}.module.{parts[1]}" if module else f"module.{parts[1]}"
+            outputs = self._module_config(child).get("__module__", {}).get("outputs") or {}
+            output = outputs.get(parts[2])
+            if isinstance(output, dict) and isinstance(output.get("expression"), dict):
+                return self.expression(output["expression"], child, marks, ref)
+            return _UNKNOWN
+        match = _REF_RE.match(ref)
+        if not match or ref.startswith(("local.", "each.", "count.", "path.", "terraform.")):
+            return _UNKNOWN
+        head, rest = match.group("head"), match.group("rest")
+        address = f"{module}.{head}" if module else head
+        resource = self.resources.get(address) or self.resources.get(f"{address}[0]")
+        if resource is None:
+            resource = self._from_configuration(address, module, head)
+        if resource is None:
+            return _UNKNOWN
+        steps: list[str | int] = [
+            int(s) if s.isdigit() else s for s in rest.strip(".").split(".") if s
+        ]
+        if not steps:
+            return _UNKNOWN
+        return self.attribute(resource, tuple(steps), marks)
+
+    def _from_configuration(self, address: str, module: str, head: str) -> _Resource | None:
+        """A resource the plan does not list (a data source read only at apply): config only."""
+        config = self._module_config(module).get(_strip_index(head))
+        if not isinstance(config, dict):
+            return None
+        return _Resource(
+            address=address,
+            module=module,
+            mode=str(config.get("mode", "managed")),
+            type=str(config.get("type", "")),
+            name=str(config.get("name", "")),
+            values={},
+            unknown=True,
+            config=config.get("expressions") or {},
+        )
+
+    def _variable(self, name: str, module: str, marks: set[str]) -> Any:
+        if not module:
+            variables = self.data.get("variables") or {}
+            entry = variables.get(name)
+            return entry.get("value", _UNKNOWN) if isinstance(entry, dict) else _UNKNOWN
+        config = self._module_config(module)
+        call = config.get("__call__") or {}
+        expression = (call.get("expressions") or {}).get(name)
+        if isinstance(expression, dict):
+            return self.expression(
+                expression, config.get("__parent__", ""), marks, f"{module}.var.{name}"
+            )
+        default = ((config.get("__module__") or {}).get("variables") or {}).get(name) or {}
+        return default.get("default", _UNKNOWN)
+
+    # -- attributes Terraform computes at apply, rebuilt from what is known --------------------
+
+    def _arn(self, service: str, regional: bool, resource: str) -> str:
+        partition = self.partition or unresolved("AWS", "Partition")
+        region = (self.region or unresolved("AWS", "Region")) if regional else ""
+        account = self.account or unresolved("AWS", "AccountId")
+        return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+    def _name(self, resource: _Resource, key: str, marks: set[str]) -> str:
+        value = self.value(resource, key, marks=marks)
+        return value if isinstance(value, str) and value else generated(f"{resource.address}.{key}")
+
+    def attribute(self, resource: _Resource, path: tuple[str | int, ...], marks: set[str]) -> Any:
+        value = self.value(resource, *path, marks=marks)
+        if value is not _UNKNOWN and value is not None:
+            return value
+        attr = path[0] if len(path) == 1 else None
+        kind = (resource.mode, resource.type, attr)
+        match kind:
+            case ("managed", "aws_iam_role", "name" | "id"):
+                return self._name(resource, "name", marks)
+            case ("managed", "aws_iam_role", "arn"):
+                path_value = self.value(resource, "path", marks=marks)
+                role_path = path_value if isinstance(path_value, str) and path_value else "/"
+                return self._arn(
+                    "iam", False, f"role{role_path}{self._name(resource, 'name', marks)}"
+                )
+            case ("managed", "aws_iam_policy", "arn" | "id"):
+                path_value = self.value(resource, "path", marks=marks)
+                policy_path = path_value if isinstance(path_value, str) and path_value else "/"
+                name = self._name(resource, "name", marks)
+                return self._arn("iam", False, f"policy{policy_path}{name}")
+            case ("managed", "aws_lambda_function", "function_name" | "id"):
+                return self._name(resource, "function_name", marks)
+            case ("managed", "aws_lambda_function", "arn" | "qualified_arn"):
+                name = self._name(resource, "function_name", marks)
+                return self._arn("lambda", True, f"function:{name}")
+            case ("managed", "aws_cognito_user_pool", "id"):
+                return generated(f"{resource.address}.id")
+            case ("managed", "aws_cognito_user_pool", "arn"):
+                pool_id = self.attribute(resource, ("id",), marks)
+                return self._arn("cognito-idp", True, f"userpool/{pool_id}")
+            case ("managed", "aws_cloudwatch_log_group", "arn"):
+                return self._arn("logs", True, f"log-group:{self._name(resource, 'name', marks)}")
+            case ("data", "aws_iam_policy_document", "json" | "minified_json"):
+                return self._policy_document(resource, marks)
+        if attr in ("id", "arn", "name"):
+            return generated(f"{resource.address}.{attr}")
+        return _UNKNOWN
+
+    def _policy_document(self, resource: _Resource, marks: set[str]) -> Any:
+        """Rebuild ``data.aws_iam_policy_document`` from its configuration blocks."""
+        statements = resource.config.get("statement")
+        if not isinstance(statements, list):
+            return _UNKNOWN
+        out: list[dict[str, Any]] = []
+        for index, block in enumerate(statements):
+            where = f"{resource.address}.statement.{index}"
+            statement: dict[str, Any] = {}
+
+            def field_value(
+                name: str, default: Any = _UNKNOWN, *, block: Any = block, where: str = where
+            ) -> Any:
+                expression = block.get(name) if isinstance(block, dict) else None
+                if not isinstance(expression, dict):
+                    return default
+                if "constant_value" not in expression:
+                    marks.add(unresolved("Expression", f"{where}.{name}"))
+                value = self.expression(expression, resource.module, marks, where)
+                if value is _UNKNOWN:
+                    return unresolved("Expression", f"{where}.{name}")
+                return value
+
+            sid = field_value("sid", None)
+            if sid:
+                statement["Sid"] = sid
+            statement["Effect"] = field_value("effect", "Allow")
+            for tf_name, iam_name in (
+                ("actions", "Action"),
+                ("not_actions", "NotAction"),
+                ("resources", "Resource"),
+                ("not_resources", "NotResource"),
+            ):
+                value = field_value(tf_name, None)
+                if value is not None:
+                    statement[iam_name] = value if isinstance(value, list) else [value]
+            for tf_name, iam_name in (
+                ("principals", "Principal"),
+                ("not_principals", "NotPrincipal"),
+            ):
+                blocks = block.get(tf_name) if isinstance(block, dict) else None
+                for principal in blocks or []:
+                    kind = field_value("type", block=principal, where=f"{where}.{tf_name}")
+                    ids = field_value("identifiers", block=principal, where=f"{where}.{tf_name}")
+                    ids = ids if isinstance(ids, list) else [ids]
+                    if kind == "*":
+                        statement[iam_name] = "*"
+                        continue
+                    statement.setdefault(iam_name, {}).setdefault(str(kind), []).extend(ids)
+            for condition in (block.get("condition") if isinstance(block, dict) else None) or []:
+                test = field_value("test", block=condition, where=f"{where}.condition")
+                variable = field_value("variable", block=condition, where=f"{where}.condition")
+                values = field_value("values", block=condition, where=f"{where}.condition")
+                values = values if isinstance(values, list) else [values]
+                statement.setdefault("Condition", {}).setdefault(str(test), {})[str(variable)] = (
+                    values
+                )
+            out.append(statement)
+        return json.dumps({"Version": "2012-10-17", "Statement": out})
+
+
+@dataclass
+class _RoleParts:
+    resource: _Resource
+    arn: str
+    name: str
+    path: str
+    trust: PolicyDocument | None
+    inline: list[PolicyDocument]
+    managed_arns: list[str]
+    boundary_arn: str | None
+    tags: tuple[tuple[str, str], ...]
+    marks: set[str]
+
+
+class PlanSource:
+    """The roles, functions and user pools of one Terraform plan.
+
+    Implements :class:`iam_audit.sources.interface.Source`. Roles are found by resource address
+    (``aws_iam_role.logs``, ``module.m.aws_iam_role.x``), name or ARN.
+    """
+
+    kind: SourceKind = SourceKind.TERRAFORM
+
+    def __init__(
+        self,
+        path: Path,
+        roles: Mapping[str, Role],
+        functions: Mapping[str, LambdaFunction],
+        user_pools: Mapping[str, UserPool],
+        notes: tuple[str, ...],
+        account_id: str | None,
+    ) -> None:
+        self.path = path
+        self._roles = dict(roles)
+        self._functions = dict(functions)
+        self._pools = dict(user_pools)
+        self._notes = notes
+        self._account = account_id
+
+    def get_role(self, ref: str) -> Role:
+        """The role with address, name or ARN ``ref``; :class:`InputError` if absent."""
+        role = self._roles.get(ref) or next(
+            (r for r in self._roles.values() if ref in (r.arn, r.name)), None
+        )
+        if role is None:
+            known = ", ".join(sorted(self._roles)) or "none"
+            raise InputError(f"role {ref!r} is not in {self.path}", advice=f"roles in it: {known}")
+        return role
+
+    def get_function(self, ref: str) -> LambdaFunction | None:
+        """The function with address, name or ARN ``ref``, or ``None``."""
+        return self._functions.get(ref) or next(
+            (f for f in self._functions.values() if ref in (f.arn, f.name)), None
+        )
+
+    def get_user_pool(self, arn: str) -> UserPool | None:
+        """The pool with address, ARN or ID ``arn``, or ``None``."""
+        return self._pools.get(arn) or next(
+            (p for p in self._pools.values() if arn in (p.arn, p.pool_id)), None
+        )
+
+    def inventory(self) -> Inventory:
+        """Every role, function and pool, sorted by ARN, with notes on what stayed unresolved."""
+        return Inventory(
+            roles=tuple(sorted(self._roles.values(), key=lambda r: r.arn)),
+            functions=tuple(sorted(self._functions.values(), key=lambda f: f.arn)),
+            user_pools=tuple(sorted(self._pools.values(), key=lambda p: p.arn)),
+            notes=self._notes,
+        )
+
+    def account_id(self) -> str | None:
+        """``--account-id``, else ``data.aws_caller_identity`` in the plan, else ``None``."""
+        return self._account
+
+
+class _Builder:
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.location = str(plan.path)
+
+    def origin(self, address: str) -> Origin:
+        return Origin(SourceKind.TERRAFORM, self.location, pointer=address)
+
+    def of_type(self, rtype: str, mode: str = "managed") -> Iterator[_Resource]:
+        for address in sorted(self.plan.resources):
+            resource = self.plan.resources[address]
+            if resource.type == rtype and resource.mode == mode:
+                yield resource
+
+    def _policy(
+        self, value: Any, address: str, *, name: str, kind: PolicyKind
+    ) -> PolicyDocument | None:
+        from iam_audit.engine import parse_policy
+
+        if not isinstance(value, str | dict) or value == "":
+            return None
+        document = parse_policy(value, name=name, kind=kind, location=f"{self.location} {address}")
+        return dataclasses.replace(document, origin=self.origin(address))
+
+    def _unknown_policy(self, address: str, what: str, marks: set[str]) -> None:
+        mark = unresolved(address, what)
+        marks.add(mark)
+        self.plan.notes.add(f"{address}: {what} is unknown until apply; its policy is not judged")
+
+    def roles(self) -> dict[str, _RoleParts]:
+        plan = self.plan
+        out: dict[str, _RoleParts] = {}
+        for resource in self.of_type("aws_iam_role"):
+            marks: set[str] = set()
+            arn = str(plan.attribute(resource, ("arn",), marks))
+            name = str(plan.attribute(resource, ("name",), marks))
+            path_value = plan.value(resource, "path", marks=marks)
+            role_path = path_value if isinstance(path_value, str) and path_value else "/"
+            trust_value = plan.value(resource, "assume_role_policy", marks=marks)
+            trust = self._policy(trust_value, resource.address, name="trust", kind=PolicyKind.TRUST)
+            if trust is None:
+                self._unknown_policy(resource.address, "assume_role_policy", marks)
+            inline: list[PolicyDocument] = []
+            blocks = plan.value(resource, "inline_policy", marks=marks)
+            for index, block in enumerate(blocks if isinstance(blocks, list) else []):
+                policy_name = plan.value(resource, "inline_policy", index, "name", marks=marks)
+                policy = plan.value(resource, "inline_policy", index, "policy", marks=marks)
+                if not isinstance(block, dict) or not policy_name:
+                    continue
+                document = self._policy(
+                    policy, resource.address, name=str(policy_name), kind=PolicyKind.INLINE
+                )
+                if document is None:
+                    self._unknown_policy(resource.address, f"inline_policy {policy_name}", marks)
+                else:
+                    inline.append(document)
+            managed_value = plan.value(resource, "managed_policy_arns", marks=marks)
+            managed = [str(a) for a in managed_value] if isinstance(managed_value, list) else []
+            boundary = plan.value(resource, "permissions_boundary", marks=marks)
+            tags_value = plan.value(resource, "tags", marks=marks)
+            tags = (
+                tuple(sorted((str(k), str(v)) for k, v in (tags_value or {}).items()))
+                if isinstance(tags_value, dict)
+                else ()
+            )
+            marks |= unresolved_in(arn, managed, boundary if isinstance(boundary, str) else None)
+            marks |= unresolved_in(*(d.document for d in inline), trust.document if trust else None)
+            out[resource.address] = _RoleParts(
+                resource=resource,
+                arn=arn,
+                name=name,
+                path=role_path,
+                trust=trust,
+                inline=inline,
+                managed_arns=managed,
+                boundary_arn=boundary if isinstance(boundary, str) and boundary else None,
+                tags=tags,
+                marks=marks,
+            )
+        return out
+
+    def _targets(self, roles: Mapping[str, _RoleParts], value: Any) -> list[_RoleParts]:
+        if not isinstance(value, str):
+            return []
+        return [p for p in roles.values() if value in (p.name, p.arn)]
+
+    def attach(self, roles: Mapping[str, _RoleParts]) -> dict[str, PolicyDocument]:
+        """Attach role policies and managed policies; apply the ``*_exclusive`` resources."""
+        plan = self.plan
+        for resource in self.of_type("aws_iam_role_policy"):
+            marks: set[str] = set()
+            targets = self._targets(roles, plan.value(resource, "role", marks=marks))
+            name = plan.value(resource, "name", marks=marks)
+            policy = plan.value(resource, "policy", marks=marks)
+            document = self._policy(
+                policy, resource.address, name=str(name), kind=PolicyKind.INLINE
+            )
+            for parts in targets:
+                if document is None:
+                    self._unknown_policy(resource.address, "policy", parts.marks)
+                    continue
+                parts.inline.append(document)
+                parts.marks |= marks | unresolved_in(document.document)
+        managed: dict[str, PolicyDocument] = {}
+        for resource in self.of_type("aws_iam_policy"):
+            marks = set()
+            arn = str(plan.attribute(resource, ("arn",), marks))
+            document = self._policy(
+                plan.value(resource, "policy", marks=marks),
+                resource.address,
+                name=arn,
+                kind=PolicyKind.MANAGED,
+            )
+            if document is not None:
+                managed[arn] = document
+        for resource in self.of_type("aws_iam_role_policy_attachment"):
+            marks = set()
+            arn = plan.value(resource, "policy_arn", marks=marks)
+            for parts in self._targets(roles, plan.value(resource, "role", marks=marks)):
+                if isinstance(arn, str) and arn not in parts.managed_arns:
+                    parts.managed_arns.append(arn)
+                    parts.marks |= marks | unresolved_in(arn)
+        for resource in self.of_type("aws_iam_role_policies_exclusive"):
+            marks = set()
+            names = plan.value(resource, "policy_names", marks=marks)
+            for parts in self._targets(roles, plan.value(resource, "role_name", marks=marks)):
+                if isinstance(names, list):
+                    kept = [d for d in parts.inline if d.name in names]
+                    dropped = sorted(d.name for d in parts.inline if d.name not in names)
+                    parts.inline[:] = kept
+                    if dropped:
+                        plan.notes.add(
+                            f"{resource.address} removes inline policies {', '.join(dropped)} "
+                            f"from {parts.name}"
+                        )
+        for resource in self.of_type("aws_iam_role_policy_attachments_exclusive"):
+            marks = set()
+            arns = plan.value(resource, "policy_arns", marks=marks)
+            for parts in self._targets(roles, plan.value(resource, "role_name", marks=marks)):
+                if isinstance(arns, list):
+                    parts.managed_arns[:] = [str(a) for a in arns]
+                    parts.marks |= marks | unresolved_in(arns)
+        return managed
+
+    def finish_role(self, parts: _RoleParts, managed: Mapping[str, PolicyDocument]) -> Role:
+        from iam_audit.managed import aws_managed_policy
+
+        documents: list[PolicyDocument] = []
+        unknown: list[str] = []
+        for arn in parts.managed_arns:
+            found = managed.get(arn) or aws_managed_policy(arn)
+            if found is None:
+                unknown.append(arn)
+                self.plan.notes.add(
+                    f"managed policy {arn} attached to {parts.resource.address} is neither in the "
+                    "plan nor in the AWS managed policy snapshot; assumed unknown"
+                )
+            else:
+                documents.append(found)
+        boundary = None
+        if parts.boundary_arn:
+            boundary = managed.get(parts.boundary_arn) or aws_managed_policy(parts.boundary_arn)
+            if boundary is not None:
+                boundary = dataclasses.replace(boundary, kind=PolicyKind.BOUNDARY)
+        return Role(
+            arn=parts.arn,
+            name=parts.name,
+            origin=self.origin(parts.resource.address),
+            trust=parts.trust,
+            inline=tuple(parts.inline),
+            managed=tuple(documents),
+            boundary=boundary,
+            boundary_arn=parts.boundary_arn,
+            unknown_managed=tuple(sorted(set(unknown))),
+            path=parts.path,
+            tags=parts.tags,
+            symbolic=tuple(sorted(parts.marks)),
+        )
+
+    def functions(self) -> dict[str, LambdaFunction]:
+        plan = self.plan
+        permissions: list[tuple[str, dict[str, Any], str]] = []
+        for resource in self.of_type("aws_lambda_permission"):
+            marks: set[str] = set()
+            target = plan.value(resource, "function_name", marks=marks)
+            principal = str(plan.value(resource, "principal", marks=marks))
+            if principal == "*":
+                who: Any = "*"
+            elif principal.endswith((".amazonaws.com", ".amazon.com")):
+                who = {"Service": principal}
+            else:
+                who = {"AWS": principal}
+            sid = plan.value(resource, "statement_id", marks=marks)
+            statement: dict[str, Any] = {
+                "Sid": sid if isinstance(sid, str) and sid else resource.address,
+                "Effect": "Allow",
+                "Principal": who,
+                "Action": str(plan.value(resource, "action", marks=marks)),
+            }
+            condition: dict[str, dict[str, str]] = {}
+            for key, operator, condition_key in (
+                ("source_arn", "ArnLike", "AWS:SourceArn"),
+                ("source_account", "StringEquals", "AWS:SourceAccount"),
+                ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
+                ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType"),
+            ):
+                value = plan.value(resource, key, marks=marks)
+                if isinstance(value, str) and value:
+                    condition.setdefault(operator, {})[condition_key] = value
+            if condition:
+                statement["Condition"] = condition
+            if isinstance(target, str):
+                permissions.append((target, statement, resource.address))
+        out: dict[str, LambdaFunction] = {}
+        for resource in self.of_type("aws_lambda_function"):
+            marks = set()
+            arn = str(plan.attribute(resource, ("arn",), marks))
+            name = str(plan.attribute(resource, ("function_name",), marks))
+            role = plan.value(resource, "role", marks=marks)
+            variables = plan.value(resource, "environment", 0, "variables", marks=marks)
+            env = (
+                tuple(sorted((str(k), str(v)) for k, v in variables.items()))
+                if isinstance(variables, dict)
+                else ()
+            )
+            statements = [
+                {**s, "Resource": arn} for target, s, _ in permissions if target in (arn, name)
+            ]
+            policy = None
+            if statements:
+                first = next(a for t, _, a in permissions if t in (arn, name))
+                policy = self._policy(
+                    {"Version": "2012-10-17", "Id": "default", "Statement": statements},
+                    first,
+                    name=f"{name} resource policy",
+                    kind=PolicyKind.RESOURCE,
+                )
+            timeout = plan.value(resource, "timeout", marks=marks)
+            handler = plan.value(resource, "handler", marks=marks)
+            runtime = plan.value(resource, "runtime", marks=marks)
+            out[resource.address] = LambdaFunction(
+                arn=arn,
+                name=name,
+                role_arn=role if isinstance(role, str) else "",
+                origin=self.origin(resource.address),
+                environment=env,
+                resource_policy=policy,
+                handler=handler if isinstance(handler, str) else None,
+                runtime=runtime if isinstance(runtime, str) else None,
+                timeout=timeout if isinstance(timeout, int) else None,
+            )
+        return out
+
+    def user_pools(self) -> dict[str, UserPool]:
+        plan = self.plan
+        out: dict[str, UserPool] = {}
+        for resource in self.of_type("aws_cognito_user_pool"):
+            marks: set[str] = set()
+            migration = plan.value(resource, "lambda_config", 0, "user_migration", marks=marks)
+            name = plan.value(resource, "name", marks=marks)
+            out[resource.address] = UserPool(
+                arn=str(plan.attribute(resource, ("arn",), marks)),
+                pool_id=str(plan.attribute(resource, ("id",), marks)),
+                origin=self.origin(resource.address),
+                name=name if isinstance(name, str) else "",
+                migration_lambda_arn=migration
+                if isinstance(migration, str) and migration
+                else None,
+            )
+        return out
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read plan {path}: {err.strerror}") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(
+            f"{path}: not JSON ({err})", advice="pass the output of `terraform show -json PLAN`"
+        ) from None
+    if (
+        not isinstance(data, dict)
+        or "format_version" not in data
+        or ("planned_values" not in data and "resource_changes" not in data)
+    ):
+        raise InputError(
+            f"{path}: not a Terraform plan in JSON",
+            advice="pass the output of `terraform show -json PLAN`, not the binary plan or state",
+        )
+    major = str(data["format_version"]).split(".")[0]
+    if major != "1":
+        raise InputError(
+            f"{path}: plan JSON format_version {data['format_version']} is not supported (1.x is)"
+        )
+    return data
+
+
+def load_plan(
+    path: Path, *, region: str | None = None, account_id: str | None = None
+) -> PlanSource:
+    """Read the JSON of ``terraform show -json PLAN`` at ``path``.
+
+    ``region`` and ``account_id`` fill ARNs Terraform computes at apply; without them the plan's
+    ``data.aws_region``/``data.aws_caller_identity`` (or the aws provider's ``region``) are used,
+    and the inventory notes say so. Raises :class:`InputError` (exit 3) for a file that is not a
+    plan in JSON or a policy that is not an IAM policy.
+    """
+    plan = _Plan(path, _read(path), region, account_id)
+    builder = _Builder(plan)
+    parts = builder.roles()
+    managed = builder.attach(parts)
+    roles = {address: builder.finish_role(p, managed) for address, p in parts.items()}
+    functions = builder.functions()
+    pools = builder.user_pools()
+    return PlanSource(path, roles, functions, pools, tuple(sorted(plan.notes)), plan.account)
