@@ -130,7 +130,7 @@ def merge_trust(existing: Mapping[str, Any] | None, service: str) -> dict[str, A
     ``service`` appended to its list; otherwise the documented statement is appended. Nothing
     else changes.
     """
-    out = copy.deepcopy(dict(existing)) if existing else {"Version": VERSION}
+    out: dict[str, Any] = copy.deepcopy(dict(existing)) if existing else {"Version": VERSION}
     out.setdefault("Version", VERSION)
     statements = _statements(existing)
     for statement in statements:
