@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.fix.plan import INLINE_POLICY_NAME
 
 __all__ = ["TableRenderer"]
 
@@ -69,9 +70,13 @@ class TableRenderer:
             state = "expired" if finding.suppression.expired else "suppressed"
             lines.append(f"        {state}: {finding.suppression.reason}")
         if self.show_fix and finding.fix is not None:
-            where = "trust policy" if finding.fix_target == "trust" else "inline policy"
-            lines.append(f"        fix ({where}):")
+            where = (
+                "trust policy"
+                if finding.fix_target == "trust"
+                else f"inline policy {INLINE_POLICY_NAME}"
+            )
             lines.extend(
-                f"          {line}" for line in json.dumps(finding.fix, indent=2).split("\n")
+                f"        fix: add to the {where}: {json.dumps(statement)}"
+                for statement in finding.fix.get("Statement", [])
             )
         return lines
