@@ -352,9 +352,36 @@ def _read(archive: zipfile.ZipFile, path: str) -> bytes | None:
     return archive.read(path)
 
 
+#: Syntax added after Python 3.11 (the interpreter here): PEP 695 type parameters and ``type``
+#: statements, PEP 701 f-strings (3.12); ``except A, B:`` (PEP 758) and t-strings (3.14). A
+#: syntax error on a line that uses one of them may be valid in a newer runtime.
+_NEWER_SYNTAX = re.compile(
+    r"""(?x)
+    ^\s*type\s+\w+\s*(\[|=)            # type X = ... / type X[T] = ...
+    | \b(?:def|class)\s+\w+\s*\[       # def f[T](...) / class C[T]:
+    | (?<![\w'"])[fFtT][rR]?['"]        # f-strings and t-strings
+    | ^\s*except\s+[^(:]+,             # except A, B:
+    """
+)
+
+
 def _syntax_result(
-    err: SyntaxError, path: str, module: str, status: Status, note: str
+    err: SyntaxError,
+    path: str,
+    module: str,
+    version: tuple[int, int] | None,
 ) -> LambdaResult:
+    """A syntax error as the runtime reports it; ``warn`` instead of ``fail`` when the runtime
+    is newer than this interpreter and the line uses syntax only newer Pythons accept."""
+    here = sys.version_info[:2]
+    status = Status.FAIL
+    note = ""
+    if version is not None and version > here and _NEWER_SYNTAX.search(err.text or ""):
+        status = Status.WARN
+        note = (
+            f" (checked with Python {here[0]}.{here[1]}; this line may be valid in "
+            f"python{version[0]}.{version[1]})"
+        )
     return LambdaResult(
         "UserCodeSyntaxError",
         status,
@@ -402,14 +429,6 @@ def _python_checks(
         "ImportModuleError", Status.PASS, f"handler module '{module}' is {path}", file=path
     )
     version = _runtime_version(package.runtime)
-    newer = version is not None and version > sys.version_info[:2]
-    note = (
-        f" (checked with Python {sys.version_info[0]}.{sys.version_info[1]}; "
-        f"{package.runtime} may accept newer syntax)"
-        if newer
-        else ""
-    )
-    bad = Status.WARN if newer else Status.FAIL
     # the handler module and every first-party module it reaches: a syntax error fails the import
     reached: dict[str, str] = {}
     queue = [module]
@@ -428,7 +447,7 @@ def _python_checks(
         parsed = _parse(source, current_path, version)
         if parsed.error is not None:
             syntax_failed = True
-            yield _syntax_result(parsed.error, current_path, module, bad, note)
+            yield _syntax_result(parsed.error, current_path, module, version)
             continue
         assert parsed.tree is not None
         trees[current] = parsed.tree
@@ -437,7 +456,7 @@ def _python_checks(
         yield LambdaResult(
             "UserCodeSyntaxError",
             Status.PASS,
-            f"{len(reached)} module(s) reached from the handler compile{note}",
+            f"{len(reached)} module(s) reached from the handler compile",
             file=path,
         )
     # other first-party files: a syntax error matters only if something imports them later

@@ -1,0 +1,383 @@
+"""Preflight commands: ``csv check``, ``jobs``, ``lambda check``, ``logs diagnose``.
+
+Each command parses options, calls the pure checker in :mod:`iam_audit.preflight` (through
+:mod:`iam_audit.preflight.live` when it reads AWS), renders, writes, and exits 0 (clean), 1
+(problems that would fail the import), 2 (usage) or 3 (bad input; nothing written).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Annotated, Any, assert_never
+
+import typer
+
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
+from iam_audit.errors import InputError
+
+__all__ = ["ReportFormat", "register"]
+
+
+class ReportFormat(StrEnum):
+    """Output formats of the preflight commands."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+FormatOpt = Annotated[
+    ReportFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
+]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (live).")]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option("--region", help="AWS region (live; default: the pool ID's region)."),
+]
+PoolIdOpt = Annotated[
+    str | None, typer.Option("--user-pool-id", help="The user pool to read live from AWS.")
+]
+
+
+def _render(fmt: ReportFormat, as_dict: dict[str, Any], table: str) -> str:
+    from iam_audit.preflight.render import to_json
+
+    match fmt:
+        case ReportFormat.JSON:
+            return to_json(as_dict)
+        case ReportFormat.TABLE:
+            return table
+        case _:
+            assert_never(fmt)
+
+
+def _read_bytes(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{what} {path} is a directory") from None
+    except OSError as err:
+        raise InputError(f"cannot read {what} {path}: {err.strerror}") from None
+
+
+def _read_text(path: Path, what: str) -> str:
+    try:
+        return _read_bytes(path, what).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{what} {path} is not UTF-8 text") from None
+
+
+@contextmanager
+def _atomic(paths: tuple[Path | None, ...]) -> Iterator[tuple[IO[bytes] | None, ...]]:
+    """Open temporary files next to ``paths``; move them in place only if the block succeeds."""
+    temps: list[tuple[Path, IO[bytes]] | None] = []
+    try:
+        for path in paths:
+            if path is None:
+                temps.append(None)
+                continue
+            try:
+                handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
+                    dir=path.parent if str(path.parent) else ".",
+                    prefix=f".{path.name}.",
+                    delete=False,
+                )
+            except OSError as err:
+                raise InputError(f"cannot write {path}: {err.strerror}") from None
+            temps.append((path, handle))
+        yield tuple(t[1] if t else None for t in temps)
+    except BaseException:
+        for item in temps:
+            if item:
+                item[1].close()
+                Path(item[1].name).unlink(missing_ok=True)
+        raise
+    for item in temps:
+        if item:
+            item[1].close()
+            os.replace(item[1].name, item[0])
+
+
+# -- csv check ------------------------------------------------------------------------------
+
+
+def csv_check(
+    file: Annotated[Path, typer.Argument(help="The user-import CSV file.", show_default=False)],
+    user_pool_id: PoolIdOpt = None,
+    header_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--header-file",
+            help="Offline: the expected header (get-csv-header JSON or the header line).",
+        ),
+    ] = None,
+    schema: Annotated[
+        Path | None,
+        typer.Option("--schema", help="Offline: describe-user-pool JSON of the target pool."),
+    ] = None,
+    max_per_rule: Annotated[
+        int, typer.Option("--max-per-rule", min=0, help="Problems shown per rule.")
+    ] = 20,
+    write_clean: Annotated[
+        Path | None,
+        typer.Option("--write-clean", help="Write the header and the importable rows here."),
+    ] = None,
+    write_rejects: Annotated[
+        Path | None,
+        typer.Option("--write-rejects", help="Write the header and the failing rows here."),
+    ] = None,
+    fmt: FormatOpt = ReportFormat.TABLE,
+    output: OutputOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Check a user-import CSV against the pool's header and schema before importing it."""
+    from iam_audit.preflight.csvcheck import check_csv
+    from iam_audit.preflight.render import csv_table
+    from iam_audit.preflight.schema import parse_header_text, pool_schema
+
+    offline = header_file is not None or schema is not None
+    if user_pool_id and offline:
+        raise typer.BadParameter("use --user-pool-id or --header-file/--schema, not both")
+    if not user_pool_id and (header_file is None or schema is None):
+        raise typer.BadParameter("give --user-pool-id, or both --header-file and --schema")
+    for out in (write_clean, write_rejects):
+        if out is not None and out.resolve() == file.resolve():
+            raise InputError(f"{out} is the input file; choose another output name")
+    if header_file is not None and schema is not None:
+        import json
+
+        try:
+            described = json.loads(_read_text(schema, "schema file"))
+        except json.JSONDecodeError as err:
+            raise InputError(f"schema file {schema} is not JSON: {err.msg}") from None
+        if not isinstance(described, dict):
+            raise InputError(f"schema file {schema} is not describe-user-pool output")
+        pool = pool_schema(described, parse_header_text(_read_text(header_file, "header file")))
+    else:
+        from iam_audit.preflight import live
+
+        assert user_pool_id is not None
+        client = live.make_client(
+            "cognito-idp", profile=profile, region=live.pool_region(user_pool_id, region)
+        )
+        pool = live.fetch_pool_schema(user_pool_id, client=client)
+    try:
+        stream = file.open("rb")
+    except OSError as err:
+        raise InputError(f"cannot read {file}: {err.strerror}") from None
+    with stream, _atomic((write_clean, write_rejects)) as (clean, rejects):
+        report = check_csv(
+            stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
+        )
+    emit(_render(fmt, report.as_dict(), csv_table(report)), output)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+# -- jobs -----------------------------------------------------------------------------------
+
+
+def jobs(
+    user_pool_id: Annotated[
+        str, typer.Option("--user-pool-id", help="The user pool whose import jobs to list.")
+    ],
+    fmt: FormatOpt = ReportFormat.TABLE,
+    output: OutputOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """List the pool's import jobs and flag expiring, expired, conflicting and failed ones."""
+    from iam_audit.preflight import live
+    from iam_audit.preflight.jobs import diagnose_jobs
+    from iam_audit.preflight.render import jobs_table
+
+    client = live.make_client(
+        "cognito-idp", profile=profile, region=live.pool_region(user_pool_id, region)
+    )
+    found = live.list_import_jobs(user_pool_id, client=client)
+    report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id)
+    emit(_render(fmt, report.as_dict(), jobs_table(report)), output)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+# -- lambda check ---------------------------------------------------------------------------
+
+
+def lambda_check(
+    function: Annotated[
+        str | None, typer.Option("--function", help="Live: the migration function's name.")
+    ] = None,
+    zip_file: Annotated[
+        Path | None, typer.Option("--zip", help="Offline: the deployment package.")
+    ] = None,
+    handler: Annotated[
+        str | None, typer.Option("--handler", help="Offline: MOD.FUNC, as configured.")
+    ] = None,
+    runtime: Annotated[
+        str | None, typer.Option("--runtime", help="Offline: e.g. python3.12, nodejs20.x.")
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
+    ] = None,
+    fmt: FormatOpt = ReportFormat.TABLE,
+    output: OutputOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Check the migration Lambda's package, handler, referenced IDs and timeout."""
+    from iam_audit.preflight.lambdacheck import FunctionPackage, check_function
+    from iam_audit.preflight.nodecheck import node_check
+    from iam_audit.preflight.render import lambda_table
+
+    offline = zip_file is not None or handler is not None or runtime is not None or env
+    if function and offline:
+        raise typer.BadParameter("use --function, or --zip/--handler/--runtime/--env, not both")
+    if not function and (zip_file is None or handler is None or runtime is None):
+        raise typer.BadParameter("give --function NAME, or --zip, --handler and --runtime")
+    if function:
+        from iam_audit.preflight import live
+
+        client = live.make_client("lambda", profile=profile, region=region)
+        package = live.load_function(function, client=client)
+        lookup: Any = live.LiveCognitoLookup(
+            lambda r: live.make_client("cognito-idp", profile=profile, region=r)
+        )
+    else:
+        assert zip_file is not None
+        assert handler is not None
+        assert runtime is not None
+        pairs = parse_context_pairs(env, "--env")
+        package = FunctionPackage(
+            handler=handler,
+            runtime=runtime,
+            code=_read_bytes(zip_file, "zip file"),
+            name=str(zip_file),
+            environment=tuple(sorted((k, v) for k, vs in pairs.items() for v in vs)),
+        )
+        lookup = None
+    report = check_function(package, lookup=lookup, node_check=node_check)
+    emit(_render(fmt, report.as_dict(), lambda_table(report)), output)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+# -- logs diagnose --------------------------------------------------------------------------
+
+_SINCE = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_since(text: str) -> timedelta:
+    """``30m``, ``24h``, ``7d`` (also ``s``) as a timedelta; usage error otherwise."""
+    found = _SINCE.fullmatch(text.strip().lower())
+    if not found or int(found.group(1)) == 0:
+        raise typer.BadParameter(f"{text!r}: use a number and a unit, e.g. 30m, 24h, 7d")
+    return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
+
+
+def logs_diagnose(
+    user_pool_id: Annotated[
+        str | None,
+        typer.Option(
+            "--user-pool-id", help="Live: read /aws/cognito/userpools/ID/... (import logs)."
+        ),
+    ] = None,
+    function: Annotated[
+        str | None, typer.Option("--function", help="Live: read /aws/lambda/NAME.")
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="Live: how far back to read (30m, 24h, 7d).")
+    ] = "24h",
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="Offline: `aws logs filter-log-events` JSON, or text, one event a line."
+        ),
+    ] = None,
+    fmt: FormatOpt = ReportFormat.TABLE,
+    output: OutputOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """Recognise the import errors in CloudWatch Logs and print the fix for each."""
+    from iam_audit.preflight.logsdiag import diagnose, parse_export
+    from iam_audit.preflight.render import diagnoses_table
+
+    window = parse_since(since)
+    if file is not None and (user_pool_id or function):
+        raise typer.BadParameter("use --file, or --user-pool-id/--function, not both")
+    if file is None and not (user_pool_id or function):
+        raise typer.BadParameter("give --user-pool-id and/or --function, or --file")
+    context = {k: v for k, v in (("pool", user_pool_id), ("function", function)) if v}
+    notes: list[str] = []
+    events: Any
+    if file is not None:
+        events = parse_export(_read_bytes(file, "log file"), str(file))
+    else:
+        events = _live_events(user_pool_id, function, window, profile, region, notes)
+    report = diagnose(events, context=context)
+    for note in notes:
+        typer.echo(note, err=True)
+    emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _live_events(
+    pool_id: str | None,
+    function: str | None,
+    window: timedelta,
+    profile: str | None,
+    region: str | None,
+    notes: list[str],
+) -> Iterator[Any]:
+    from iam_audit.preflight import live
+
+    if pool_id:
+        region = live.pool_region(pool_id, region)
+    client = live.make_client("logs", profile=profile, region=region)
+    start = int((datetime.now(UTC) - window).timestamp() * 1000)
+    groups: list[str] = []
+    if pool_id:
+        prefix = f"/aws/cognito/userpools/{pool_id}/"
+        found = live.find_log_groups(prefix, client=client)
+        if not found:
+            notes.append(
+                f"note: no log group under {prefix}: no import job has logged yet, or the "
+                "jobs' CloudWatch Logs role cannot write (checks COG002, COG003)"
+            )
+        groups.extend(found)
+    if function:
+        groups.append(f"/aws/lambda/{function}")
+    for group in groups:
+        try:
+            yield from live.read_log_events(group, client=client, start_ms=start)
+        except live.NotFoundError:
+            notes.append(
+                f"note: log group {group} does not exist: the function has not run, or its "
+                "role cannot write logs (check COG005)"
+            )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``csv check``, ``jobs``, ``lambda check`` and ``logs diagnose`` to ``app``."""
+    csv_app = typer.Typer(no_args_is_help=True, help="Check user-import CSV files.")
+    csv_app.command("check")(handle_errors(csv_check))
+    app.add_typer(csv_app, name="csv")
+    app.command("jobs")(handle_errors(jobs))
+    lambda_app = typer.Typer(no_args_is_help=True, help="Check the user-migration Lambda.")
+    lambda_app.command("check")(handle_errors(lambda_check))
+    app.add_typer(lambda_app, name="lambda")
+    logs_app = typer.Typer(
+        no_args_is_help=True, help="Diagnose import errors from CloudWatch Logs."
+    )
+    logs_app.command("diagnose")(handle_errors(logs_diagnose))
+    app.add_typer(logs_app, name="logs")
