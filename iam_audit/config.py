@@ -1,0 +1,239 @@
+"""Gate controls from configuration: suppressions with a reason and an optional expiry.
+
+Configuration lives in ``.iam-audit.toml`` (top level) or in ``pyproject.toml`` under
+``[tool.iam-audit]``, searched for in the current directory in that order, or in the file given
+with ``--config``::
+
+    [[tool.iam-audit.suppressions]]
+    check = "COG006"                 # a check ID, or a glob such as "COG00*"
+    role = "arn:aws:iam::111122223333:role/legacy-*"   # ARN, role name, logical ID/address, glob
+    reason = "broad grant kept until the legacy pool is retired (SEC-1234)"
+    expires = 2026-12-31             # optional; TOML date or "YYYY-MM-DD"
+
+A suppression needs a reason. It applies to ``fail`` and ``warn`` results only, and stops applying
+after its expiry date, which the result's notes then say. Suppressed results stay in every output,
+marked; :attr:`iam_audit.findings.Finding.counts_as_failure` keeps them out of the exit code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from iam_audit.errors import InputError
+from iam_audit.findings import AuditResult, Finding, Status, Suppression
+from iam_audit.model import SourceKind
+
+__all__ = [
+    "CONFIG_FILE",
+    "Config",
+    "SuppressionRule",
+    "apply_suppressions",
+    "load_config",
+]
+
+CONFIG_FILE = ".iam-audit.toml"
+_PYPROJECT = "pyproject.toml"
+_TABLE_KEYS = frozenset({"suppressions"})
+_RULE_KEYS = frozenset({"check", "role", "reason", "expires"})
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class SuppressionRule:
+    """One ``suppressions`` entry; ``where`` names it for messages (``FILE suppressions[2]``)."""
+
+    check: str
+    role: str
+    reason: str
+    expires: datetime.date | None = None
+    where: str = ""
+
+    def matches(self, finding: Finding) -> bool:
+        """Whether the rule names ``finding``'s check and its role (by any of its names)."""
+        if not fnmatchcase(finding.check, self.check):
+            return False
+        return any(fnmatchcase(name, self.role) for name in _role_names(finding))
+
+    def expired(self, today: datetime.date) -> bool:
+        """True after the expiry date (a rule is valid through the day it names)."""
+        return self.expires is not None and today > self.expires
+
+    def describe(self) -> str:
+        return f"suppression of {self.check} on {self.role} ({self.where})"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """What the configuration file says; ``path`` is ``None`` when there was none."""
+
+    suppressions: tuple[SuppressionRule, ...] = ()
+    path: Path | None = None
+
+
+def _role_names(finding: Finding) -> tuple[str, ...]:
+    """The ARN, the role name, and the template's own name for it (logical ID or address)."""
+    names = [finding.role, finding.role.rsplit("/", 1)[-1]]
+    origin = finding.origin
+    if origin is not None and origin.pointer:
+        if origin.kind is SourceKind.CLOUDFORMATION:
+            names.append(origin.pointer.split("/")[2] if origin.pointer.count("/") >= 2 else "")
+        elif origin.kind is SourceKind.TERRAFORM:
+            names.append(origin.pointer)
+    return tuple(n for n in names if n)
+
+
+def _date(value: Any, where: str) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InputError(f"{where}: expires must be a date (YYYY-MM-DD), got {value!r}")
+
+
+def _known_checks() -> set[str]:
+    from iam_audit.checks import catalogue
+
+    return {meta.id for meta in catalogue()}
+
+
+def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: a suppression is a table {{check, role, reason, expires}}")
+    unknown = sorted(set(entry) - _RULE_KEYS)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown key {', '.join(unknown)}",
+            advice="a suppression takes check, role, reason and expires",
+        )
+    for key in ("check", "role"):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise InputError(f"{where}: {key} is required (a string)")
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError(f"{where}: reason is required: say why this result is accepted")
+    check = entry["check"].strip()
+    if not (_GLOB_CHARS & set(check)) and check not in known:
+        raise InputError(
+            f"{where}: unknown check {check!r}", advice=f"checks: {', '.join(sorted(known))}"
+        )
+    return SuppressionRule(
+        check=check,
+        role=entry["role"].strip(),
+        reason=" ".join(reason.split()),
+        expires=_date(entry.get("expires"), where),
+        where=where,
+    )
+
+
+def _parse(table: Mapping[str, Any], where: str, path: Path) -> Config:
+    unknown = sorted(set(table) - _TABLE_KEYS)
+    if unknown:
+        raise InputError(
+            f"{where}: unknown setting {', '.join(unknown)}",
+            advice=f"settings: {', '.join(sorted(_TABLE_KEYS))}",
+        )
+    entries = table.get("suppressions", [])
+    if not isinstance(entries, list):
+        raise InputError(f"{where}: suppressions must be a list of tables")
+    known = _known_checks()
+    rules = tuple(
+        _rule(entry, f"{path} suppressions[{index}]", known) for index, entry in enumerate(entries)
+    )
+    return Config(suppressions=rules, path=path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as err:
+        raise InputError(f"cannot read config {path}: {err.strerror}") from None
+    except tomllib.TOMLDecodeError as err:
+        raise InputError(f"{path}: invalid TOML: {err}") from None
+
+
+def _from_file(path: Path) -> Config | None:
+    data = _read(path)
+    if path.name == _PYPROJECT:
+        table = data.get("tool", {}).get("iam-audit")
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise InputError(f"{path}: [tool.iam-audit] must be a table")
+        return _parse(table, f"{path} [tool.iam-audit]", path)
+    return _parse(data, str(path), path)
+
+
+def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
+    """Read ``path`` (``--config``), else ``.iam-audit.toml``, else ``pyproject.toml``'s
+    ``[tool.iam-audit]`` in ``cwd`` (default: the current directory); an empty :class:`Config`
+    when there is none. Raises :class:`InputError` (exit 3) for a missing ``--config`` file,
+    invalid TOML, a suppression without a reason, an unknown check or key, or a bad date.
+    """
+    if path is not None:
+        if not path.is_file():
+            raise InputError(f"config file {path} does not exist")
+        return _from_file(path) or Config(path=path)
+    base = cwd if cwd is not None else Path.cwd()
+    for name in (CONFIG_FILE, _PYPROJECT):
+        candidate = base / name
+        if candidate.is_file():
+            found = _from_file(candidate)
+            if found is not None:
+                return found
+    return Config()
+
+
+def apply_suppressions(
+    result: AuditResult, suppressions: Sequence[SuppressionRule], today: datetime.date
+) -> AuditResult:
+    """``result`` with each ``fail``/``warn`` finding that a rule names marked suppressed.
+
+    The first matching rule wins. An expired rule still marks the finding (``expired=True``),
+    so outputs can say so, but the finding counts again; the notes say which rules expired and
+    which matched nothing (stale suppressions).
+    """
+    notes = list(result.notes)
+    used: dict[int, bool] = {}
+    findings: list[Finding] = []
+    for finding in result.findings:
+        rule_index = None
+        if finding.status in (Status.FAIL, Status.WARN):
+            rule_index = next(
+                (i for i, rule in enumerate(suppressions) if rule.matches(finding)), None
+            )
+        if rule_index is None:
+            findings.append(finding)
+            continue
+        rule = suppressions[rule_index]
+        expired = rule.expired(today)
+        used[rule_index] = expired
+        marker = Suppression(
+            reason=rule.reason,
+            expires=rule.expires.isoformat() if rule.expires else None,
+            expired=expired,
+        )
+        findings.append(dataclasses.replace(finding, suppression=marker))
+    for index, rule in enumerate(suppressions):
+        if index not in used:
+            notes.append(f"{rule.describe()} matched no failing result")
+        elif used[index]:
+            assert rule.expires is not None
+            notes.append(
+                f"{rule.describe()} expired on {rule.expires.isoformat()}; its results count again"
+            )
+    return AuditResult(tuple(findings), tuple(notes))

@@ -1,0 +1,116 @@
+"""``--format junit``: JUnit XML for CI test reports (Jenkins, GitLab, Azure DevOps).
+
+One test case per check and role: ``classname`` is the role ARN, ``name`` the check
+(``COG001 lambda-admin-initiate-auth``). A failing or warning result is a ``<failure>`` whose text
+carries the message, what is missing and the fix; a crashed check an ``<error>``; a skipped check
+``<skipped>`` with its reason; a suppressed result ``<skipped>`` with the suppression's reason.
+Several results of one check on one role (one per principal, say) share the test case, and the
+worst decides it. No timestamps or durations, so the output is stable.
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from itertools import groupby
+from typing import assert_never
+
+from iam_audit.findings import AuditResult, Finding, Status
+
+__all__ = ["JunitRenderer"]
+
+#: Which result decides a test case holding several (higher wins).
+_RANK: dict[Status, int] = {
+    Status.PASS: 0,
+    Status.SKIP: 1,
+    Status.WARN: 2,
+    Status.FAIL: 3,
+    Status.ERROR: 4,
+}
+
+
+def _suppressed(finding: Finding) -> bool:
+    return finding.suppression is not None and not finding.suppression.expired
+
+
+def _details(finding: Finding) -> str:
+    lines = [finding.message]
+    if finding.missing:
+        lines.append(f"missing: {', '.join(finding.missing)}")
+    if finding.unresolved:
+        lines.append(f"depends on: {', '.join(finding.unresolved)}")
+    for evidence in finding.evidence:
+        lines.append(f"evidence: {evidence.effect} {evidence.policy} {evidence.statement}")
+    if finding.origin is not None:
+        where = finding.origin.location
+        if finding.origin.line is not None:
+            where += f":{finding.origin.line}"
+        if finding.origin.pointer:
+            where += f" {finding.origin.pointer}"
+        lines.append(f"at: {where}")
+    if finding.suppression is not None and finding.suppression.expired:
+        lines.append(
+            f"suppression expired on {finding.suppression.expires}: {finding.suppression.reason}"
+        )
+    if finding.fix is not None:
+        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
+        lines.append(f"fix ({target}):\n{json.dumps(finding.fix, indent=2)}")
+    return "\n".join(lines)
+
+
+def _case(findings: Sequence[Finding]) -> ET.Element:
+    first = findings[0]
+    case = ET.Element(
+        "testcase",
+        {"classname": first.role or "(no role)", "name": f"{first.check} {first.slug}"},
+    )
+    active = [f for f in findings if not _suppressed(f)]
+    if not active:
+        reasons = "; ".join(sorted({f.suppression.reason for f in findings if f.suppression}))
+        ET.SubElement(case, "skipped", {"message": f"suppressed: {reasons}"})
+        return case
+    worst = max(active, key=lambda f: _RANK[f.status])
+    shown = [f for f in active if f.status is worst.status]
+    text = "\n\n".join(_details(f) for f in shown)
+    match worst.status:
+        case Status.PASS:
+            pass
+        case Status.SKIP:
+            ET.SubElement(case, "skipped", {"message": worst.message})
+        case Status.WARN | Status.FAIL:
+            level = "warn" if worst.status is Status.WARN else worst.severity.value
+            element = ET.SubElement(case, "failure", {"message": worst.message, "type": level})
+            element.text = text
+        case Status.ERROR:
+            element = ET.SubElement(case, "error", {"message": worst.message, "type": "internal"})
+            element.text = text
+        case _:
+            assert_never(worst.status)
+    return case
+
+
+class JunitRenderer:
+    """One ``<testsuites>`` holding one ``<testsuite name="iam-audit">``."""
+
+    def render(self, result: AuditResult) -> str:
+        ordered = sorted(result.findings, key=Finding.sort_key)
+        cases = [
+            _case(list(group)) for _, group in groupby(ordered, key=lambda f: (f.role, f.check))
+        ]
+        counts = {
+            "tests": len(cases),
+            "failures": sum(1 for c in cases if c.find("failure") is not None),
+            "errors": sum(1 for c in cases if c.find("error") is not None),
+            "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+        }
+        attributes = {k: str(v) for k, v in counts.items()}
+        root = ET.Element("testsuites", {"name": "iam-audit", **attributes})
+        suite = ET.SubElement(root, "testsuite", {"name": "iam-audit", **attributes})
+        if result.notes:
+            properties = ET.SubElement(suite, "properties")
+            for index, note in enumerate(result.notes, 1):
+                ET.SubElement(properties, "property", {"name": f"note.{index}", "value": note})
+        suite.extend(cases)
+        ET.indent(root)
+        return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

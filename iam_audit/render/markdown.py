@@ -1,0 +1,159 @@
+"""``--format markdown``: a pull-request comment.
+
+A title with the counts, a summary table (check, role, status, where), then each failing or
+warning result with its message, evidence and fix as a ```` ```json ```` block, then suppressed
+results with their reasons, then the run's notes. Text from templates is escaped, so a generated
+name such as ``<MigrationRole>`` is shown rather than swallowed as an HTML tag.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import assert_never
+
+from iam_audit.findings import AuditResult, Finding, Status
+
+__all__ = ["MarkdownRenderer"]
+
+_ESCAPED = "\\`*[]|"
+
+
+def _text(value: str) -> str:
+    """Plain text safe in Markdown (GitHub flavoured): no emphasis, links, tables or HTML."""
+    out = "".join(f"\\{c}" if c in _ESCAPED else c for c in value)
+    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _code(value: str, *, in_table: bool = False) -> str:
+    """An inline code span that survives backticks (and, in a table cell, pipes) in ``value``."""
+    fence = "``" if "`" in value else "`"
+    if in_table:
+        value = value.replace("|", "\\|")
+    return f"{fence}{value}{fence}"
+
+
+def _role(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if arn else "(no role)"
+
+
+def _suppressed(finding: Finding) -> bool:
+    return finding.suppression is not None and not finding.suppression.expired
+
+
+def _status(finding: Finding) -> str:
+    if _suppressed(finding):
+        return "suppressed"
+    match finding.status:
+        case Status.FAIL:
+            return "**FAIL**"
+        case Status.WARN:
+            return "**WARN**"
+        case Status.ERROR:
+            return "**ERROR**"
+        case Status.PASS:
+            return "pass"
+        case Status.SKIP:
+            return "skip"
+        case _:
+            assert_never(finding.status)
+
+
+def _where(finding: Finding, *, in_table: bool = False) -> str:
+    origin = finding.origin
+    if origin is None:
+        return ""
+    where = origin.location
+    if origin.line is not None:
+        where += f":{origin.line}"
+    elif origin.pointer and origin.pointer != origin.location:
+        where += f" {origin.pointer}"
+    return _code(where, in_table=in_table)
+
+
+def _section(finding: Finding) -> list[str]:
+    lines = [
+        f"### {finding.check} {finding.slug} on {_code(_role(finding.role))}",
+        "",
+        f"{_status(finding)} ({finding.severity.value}) {_text(finding.message)}",
+        "",
+        f"- role: {_code(finding.role or '(no role)')}",
+    ]
+    if finding.origin is not None:
+        lines.append(f"- where: {_where(finding)}")
+        if finding.origin.pointer and finding.origin.line is not None:
+            lines.append(f"- resource: {_code(finding.origin.pointer)}")
+    if finding.missing:
+        lines.append(f"- missing: {', '.join(_code(a) for a in finding.missing)}")
+    if finding.unresolved:
+        lines.append(f"- depends on: {', '.join(_code(k) for k in finding.unresolved)}")
+    for evidence in finding.evidence:
+        lines.append(
+            f"- evidence: {evidence.effect} in {_code(evidence.policy)} statement "
+            f"{_code(evidence.statement)}"
+        )
+    if finding.suppression is not None and finding.suppression.expired:
+        lines.append(
+            f"- suppression expired on {finding.suppression.expires}: "
+            f"{_text(finding.suppression.reason)}"
+        )
+    if finding.fix is not None:
+        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
+        lines += [
+            "",
+            f"Fix ({_text(target)}):",
+            "",
+            "```json",
+            json.dumps(finding.fix, indent=2),
+            "```",
+        ]
+    lines.append("")
+    return lines
+
+
+class MarkdownRenderer:
+    """A pull-request comment; always output, even when everything passes."""
+
+    def render(self, result: AuditResult) -> str:
+        findings = sorted(result.findings, key=Finding.sort_key)
+        summary = result.summary()
+        counts = (
+            f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
+            f"{summary['skip']} skipped"
+            + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
+            + (f", {summary['error']} internal errors" if summary["error"] else "")
+        )
+        lines = [f"## iam-audit: {counts}", ""]
+        if findings:
+            lines += ["| Check | Role | Status | Where |", "| --- | --- | --- | --- |"]
+            for finding in findings:
+                role = _code(_role(finding.role), in_table=True)
+                where = _where(finding, in_table=True)
+                lines.append(
+                    f"| {finding.check} {finding.slug} | {role} | {_status(finding)} | {where} |"
+                )
+            lines.append("")
+        reported = [
+            f
+            for f in findings
+            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not _suppressed(f)
+        ]
+        for finding in reported:
+            lines += _section(finding)
+        suppressed = [f for f in findings if _suppressed(f)]
+        if suppressed:
+            lines += ["### Suppressed", ""]
+            for finding in suppressed:
+                assert finding.suppression is not None
+                until = (
+                    f" (until {finding.suppression.expires})" if finding.suppression.expires else ""
+                )
+                lines.append(
+                    f"- {finding.check} {finding.slug} on {_code(_role(finding.role))}: "
+                    f"{_text(finding.suppression.reason)}{until}"
+                )
+            lines.append("")
+        if result.notes:
+            lines += ["### Notes", ""]
+            lines += [f"- {_text(note)}" for note in result.notes]
+            lines.append("")
+        return "\n".join(lines).rstrip("\n") + "\n"
