@@ -206,9 +206,11 @@ class _Collector:
         self.limit = limit
         self.kept: list[Problem] = []
         self.counts: Counter[str] = Counter()
+        self.errors = 0  # error-level problems so far: a row that raises it is rejected
 
     def add(self, line: int, column: str | None, rule_id: str, message: str) -> None:
-        assert rule_id in _RULES_BY_ID, rule_id
+        if _RULES_BY_ID[rule_id].severity is Severity.ERROR:
+            self.errors += 1
         self.counts[rule_id] += 1
         if self.counts[rule_id] <= self.limit:
             self.kept.append(Problem(line, column, rule_id, message))
@@ -253,6 +255,7 @@ def _lines(stream: IO[bytes]) -> Iterator[_Line]:
 
 
 _SPLIT = re.compile(r"(?<!\\),")
+_SPACE = re.compile(r"\s")
 
 
 def _split(text: str) -> list[str]:
@@ -261,7 +264,7 @@ def _split(text: str) -> list[str]:
 
 
 def _unescape(field: str) -> str:
-    return field.replace("\\,", ",").strip()
+    return (field.replace("\\,", ",") if "\\" in field else field).strip()
 
 
 def _sniff(stream: IO[bytes], name: str) -> None:
@@ -385,6 +388,17 @@ class _Checker:
         self.booleans = {"email_verified", "phone_number_verified", "cognito:mfa_enabled"} | {
             a.name for a in pool.attributes if a.data_type == "Boolean"
         }
+        # per column, from the schema once: number bounds, or string length bounds
+        self.number_limits: dict[str, tuple[Decimal | None, Decimal | None]] = {}
+        self.length_limits: dict[str, tuple[int | None, int]] = {}
+        for col in layout.columns:
+            spec = pool.attribute(col)
+            if spec is not None and spec.data_type == "Number":
+                self.number_limits[col] = (spec.min_value, spec.max_value)
+            elif spec is None or spec.data_type == "String":
+                high = spec.max_length if spec and spec.max_length is not None else None
+                low = spec.min_length if spec else None
+                self.length_limits[col] = (low, DEFAULT_MAX_LENGTH if high is None else high)
 
     # header ---------------------------------------------------------------------------------
     def header(self, has_bom: bool) -> None:
@@ -436,7 +450,7 @@ class _Checker:
     # rows -----------------------------------------------------------------------------------
     def row(self, number: int, text: str) -> bool:
         """Check one decoded row; True when it would fail (goes to the rejects file)."""
-        before = self.out.counts.copy()
+        before = self.out.errors
         if len(text) > MAX_ROW_CHARS:
             self.out.add(
                 number,
@@ -492,13 +506,7 @@ class _Checker:
                     "required-attribute-missing",
                     f"{attr} is required in this user pool but empty",
                 )
-        return self._rejected(before)
-
-    def _rejected(self, before: Counter[str]) -> bool:
-        for rid, n in self.out.counts.items():
-            if n > before.get(rid, 0) and rule(rid).severity is Severity.ERROR:
-                return True
-        return False
+        return self.out.errors > before
 
     def _username(self, number: int, values: dict[str, str]) -> None:
         if "cognito:username" not in values:
@@ -508,7 +516,7 @@ class _Checker:
             self.out.add(
                 number, "cognito:username", "username-missing", "cognito:username is empty"
             )
-        elif any(ch.isspace() for ch in username):
+        elif _SPACE.search(username):
             self.out.add(
                 number,
                 "cognito:username",
@@ -593,7 +601,7 @@ class _Checker:
             self._phone(number, value)
         elif col == "email":
             local, at, domain = value.rpartition("@")
-            if not at or not local or "." not in domain or any(ch.isspace() for ch in value):
+            if not at or not local or "." not in domain or _SPACE.search(value):
                 out.add(number, col, "email-invalid", f"email {value!r} is not an email address")
         elif col == "birthdate":
             if not _is_mmddyyyy(value):
@@ -618,20 +626,19 @@ class _Checker:
                     "updated-at-milliseconds",
                     f"updated_at {value} looks like milliseconds; Cognito expects seconds",
                 )
-        spec = self.pool.attribute(col)
-        if spec is not None and spec.data_type == "Number":
-            self._number(number, col, value, spec.min_value, spec.max_value)
-        elif spec is None or spec.data_type == "String":
-            low = spec.min_length if spec else None
-            high = spec.max_length if spec and spec.max_length is not None else DEFAULT_MAX_LENGTH
-            if len(value) > high or (low is not None and len(value) < low):
-                bounds = f"{low or 0}-{high}"
-                out.add(
-                    number,
-                    col,
-                    "string-length",
-                    f"{col} has {len(value)} characters; the pool allows {bounds}",
-                )
+        if col in self.number_limits:
+            self._number(number, col, value, *self.number_limits[col])
+            return
+        if col not in self.length_limits:
+            return
+        low, top = self.length_limits[col]
+        if len(value) > top or (low is not None and len(value) < low):
+            out.add(
+                number,
+                col,
+                "string-length",
+                f"{col} has {len(value)} characters; the pool allows {low or 0}-{top}",
+            )
 
     def _mfa(self, number: int, value: str) -> None:
         mfa = self.pool.mfa
