@@ -196,17 +196,33 @@ def jobs(
     region: RegionOpt = None,
 ) -> None:
     """List the pool's import jobs and flag expiring, expired, conflicting and failed ones."""
+    from iam_audit.errors import IamAuditError
     from iam_audit.preflight import live
-    from iam_audit.preflight.jobs import diagnose_jobs
+    from iam_audit.preflight.jobs import diagnose_jobs, needs_log
+    from iam_audit.preflight.logsdiag import DiagnosisReport, diagnose
     from iam_audit.preflight.render import jobs_table
 
-    client = live.make_client(
-        "cognito-idp", profile=profile, region=live.pool_region(user_pool_id, region)
-    )
+    region = live.pool_region(user_pool_id, region)
+    client = live.make_client("cognito-idp", profile=profile, region=region)
     found = live.list_import_jobs(user_pool_id, client=client)
-    report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id)
+    logs: dict[str, DiagnosisReport | str] = {}
+    explain = [j for j in found if needs_log(j)][:_JOB_LOGS]
+    if explain:
+        logs_client = live.make_client("logs", profile=profile, region=region)
+        for job in explain:
+            try:
+                events = live.read_job_log(user_pool_id, job.job_id, client=logs_client)
+            except IamAuditError as err:  # the listing stands without the log
+                logs[job.job_id] = f"its log stream could not be read: {err.message}"
+                continue
+            logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
+    report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
     emit(_render(fmt, report.as_dict(), jobs_table(report)), output)
     raise typer.Exit(1 if report.failed else 0)
+
+
+#: How many failed jobs (newest first) get their log stream read.
+_JOB_LOGS = 3
 
 
 # -- lambda check ---------------------------------------------------------------------------

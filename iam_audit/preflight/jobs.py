@@ -28,6 +28,7 @@ __all__ = [
     "NoteLevel",
     "diagnose_jobs",
     "explain_completion",
+    "needs_log",
 ]
 
 #: A Created job this old is flagged: Cognito expires it 24-48 h after creation.
@@ -280,7 +281,20 @@ def _superseded(job: ImportJob, jobs: Sequence[ImportJob]) -> bool:
     )
 
 
-def diagnose_jobs(entries: Iterable[ImportJob], *, now: datetime, pool_id: str) -> JobsReport:
+def needs_log(job: ImportJob) -> bool:
+    """True for a job whose log stream explains something: it failed, or rows failed/skipped."""
+    return job.status is JobStatus.FAILED or (
+        job.status is JobStatus.SUCCEEDED and (job.failed > 0 or job.skipped > 0)
+    )
+
+
+def diagnose_jobs(
+    entries: Iterable[ImportJob],
+    *,
+    now: datetime,
+    pool_id: str,
+    logs: Mapping[str, logsdiag.DiagnosisReport | str] | None = None,
+) -> JobsReport:
     """Judge every job at time ``now`` (timezone-aware).
 
     Notes: a ``Created`` job gets the start command, a warning from 20 h of age on ("expires
@@ -288,6 +302,10 @@ def diagnose_jobs(entries: Iterable[ImportJob], *, now: datetime, pool_id: str) 
     ``Failed`` jobs are errors unless a newer job of the pool succeeded (then ``info``); more
     than one active job is a warning. Only this pool's jobs are listed, while the one-active-job
     limit is per account: the note says so.
+
+    ``logs`` maps a job ID to the diagnosis of its log stream (``JOB_ID/JOB_NAME`` in
+    ``/aws/cognito/userpools/POOL_ID/POOL_NAME``), or to the reason it could not be read; each
+    becomes an ``info`` note on that job.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -302,6 +320,11 @@ def diagnose_jobs(entries: Iterable[ImportJob], *, now: datetime, pool_id: str) 
     active = [j for j in jobs if j.status.active]
     for job in jobs:
         notes.extend(_notes(job, jobs, active, now))
+        found = (logs or {}).get(job.job_id)
+        if isinstance(found, str):
+            notes.append(JobNote(job.job_id, NoteLevel.INFO, "LogUnread", found))
+        elif found is not None:
+            notes.extend(_log_notes(job, found))
     if len(active) > 1:
         notes.append(
             JobNote(
@@ -313,6 +336,32 @@ def diagnose_jobs(entries: Iterable[ImportJob], *, now: datetime, pool_id: str) 
             )
         )
     return JobsReport(pool_id=pool_id, now=now, jobs=jobs, notes=tuple(notes))
+
+
+def _log_notes(job: ImportJob, report: logsdiag.DiagnosisReport) -> list[JobNote]:
+    if report.events == 0:
+        return [
+            JobNote(
+                job.job_id,
+                NoteLevel.INFO,
+                "LogRead",
+                "no log events for this job: Cognito could not write them if its CloudWatch "
+                "Logs role lacks permissions or trust (checks COG002, COG003)",
+            )
+        ]
+    if not report.diagnoses:
+        return [
+            JobNote(
+                job.job_id,
+                NoteLevel.INFO,
+                "LogRead",
+                f"its log stream has {report.events} events, none of a known import error",
+            )
+        ]
+    return [
+        JobNote(job.job_id, NoteLevel.INFO, d.error, f"log: {d.count}x {d.example} -> {d.fix}")
+        for d in report.diagnoses
+    ]
 
 
 def _notes(

@@ -26,10 +26,12 @@ __all__ = [
     "download",
     "fetch_pool_schema",
     "find_log_groups",
+    "find_log_streams",
     "list_import_jobs",
     "load_function",
     "make_client",
     "pool_region",
+    "read_job_log",
     "read_log_events",
 ]
 
@@ -245,14 +247,25 @@ def find_log_groups(prefix: str, *, client: Any) -> tuple[str, ...]:
             return tuple(names)
 
 
-def read_log_events(group: str, *, client: Any, start_ms: int) -> Iterator[LogEvent]:
-    """Every event of ``group`` since ``start_ms`` (``FilterLogEvents``, ``nextToken``).
+def read_log_events(
+    group: str,
+    *,
+    client: Any,
+    start_ms: int | None = None,
+    streams: tuple[str, ...] | None = None,
+) -> Iterator[LogEvent]:
+    """Every event of ``group`` (since ``start_ms``; only in ``streams`` when given) through
+    ``FilterLogEvents`` and ``nextToken``.
 
-    Raises :class:`InputError` when the group does not exist.
+    Raises :class:`NotFoundError` when the group does not exist.
     """
     token: str | None = None
     while True:
-        kwargs: dict[str, Any] = {"logGroupName": group, "startTime": start_ms}
+        kwargs: dict[str, Any] = {"logGroupName": group}
+        if start_ms is not None:
+            kwargs["startTime"] = start_ms
+        if streams:
+            kwargs["logStreamNames"] = list(streams)
         if token:
             kwargs["nextToken"] = token
         with _aws("logs:FilterLogEvents", not_found=f"log group {group} does not exist"):
@@ -266,3 +279,33 @@ def read_log_events(group: str, *, client: Any, start_ms: int) -> Iterator[LogEv
         token = page.get("nextToken")
         if not token:
             return
+
+
+def find_log_streams(group: str, prefix: str, *, client: Any) -> tuple[str, ...]:
+    """Stream names in ``group`` starting with ``prefix`` (``DescribeLogStreams``, ``nextToken``).
+
+    Resolved first because moto ignores ``logStreamNamePrefix`` on ``FilterLogEvents``.
+    """
+    names: list[str] = []
+    token: str | None = None
+    while True:
+        kwargs: dict[str, Any] = {"logGroupName": group, "logStreamNamePrefix": prefix}
+        if token:
+            kwargs["nextToken"] = token
+        with _aws("logs:DescribeLogStreams", not_found=f"log group {group} does not exist"):
+            page = client.describe_log_streams(**kwargs)
+        names.extend(s["logStreamName"] for s in page.get("logStreams", []))
+        token = page.get("nextToken")
+        if not token:
+            return tuple(names)
+
+
+def read_job_log(pool_id: str, job_id: str, *, client: Any) -> tuple[LogEvent, ...]:
+    """The events of one import job: stream ``JOB_ID/JOB_NAME`` in the pool's log group(s)."""
+    events: list[LogEvent] = []
+    for group in find_log_groups(f"/aws/cognito/userpools/{pool_id}/", client=client):
+        streams = find_log_streams(group, f"{job_id}/", client=client)
+        for start in range(0, len(streams), 100):  # FilterLogEvents takes up to 100 names
+            chunk = streams[start : start + 100]
+            events.extend(read_log_events(group, client=client, streams=chunk))
+    return tuple(events)

@@ -302,3 +302,59 @@ def test_cli_exit_3_on_a_malformed_pool_id(cli: tuple[Any, Any]) -> None:
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
+
+
+def test_cli_failed_job_is_explained_from_its_log_stream(
+    stubbed: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job's own stream (JOB_ID/JOB_NAME in /aws/cognito/userpools/ID/NAME, FACTS.md §1)
+    is read from moto's logs; the job list comes from the Stubber."""
+    import boto3
+    import typer
+    from moto import mock_aws
+
+    from iam_audit.cli.preflight import register
+    from iam_audit.preflight import live
+
+    client, stubber = stubbed
+    created = datetime.now(UTC) - timedelta(hours=2)
+    failed = [
+        job("f1", "Failed", timedelta(0), CreationDate=created, FailedUsers=2,
+            CompletionMessage="Too many users have failed or been skipped during the import."),
+        job("f0", "Failed", timedelta(0), CreationDate=created - timedelta(hours=1),
+            CompletionMessage="Too many users have failed or been skipped during the import."),
+    ]  # fmt: skip
+    with mock_aws():
+        logs = boto3.client("logs", region_name="us-east-1")
+        group = f"/aws/cognito/userpools/{POOL_ID}/example"
+        now_ms = int(datetime.now(UTC).timestamp() * 1000)  # CloudWatch drops events > 14 days old
+        logs.create_log_group(logGroupName=group)
+        for stream, lines in (
+            ("import-f1/name-f1", ["[FAILED] Line Number 3 - The User Record contains an invalid value for birthdate.",
+                                   "[FAILED] Line Number 9 - The User Record contains an invalid value for birthdate."]),
+            ("import-other/x", ["[SKIPPED] Line Number 2 - The user already exists."]),
+        ):  # fmt: skip
+            logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            logs.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[{"timestamp": now_ms + i, "message": m} for i, m in enumerate(lines)],
+            )
+        monkeypatch.setattr(
+            live, "make_client", lambda service, **k: client if service == "cognito-idp" else logs
+        )
+        app = typer.Typer()
+        register(app)
+        _list(stubber, failed)
+        result = CliRunner().invoke(app, ["jobs", "--user-pool-id", POOL_ID, "--format", "json"])
+    assert result.exit_code == 1, result.stderr
+    by_job = {j["job_id"]: j["notes"] for j in json.loads(result.stdout)["jobs"]}
+    assert [n["kind"] for n in by_job["import-f1"]] == [
+        "FailedOrSkippedUsers",
+        "InvalidAttributeValue",
+    ]
+    assert "2x" in by_job["import-f1"][1]["message"]
+    assert "line 3, line 9" in by_job["import-f1"][1]["message"]
+    # f0 has no stream: the note says where to look instead of failing the command
+    assert [n["kind"] for n in by_job["import-f0"]] == ["FailedOrSkippedUsers", "LogRead"]
+    assert "COG002" in by_job["import-f0"][1]["message"]
