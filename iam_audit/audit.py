@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import replace
 
 from iam_audit.checks import ALL_CHECKS, AuditTarget, Check, RoleKind
 from iam_audit.errors import IamAuditError
 from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.model import Role
 
 __all__ = ["run_checks"]
 
@@ -42,4 +45,32 @@ def run_checks(
                     locator="internal-error",
                 )
             )
-    return AuditResult.of(findings, list(notes))
+    roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
+    return AuditResult.of([_no_silent_pass(f, roles) for f in findings], list(notes))
+
+
+def _no_silent_pass(finding: Finding, roles: list[Role]) -> Finding:
+    """A pass that rests on statements a template left unresolved becomes a ``warn`` naming them.
+
+    The values are those the source recorded in ``Role.symbolic``; a pass counts as resting on
+    one when a policy that decided it (its evidence) holds that value.
+    """
+    role = next((r for r in roles if r.arn == finding.role), None)
+    if role is None or not role.symbolic or finding.status is not Status.PASS:
+        return finding
+    deciding = {e.policy for e in finding.evidence}
+    documents = [
+        p
+        for p in (*role.identity_policies, role.trust, role.boundary)
+        if p is not None and p.name in deciding
+    ]
+    texts = [json.dumps(p.document) for p in documents]
+    values = sorted(v for v in role.symbolic if any(v in text for text in texts))
+    if not values:
+        return finding
+    return replace(
+        finding,
+        status=Status.WARN,
+        message=f"{finding.message}, but the template leaves unresolved: {', '.join(values)}",
+        unresolved=tuple(sorted({*finding.unresolved, *values})),
+    )

@@ -237,3 +237,11 @@ def apply_suppressions(
                 f"{rule.describe()} expired on {rule.expires.isoformat()}; its results count again"
             )
     return AuditResult(tuple(findings), tuple(notes))
+
+
+def suppress(result: AuditResult, path: Path | None = None) -> AuditResult:
+    """``result`` with the suppressions of ``path`` (or the default files) applied as of today."""
+    config = load_config(path)
+    if not config.suppressions:
+        return result
+    return apply_suppressions(result, config.suppressions, datetime.date.today())

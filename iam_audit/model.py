@@ -120,7 +120,7 @@ class Arn:
 
 def parse_arn(text: str, *, expect_service: str | None = None, what: str = "ARN") -> Arn:
     """Parse ``text`` as an ARN, or raise :class:`InputError` naming what was expected."""
-    match = _ARN_RE.match(text.strip()) if isinstance(text, str) else None
+    match = _ARN_RE.match(text.strip())
     if not match:
         raise InputError(
             f"invalid {what}: {text!r}",

@@ -25,6 +25,15 @@ class Selection:
     discover: bool = True
 
 
+def _check_pool_arn(arn: str | None, what: str) -> None:
+    """A pool ARN must be concrete: a template value left symbolic cannot scope a check."""
+    if arn is not None and "<Unresolved." in arn:
+        raise InputError(
+            f"the {what} depends on values the template leaves unresolved: {arn}",
+            advice="pass --region and --account-id (and --parameter KEY=VALUE)",
+        )
+
+
 def _pool_arn(selection: Selection, source: Source) -> str | None:
     if selection.user_pool_arn:
         parse_arn(selection.user_pool_arn, expect_service="cognito-idp", what="user pool ARN")
@@ -54,12 +63,14 @@ def resolve_target(selection: Selection, source: Source) -> tuple[AuditTarget, l
 
     if selection.discover and (lambda_ref is None or logs_ref is None or source_pool is None):
         if source.kind in (SourceKind.CLOUDFORMATION, SourceKind.TERRAFORM):
-            from iam_audit.discover import discover
+            from iam_audit.discover import Item, discover
 
-            found = discover(
-                source.inventory(), user_pool_arn=pool_arn, source_pool_arn=source_pool
-            )
+            inventory = source.inventory()
+            notes.extend(inventory.notes)
+            found = discover(inventory, user_pool_arn=pool_arn, source_pool_arn=source_pool)
             notes.extend(found.notes)
+            lambda_skip = found.skip_reason(Item.LAMBDA_ROLE) or lambda_skip
+            logs_skip = found.skip_reason(Item.LOGS_ROLE) or logs_skip
             pool_arn = pool_arn or (found.user_pool.arn if found.user_pool else None)
             function = found.function
             lambda_ref = lambda_ref or found.lambda_role_arn
@@ -89,6 +100,8 @@ def resolve_target(selection: Selection, source: Source) -> tuple[AuditTarget, l
                 notes.append(f"logs role {logs_ref} discovered from the pool's import jobs")
     lambda_role = source.get_role(lambda_ref) if lambda_ref else None
     logs_role = source.get_role(logs_ref) if logs_ref else None
+    _check_pool_arn(pool_arn, "user pool ARN")
+    _check_pool_arn(source_pool, "source pool ARN")
     target = AuditTarget(
         lambda_role=lambda_role,
         logs_role=logs_role,

@@ -146,16 +146,6 @@ def test_without_cfn_lint_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -
     assert "pip install 'iam-audit[iac]'" in _one_line_error(run("--template", STACK))
 
 
-def _has_config_wiring() -> bool:
-    source = (ROOT / "iam_audit" / "cli" / "__init__.py").read_text()
-    return "apply_suppressions" in source
-
-
-@pytest.mark.xfail(
-    not _has_config_wiring(),
-    reason="audit --config is not wired to iam_audit.config yet",
-    strict=True,
-)
 def test_suppression_from_config_passes_the_gate(tmp_path: Path) -> None:
     config = tmp_path / "gate.toml"
     config.write_text(

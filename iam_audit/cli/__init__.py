@@ -86,6 +86,7 @@ def audit(
 ) -> None:
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_checks
+    from iam_audit.config import suppress
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
     from iam_audit.select import resolve_target
@@ -103,8 +104,7 @@ def audit(
         account_id=account_id,
     )
     target, notes = resolve_target(selection, source)
-    result = run_checks(target, notes=notes)
-    del config  # suppressions: wired when iam_audit.config lands
+    result = suppress(run_checks(target, notes=notes), config)
     emit(renderer_for(fmt).render(result), output)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 

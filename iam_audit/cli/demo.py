@@ -169,11 +169,15 @@ def run_demo() -> ExitCode:
                 codes = [
                     _run(["audit", *select, *region]),
                     _run(["fix", *select, *region]),
-                    _run(["fix", *select, *region, "--apply", "--yes", "--backup-dir", str(backups)]),
+                    _run(
+                        ["fix", *select, *region, "--apply", "--yes", "--backup-dir", str(backups)]
+                    ),
                     _run(["audit", *select, *region]),
                 ]
                 backup = sorted(backups.glob("*.json"))
-                codes.append(_run(["rollback", str(backup[-1]), "--yes", *region]) if backup else -1)
+                codes.append(
+                    _run(["rollback", str(backup[-1]), "--yes", *region]) if backup else -1
+                )
                 codes.append(_run(["audit", *select, *region]))
         finally:
             for key, value in saved.items():
