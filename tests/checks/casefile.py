@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 ACCOUNT = "111122223333"
@@ -110,3 +111,33 @@ def authorization_details(case: dict[str, Any]) -> dict[str, Any]:
         "RoleDetailList": roles,
         "Policies": policies,
     }
+
+
+def lambda_function(case: dict[str, Any]) -> Any:
+    """The case's migration function (``"function"``: name, optional ``resource_policy``), or None.
+
+    The offline sources hold no Lambda functions, so COG009 cases bring their own: the function is
+    built as the live source builds it from ``get-function-configuration`` and ``get-policy``.
+    """
+    from iam_audit.engine import parse_policy
+    from iam_audit.model import LambdaFunction, Origin, PolicyKind, SourceKind
+
+    spec = case.get("function")
+    if spec is None:
+        return None
+    name = spec.get("name", "MigrateUsers")
+    arn = f"arn:aws:lambda:eu-central-1:{spec.get('account', ACCOUNT)}:function:{name}"
+    policy = None
+    if "resource_policy" in spec:
+        policy = parse_policy(
+            json.dumps(spec["resource_policy"]),  # get-policy returns the policy as a string
+            name=f"{name} resource policy",
+            kind=PolicyKind.RESOURCE,
+        )
+    return LambdaFunction(
+        arn=arn,
+        name=name,
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/MigrationRole",
+        origin=Origin(SourceKind.LIVE, arn),
+        resource_policy=policy,
+    )
