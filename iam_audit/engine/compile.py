@@ -12,11 +12,24 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Container, Mapping
+from dataclasses import dataclass
 
-from iam_audit.engine.conditions import Condition, Tri, compile_conditions, evaluate_condition
-from iam_audit.engine.match import ActionMatcher, Template, glob_regex, has_wildcard, pieces_regex
+from iam_audit.engine.conditions import (
+    Condition,
+    Tri,
+    compile_conditions,
+    evaluate_condition,
+    tri_or,
+)
+from iam_audit.engine.match import (
+    ActionMatcher,
+    Glob,
+    Template,
+    glob,
+    has_wildcard,
+    pieces_glob,
+)
 from iam_audit.engine.parse import statements_of, validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
 from iam_audit.errors import PolicyParseError
@@ -68,7 +81,7 @@ def principals_of(value: JSON) -> tuple[Principal, ...]:
     ``{"AWS": "*"}`` → ``Principal(AWS, "*")``; every other entry keeps its type and text."""
     if value == "*":
         return (Principal(PrincipalKind.ANONYMOUS, "*"),)
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return ()
     out: list[Principal] = []
     for key, entries in value.items():
@@ -156,14 +169,19 @@ _NO_MATCH = StatementMatch(False, Tri.FALSE, (), 0)
 
 @dataclass(frozen=True, slots=True)
 class CompiledStatement:
-    """One statement, ready to match. ``resources`` is ``None`` when the element is absent."""
+    """One statement, ready to match.
+
+    ``resources`` is ``None`` when the statement has neither Resource nor NotResource; else the
+    patterns with policy variables (empty when none has one). ``static_resources`` holds the
+    patterns when none has a variable: strings compare exactly (or ``"*"``), globs match.
+    """
 
     ref: StatementRef
     allow: bool
     actions: ActionMatcher
     not_action: bool
     resources: tuple[Template, ...] | None
-    static_resources: tuple[re.Pattern[str] | str, ...] | None
+    static_resources: tuple[Glob | str, ...] | None
     not_resource: bool
     principals: tuple[Principal, ...] | None
     not_principal: bool
@@ -178,13 +196,16 @@ class CompiledStatement:
         """Does Action/NotAction cover ``action`` (lower-case)?"""
         return self.actions.matches(action) != self.not_action
 
-    def _resource(self, resource: str, values: Mapping[str, tuple[str, ...]]) -> StatementMatch:
+    def _resource(
+        self,
+        resource: str,
+        values: Mapping[str, tuple[str, ...]],
+        supplied: Container[str],
+    ) -> StatementMatch:
         """Resource/NotResource alone (principal and conditions not looked at)."""
         if self.resources is None:
             return StatementMatch(True, Tri.TRUE, (), 0)  # absent: applies to the resource
         hit = False
-        maybe = False
-        missing: set[str] = set()
         if self.static_resources is not None:
             for pattern in self.static_resources:
                 if isinstance(pattern, str):
@@ -194,24 +215,29 @@ class CompiledStatement:
                 elif pattern.fullmatch(resource):
                     hit = True
                     break
-        else:
-            for template in self.resources:
-                resolution = template.resolve(values)
-                if resolution.pieces is not None:
-                    if _pieces_match(resolution.pieces, resource):
-                        hit = True
-                        break
-                elif template.open_regex().fullmatch(resource):
-                    # "the resource that includes a policy variable with no value will not
-                    # match any resource" — but some value of the variable could make it match.
-                    maybe = True
-                    missing.update(resolution.missing)
-        if hit:
-            applies = not self.not_resource
+            applies = hit != self.not_resource
             return StatementMatch(applies, Tri.of(applies), (), 0)
-        applies = self.not_resource
-        if maybe:
-            return StatementMatch(applies, Tri.UNKNOWN, tuple(sorted(missing)), 0)
+        open_hit = Tri.FALSE
+        unknown: set[str] = set()
+        for template in self.resources:
+            resolution = template.resolve(values, supplied)
+            # "the resource that includes a policy variable with no value will not match any
+            # resource" (pieces None); a value another request could give may change that.
+            entry = resolution.pieces is not None and pieces_glob(resolution.pieces).fullmatch(
+                resource
+            )
+            hit = hit or entry
+            if not resolution.unknown:
+                entry_tri = Tri.of(entry)
+            elif template.open_glob().fullmatch(resource):
+                entry_tri = Tri.UNKNOWN
+                unknown.update(resolution.unknown)
+            else:
+                entry_tri = Tri.FALSE
+            open_hit = tri_or(open_hit, entry_tri)
+        applies = hit != self.not_resource
+        if open_hit is Tri.UNKNOWN:
+            return StatementMatch(applies, Tri.UNKNOWN, tuple(sorted(unknown)), 0)
         return StatementMatch(applies, Tri.of(applies), (), 0)
 
     def match(
@@ -219,13 +245,13 @@ class CompiledStatement:
         resource: str,
         principal: Principal | None,
         values: Mapping[str, tuple[str, ...]],
-        supplied: frozenset[str] | set[str],
+        supplied: Container[str],
         *,
         check_principal: bool,
         boundary_present: bool = False,
     ) -> StatementMatch:
         """Match everything but the action (the caller checked it) against one request."""
-        result = self._resource(resource, values)
+        result = self._resource(resource, values, supplied)
         if result.tri is Tri.FALSE:
             return _NO_MATCH
         grant = GRANT_DIRECT
@@ -271,39 +297,123 @@ class CompiledStatement:
         )
 
 
-def _static_pattern(template: Template) -> re.Pattern[str] | str:
+def _static_pattern(template: Template) -> Glob | str:
     """A resource pattern without variables: the text itself when it holds no wildcard."""
     pieces = template.static_pieces
     if len(pieces) == 1 and pieces[0][1]:
         text = pieces[0][0]
-        return text if text == "*" or not has_wildcard(text) else glob_regex(text)
-    return pieces_regex(pieces)
+        if text == "*" or not has_wildcard(text):
+            return text
+    return Glob(pieces)
 
 
-def _pieces_match(pieces: tuple[tuple[str, bool], ...], resource: str) -> bool:
-    return pieces_regex(pieces).fullmatch(resource) is not None
-
-
-@dataclass(slots=True)
 class CompiledPolicy:
-    """A document's statements, indexed by the service prefixes their actions name."""
+    """A document's statements, indexed by the service prefixes their actions name.
 
-    document: PolicyDocument
-    statements: tuple[CompiledStatement, ...]
-    notes: tuple[str, ...]
-    variables: bool
-    _by_service: dict[str, tuple[CompiledStatement, ...]]
-    _any_service: tuple[CompiledStatement, ...]
-    _candidates: dict[str, tuple[CompiledStatement, ...]] = field(default_factory=dict)
+    Statements compile lazily: building the index reads only ``Action``/``NotAction``; a statement
+    is validated (unless the document came through ``parse_policy``) and compiled the first time
+    a request's service makes it a candidate. :attr:`statements` and :attr:`notes` compile all.
+    """
+
+    __slots__ = (
+        "_any_service",
+        "_by_service",
+        "_candidates",
+        "_compiled",
+        "_invalid",
+        "_raw",
+        "_structure_note",
+        "document",
+        "validated",
+        "variables",
+    )
+
+    def __init__(self, document: PolicyDocument, *, validated: bool = False) -> None:
+        body = document.document
+        self.document = document
+        self.validated = validated
+        self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
+        self._raw = tuple(statements_of(body))
+        self._compiled: list[CompiledStatement | None] = [None] * len(self._raw)
+        self._invalid: dict[int, str] = {}
+        self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._structure_note = (
+            None
+            if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
+            else f"{document.name}: not an IAM policy (no Statement); it grants nothing"
+        )
+        by_service: dict[str, list[int]] = {}
+        any_service: list[int] = []
+        for position, (_index, _path, raw) in enumerate(self._raw):
+            services = _services_of(raw)
+            if services is None:
+                any_service.append(position)
+            else:
+                for service in services:
+                    by_service.setdefault(service, []).append(position)
+        self._by_service = by_service
+        self._any_service = any_service
+
+    def _statement(self, position: int) -> CompiledStatement | None:
+        compiled = self._compiled[position]
+        if compiled is not None or position in self._invalid:
+            return compiled
+        index, path, raw = self._raw[position]
+        if not self.validated:
+            try:
+                validate_statement(raw, path)
+            except PolicyParseError as error:
+                self._invalid[position] = f"{self.document.name} #{index}: skipped, {error.message}"
+                return None
+        compiled = _compile_statement(self.document, index, raw, self.variables)
+        self._compiled[position] = compiled
+        return compiled
 
     def candidates(self, service: str) -> tuple[CompiledStatement, ...]:
         """Statements that can match an action of ``service`` (lower-case), in document order."""
         cached = self._candidates.get(service)
         if cached is None:
-            merged = self._by_service.get(service, ()) + self._any_service
-            cached = tuple(sorted(merged, key=lambda s: s.ref.index))
+            positions = sorted({*self._by_service.get(service, ()), *self._any_service})
+            found = [self._statement(position) for position in positions]
+            cached = tuple(statement for statement in found if statement is not None)
             self._candidates[service] = cached
         return cached
+
+    @property
+    def statements(self) -> tuple[CompiledStatement, ...]:
+        """Every valid statement, in document order."""
+        found = [self._statement(position) for position in range(len(self._raw))]
+        return tuple(statement for statement in found if statement is not None)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why parts of the document can never apply: malformed statements, unknown operators."""
+        notes = [self._structure_note] if self._structure_note else []
+        for statement in self.statements:
+            if statement.unknown_operators:
+                notes.append(
+                    f"{self.document.name} {statement.ref.label}: unknown condition operator "
+                    f"{', '.join(statement.unknown_operators)}; the statement never applies"
+                )
+        notes.extend(self._invalid[position] for position in sorted(self._invalid))
+        return tuple(notes)
+
+
+def _services_of(raw: JSON) -> frozenset[str] | None:
+    """The service prefixes a statement's ``Action`` can match; ``None``: any service."""
+    if not isinstance(raw, dict) or "NotAction" in raw:
+        return None
+    actions = raw.get("Action")
+    texts = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else ()
+    services: set[str] = set()
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        service = text.partition(":")[0].lower()
+        if "*" in service or "?" in service:
+            return None
+        services.add(service)
+    return frozenset(services)
 
 
 def _compile_statement(
@@ -316,20 +426,25 @@ def _compile_statement(
     actions = ActionMatcher.build(_strings(raw["NotAction" if not_action else "Action"]))
     not_resource = "NotResource" in raw
     resources: tuple[Template, ...] | None = None
-    static: tuple[re.Pattern[str] | str, ...] | None = None
+    static: tuple[Glob | str, ...] | None = None
     if not_resource or "Resource" in raw:
         texts = _strings(raw["NotResource" if not_resource else "Resource"])
-        resources = tuple(Template.build(text, variables=variables) for text in texts)
-        if all(template.is_static for template in resources):
-            static = tuple(_static_pattern(template) for template in resources)
+        if not variables or not any("${" in text for text in texts):
+            # the common case: plain patterns, compared as strings or simple globs
+            static = tuple(
+                text if text == "*" or not has_wildcard(text) else glob(text) for text in texts
+            )
+            resources = ()
+        else:
+            resources = tuple(Template.build(text, variables=variables) for text in texts)
+            if all(template.is_static for template in resources):
+                static = tuple(_static_pattern(template) for template in resources)
     not_principal = "NotPrincipal" in raw
     principals: tuple[Principal, ...] | None = None
     if not_principal or "Principal" in raw:
         principals = principals_of(raw["NotPrincipal" if not_principal else "Principal"])
     block = raw.get("Condition")
-    conditions = (
-        compile_conditions(block, variables=variables) if isinstance(block, Mapping) else ()
-    )
+    conditions = compile_conditions(block, variables=variables) if isinstance(block, dict) else ()
     unknown = tuple(sorted({c.operator for c in conditions if c.family is None}))
     return CompiledStatement(
         ref=ref,
@@ -346,63 +461,25 @@ def _compile_statement(
     )
 
 
-def _compile(document: PolicyDocument) -> CompiledPolicy:
-    body = document.document
-    variables = isinstance(body, Mapping) and body.get("Version") == "2012-10-17"
-    statements: list[CompiledStatement] = []
-    notes: list[str] = []
-    if not isinstance(body, Mapping) or not isinstance(body.get("Statement"), Mapping | list):
-        notes.append(f"{document.name}: not an IAM policy (no Statement); it grants nothing")
-    for index, path, raw in statements_of(body):
-        try:
-            validate_statement(raw, path)
-        except PolicyParseError as error:
-            notes.append(f"{document.name} #{index}: skipped, {error.message}")
-            continue
-        statements.append(_compile_statement(document, index, raw, variables))
-    by_service: dict[str, list[CompiledStatement]] = {}
-    any_service: list[CompiledStatement] = []
-    for statement in statements:
-        services = statement.actions.services
-        if statement.not_action or services is None:
-            any_service.append(statement)
-        else:
-            for service in services:
-                by_service.setdefault(service, []).append(statement)
-    for statement in statements:
-        if statement.unknown_operators:
-            notes.append(
-                f"{document.name} {statement.ref.label}: unknown condition operator "
-                f"{', '.join(statement.unknown_operators)}; the statement never applies"
-            )
-    return CompiledPolicy(
-        document=document,
-        statements=tuple(statements),
-        notes=tuple(notes),
-        variables=variables,
-        _by_service={key: tuple(value) for key, value in by_service.items()},
-        _any_service=tuple(any_service),
-    )
-
-
 _CACHE: dict[PolicyDocument, CompiledPolicy] = {}
 _CACHE_LIMIT = 200_000
 _LOCK = threading.Lock()
 _STATS = {"hits": 0, "misses": 0}
 
 
-def compile_policy(document: PolicyDocument) -> CompiledPolicy:
+def compile_policy(document: PolicyDocument, *, validated: bool = False) -> CompiledPolicy:
     """The compiled form of ``document``, built on first use and cached for the object.
 
-    Never raises: statements that are not valid are skipped and described in ``notes``.
-    Documents are treated as immutable; mutate one after its first evaluation and the cached form
-    goes stale (build a new :class:`PolicyDocument` instead).
+    ``validated``: the document has passed :func:`validate_policy` (``parse_policy`` says so), so
+    its statements are not checked again. Never raises: statements that are not valid are
+    skipped and described in ``notes``. Documents are treated as immutable; mutate one after
+    its first evaluation and the cached form goes stale (build a new :class:`PolicyDocument`).
     """
     compiled = _CACHE.get(document)
     if compiled is not None:
         _STATS["hits"] += 1
         return compiled
-    compiled = _compile(document)
+    compiled = CompiledPolicy(document, validated=validated)
     with _LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()

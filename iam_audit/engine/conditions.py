@@ -24,13 +24,13 @@ import binascii
 import functools
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
-from iam_audit.engine.match import Resolution, Template, arn_like, pieces_regex
+from iam_audit.engine.match import Resolution, Template, arn_like, pieces_glob
 
 __all__ = ["Condition", "Tri", "compile_conditions", "evaluate_condition", "tri_and", "tri_or"]
 
@@ -152,7 +152,7 @@ def compile_conditions(block: Mapping[str, object], *, variables: bool) -> tuple
     out: list[Condition] = []
     for operator, keys in sorted(block.items()):
         family, negated, qualifier, if_exists = _parse_operator(operator)
-        if not isinstance(keys, Mapping):
+        if not isinstance(keys, dict):
             continue
         for key_text, raw in sorted(keys.items()):
             items = raw if isinstance(raw, list) else [raw]
@@ -241,7 +241,7 @@ def _compare(family: str, request: str, policy: Resolution) -> bool:
         text = policy.text()
         return text is not None and request.casefold() == text.casefold()
     if family == "string-like":
-        return pieces_regex(pieces).fullmatch(request) is not None
+        return pieces_glob(pieces).fullmatch(request)
     if family == "arn":
         return arn_like(pieces, request)
     if family == "bool":
@@ -296,7 +296,7 @@ def _order(relation: str, left: Decimal | float, right: Decimal | float) -> bool
 def evaluate_condition(
     condition: Condition,
     values: Mapping[str, tuple[str, ...]],
-    supplied: frozenset[str] | set[str],
+    supplied: Container[str],
 ) -> tuple[bool, Tri, tuple[str, ...]]:
     """Evaluate one entry: (request value, open value, keys that make the open value unknown).
 
@@ -326,8 +326,8 @@ def evaluate_condition(
             return result, Tri.of(result), ()
         return result, Tri.UNKNOWN, (condition.key_text,)
     assert found is not None
-    resolutions = [template.resolve(values) for template in condition.values]
-    missing = sorted({key for resolution in resolutions for key in resolution.missing})
+    resolutions = [template.resolve(values, supplied) for template in condition.values]
+    unknown = sorted({key for resolution in resolutions for key in resolution.unknown})
 
     def value_matches(request_value: str) -> bool:
         hit = any(_compare(family, request_value, r) for r in resolutions)
@@ -340,9 +340,11 @@ def evaluate_condition(
     else:
         hit = any(_compare(family, v, r) for v in found for r in resolutions)
         result = not hit if condition.negated else hit
-        if missing and hit:
-            # A match among the resolved values decides the entry whatever the others hold.
+        if unknown and any(
+            _compare(family, v, r) for v in found for r in resolutions if not r.unknown
+        ):
+            # A match with a value no unknown key feeds decides the entry (values are OR-ed).
             return result, Tri.of(result), ()
-    if missing:
-        return result, Tri.UNKNOWN, tuple(missing)
+    if unknown:
+        return result, Tri.UNKNOWN, tuple(unknown)
     return result, Tri.of(result), ()

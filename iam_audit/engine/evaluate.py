@@ -29,7 +29,8 @@ import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 
 from iam_audit.engine.compile import (
     GRANT_ACCOUNT,
@@ -76,10 +77,13 @@ _FEDERATED_USER_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:federated-user/.+$")
 # Request context
 
 
+_EMPTY: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
 @functools.lru_cache(maxsize=4096)
 def _derived(
     principal: Principal | None,
-) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], frozenset[str]]:
+) -> tuple[Mapping[str, tuple[str, ...]], frozenset[str]]:
     """Context keys IAM puts in every request of ``principal``: (values, keys known absent).
 
     From https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html:
@@ -92,7 +96,7 @@ def _derived(
     values: dict[str, tuple[str, ...]] = {}
     absent: set[str] = set()
     if principal is None:
-        return (), frozenset()
+        return _EMPTY, frozenset()
     if principal.kind is PrincipalKind.SERVICE:
         values["aws:principalservicename"] = (principal.value,)
         values["aws:principalisawsservice"] = ("true",)
@@ -126,37 +130,60 @@ def _derived(
     elif principal.kind is PrincipalKind.ANONYMOUS:
         values["aws:principaltype"] = ("Anonymous",)
         absent.update({"aws:principalarn", "aws:username", "aws:principalaccount"})
-    return tuple(sorted(values.items())), frozenset(absent)
+    return MappingProxyType(values), frozenset(absent)
 
 
-def _context(request: Request) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+class _Known:
+    """The condition keys whose value, or absence, the request context settles."""
+
+    __slots__ = ("absent", "values")
+
+    def __init__(self, values: Mapping[str, tuple[str, ...]], absent: frozenset[str]) -> None:
+        self.values = values
+        self.absent = absent
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.values or key in self.absent
+
+
+def _context(request: Request) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
     """Lower-cased context values (derived keys first, the caller's win) and the known keys."""
     derived, absent = _derived(request.principal)
-    values = dict(derived)
-    for key, raw in request.context.items():
-        item: object = raw
-        if isinstance(item, str):
-            value: tuple[str, ...] = (item,)
-        elif isinstance(item, tuple | list | set | frozenset):
-            value = tuple(str(element) for element in item)
-        else:
-            value = (str(item),)
-        values[str(key).lower()] = value
-    return values, frozenset(values) | absent
+    values: Mapping[str, tuple[str, ...]] = derived
+    if request.context:
+        merged = dict(derived)
+        for key, raw in request.context.items():
+            item: object = raw
+            if isinstance(item, tuple) and all(isinstance(e, str) for e in item):
+                value: tuple[str, ...] = item
+            elif isinstance(item, str):
+                value = (item,)
+            elif isinstance(item, list | tuple | set | frozenset):
+                value = tuple(str(element) for element in item)
+            else:
+                value = (str(item),)
+            merged[str(key).lower()] = value
+        values = merged
+    return values, _Known(values, absent)
 
 
 # ---------------------------------------------------------------------------------------------
 # Matching layers
 
+# Aggregates: the kinds of statement whose matches decide a request.
+DENY, IDENTITY, BOUNDARY, DIRECT, ROLE, ACCOUNT = range(6)
 
-@dataclass(slots=True)
+
 class _Aggregate:
-    """One kind of statement in one role (e.g. identity Allows): do any apply?"""
+    """One kind of statement (e.g. identity Allows): does any apply, and which?"""
 
-    applies: bool = False  # AWS's answer
-    tri: Tri = Tri.FALSE  # the open answer
-    refs: list[StatementRef] = field(default_factory=list)  # statements that apply
-    missing: set[str] = field(default_factory=set)  # keys of statements whose answer is unknown
+    __slots__ = ("applies", "missing", "refs", "tri")
+
+    def __init__(self) -> None:
+        self.applies = False  # AWS's answer
+        self.tri = Tri.FALSE  # the open answer
+        self.refs: list[StatementRef] = []  # statements that apply
+        self.missing: set[str] = set()  # keys of statements whose open answer is unknown
 
     def add(self, ref: StatementRef, applies: bool, tri: Tri, missing: tuple[str, ...]) -> None:
         if applies:
@@ -170,34 +197,23 @@ class _Aggregate:
             self.missing.update(missing)
 
 
-@dataclass(slots=True)
-class _Scan:
-    """The outcome of matching a request against the policies of every layer."""
-
-    deny: _Aggregate = field(default_factory=_Aggregate)
-    identity: _Aggregate = field(default_factory=_Aggregate)
-    boundary: _Aggregate = field(default_factory=_Aggregate)
-    direct: _Aggregate = field(default_factory=_Aggregate)
-    role: _Aggregate = field(default_factory=_Aggregate)
-    account: _Aggregate = field(default_factory=_Aggregate)
-    notes: set[str] = field(default_factory=set)
-
-
 def _scan(
     policy: CompiledPolicy,
     request: Request,
     action: str,
     service: str,
     values: Mapping[str, tuple[str, ...]],
-    supplied: frozenset[str],
-    *,
-    allow_into: list[tuple[int, _Aggregate]],
-    deny_into: _Aggregate,
+    known: _Known,
+    aggregates: list[_Aggregate],
+    allow_into: tuple[tuple[int, int], ...],
     check_principal: bool,
     boundary_present: bool,
     notes: set[str],
 ) -> None:
-    """Match the statements of ``policy`` that cover ``action``; file Allows by grant kind."""
+    """Match the statements of ``policy`` that cover ``action``; file Allows by grant kind.
+
+    ``allow_into``: (grant bit, aggregate index) pairs for Allow statements.
+    """
     for statement in policy.candidates(service):
         if not statement.matches_action(action):
             continue
@@ -205,7 +221,7 @@ def _scan(
             request.resource,
             request.principal,
             values,
-            supplied,
+            known,
             check_principal=check_principal,
             boundary_present=boundary_present,
         )
@@ -214,11 +230,11 @@ def _scan(
         if found.tri is Tri.FALSE:
             continue
         if not statement.allow:
-            deny_into.add(statement.ref, found.applies, found.tri, found.missing)
+            aggregates[DENY].add(statement.ref, found.applies, found.tri, found.missing)
             continue
-        for bit, aggregate in allow_into:
+        for bit, target in allow_into:
             if found.grant & bit:
-                aggregate.add(statement.ref, found.applies, found.tri, found.missing)
+                aggregates[target].add(statement.ref, found.applies, found.tri, found.missing)
 
 
 def _split_action(action: str) -> tuple[str, str]:
@@ -242,106 +258,105 @@ class _Shape:
     same_account: bool
 
 
-# Aggregate names, in the order _paths takes them.
-_NAMES = ("deny", "identity", "boundary", "direct", "role", "account")
+_Path = tuple[bool, tuple[int, ...]]
 
 
-def _paths(shape: _Shape, v: Mapping[str, bool]) -> list[tuple[bool, tuple[str, ...]]]:
+def _paths(shape: _Shape, v: Sequence[bool]) -> list[_Path]:
     """Every way the request can be allowed: (holds?, aggregates whose statements it uses)."""
-    ba = v["boundary"] if shape.boundary else True
-    direct, role, account = v["direct"], v["role"], v["account"]
+    ba = v[BOUNDARY] if shape.boundary else True
+    direct, role, account = v[DIRECT], v[ROLE], v[ACCOUNT]
     if not shape.aws_principal or not shape.identity_given:
         # A service, federated or anonymous principal has no identity policies; with
         # identity=None only the resource policy's half of the evaluation is asked for.
         return [
-            (direct, ("direct",)),
-            (role and ba, ("role", "boundary")),
-            (account, ("account",)),
+            (direct, (DIRECT,)),
+            (role and ba, (ROLE, BOUNDARY)),
+            (account, (ACCOUNT,)),
         ]
-    id_ok = v["identity"] and ba
+    id_ok = v[IDENTITY] and ba
     if not shape.resource_policy:
-        return [(id_ok and shape.same_account, ("identity", "boundary"))]
+        return [(id_ok and shape.same_account, (IDENTITY, BOUNDARY))]
     if not shape.same_account:
         # "The request is allowed only if both evaluations return a decision of Allow."
         return [
-            (id_ok and direct, ("identity", "boundary", "direct")),
-            (id_ok and role, ("identity", "boundary", "role")),
-            (id_ok and account, ("identity", "boundary", "account")),
+            (id_ok and direct, (IDENTITY, BOUNDARY, DIRECT)),
+            (id_ok and role, (IDENTITY, BOUNDARY, ROLE)),
+            (id_ok and account, (IDENTITY, BOUNDARY, ACCOUNT)),
         ]
-    paths = [
-        (direct, ("direct",)),
-        (role and ba, ("role", "boundary")),
-        (account and id_ok, ("account", "identity", "boundary")),
+    paths: list[_Path] = [
+        (direct, (DIRECT,)),
+        (role and ba, (ROLE, BOUNDARY)),
+        (account and id_ok, (ACCOUNT, IDENTITY, BOUNDARY)),
     ]
     if not shape.trust:
-        paths.insert(0, (id_ok, ("identity", "boundary")))
+        # Role trust policies "must explicitly allow access for principals"; other resource
+        # policies need not: an identity Allow alone suffices within the account.
+        paths.insert(0, (id_ok, (IDENTITY, BOUNDARY)))
     return paths
 
 
-def _decide(shape: _Shape, v: Mapping[str, bool]) -> tuple[Decision, str]:
+def _decide(shape: _Shape, v: Sequence[bool]) -> tuple[Decision, str]:
     """The decision and the layer that blocked an otherwise allowed request."""
-    if v["deny"]:
+    if v[DENY]:
         return Decision.EXPLICIT_DENY, "deny"
     if any(holds for holds, _ in _paths(shape, v)):
         return Decision.ALLOWED, ""
-    boundary_cut = shape.boundary and not v["boundary"]
-    if boundary_cut and (
-        (v["identity"] and shape.identity_given and shape.aws_principal) or v["role"]
-    ):
+    identity = v[IDENTITY] and shape.identity_given and shape.aws_principal
+    if shape.boundary and not v[BOUNDARY] and (identity or v[ROLE]):
         return Decision.IMPLICIT_DENY, "boundary"
-    id_ok = shape.identity_given and v["identity"] and (v["boundary"] or not shape.boundary)
-    if id_ok and shape.aws_principal:
+    if identity and (v[BOUNDARY] or not shape.boundary):
         return Decision.IMPLICIT_DENY, "resource-policy"
-    if v["direct"] or v["role"] or v["account"]:
+    if v[DIRECT] or v[ROLE] or v[ACCOUNT]:
         return Decision.IMPLICIT_DENY, "identity"
     return Decision.IMPLICIT_DENY, ""
 
 
-def _conclude(shape: _Shape, scan: _Scan, mode: ContextMode) -> EvalResult:
-    aggregates = {name: getattr(scan, name) for name in _NAMES}
-    actual = {name: aggregates[name].applies for name in _NAMES}
+def _conclude(
+    shape: _Shape, aggregates: list[_Aggregate], notes: set[str], mode: ContextMode
+) -> EvalResult:
+    actual = [aggregate.applies for aggregate in aggregates]
     decision, blocked_by = _decide(shape, actual)
 
     # Which statements decided.
-    refs: list[StatementRef] = []
+    used: tuple[int, ...] = ()
     if decision is Decision.EXPLICIT_DENY:
-        refs = list(scan.deny.refs)
+        used = (DENY,)
     elif decision is Decision.ALLOWED:
-        for holds, used in _paths(shape, actual):
-            if holds:
-                for name in used:
-                    refs.extend(aggregates[name].refs)
+        used = tuple({i for holds, parts in _paths(shape, actual) if holds for i in parts})
     elif blocked_by == "boundary":
-        refs = scan.identity.refs + scan.role.refs
+        used = (IDENTITY, ROLE)
     elif blocked_by == "resource-policy":
-        refs = scan.identity.refs + scan.boundary.refs
+        used = (IDENTITY, BOUNDARY)
     elif blocked_by == "identity":
-        refs = scan.direct.refs + scan.role.refs + scan.account.refs
+        used = (DIRECT, ROLE, ACCOUNT)
+    refs = {ref for i in used for ref in aggregates[i].refs}
 
     # What the unknown keys could change.
-    unknown = [name for name in _NAMES if aggregates[name].tri is Tri.UNKNOWN]
+    unknown = [i for i, aggregate in enumerate(aggregates) if aggregate.tri is Tri.UNKNOWN]
     unresolved: set[str] = set()
     conditional = False
     if unknown:
-        fixed = {name: aggregates[name].tri is Tri.TRUE for name in _NAMES}
+        fixed = [aggregate.tri is Tri.TRUE for aggregate in aggregates]
+        allowed = decision is Decision.ALLOWED
         for combo in itertools.product((False, True), repeat=len(unknown)):
-            trial = dict(fixed)
-            trial.update(zip(unknown, combo, strict=True))
+            trial = list(fixed)
+            for i, value in zip(unknown, combo, strict=True):
+                trial[i] = value
             outcome = _decide(shape, trial)[0]
-            if (outcome is Decision.ALLOWED) != (decision is Decision.ALLOWED):
+            if (outcome is Decision.ALLOWED) != allowed:
                 conditional = True
-            for name in unknown:
-                flipped = dict(trial)
-                flipped[name] = not trial[name]
-                if _decide(shape, flipped)[0] is not outcome:
-                    unresolved.update(aggregates[name].missing)
+            for i in unknown:
+                trial[i] = not trial[i]
+                if _decide(shape, trial)[0] is not outcome:
+                    unresolved.update(aggregates[i].missing)
+                trial[i] = not trial[i]
     return EvalResult(
         decision=decision,
-        matched=tuple(sorted(set(refs), key=_ref_key)),
-        unresolved=_spellings(unresolved),
+        matched=tuple(sorted(refs, key=_ref_key)) if refs else (),
+        unresolved=_spellings(unresolved) if unresolved else (),
         conditional=conditional and mode is ContextMode.OPEN,
         blocked_by=blocked_by,
-        notes=tuple(sorted(scan.notes)),
+        notes=tuple(sorted(notes)) if notes else (),
     )
 
 
@@ -362,6 +377,11 @@ def _same_account(principal: Principal | None, resource_account: str | None) -> 
         return True
     account = principal.account
     return account is None or account == resource_account
+
+
+_IDENTITY_ALLOWS = ((GRANT_DIRECT, IDENTITY),)
+_BOUNDARY_ALLOWS = ((GRANT_DIRECT, BOUNDARY),)
+_RESOURCE_ALLOWS = ((GRANT_DIRECT, DIRECT), (GRANT_ROLE, ROLE), (GRANT_ACCOUNT, ACCOUNT))
 
 
 def evaluate(
@@ -400,10 +420,10 @@ def evaluate(
     account; with ``identity=None`` a grant to the principal's account counts as allowing it.
     """
     action, service = _split_action(request.action)
-    values, supplied = _context(request)
+    values, known = _context(request)
     principal = request.principal
-    aws_principal = principal is None or principal.kind is PrincipalKind.AWS
-    scan = _Scan()
+    aggregates = [_Aggregate() for _ in range(6)]
+    notes: set[str] = set()
     boundary_present = boundary is not None
     if identity is not None:
         for document in identity:
@@ -413,12 +433,12 @@ def evaluate(
                 action,
                 service,
                 values,
-                supplied,
-                allow_into=[(GRANT_DIRECT, scan.identity)],
-                deny_into=scan.deny,
-                check_principal=False,
-                boundary_present=boundary_present,
-                notes=scan.notes,
+                known,
+                aggregates,
+                _IDENTITY_ALLOWS,
+                False,
+                boundary_present,
+                notes,
             )
     if boundary is not None:
         _scan(
@@ -427,12 +447,12 @@ def evaluate(
             action,
             service,
             values,
-            supplied,
-            allow_into=[(GRANT_DIRECT, scan.boundary)],
-            deny_into=scan.deny,
-            check_principal=False,
-            boundary_present=True,
-            notes=scan.notes,
+            known,
+            aggregates,
+            _BOUNDARY_ALLOWS,
+            False,
+            True,
+            notes,
         )
     if resource_policy is not None:
         _scan(
@@ -441,26 +461,22 @@ def evaluate(
             action,
             service,
             values,
-            supplied,
-            allow_into=[
-                (GRANT_DIRECT, scan.direct),
-                (GRANT_ROLE, scan.role),
-                (GRANT_ACCOUNT, scan.account),
-            ],
-            deny_into=scan.deny,
-            check_principal=True,
-            boundary_present=boundary_present,
-            notes=scan.notes,
+            known,
+            aggregates,
+            _RESOURCE_ALLOWS,
+            True,
+            boundary_present,
+            notes,
         )
     shape = _Shape(
-        aws_principal=aws_principal,
+        aws_principal=principal is None or principal.kind is PrincipalKind.AWS,
         identity_given=identity is not None,
         boundary=boundary_present,
         resource_policy=resource_policy is not None,
         trust=resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
         same_account=_same_account(principal, resource_account),
     )
-    return _conclude(shape, scan, request.mode)
+    return _conclude(shape, aggregates, notes, request.mode)
 
 
 _ONE_LAYER = _Shape(
@@ -480,27 +496,27 @@ def evaluate_policies(request: Request, policies: Sequence[PolicyDocument]) -> E
     the principals it names; a statement without one applies to any principal.
     """
     action, service = _split_action(request.action)
-    values, supplied = _context(request)
-    scan = _Scan()
+    values, known = _context(request)
+    aggregates = [_Aggregate() for _ in range(6)]
+    notes: set[str] = set()
     for document in policies:
-        compiled = compile_policy(document)
-        for statement in compiled.candidates(service):
+        for statement in compile_policy(document).candidates(service):
             if not statement.matches_action(action):
                 continue
             found = statement.match(
                 request.resource,
                 request.principal,
                 values,
-                supplied,
+                known,
                 check_principal=statement.principals is not None,
             )
             if found.note:
-                scan.notes.add(found.note)
+                notes.add(found.note)
             if found.tri is Tri.FALSE:
                 continue
-            target = scan.direct if statement.allow else scan.deny
-            target.add(statement.ref, found.applies, found.tri, found.missing)
-    return _conclude(_ONE_LAYER, scan, request.mode)
+            target = DIRECT if statement.allow else DENY
+            aggregates[target].add(statement.ref, found.applies, found.tri, found.missing)
+    return _conclude(_ONE_LAYER, aggregates, notes, request.mode)
 
 
 # ---------------------------------------------------------------------------------------------

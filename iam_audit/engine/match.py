@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 __all__ = [
     "ActionMatcher",
+    "Glob",
     "Resolution",
     "Template",
     "arn_like",
+    "glob",
     "glob_regex",
     "has_wildcard",
+    "pieces_glob",
 ]
 
 _VARIABLE_RE = re.compile(r"\$\{([^{}]*)\}")
@@ -62,6 +65,62 @@ def _compiled(source: str) -> re.Pattern[str]:
     return re.compile(source, re.DOTALL)
 
 
+class Glob:
+    """A compiled IAM wildcard pattern; :meth:`fullmatch` tests a whole string.
+
+    Patterns made of literal text and ``*`` (nearly all of them) match without regular
+    expressions: a prefix, a suffix and the chunks between stars found in order (leftmost-first
+    is exact for ``*``). Patterns with ``?`` fall back to a cached regular expression.
+    """
+
+    __slots__ = ("_chunks", "_exact", "_min", "_regex")
+
+    def __init__(self, pieces: tuple[tuple[str, bool], ...]) -> None:
+        chunks: list[str] = [""]
+        question = False
+        for text, wild in pieces:
+            if not wild:
+                chunks[-1] += text
+                continue
+            question = question or "?" in text
+            first, *rest = text.split("*")
+            chunks[-1] += first
+            chunks.extend(rest)
+        self._regex = _compiled(_pieces_source(pieces)) if question else None
+        self._exact = chunks[0] if len(chunks) == 1 and not question else None
+        self._chunks = tuple(chunks)
+        self._min = sum(len(chunk) for chunk in chunks)
+
+    def fullmatch(self, value: str) -> bool:
+        """Does the pattern match all of ``value``?"""
+        if self._exact is not None:
+            return value == self._exact
+        if self._regex is not None:
+            return self._regex.fullmatch(value) is not None
+        chunks = self._chunks
+        first, last = chunks[0], chunks[-1]
+        if len(value) < self._min or not value.startswith(first) or not value.endswith(last):
+            return False
+        position, end = len(first), len(value) - len(last)
+        for chunk in chunks[1:-1]:
+            found = value.find(chunk, position, end)
+            if found < 0:
+                return False
+            position = found + len(chunk)
+        return True
+
+
+def glob(pattern: str) -> Glob:
+    """The :class:`Glob` of a wildcard pattern (uncached: callers keep it)."""
+    return Glob(((pattern, True),))
+
+
+@functools.lru_cache(maxsize=16384)
+def pieces_glob(pieces: tuple[tuple[str, bool], ...]) -> Glob:
+    """The :class:`Glob` of resolved template pieces (cached: built per request)."""
+    return Glob(pieces)
+
+
 # ---------------------------------------------------------------------------------------------
 # Actions
 
@@ -78,7 +137,7 @@ class ActionMatcher:
 
     exact: frozenset[str]
     prefixes: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Glob, ...]
     everything: bool
     services: frozenset[str] | None
     texts: tuple[str, ...]
@@ -87,7 +146,7 @@ class ActionMatcher:
     def build(cls, actions: tuple[str, ...]) -> ActionMatcher:
         exact: set[str] = set()
         prefixes: list[str] = []
-        patterns: list[re.Pattern[str]] = []
+        patterns: list[Glob] = []
         services: set[str] | None = set()
         everything = False
         for text in actions:
@@ -107,7 +166,7 @@ class ActionMatcher:
             elif name == "*" and not has_wildcard(service):
                 prefixes.append(service + ":")
             else:
-                patterns.append(glob_regex(lowered))
+                patterns.append(glob(lowered))
         return cls(
             exact=frozenset(exact),
             prefixes=tuple(prefixes),
@@ -150,12 +209,14 @@ _Part = _Literal | _Variable
 class Resolution:
     """A template with its variables filled in from a request context.
 
-    ``pieces`` is ``None`` when some variable had no value (and no default): AWS then treats the
-    value as null, which matches nothing. ``missing`` names those variables' keys as written.
+    ``pieces`` is ``None`` when some variable has no value (and no default): AWS then treats the
+    value as null, which matches nothing. ``unknown`` names, as written, the variables whose keys
+    the caller did not supply, whether a default stood in for them or not: another request could
+    give them a value, so the resolution holds for this context only.
     """
 
     pieces: tuple[tuple[str, bool], ...] | None
-    missing: tuple[str, ...]
+    unknown: tuple[str, ...]
 
     def text(self) -> str | None:
         """The resolved string (wildcard characters kept as written)."""
@@ -214,43 +275,46 @@ class Template:
             (part.text, part.wildcards) for part in self.parts if isinstance(part, _Literal)
         )
 
-    def resolve(self, values: Mapping[str, tuple[str, ...]]) -> Resolution:
+    def resolve(
+        self, values: Mapping[str, tuple[str, ...]], supplied: Container[str]
+    ) -> Resolution:
         """Fill variables from ``values`` (lower-case keys); defaults apply to absent keys.
 
-        A variable whose key holds more than one value is unresolvable ("You can't use a
-        multivalued condition key as a variable").
+        ``supplied``: the keys whose value (or absence) is known. A variable whose key holds more
+        than one value resolves to null ("You can't use a multivalued condition key as a
+        variable").
         """
         if not self.variables:
             return Resolution(self.static_pieces, ())
         pieces: list[tuple[str, bool]] = []
-        missing: list[str] = []
+        unknown: list[str] = []
+        null = False
         for part in self.parts:
             if isinstance(part, _Literal):
                 pieces.append((part.text, part.wildcards))
                 continue
             found = values.get(part.key)
-            if found is not None and len(found) == 1:
-                pieces.append((found[0], False))
-            elif not found and part.default is not None:
+            if found:
+                if len(found) == 1:
+                    pieces.append((found[0], False))
+                else:
+                    null = True
+                continue
+            if part.key not in supplied:
+                unknown.append(part.key_text)
+            if part.default is not None:
                 pieces.append((part.default, False))
             else:
-                missing.append(part.key_text)
-        if missing:
-            return Resolution(None, tuple(sorted(set(missing))))
-        return Resolution(tuple(pieces), ())
+                null = True
+        return Resolution(None if null else tuple(pieces), tuple(sorted(set(unknown))))
 
-    def open_regex(self) -> re.Pattern[str]:
+    def open_glob(self) -> Glob:
         """This template with every variable replaced by ``*``: what it could match at most."""
         pieces = tuple(
             (part.text, part.wildcards) if isinstance(part, _Literal) else ("*", True)
             for part in self.parts
         )
-        return _compiled(_pieces_source(pieces))
-
-
-def pieces_regex(pieces: tuple[tuple[str, bool], ...]) -> re.Pattern[str]:
-    """The regex of resolved pieces (cached)."""
-    return _compiled(_pieces_source(pieces))
+        return pieces_glob(pieces)
 
 
 def _split_pieces(pieces: tuple[tuple[str, bool], ...]) -> list[tuple[tuple[str, bool], ...]]:
@@ -277,11 +341,11 @@ def arn_like(pieces: tuple[tuple[str, bool], ...], value: str) -> bool:
     """
     pattern_segments = _split_pieces(pieces)
     if len(pattern_segments) < 6:
-        return pieces_regex(pieces).fullmatch(value) is not None
+        return pieces_glob(pieces).fullmatch(value)
     value_segments = value.split(":", 5)
     if len(value_segments) < 6:
         return False
     return all(
-        pieces_regex(segment).fullmatch(text) is not None
+        pieces_glob(segment).fullmatch(text)
         for segment, text in zip(pattern_segments, value_segments, strict=True)
     )

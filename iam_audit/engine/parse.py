@@ -16,7 +16,7 @@ misspelt ``Condtion`` are rejected).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from urllib.parse import unquote
 
 from iam_audit.errors import PolicyParseError
@@ -77,7 +77,7 @@ def _type_name(value: object) -> str:
         return "a string"
     if isinstance(value, list | tuple):
         return "a list"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "an object"
     return type(value).__name__
 
@@ -88,10 +88,10 @@ def statements_of(document: JSON) -> Iterator[tuple[int, str, JSON]]:
     ``Statement`` may be one object or a list of them (the IAM documentation uses both forms).
     Yields nothing for a document without a usable ``Statement``.
     """
-    if not isinstance(document, Mapping):
+    if not isinstance(document, dict):
         return
     raw = document.get("Statement")
-    if isinstance(raw, Mapping):
+    if isinstance(raw, dict):
         yield 0, "$.Statement", raw
     elif isinstance(raw, list):
         for index, statement in enumerate(raw):
@@ -139,7 +139,7 @@ def _check_actions(value: JSON, path: str, location: str, element: str) -> None:
 def _check_principal(value: JSON, path: str, location: str, element: str) -> None:
     if value == "*":
         return
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise _fail(
             f'{element} must be "*" or an object keyed by {", ".join(_PRINCIPAL_TYPES)}, '
             f"got {_type_name(value)}",
@@ -160,13 +160,13 @@ def _check_principal(value: JSON, path: str, location: str, element: str) -> Non
 
 
 def _check_condition(value: JSON, path: str, location: str) -> None:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise _fail(f"Condition must be an object, got {_type_name(value)}", path, location)
     for operator, block in value.items():
         op_path = _key_path(path, str(operator))
         if not isinstance(operator, str) or not operator:
             raise _fail("condition operators must be non-empty strings", op_path, location)
-        if not isinstance(block, Mapping):
+        if not isinstance(block, dict):
             raise _fail(
                 f"condition operator {operator} must map condition keys to values, "
                 f"got {_type_name(block)}",
@@ -195,7 +195,7 @@ def validate_statement(
     statement: JSON, path: str, *, location: str = "", kind: PolicyKind | None = None
 ) -> None:
     """Check one statement; ``path`` is its JSON path, e.g. ``$.Statement[1]``."""
-    if not isinstance(statement, Mapping):
+    if not isinstance(statement, dict):
         raise _fail(f"a statement must be an object, got {_type_name(statement)}", path, location)
     for key in statement:
         if key not in _STATEMENT_KEYS:
@@ -270,7 +270,7 @@ def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | No
 
     Never raises anything but :class:`PolicyParseError`.
     """
-    if not isinstance(document, Mapping):
+    if not isinstance(document, dict):
         raise _fail(f"a policy must be a JSON object, got {_type_name(document)}", "$", location)
     for key in document:
         if key not in _TOP_KEYS:
@@ -290,7 +290,7 @@ def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | No
     if "Statement" not in document:
         raise _fail("policy has no Statement", "$", location)
     raw = document["Statement"]
-    if not isinstance(raw, Mapping | list):
+    if not isinstance(raw, dict | list):
         raise _fail(
             f"Statement must be an object or a list of objects, got {_type_name(raw)}",
             "$.Statement",
@@ -341,4 +341,10 @@ def parse_policy(
     else:
         document = value
     validate_policy(document, location=location, kind=kind)
-    return PolicyDocument(name=name, kind=kind, document=document, text=text)
+    parsed = PolicyDocument(name=name, kind=kind, document=document, text=text)
+    # Register it with the compile cache as already validated: evaluation will not check the
+    # statements again. (Imported here: the compiler imports this module.)
+    from iam_audit.engine.compile import compile_policy
+
+    compile_policy(parsed, validated=True)
+    return parsed

@@ -2150,6 +2150,8 @@ CASES = [
                 ),
             ),
             matched=("id0:#0",),
+            # the tag was not supplied: a request with a team tag would name another bucket
+            unresolved=("aws:PrincipalTag/team",),
         ),
         id="aws-example-variable-default-value",
     ),
