@@ -15,6 +15,15 @@ for the ``IgnoreCase`` operators; several values for one key are OR-ed (for nega
 makes an AND of the negations); several keys or operators in a statement are AND-ed. Policy
 variables are substituted in String, ARN and Bool values only (the operator page lists variables as
 unsupported for Numeric, Date, Binary, IP address and Null). An unknown operator never matches.
+
+Known limits (behaviour AWS does not document precisely): operator names and set prefixes are
+matched case-insensitively; ``Bool`` compares ``true``/``false`` case-insensitively; a plain
+(unqualified) operator on a key with several request values holds when any value matches (a
+negated one when none does); with ``ForAllValues``/``ForAnyValue`` a negated operator tests each
+request value against all policy values ("matches none of them"); ``ArnLike`` with a pattern of
+fewer than six components matches nothing unless the pattern is ``*``; an unparsable number, date,
+address or base-64 value never matches (so its negated operator holds). In the open logic, a
+condition whose key is missing is unknown even where no value could change it.
 """
 
 from __future__ import annotations

@@ -410,14 +410,24 @@ def evaluate(
     apply (unknown condition operators, malformed statements). Never raises on a request or on
     documents of any shape.
 
-    Known limits: SCPs, RCPs, session policies and the root user's implicit full access are not
-    modelled; ``conditional`` treats each statement's conditions as independent, so it can say
-    "conditional" for a combination of key values that no real request could hold (never the
-    reverse); a ``NotPrincipal`` list excludes a principal only when it names that principal
-    itself (AWS may also require its account and role to be listed); a role-session principal
-    matches a resource-policy grant to its role when account and role name agree (the path is
-    not in a session ARN); a principal whose account is unknown is taken to be in the resource's
-    account; with ``identity=None`` a grant to the principal's account counts as allowing it.
+    Known limits (where this departs from, or goes beyond what AWS documents of, real IAM):
+
+    * SCPs, RCPs, session policies, VPC endpoint policies and the root user's implicit full
+      access are not modelled.
+    * ``conditional`` treats statements' conditions as independent, so it can say "conditional"
+      for a combination of key values no real request could hold (never the reverse).
+    * A ``NotPrincipal`` list excludes a principal only when it names that principal itself (AWS
+      may also require its account and role to be listed). A Deny with ``NotPrincipal`` always
+      applies to an AWS principal that has a boundary, as the boundaries page says.
+    * A role-session principal matches a resource-policy grant to its role when account and role
+      name agree (the role's path is not in a session ARN); no ``aws:PrincipalArn`` is derived
+      for a session (supply it in the context).
+    * A principal whose account is unknown (no ARN) is taken to be in the resource's account.
+    * With ``identity=None`` a resource-policy grant to the principal's account counts as
+      allowing it (the trusting account's half of the evaluation).
+    * ``{"AWS": "*"}`` is taken to match every principal, service principals included.
+    * A ``Resource`` pattern is matched against the whole ARN (``*`` spans ``:`` and ``/``), not
+      segment by segment.
     """
     action, service = _split_action(request.action)
     values, known = _context(request)
@@ -493,7 +503,10 @@ def evaluate_policies(request: Request, policies: Sequence[PolicyDocument]) -> E
     """Evaluate ``policies`` as one layer (Deny beats Allow, else implicit deny).
 
     For probing single policies: a statement with ``Principal``/``NotPrincipal`` applies only to
-    the principals it names; a statement without one applies to any principal.
+    the principals it names; a statement without one applies to any principal. The result has
+    the same fields as :func:`evaluate`'s (``blocked_by`` is ``"deny"`` or ``""``).
+
+    Known limits: those of :func:`evaluate` that concern matching statements.
     """
     action, service = _split_action(request.action)
     values, known = _context(request)
@@ -529,8 +542,11 @@ def named_principals(policy: PolicyDocument, action: str) -> tuple[tuple[Princip
     ``"*"`` is returned as ``Principal(ANONYMOUS, "*")`` and ``{"AWS": "*"}`` as
     ``Principal(AWS, "*")``. An Allow with ``NotPrincipal`` grants to everyone it does not list,
     so it is returned as ``Principal(ANONYMOUS, "*")`` too; :func:`allows_not_principal` names
-    those statements. Resources and conditions are not evaluated (the flag says a condition
-    exists). Sorted by kind, value, flag; without duplicates.
+    those statements. Sorted by kind, value, flag; without duplicates.
+
+    Known limits: resources and conditions are not evaluated (the flag only says a condition
+    exists; ask :func:`evaluate` whether it pins the principal); principals are returned as
+    written (an account ID and its ``:root`` ARN are two entries).
     """
     lowered, service = _split_action(action)
     found: set[tuple[Principal, bool]] = set()

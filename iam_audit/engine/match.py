@@ -337,11 +337,12 @@ def arn_like(pieces: tuple[tuple[str, bool], ...], value: str) -> bool:
     """ArnEquals/ArnLike: each of the six colon-delimited ARN components matched separately.
 
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN)
-    A pattern that is not six components long (``"*"``) is matched against the whole value.
+    The pattern ``"*"`` matches any value; any other pattern of fewer than six components is not
+    an ARN pattern and matches nothing (known limit: AWS does not document this case).
     """
     pattern_segments = _split_pieces(pieces)
     if len(pattern_segments) < 6:
-        return pieces_glob(pieces).fullmatch(value)
+        return pieces == (("*", True),)
     value_segments = value.split(":", 5)
     if len(value_segments) < 6:
         return False

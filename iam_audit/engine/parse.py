@@ -269,6 +269,13 @@ def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | No
     name a principal and must name resources; trust and resource policies must name a principal.
 
     Never raises anything but :class:`PolicyParseError`.
+
+    Known limits (more lenient than IAM's save-time checks, never in a way that changes what a
+    policy means): resources are any non-empty strings (not checked to be ARNs); action names
+    are not checked against the catalogue (see ``unknown_actions``); ``NotPrincipal`` and
+    ``Resource`` are accepted in trust policies, which IAM refuses to save, so that checks can
+    flag them; condition operators are not checked (an unknown one makes its statement never
+    apply, and ``evaluate`` says so in ``notes``).
     """
     if not isinstance(document, dict):
         raise _fail(f"a policy must be a JSON object, got {_type_name(document)}", "$", location)

@@ -238,6 +238,32 @@ CASES = [
         ),
         id="aws-example-getlist-report-explicit",
     ),
+    # GRAMMAR/EVAL examples: a single statement may be written as an object instead of a list;
+    # its evidence is index 0.
+    pytest.param(
+        Case(
+            AIA,
+            POOL,
+            ALLOWED,
+            identity=({"Version": "2012-10-17", "Statement": allow(AIA, POOL)},),
+            matched=("id0:#0",),
+        ),
+        id="statement-object-not-list",
+    ),
+    # Evidence names each deciding statement by Sid, else by 0-based index, across policies.
+    pytest.param(
+        Case(
+            AIA,
+            POOL,
+            ALLOWED,
+            identity=(
+                policy(allow("s3:*"), allow(AIA, POOL, Sid="MigrateAuth")),
+                policy(allow("logs:*"), allow("s3:*"), allow("cognito-idp:Admin*")),
+            ),
+            matched=("id0:MigrateAuth", "id1:#2"),
+        ),
+        id="evidence-sid-and-index",
+    ),
     # EFFECT: "The Effect element is required and specifies whether the statement results in an
     # allow or an explicit deny." A Deny alone grants nothing.
     pytest.param(

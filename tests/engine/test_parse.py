@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from iam_audit.engine import validate_policy
+from iam_audit.engine import Decision, Principal, PrincipalKind, Request, evaluate, validate_policy
 from iam_audit.engine.parse import parse_policy
 from iam_audit.errors import ExitCode, InputError, PolicyParseError
 from iam_audit.model import PolicyKind
@@ -353,3 +353,33 @@ def test_validation_does_not_change_the_document() -> None:
     before = json.dumps(document, sort_keys=True)
     parse_policy(document, name="p", kind=PolicyKind.INLINE)
     assert json.dumps(document, sort_keys=True) == before
+
+
+def test_url_encoded_document_evaluates() -> None:
+    # The raw API's encoding of Cognito's documented logs-role policy, end to end.
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:DescribeLogStreams",
+                    "logs:PutLogEvents",
+                ],
+                "Resource": ["arn:aws:logs:us-east-1:111122223333:log-group:/aws/cognito/*"],
+            }
+        ],
+    }
+    parsed = parse_policy(quote(json.dumps(document), safe=""), name="logs", kind=PolicyKind.INLINE)
+    result = evaluate(
+        Request(
+            "logs:CreateLogStream",
+            "arn:aws:logs:us-east-1:111122223333:log-group:/aws/cognito/userpools/us-east-1_A/n",
+            Principal(PrincipalKind.AWS, "arn:aws:iam::111122223333:role/logs"),
+        ),
+        identity=[parsed],
+    )
+    assert result.decision is Decision.ALLOWED
+    assert [(ref.policy, ref.index) for ref in result.matched] == [("logs", 0)]
