@@ -182,19 +182,19 @@ class _Aggregate:
     def __init__(self) -> None:
         self.applies = False  # AWS's answer
         self.tri = Tri.FALSE  # the open answer
-        self.refs: list[StatementRef] = []  # statements that apply
-        self.missing: set[str] = set()  # keys of statements whose open answer is unknown
+        self.refs: tuple[StatementRef, ...] = ()  # statements that apply
+        self.missing: frozenset[str] = frozenset()  # keys of statements whose answer is unknown
 
     def add(self, ref: StatementRef, applies: bool, tri: Tri, missing: tuple[str, ...]) -> None:
         if applies:
             self.applies = True
-            self.refs.append(ref)
+            self.refs += (ref,)
         if tri is Tri.TRUE:
             self.tri = Tri.TRUE
         elif tri is Tri.UNKNOWN:
             if self.tri is Tri.FALSE:
                 self.tri = Tri.UNKNOWN
-            self.missing.update(missing)
+            self.missing |= frozenset(missing)
 
 
 def _scan(
@@ -256,6 +256,18 @@ class _Shape:
     resource_policy: bool
     trust: bool
     same_account: bool
+
+
+@functools.cache
+def _shape(
+    aws_principal: bool,
+    identity_given: bool,
+    boundary: bool,
+    resource_policy: bool,
+    trust: bool,
+    same_account: bool,
+) -> _Shape:
+    return _Shape(aws_principal, identity_given, boundary, resource_policy, trust, same_account)
 
 
 _Path = tuple[bool, tuple[int, ...]]
@@ -478,13 +490,13 @@ def evaluate(
             boundary_present,
             notes,
         )
-    shape = _Shape(
-        aws_principal=principal is None or principal.kind is PrincipalKind.AWS,
-        identity_given=identity is not None,
-        boundary=boundary_present,
-        resource_policy=resource_policy is not None,
-        trust=resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
-        same_account=_same_account(principal, resource_account),
+    shape = _shape(
+        principal is None or principal.kind is PrincipalKind.AWS,
+        identity is not None,
+        boundary_present,
+        resource_policy is not None,
+        resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
+        _same_account(principal, resource_account),
     )
     return _conclude(shape, aggregates, notes, request.mode)
 

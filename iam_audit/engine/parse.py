@@ -332,7 +332,9 @@ def parse_policy(
     Text is URL-decoded when it does not start with ``{`` but holds ``%`` escapes (``%7B%22Ver…``),
     as the raw IAM API returns it. The decoded JSON text is kept in ``PolicyDocument.text``.
     Raises :class:`PolicyParseError` (naming ``location`` and the JSON path) when the value is not
-    an IAM policy of kind ``kind``.
+    an IAM policy of kind ``kind``. The document is registered with the engine's compile cache as
+    validated (evaluation will not check it again); the cache keeps it alive until
+    ``clear_compile_cache()``.
     """
     text: str | None = None
     document: JSON
