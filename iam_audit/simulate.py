@@ -75,7 +75,7 @@ def simulate(question: SimulateQuestion) -> EvalResult:
         resource_account = principal.account
     return evaluate(
         request,
-        identity=question.policies,
+        identity=question.policies or None,
         boundary=question.boundary,
         resource_policy=question.resource_policy,
         resource_account=resource_account,
