@@ -301,6 +301,9 @@ def _register_extensions() -> None:
         from iam_audit.cli import preflight
 
         preflight.register(app)
+    from iam_audit.cli import scale
+
+    scale.register(app)
 
 
 _register_extensions()

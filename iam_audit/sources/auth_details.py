@@ -6,7 +6,9 @@ Accepts the AWS CLI's output (documents already decoded to objects) and the raw 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import mmap
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +30,134 @@ __all__ = ["AuthDetailsSource", "load_json_file"]
 _KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
 
 
+#: Files at least this large are parsed element by element (see :func:`_load_elements`).
+SPLIT_THRESHOLD = 4 * 1024 * 1024
+_ELEMENT_START = b"\n        {"
+_ELEMENT_END = re.compile(rb"\n        }")
+_RELEASE_STEP = 8 * 1024 * 1024
+
+
 def load_json_file(path: Path) -> Any:
-    """Parse a JSON file, or raise :class:`InputError` naming it and what is wrong."""
+    """Parse a JSON file, or raise :class:`InputError` naming it and what is wrong.
+
+    Large files in the AWS CLI's layout are parsed element by element from a memory map, so the
+    peak memory is about the parsed document alone (see :func:`_load_elements`); anything else is
+    parsed whole. Either way the result is the same.
+    """
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size >= SPLIT_THRESHOLD:
+            with (
+                path.open("rb") as handle,
+                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view,
+            ):
+                data = _load_elements(view)
+            if data is not None:
+                return data
+        raw = path.read_bytes()
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror}") from None
     try:
         import orjson
 
-        return orjson.loads(data)
+        return orjson.loads(raw)
     except ImportError:  # pragma: no cover - orjson is a dependency
         import json
 
         try:
-            return json.loads(data)
+            return json.loads(raw)
         except ValueError as err:
             raise InputError(f"{path} is not valid JSON: {err}") from None
     except ValueError as err:
         raise InputError(f"{path} is not valid JSON: {err}") from None
+
+
+def _load_elements(view: mmap.mmap) -> Any | None:
+    """Parse a JSON object of lists written with ``indent=4`` one list element at a time.
+
+    ``aws iam get-account-authorization-details`` writes ``json.dumps(..., indent=4)``: each
+    element of the top-level lists starts at a line ``"        {"`` and ends at ``"        }"``
+    (a raw line break never occurs inside a JSON string, so such a line is always layout). Each
+    element is parsed on its own with orjson from the memory map, whose pages are released
+    behind the parser; the rest of the text (the skeleton), with a ``0`` in place of every element,
+    is parsed too, and the elements are put back in place of the zeros, in order. When the layout
+    is not exactly that (other indentation, an element on one line, a stray zero in the
+    skeleton), or anything fails to parse, returns ``None`` and the caller parses the file whole:
+    this never changes the result, only the memory it takes.
+    """
+    import orjson
+
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _ELEMENT_END.finditer(view):
+        start = view.find(_ELEMENT_START, start)
+        if start < 0 or start > match.start():
+            return None
+        spans.append((start + len(_ELEMENT_START) - 1, match.end()))
+        start = match.end()
+    if not spans:
+        return None
+    memory = memoryview(view)
+    try:
+        skeleton = bytearray()
+        position = 0
+        for start, end in spans:
+            skeleton += memory[position:start]
+            skeleton += b" 0 "
+            position = end
+        skeleton += memory[position:]
+        try:
+            shape = orjson.loads(skeleton)
+        except ValueError:
+            return None
+        del skeleton
+        elements: list[Any] = []
+        released = 0
+        for start, end in spans:
+            try:
+                elements.append(orjson.loads(memory[start:end]))
+            except ValueError:
+                return None
+            if end - released >= _RELEASE_STEP:
+                released = _release(view, released, end)
+    finally:
+        memory.release()
+    _release(view, 0, len(view))
+    filled = _fill(shape, iter(elements))
+    return shape if filled == len(elements) else None
+
+
+def _release(view: mmap.mmap, start: int, end: int) -> int:
+    """Drop the mapped pages of ``view[start:end]`` from memory (they stay in the page cache)."""
+    aligned = start - start % mmap.PAGESIZE
+    if end > aligned and hasattr(mmap, "MADV_DONTNEED"):
+        view.madvise(mmap.MADV_DONTNEED, aligned, end - aligned)
+    return end - end % mmap.PAGESIZE
+
+
+def _fill(node: Any, elements: Iterator[Any]) -> int:
+    """Replace every integer ``0`` of ``node`` by the next element, in document order."""
+    count = 0
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
+    for key, value in items:
+        if type(value) is int and value == 0:
+            replacement = next(elements, None)
+            if replacement is None:
+                return -1
+            node[key] = replacement
+            count += 1
+        elif isinstance(value, dict | list):
+            inner = _fill(value, elements)
+            if inner < 0:
+                return -1
+            count += inner
+    return count
 
 
 def _pages(data: Any, path: Path) -> list[Mapping[str, Any]]:
@@ -130,11 +241,36 @@ class AuthDetailsSource:
     def role_arns(self) -> list[str]:
         return sorted(self._roles)
 
+    def role_details(self) -> list[Mapping[str, Any]]:
+        """The raw ``RoleDetailList`` entries, in file order (for questions over every role)."""
+        return list(self._roles.values())
+
     def managed_policy(self, arn: str) -> PolicyDocument | None:
         """The default version of managed policy ``arn``, parsed once; ``None`` if absent."""
         if arn not in self._parsed:
             self._parsed[arn] = self._parse_managed(arn)
         return self._parsed[arn]
+
+    def managed_document(self, arn: str) -> Any | None:
+        """The raw default-version ``Document`` of managed policy ``arn`` as the file holds it
+        (decoded JSON, or URL-encoded text), unparsed; ``None`` when the file does not hold it.
+
+        For questions that look at every policy but need only a few of them parsed.
+        """
+        found = self._default_version(arn)
+        return found[1].get("Document") if found is not None else None
+
+    def _default_version(self, arn: str) -> tuple[int, Mapping[str, Any]] | None:
+        detail = self._policies.get(arn)
+        if detail is None:
+            return None
+        default = detail.get("DefaultVersionId")
+        for index, version in enumerate(detail.get("PolicyVersionList") or []):
+            if not isinstance(version, dict):
+                continue
+            if version.get("IsDefaultVersion") or (default and version.get("VersionId") == default):
+                return index, version
+        return None
 
     def _parse_managed(self, arn: str) -> PolicyDocument | None:
         detail = self._policies.get(arn)
@@ -142,29 +278,25 @@ class AuthDetailsSource:
             from iam_audit.managed import aws_managed_policy
 
             return aws_managed_policy(arn) if ":iam::aws:policy/" in arn else None
-        default = detail.get("DefaultVersionId")
-        versions = detail.get("PolicyVersionList") or []
-        pointer = self._policy_pointer[arn]
-        for index, version in enumerate(versions):
-            if not isinstance(version, dict):
-                continue
-            if version.get("IsDefaultVersion") or (default and version.get("VersionId") == default):
-                location = f"{self.path} {pointer}/PolicyVersionList/{index}/Document"
-                document = parse_policy(
-                    version.get("Document"),
-                    name=arn,
-                    kind=PolicyKind.MANAGED,
-                    location=location,
-                )
-                return PolicyDocument(
-                    arn,
-                    PolicyKind.MANAGED,
-                    document.document,
-                    origin=self._origin(f"{pointer}/PolicyVersionList/{index}/Document"),
-                    text=document.text,
-                    version_id=version.get("VersionId"),
-                )
-        return None
+        found = self._default_version(arn)
+        if found is None:
+            return None
+        index, version = found
+        pointer = f"{self._policy_pointer[arn]}/PolicyVersionList/{index}/Document"
+        document = parse_policy(
+            version.get("Document"),
+            name=arn,
+            kind=PolicyKind.MANAGED,
+            location=f"{self.path} {pointer}",
+        )
+        return PolicyDocument(
+            arn,
+            PolicyKind.MANAGED,
+            document.document,
+            origin=self._origin(pointer),
+            text=document.text,
+            version_id=version.get("VersionId"),
+        )
 
     def _origin(self, pointer: str) -> Origin:
         return Origin(SourceKind.AUTH_DETAILS, str(self.path), pointer)

@@ -1,0 +1,165 @@
+"""``scan`` (every user pool of an account, region by region) and ``who-can`` (every principal)."""
+
+from __future__ import annotations
+
+import gc
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from iam_audit.cli import options as opt
+from iam_audit.cli.common import emit, handle_errors
+from iam_audit.errors import ExitCode
+from iam_audit.findings import FailOn
+from iam_audit.render import OutputFormat
+
+__all__ = ["register"]
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
+    ),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on", case_sensitive=False, help="Exit 1 when a result at or above this level fails."
+    ),
+]
+RegionsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--regions",
+        help="'all' (every region where Cognito user pools exist) or a comma-separated list "
+        "(default: the configured region).",
+    ),
+]
+
+SCAN_HELP = (
+    "Audit every user pool of the account: each pool's migration Lambda role, the logs roles its "
+    "import jobs name, and who may invoke the trigger.\n\n"
+    "IAM is read once (get-account-authorization-details); regions are read concurrently.\n\n"
+    "Exit codes: 0 clean; 1 a result at or above --fail-on failed; 3 some region or pool could not "
+    "be read (denied, unreachable, or deleted mid-scan) even though the rest was audited, or "
+    "nothing could be read; 4 a check crashed. The strictest applies: 4, then 3, then 1."
+)
+
+WHO_CAN_HELP = (
+    "List every role and user whose own policies allow ACTION on --resource: their inline and "
+    "attached policies (and their groups' for users), after explicit Denies and permissions "
+    "boundaries.\n\n"
+    "'conditional' means the answer depends on condition keys the source cannot resolve (listed "
+    "as unresolved). A principal of another account than the resource is never listed: that needs "
+    "a resource policy, and who-can reads none. Exit 0 when it ran, 3 on bad input."
+)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: a parsed account is millions of containers without a
+    cycle among them, and every automatic collection would walk them all again. Afterwards they
+    are frozen (moved out of the collector's generations; reference counting still frees them)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+    if total <= 0 or not sys.stderr.isatty():
+        yield lambda _item: None
+        return
+    with typer.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda _item: bar.update(1)
+
+
+def who_can(
+    action: Annotated[
+        str,
+        typer.Argument(help="One action, e.g. cognito-idp:AdminInitiateAuth.", show_default=False),
+    ],
+    resource: Annotated[
+        str, typer.Option("--resource", help="The resource ARN, e.g. a user pool ARN.")
+    ],
+    authorization_details: opt.AuthDetails = None,
+    profile: opt.Profile = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+) -> None:
+    from iam_audit.whocan import check_action, result_to_dict
+    from iam_audit.whocan import who_can as answer
+
+    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
+        raise typer.BadParameter("who-can supports --format table or json")
+    check_action(action)
+    with _collector_paused():
+        if authorization_details is not None:
+            from iam_audit.sources.auth_details import AuthDetailsSource
+
+            source = AuthDetailsSource(authorization_details)
+        else:
+            from iam_audit.scan import read_authorization_details
+
+            source = read_authorization_details(profile=profile)
+        result = answer(source, action, resource)
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
+    if fmt is OutputFormat.JSON:
+        emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
+    else:
+        lines = [
+            f"{g.decision.value:<11} {g.type.value:<4} {g.arn}  via {', '.join(g.via) or '-'}"
+            + (f"  (depends on {', '.join(g.unresolved)})" if g.unresolved else "")
+            for g in result.principals
+        ]
+        allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
+        lines.append(
+            f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
+            f"of {result.examined} principals: {result.action} on {result.resource}"
+        )
+        emit("\n".join(lines), output)
+    raise typer.Exit(int(ExitCode.OK))
+
+
+def scan(
+    regions: RegionsOpt = None,
+    region: opt.Region = None,
+    profile: opt.Profile = None,
+    fmt: FormatOpt = OutputFormat.TABLE,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.ERROR,
+) -> None:
+    from iam_audit import aws
+    from iam_audit.render import renderer_for
+    from iam_audit.scan import resolve_regions, scan_exit_code
+    from iam_audit.scan import scan as run_scan
+
+    session = aws.make_session(profile, region)
+    names = resolve_regions(session, regions)
+    with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
+        found = run_scan(session, names, progress=tick)
+    for failure in found.failures:
+        typer.echo(f"warning: not read: {failure}", err=True)
+    emit(renderer_for(fmt).render(found.result), output)
+    raise typer.Exit(int(scan_exit_code(found, fail_on)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``scan`` and ``who-can`` to ``app``."""
+    app.command("scan", help=SCAN_HELP)(handle_errors(scan))
+    app.command("who-can", help=WHO_CAN_HELP)(handle_errors(who_can))

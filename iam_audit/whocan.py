@@ -1,0 +1,672 @@
+"""``who-can``: every role and user whose own policies allow one action on one resource.
+
+The question a reviewer asks of an account ("who can call AdminInitiateAuth on our pool, and so
+check any user's password?"), answered from an authorization-details document: for each role and
+each user (with the inline and attached policies of the groups it belongs to), the engine
+evaluates the request against the principal's identity policies and permissions boundary, explicit
+Denies first. Nothing here talks to AWS; the live command feeds the same
+:class:`~iam_audit.sources.auth_details.AuthDetailsSource` from ``get-account-authorization-details``.
+
+How it stays fast on accounts of 10,000 roles: a document takes part only if one of its statements
+names the action (``Action`` matching it, or ``NotAction`` not excluding it); that test reads the
+raw JSON once per document and never compiles or validates the others. A principal none of whose
+policies names the action is not evaluated at all. Managed policies and group policies are parsed
+once and shared, so the engine compiles each once.
+
+The request (``ContextMode.OPEN``): the principal's ARN, account and type (the engine derives
+them), its tags as ``aws:PrincipalTag/KEY`` (a tag the principal lacks is known to be absent), and
+``aws:RequestedRegion`` when the resource ARN names a region (a regional resource is called in its
+region). Every other condition key could hold any value: a principal whose answer depends on one
+is listed as ``conditional`` with the keys in ``unresolved``.
+
+Known limits: resource policies, SCPs, RCPs and session policies are not read. A principal of
+another account than the resource is never listed: cross-account access needs the resource's own
+policy to allow it, and who-can reads none (user pools have no resource policy, so for them this
+is exact). An attached policy the document does not hold (an AWS managed policy outside the
+built-in snapshot) is named in ``notes``, and the principal is judged without it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from urllib.parse import unquote
+
+import orjson
+
+from iam_audit.engine import (
+    ContextMode,
+    Decision,
+    EvalResult,
+    Principal,
+    PrincipalKind,
+    Request,
+    evaluate,
+    policy_notes,
+)
+from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.errors import InputError
+from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
+from iam_audit.sources.auth_details import AuthDetailsSource
+
+__all__ = [
+    "Access",
+    "Grantee",
+    "PrincipalType",
+    "WhoCanResult",
+    "result_to_dict",
+    "who_can",
+]
+
+#: Decide principals whose statements hold no condition or variable without a full evaluation
+#: (see ``_Walk._decide_fixed``); tests turn it off to compare with the engine.
+FAST_PATH = True
+
+_ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
+_TAG_KEY_RE = re.compile(r"aws:principaltag/([^},'\s]+)", re.IGNORECASE)
+
+
+class PrincipalType(StrEnum):
+    ROLE = "role"
+    USER = "user"
+
+
+class Access(StrEnum):
+    """``allowed``: whatever the request holds; ``conditional``: for some values of ``unresolved``."""
+
+    ALLOWED = "allowed"
+    CONDITIONAL = "conditional"
+
+
+@dataclass(frozen=True, slots=True)
+class Grantee:
+    """One principal that may perform the action, and the policies that let it."""
+
+    arn: str
+    type: PrincipalType
+    decision: Access
+    unresolved: tuple[str, ...]
+    via: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn,
+            "type": self.type.value,
+            "decision": self.decision.value,
+            "unresolved": list(self.unresolved),
+            "via": list(self.via),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WhoCanResult:
+    """The answer: the principals, sorted by ARN, and how many were examined."""
+
+    action: str
+    resource: str
+    principals: tuple[Grantee, ...]
+    examined: int
+    notes: tuple[str, ...] = ()
+
+
+def result_to_dict(result: WhoCanResult) -> dict[str, Any]:
+    """``{"principals": [{"arn", "type", "decision", "unresolved", "via"}, …]}``."""
+    return {"principals": [grantee.as_dict() for grantee in result.principals]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Which documents can bear on the question
+
+
+@dataclass(frozen=True, slots=True)
+class _Relevance:
+    """What one decoded document means for the question.
+
+    ``names``: some statement may apply to the action; ``allows``: one of those is an Allow.
+    ``tag_keys``: the ``aws:PrincipalTag/KEY`` keys (lower-case) those statements read.
+    ``context_free``: none of them has a condition or a policy variable, so their answer is the
+    same for every principal of the account.
+    """
+
+    names: bool
+    allows: bool = False
+    tag_keys: frozenset[str] = frozenset()
+    context_free: bool = True
+    statements: tuple[dict[str, Any], ...] = ()
+    suspect: bool = False  # a statement the engine may skip as malformed
+
+
+_IRRELEVANT = _Relevance(False)
+_OPAQUE = _Relevance(True, True, frozenset(), False, (), True)  # not a policy: the engine says why
+_STATEMENT_KEYS = frozenset(
+    {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource"}
+    | {"NotResource", "Condition"}
+)
+_EFFECTS = ("Allow", "Deny")
+_TAG_PREFIX = "aws:principaltag/"
+
+
+class _ActionFilter:
+    """Which statements of a raw document can apply to the action? (memoised per entry).
+
+    Reads only ``Action``/``NotAction`` (and, for the statements that pass, ``Effect``,
+    ``Condition`` and the resource strings); never validates: the engine skips and notes
+    malformed statements, so a malformed statement counts as one that may apply.
+    """
+
+    def __init__(self, action: str) -> None:
+        self.action = action.lower()
+        self._memo: dict[str, bool] = {}
+
+    def _covers(self, entry: str) -> bool:
+        low = entry.lower()
+        hit = (
+            low == "*"
+            or low == self.action
+            or (has_wildcard(low) and glob_regex(low).fullmatch(self.action) is not None)
+        )
+        self._memo[entry] = hit
+        return hit
+
+    def _any(self, value: object) -> bool:
+        """Does an ``Action``/``NotAction`` value (a string or a list) cover the action?"""
+        memo = self._memo
+        if type(value) is str:
+            hit = memo.get(value)
+            return self._covers(value) if hit is None else hit
+        if type(value) is list:
+            for entry in value:
+                if type(entry) is str:
+                    hit = memo.get(entry)
+                    if hit is None:
+                        hit = self._covers(entry)
+                    if hit:
+                        return True
+        return False
+
+    def document(self, document: object) -> _Relevance:
+        """Judge a decoded document (see :class:`_Relevance`)."""
+        if type(document) is not dict:
+            return _OPAQUE
+        statements = document.get("Statement")
+        if type(statements) is dict:
+            statements = [statements]
+        elif type(statements) is not list:
+            return _OPAQUE
+        allows = suspect = False
+        context_free = True
+        tags: set[str] = set()
+        found: list[dict[str, Any]] = []
+        for statement in statements:
+            if type(statement) is not dict:
+                return _OPAQUE
+            action = statement.get("Action")
+            if action is not None:
+                if "NotAction" not in statement and not self._any(action):
+                    continue
+            elif "NotAction" in statement and self._any(statement["NotAction"]):
+                continue
+            found.append(statement)
+            effect = statement.get("Effect")
+            allows = allows or effect != "Deny"
+            suspect = suspect or effect not in _EFFECTS or not _STATEMENT_KEYS.issuperset(statement)
+            condition = statement.get("Condition")
+            if condition is not None:
+                context_free = False
+                if type(condition) is dict:
+                    for block in condition.values():
+                        if type(block) is dict:
+                            tags.update(
+                                key.lower()
+                                for key in block
+                                if type(key) is str and key[:17].lower() == _TAG_PREFIX
+                            )
+            for element in ("Resource", "NotResource"):
+                value = statement.get(element)
+                for text in value if type(value) is list else (value,):
+                    if type(text) is str and "${" in text:
+                        context_free = False
+                        tags.update(_TAG_PREFIX + key.lower() for key in _TAG_KEY_RE.findall(text))
+        if not found:
+            return _IRRELEVANT
+        return _Relevance(True, allows, frozenset(tags), context_free, tuple(found), suspect)
+
+
+@dataclass(frozen=True, slots=True)
+class _Doc:
+    """A document that names the action, with what the request context needs from it."""
+
+    policy: PolicyDocument
+    label: str
+    relevance: _Relevance
+    shared: bool  # a managed or group policy: the same object for every principal
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    docs: tuple[_Doc, ...]
+    unknown: tuple[str, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# The walk over principals
+
+
+class _Walk:
+    """One question over one source: caches shared documents and answers, gathers notes."""
+
+    def __init__(self, source: AuthDetailsSource, request: Request) -> None:
+        self.source = source
+        self.request = request
+        self.filter = _ActionFilter(request.action)
+        self.notes: set[str] = set()
+        self._managed: dict[str, _Doc | bool | None] = {}
+        self._boundaries: dict[str, _Doc | None] = {}
+        self._groups: dict[str, _Group] = {}
+        self._group_details = {
+            str(g.get("GroupName")): g for g in source.groups if g.get("GroupName") is not None
+        }
+        # (ids of shared, context-free documents, boundary id, account) -> (documents, result)
+        self._answers: dict[tuple[Any, ...], tuple[tuple[_Doc, ...], EvalResult]] = {}
+        # statement text without Sid -> (a Deny applies, an Allow applies); shared docs by id
+        self._statements: dict[bytes, tuple[bool, bool]] = {}
+        self._verdicts: dict[int, tuple[_Doc, tuple[bool, bool]]] = {}
+
+    # documents --------------------------------------------------------------------------
+
+    def inline(
+        self, item: dict[str, Any], index: int, owner: str, key: str, prefix: str = ""
+    ) -> _Doc | None:
+        """Inline policy ``index`` of ``owner``'s ``key`` list, when it names the action.
+
+        Documents are not validated: the engine skips any statement that is not valid, and the
+        walk notes it. A URL-encoded document (the raw API's form) is decoded first.
+        """
+        raw = item.get("PolicyDocument")
+        where = ""
+        if type(raw) is not dict:
+            where = f"{owner} {key}/{index}"
+            raw = _decode(raw, f"{self.source.path} {where}")
+        relevance = self.filter.document(raw)
+        if not relevance.names:
+            return None
+        name = prefix + str(item.get("PolicyName", f"inline-{index}"))
+        where = where or f"{owner} {key}/{index}"
+        policy = PolicyDocument(
+            name, PolicyKind.INLINE, raw, origin=Origin(SourceKind.AUTH_DETAILS, where)
+        )
+        return self._doc(policy, name, relevance, bool(prefix), where=f"{owner} {name}")
+
+    def _managed_body(self, arn: str) -> Any | None:
+        """The decoded default version of managed policy ``arn``; ``None`` if unknown."""
+        raw = self.source.managed_document(arn)
+        if raw is None:
+            snapshot = self.source.managed_policy(arn)  # AWS managed, outside the file
+            return snapshot.document if snapshot is not None else None
+        return _decode(raw, f"{self.source.path} {arn}")
+
+    def managed(self, arn: str) -> _Doc | bool | None:
+        """A managed policy naming the action; ``None`` when it does not; ``False`` if unknown.
+
+        Judged once per question and shared, as one document, by every principal that
+        attaches it (so the engine compiles it once).
+        """
+        if arn not in self._managed:
+            found: _Doc | bool | None = False
+            body = self._managed_body(arn)
+            if body is not None:
+                relevance = self.filter.document(body)
+                found = None
+                if relevance.names:
+                    found = self._doc(PolicyDocument(arn, PolicyKind.MANAGED, body), arn, relevance)
+            self._managed[arn] = found
+        return self._managed[arn]
+
+    def boundary(self, arn: str) -> _Doc | None:
+        """The boundary as a ``BOUNDARY`` document shared by every principal it bounds."""
+        if arn not in self._boundaries:
+            body = self._managed_body(arn)
+            self._boundaries[arn] = (
+                None
+                if body is None
+                else self._doc(
+                    PolicyDocument(arn, PolicyKind.BOUNDARY, body), arn, self.filter.document(body)
+                )
+            )
+        return self._boundaries[arn]
+
+    def _doc(
+        self,
+        policy: PolicyDocument,
+        label: str,
+        relevance: _Relevance,
+        shared: bool = True,
+        where: str = "",
+    ) -> _Doc:
+        """A document for the question; what the engine cannot use in it becomes a note."""
+        if relevance.suspect:
+            self.notes.update(f"{where or label}: {note}" for note in policy_notes(policy))
+        return _Doc(policy, label, relevance, shared)
+
+    def group(self, name: str) -> _Group | None:
+        if name not in self._groups:
+            detail = self._group_details.get(name)
+            if detail is None:
+                return None
+            docs: list[_Doc] = []
+            unknown: list[str] = []
+            owner = str(detail.get("Arn", name))
+            for index, item in enumerate(_items(detail, "GroupPolicyList")):
+                doc = self.inline(item, index, owner, "GroupPolicyList", f"group/{name}/")
+                if doc is not None:
+                    docs.append(doc)
+            self._attached(detail, docs, unknown)
+            self._groups[name] = _Group(tuple(docs), tuple(unknown))
+        return self._groups[name]
+
+    def _attached(self, detail: Mapping[str, Any], docs: list[_Doc], unknown: list[str]) -> None:
+        attached = detail.get("AttachedManagedPolicies")
+        if type(attached) is not list:
+            return
+        cache = self._managed
+        for item in attached:
+            arn = item.get("PolicyArn") if type(item) is dict else None
+            if type(arn) is not str:
+                continue
+            found = cache[arn] if arn in cache else self.managed(arn)
+            if found is None:
+                continue
+            if found is False:
+                unknown.append(arn)
+            elif type(found) is _Doc:
+                docs.append(found)
+
+    # principals -------------------------------------------------------------------------
+
+    def principal(
+        self, detail: Mapping[str, Any], kind: PrincipalType, resource_account: str | None
+    ) -> Grantee | None:
+        """The principal's answer, or ``None`` when it may not perform the action."""
+        arn = str(detail.get("Arn", ""))
+        docs: list[_Doc] = []
+        unknown: list[str] = []
+        inline_key = "RolePolicyList" if kind is PrincipalType.ROLE else "UserPolicyList"
+        for index, item in enumerate(_items(detail, inline_key)):
+            doc = self.inline(item, index, arn, inline_key)
+            if doc is not None:
+                docs.append(doc)
+        self._attached(detail, docs, unknown)
+        if kind is PrincipalType.USER:
+            for group_name in detail.get("GroupList") or ():
+                group = self.group(str(group_name))
+                if group is None:
+                    self.notes.add(f"user {arn} is in group {group_name}, which is not in the file")
+                    continue
+                docs.extend(group.docs)
+                unknown.extend(group.unknown)
+        if unknown:
+            self.notes.add(
+                f"{kind.value} {arn}: attached {', '.join(sorted(set(unknown)))} not in the file; "
+                "judged without it"
+            )
+        if not any(d.relevance.allows for d in docs):
+            return None  # no policy allows the action: an implicit deny, whatever the context
+        account = _account(arn)
+        if resource_account and account and account != resource_account:
+            return None  # cross-account: only a resource policy could allow it (module docstring)
+        boundary: _Doc | None = None
+        boundary_unknown = False
+        pb = detail.get("PermissionsBoundary")
+        if isinstance(pb, Mapping) and pb.get("PermissionsBoundaryArn"):
+            boundary = self.boundary(str(pb["PermissionsBoundaryArn"]))
+            boundary_unknown = boundary is None
+            if boundary is not None and not boundary.relevance.allows:
+                return None  # the boundary never allows the action
+        every = (*docs, boundary) if boundary is not None else tuple(docs)
+        fixed = [d for d in every if d.relevance.context_free]
+        if any(self._verdict(d)[0] for d in fixed):
+            return None  # a Deny that applies whatever the context: an explicit deny
+        if FAST_PATH and len(fixed) == len(every):
+            return self._decide_fixed(arn, kind, docs, boundary, boundary_unknown)
+        result = self._evaluate(arn, detail, docs, boundary, resource_account)
+        if not (result.allowed or result.conditional):
+            return None
+        if boundary_unknown:
+            self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
+        if result.allowed:
+            labels = {d.policy.name: d.label for d in docs}
+            via = {
+                labels[ref.policy]
+                for ref in result.matched
+                if ref.policy in labels and ref.kind is not PolicyKind.BOUNDARY
+            }
+        else:
+            via = {d.label for d in docs if self._may_allow_alone(arn, detail, d, resource_account)}
+        conditional = result.conditional or boundary_unknown
+        return Grantee(
+            arn=arn,
+            type=kind,
+            decision=Access.CONDITIONAL if conditional else Access.ALLOWED,
+            unresolved=result.unresolved,
+            via=tuple(sorted(via)),
+        )
+
+    def _decide_fixed(
+        self,
+        arn: str,
+        kind: PrincipalType,
+        docs: Sequence[_Doc],
+        boundary: _Doc | None,
+        boundary_unknown: bool,
+    ) -> Grantee | None:
+        """The answer when every statement that names the action is free of conditions and
+        policy variables (and none denies): each statement's own answer is the engine's, asked
+        once per distinct statement; IAM then allows the request when an identity statement
+        allows it and, with a boundary, a boundary statement does too (same account, no
+        resource policy). The equivalence with :func:`evaluate` is tested."""
+        via = {d.label for d in docs if self._verdict(d)[1]}
+        if not via or (boundary is not None and not self._verdict(boundary)[1]):
+            return None
+        if boundary_unknown:
+            self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
+        return Grantee(
+            arn=arn,
+            type=kind,
+            decision=Access.CONDITIONAL if boundary_unknown else Access.ALLOWED,
+            unresolved=(),
+            via=tuple(sorted(via)),
+        )
+
+    def _verdict(self, doc: _Doc) -> tuple[bool, bool]:
+        """(a Deny applies, an Allow applies) for a context-free document's statements."""
+        if doc.shared:
+            cached = self._verdicts.get(id(doc))
+            if cached is not None:
+                return cached[1]
+        deny = allow = False
+        for statement in doc.relevance.statements:
+            key = orjson.dumps(
+                {k: v for k, v in statement.items() if k != "Sid"}, option=orjson.OPT_SORT_KEYS
+            )
+            answer = self._statements.get(key)
+            if answer is None:
+                answer = self._statement_verdict(statement, doc.policy)
+                self._statements[key] = answer
+            deny = deny or answer[0]
+            allow = allow or answer[1]
+        if doc.shared:
+            self._verdicts[id(doc)] = (doc, (deny, allow))  # holds the doc: its id stays unique
+        return deny, allow
+
+    def _statement_verdict(
+        self, statement: dict[str, Any], policy: PolicyDocument
+    ) -> tuple[bool, bool]:
+        """The engine's answer for one statement alone, as an identity policy."""
+        body: dict[str, Any] = {"Statement": [statement]}
+        if isinstance(policy.document, Mapping) and "Version" in policy.document:
+            body["Version"] = policy.document["Version"]
+        single = PolicyDocument(policy.name, PolicyKind.INLINE, body)
+        result = evaluate(
+            Request(self.request.action, self.request.resource, context=self.request.context),
+            identity=[single],
+        )
+        self.notes.update(result.notes)
+        return result.decision is Decision.EXPLICIT_DENY, result.allowed
+
+    def _context(
+        self, detail: Mapping[str, Any], docs: Iterable[_Doc]
+    ) -> Mapping[str, tuple[str, ...]]:
+        mentioned: set[str] = set()
+        for doc in docs:
+            mentioned |= doc.relevance.tag_keys
+        if not mentioned:
+            return self.request.context
+        context = dict(self.request.context)
+        tags = {
+            f"aws:principaltag/{str(t.get('Key')).lower()}": (str(t.get("Value")),)
+            for t in detail.get("Tags") or ()
+            if isinstance(t, Mapping)
+        }
+        for key in mentioned:
+            context[key] = tags.get(key, ())  # () : the principal has no such tag
+        return context
+
+    def _request(self, arn: str, context: Mapping[str, tuple[str, ...]]) -> Request:
+        return Request(
+            action=self.request.action,
+            resource=self.request.resource,
+            principal=Principal(PrincipalKind.AWS, arn),
+            context=context,
+            mode=ContextMode.OPEN,
+        )
+
+    def _evaluate(
+        self,
+        arn: str,
+        detail: Mapping[str, Any],
+        docs: Sequence[_Doc],
+        boundary: _Doc | None,
+        resource_account: str | None,
+    ) -> EvalResult:
+        """The engine's answer; shared when every document is shared and context-free."""
+        every = (*docs, boundary) if boundary is not None else tuple(docs)
+        key: tuple[Any, ...] | None = None
+        if all(d.shared and d.relevance.context_free for d in every):
+            # The answer cannot depend on who asks, only on the account (same-account rule).
+            key = (tuple(id(d) for d in every), boundary is not None, _account(arn))
+            cached = self._answers.get(key)
+            if cached is not None:
+                return cached[1]
+        result = evaluate(
+            self._request(arn, self._context(detail, every)),
+            identity=[d.policy for d in docs],
+            boundary=boundary.policy if boundary is not None else None,
+            resource_account=resource_account,
+        )
+        self.notes.update(result.notes)
+        if key is not None:
+            self._answers[key] = (every, result)  # holds the documents: ids stay unique
+        return result
+
+    def _may_allow_alone(
+        self, arn: str, detail: Mapping[str, Any], doc: _Doc, resource_account: str | None
+    ) -> bool:
+        """Does ``doc`` hold an Allow that applies, or might, on its own? (``via`` of a
+        conditional answer)."""
+        result = evaluate(
+            self._request(arn, self._context(detail, [doc])),
+            identity=[doc.policy],
+            resource_account=resource_account,
+        )
+        return result.allowed or result.conditional
+
+
+def _account(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _decode(raw: object, location: str) -> Any:
+    """A policy document as the file holds it, decoded: the raw API's URL-encoded JSON text
+    (RFC 3986) is unquoted and parsed; anything else is returned as it is."""
+    if not isinstance(raw, str):
+        return raw
+    text = raw.strip()
+    if not text.startswith(("{", "[")) and "%" in text:
+        text = unquote(text).strip()
+    try:
+        return orjson.loads(text)
+    except ValueError as err:
+        raise InputError(f"{location}: policy document is not valid JSON ({err})") from None
+
+
+def _items(detail: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    value = detail.get(key)
+    if type(value) is not list or not value:
+        return []
+    return [item for item in value if type(item) is dict]
+
+
+def _arn_parts(resource: str) -> tuple[str | None, str | None]:
+    """(region, account) of an ARN; ``None`` for parts it does not name."""
+    parts = resource.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None, None
+    return parts[3] or None, parts[4] or None
+
+
+def check_action(action: str) -> str:
+    """``SERVICE:Action``, one concrete action: who-can answers for one request."""
+    text = action.strip()
+    if not _ACTION_RE.match(text):
+        raise InputError(
+            f"not an action: {action!r}",
+            advice="give one action as SERVICE:Action, e.g. cognito-idp:AdminInitiateAuth",
+        )
+    return text
+
+
+def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResult:
+    """Every role and user of ``source`` that may perform ``action`` on ``resource``.
+
+    Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
+    for a document that names the action but is not a valid policy (naming the file and place).
+    """
+    action = check_action(action)
+    region, resource_account = _arn_parts(resource)
+    context: dict[str, tuple[str, ...]] = {}
+    if region is not None:
+        context["aws:RequestedRegion"] = (region,)
+    walk = _Walk(source, Request(action=action, resource=resource, context=context))
+    found: list[Grantee] = []
+    examined = 0
+    accounts: set[str] = set()
+    for kind, details in (
+        (PrincipalType.ROLE, source.role_details()),
+        (PrincipalType.USER, source.users),
+    ):
+        for detail in details:
+            examined += 1
+            arn = str(detail.get("Arn", ""))
+            accounts.add(_account(arn))
+            grantee = walk.principal(detail, kind, resource_account)
+            if grantee is not None:
+                found.append(grantee)
+    notes = set(walk.notes)
+    foreign = sorted(a for a in accounts if a and resource_account and a != resource_account)
+    if foreign:
+        notes.add(
+            f"{resource} is in account {resource_account}; principals of "
+            f"{', '.join(foreign)} could reach it only through a resource policy, which "
+            "who-can does not read (user pools have none), so none of them is listed"
+        )
+    return WhoCanResult(
+        action=action,
+        resource=resource,
+        principals=tuple(sorted(found, key=lambda g: g.arn)),
+        examined=examined,
+        notes=tuple(sorted(notes)),
+    )
