@@ -365,7 +365,7 @@ def _audit_pool(
     inventory = Inventory(functions=(read.function,) if read.function else (), user_pools=(pool,))
     found = discover(inventory, user_pool_arn=pool.arn, source_pool_arn=None)
     if read.function is not None:
-        notes.extend(f"{prefix}: {n}" for n in found.notes if "source pool" in n)
+        notes.extend(f"{prefix}: {n}" for n in found.notes if n.startswith("source pool "))
     lambda_role = None
     lambda_skip = read.lambda_skip or "the pool has no UserMigration trigger"
     if read.function is not None:

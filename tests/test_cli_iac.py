@@ -203,6 +203,13 @@ Resources:
     Properties:
       Role: !GetAtt FnRole.Arn
       Environment: {Variables: {OLD_POOL: eu-west-1_Old1}}
+  FnInvoke:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref Fn
+      Action: lambda:InvokeFunction
+      Principal: cognito-idp.amazonaws.com
+      SourceArn: !GetAtt Pool.Arn
   LogsRole:
     Type: AWS::IAM::Role
     Properties:

@@ -9,6 +9,7 @@ from iam_audit.checks.cog005_lambda_logging import LambdaLogging
 from iam_audit.checks.cog006_least_privilege import LeastPrivilege
 from iam_audit.checks.cog007_trust_too_broad import TrustTooBroad
 from iam_audit.checks.cog008_unknown_action import UnknownAction
+from iam_audit.checks.cog009_lambda_invoke_permission import LambdaInvokePermission
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     LambdaAdminInitiateAuth,
@@ -19,6 +20,7 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     LeastPrivilege,
     TrustTooBroad,
     UnknownAction,
+    LambdaInvokePermission,
 )
 
 

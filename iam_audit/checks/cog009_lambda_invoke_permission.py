@@ -114,8 +114,8 @@ class LambdaInvokePermission:
     ``fix`` does not write Lambda permissions.
 
     **Known limits**
-    Skipped when the source holds no Lambda functions (authorization-details files and the
-    offline sources): only live ``audit`` and ``scan`` read ``get-policy``. The request carries
+    Skipped when the source holds no Lambda functions (an authorization-details file): live
+    ``audit`` and ``scan`` read ``get-policy``, templates and plans their Lambda permissions. The request carries
     only the two source keys; a statement that asks for any other key is judged as if the key
     were absent, and the key is listed as unresolved.
     """
@@ -134,14 +134,14 @@ class LambdaInvokePermission:
         pool = target.user_pool_arn
         role = target.lambda_role
         if function is None:
-            yield finding(
-                self.meta,
-                role,
-                Status.SKIP,
-                "the migration function is unknown to this source (only a live audit or scan "
-                "reads its resource policy)",
-                locator=self.meta.id,
+            # With no Lambda role either, the reason is the same for both (no trigger, no role).
+            reason = (
+                target.lambda_skip_reason
+                if role is None
+                else "the migration function is unknown to this source (a live audit, a scan, a "
+                "template or a plan reads its resource policy)"
             )
+            yield finding(self.meta, role, Status.SKIP, reason, locator=self.meta.id)
             return
         arn = role.arn if role else function.role_arn
         if pool is None:

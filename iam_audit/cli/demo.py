@@ -114,6 +114,14 @@ def seed(session: Any) -> dict[str, str]:
         PoolName="imported-users",
         LambdaConfig={"UserMigration": function["FunctionArn"]},
     )["UserPool"]
+    # What the console adds by itself when it wires a trigger (COG009): the story is about roles.
+    lam.add_permission(
+        FunctionName="TestingMigration",
+        StatementId="cognito-idp-user-migration",
+        Action="lambda:InvokeFunction",
+        Principal="cognito-idp.amazonaws.com",
+        SourceArn=pool["Arn"],
+    )
     return {"pool_arn": pool["Arn"], "logs_role": "CognitoImportLogs"}
 
 

@@ -8,6 +8,7 @@ the case says so, exactly its missing actions, evidence and fix.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from iam_audit.audit import run_checks
 from iam_audit.checks import ALL_CHECKS
 from iam_audit.select import Selection, resolve_target
 from iam_audit.sources.auth_details import AuthDetailsSource
-from tests.checks.casefile import authorization_details
+from tests.checks.casefile import authorization_details, lambda_function
 
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = sorted(CASES.glob("COG*/*.json"))
@@ -39,6 +40,8 @@ def _findings(case: dict[str, Any], check_id: str, tmp_path: Path) -> list[Any]:
         discover=False,
     )
     target, _ = resolve_target(selection, source)
+    if "function" in case:  # the offline source holds no functions: COG009 cases bring one
+        target = replace(target, function=lambda_function(case))
     check = next(c for c in ALL_CHECKS if c.meta.id == check_id)
     return list(run_checks(target, [check]).findings)
 
