@@ -105,3 +105,24 @@ def test_shipped_policies_grant_no_wildcard_actions(policy_file: str) -> None:
     # a write the tool never makes is not allowed
     assert not _allowed(policy_file, "iam:AttachRolePolicy")
     assert not _allowed(policy_file, "iam:CreateRole")
+
+
+def test_scan_and_who_can_calls_are_covered_by_auditor_readonly(
+    recorded: tuple[Any, list[str]],
+) -> None:
+    names, calls = recorded
+    scanned = runner.invoke(app, ["scan", "--regions", REGION])
+    assert scanned.exit_code == 1, scanned.output  # the demo account's findings
+    who = runner.invoke(
+        app, ["who-can", "cognito-idp:AdminInitiateAuth", "--resource", names["pool_arn"]]
+    )
+    assert who.exit_code == 0, who.output
+    assert {
+        "iam:GetAccountAuthorizationDetails",
+        "cognito-idp:ListUserPools",
+        "cognito-idp:DescribeUserPool",
+        "lambda:GetFunctionConfiguration",
+        "lambda:GetPolicy",
+    } <= set(calls)
+    uncovered = sorted({c for c in calls if not _allowed("auditor-readonly.json", c)})
+    assert uncovered == []

@@ -258,3 +258,54 @@ def test_regions_option(account: dict[str, Any]) -> None:
     result = runner.invoke(app, ["scan", "--regions", "eu-middle-9"])
     assert result.exit_code == 3
     assert "eu-middle-9" in result.stderr
+
+
+@pytest.mark.parametrize("extra_roles", [0, 150])
+def test_api_calls_grow_with_pools_not_with_roles(
+    account: dict[str, Any], extra_roles: int
+) -> None:
+    """O(N/1000 + P) calls: one IAM read for the whole account, a few calls per pool, none per
+    role (moto serves the whole account in one page; the Marker loop is tested with Stubber)."""
+    session, calls = account["session"], account["calls"]
+    iam = session.client("iam")
+    for index in range(extra_roles):
+        iam.create_role(
+            RoleName=f"filler-{index}", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST)
+        )
+    calls.clear()
+    scan(session, ["eu-central-1", "eu-west-1"])
+    counts: dict[str, int] = {}
+    for service, operation, _region in calls:
+        counts[f"{service}:{operation}"] = counts.get(f"{service}:{operation}", 0) + 1
+    pools, functions, regions = 3, 2, 2
+    assert counts == {
+        "iam:GetAccountAuthorizationDetails": 1,
+        "cognito-idp:ListUserPools": regions,
+        "cognito-idp:DescribeUserPool": pools,
+        "cognito-idp:ListUserImportJobs": pools,
+        "lambda:GetFunctionConfiguration": functions,
+        "lambda:GetPolicy": functions,
+    }
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from iam_audit.cli import scale
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with scale._progress(3, "reading the account") as tick:
+        for item in ("iam", "eu-west-1", "eu-central-1"):
+            tick(item)
+    assert "reading the account" in terminal.getvalue()
+    assert "100%" in terminal.getvalue()
+    piped = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", piped)
+    with scale._progress(3, "reading the account") as tick:
+        tick("iam")
+    assert piped.getvalue() == ""
