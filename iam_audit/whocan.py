@@ -47,6 +47,7 @@ from iam_audit.engine import (
     evaluate,
     policy_notes,
 )
+from iam_audit.engine.compile import compile_policy
 from iam_audit.engine.match import glob_regex, has_wildcard
 from iam_audit.errors import InputError
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
@@ -66,7 +67,6 @@ __all__ = [
 FAST_PATH = True
 
 _ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
-_TAG_KEY_RE = re.compile(r"aws:principaltag/([^},'\s]+)", re.IGNORECASE)
 
 
 class PrincipalType(StrEnum):
@@ -122,6 +122,15 @@ def result_to_dict(result: WhoCanResult) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Stmt:
+    """A statement that names the action, and the condition and variable keys it reads."""
+
+    raw: dict[str, Any]
+    reads: frozenset[str]  # lower-case
+    text: str  # the statement without Sid, keys sorted: equal texts, equal answers
+
+
+@dataclass(frozen=True, slots=True)
 class _Relevance:
     """What one decoded document means for the question.
 
@@ -135,7 +144,7 @@ class _Relevance:
     allows: bool = False
     tag_keys: frozenset[str] = frozenset()
     context_free: bool = True
-    statements: tuple[dict[str, Any], ...] = ()
+    statements: tuple[_Stmt, ...] = ()
     suspect: bool = False  # a statement the engine may skip as malformed
 
 
@@ -147,6 +156,44 @@ _STATEMENT_KEYS = frozenset(
 )
 _EFFECTS = ("Allow", "Deny")
 _TAG_PREFIX = "aws:principaltag/"
+_VARIABLE_KEY_RE = re.compile(r"\$\{\s*([^},'\s]+)")
+#: Keys the engine derives from the principal's ARN (reference_policies_condition-keys.html):
+#: known, present or absent, for every role and user of the file.
+_DERIVED = frozenset(
+    {
+        "aws:principalarn",
+        "aws:principalaccount",
+        "aws:principaltype",
+        "aws:username",
+        "aws:principalisawsservice",
+        "aws:principalservicename",
+    }
+)
+
+
+def _variables(value: object, into: set[str]) -> None:
+    """Add the keys of the policy variables in ``value`` (a string or a list) to ``into``."""
+    for text in value if type(value) is list else (value,):
+        if type(text) is str and "${" in text:
+            into.update(key.lower() for key in _VARIABLE_KEY_RE.findall(text))
+
+
+def _reads(statement: dict[str, Any]) -> frozenset[str]:
+    """The condition keys and policy-variable keys a statement reads, lower-case."""
+    keys: set[str] = set()
+    _variables(statement.get("Resource"), keys)
+    _variables(statement.get("NotResource"), keys)
+    condition = statement.get("Condition")
+    if condition is not None:
+        if type(condition) is not dict:
+            return frozenset({"?"})  # malformed: never decidable here
+        for block in condition.values():
+            if type(block) is not dict:
+                return frozenset({"?"})
+            for key, value in block.items():
+                keys.add(str(key).lower())
+                _variables(value, keys)
+    return frozenset(keys)
 
 
 class _ActionFilter:
@@ -197,9 +244,8 @@ class _ActionFilter:
         elif type(statements) is not list:
             return _OPAQUE
         allows = suspect = False
-        context_free = True
         tags: set[str] = set()
-        found: list[dict[str, Any]] = []
+        found: list[_Stmt] = []
         for statement in statements:
             if type(statement) is not dict:
                 return _OPAQUE
@@ -209,29 +255,25 @@ class _ActionFilter:
                     continue
             elif "NotAction" in statement and self._any(statement["NotAction"]):
                 continue
-            found.append(statement)
             effect = statement.get("Effect")
             allows = allows or effect != "Deny"
             suspect = suspect or effect not in _EFFECTS or not _STATEMENT_KEYS.issuperset(statement)
-            condition = statement.get("Condition")
-            if condition is not None:
-                context_free = False
-                if type(condition) is dict:
-                    for block in condition.values():
-                        if type(block) is dict:
-                            tags.update(
-                                key.lower()
-                                for key in block
-                                if type(key) is str and key[:17].lower() == _TAG_PREFIX
-                            )
-            for element in ("Resource", "NotResource"):
-                value = statement.get(element)
-                for text in value if type(value) is list else (value,):
-                    if type(text) is str and "${" in text:
-                        context_free = False
-                        tags.update(_TAG_PREFIX + key.lower() for key in _TAG_KEY_RE.findall(text))
+            reads = (
+                _reads(statement)
+                if "Condition" in statement
+                or "${" in str(statement.get("Resource", ""))
+                or "NotResource" in statement
+                else frozenset()
+            )
+            tags.update(key for key in reads if key.startswith(_TAG_PREFIX))
+            # decoded: orjson's bytes keep a 4 KiB buffer each, a str is exactly its size
+            text = orjson.dumps(
+                {k: v for k, v in statement.items() if k != "Sid"}, option=orjson.OPT_SORT_KEYS
+            ).decode()
+            found.append(_Stmt(statement, reads, text))
         if not found:
             return _IRRELEVANT
+        context_free = not any(stmt.reads for stmt in found)
         return _Relevance(True, allows, frozenset(tags), context_free, tuple(found), suspect)
 
 
@@ -243,6 +285,27 @@ class _Doc:
     label: str
     relevance: _Relevance
     shared: bool  # a managed or group policy: the same object for every principal
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A principal whose answer waits for its statements' answers (see ``_Walk.prepare``)."""
+
+    arn: str
+    kind: PrincipalType
+    detail: Mapping[str, Any]
+    docs: tuple[_Doc, ...]
+    boundary: _Doc | None
+    boundary_unknown: bool
+    resource_account: str | None
+
+
+def _statement_key(
+    stmt: _Stmt, who: str | None = None, values: tuple[Any, ...] = ()
+) -> tuple[Any, ...]:
+    """A statement's identity for the answer memo: its text without ``Sid``, and for one that
+    reads condition keys, the principal and the values it reads."""
+    return (stmt.text, who, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,8 +334,10 @@ class _Walk:
         }
         # (ids of shared, context-free documents, boundary id, account) -> (documents, result)
         self._answers: dict[tuple[Any, ...], tuple[tuple[_Doc, ...], EvalResult]] = {}
-        # statement text without Sid -> (a Deny applies, an Allow applies); shared docs by id
-        self._statements: dict[bytes, tuple[bool, bool]] = {}
+        # (statement text without Sid, principal, values read) -> (Deny applies, Allow applies)
+        self._statements: dict[tuple[Any, ...], tuple[bool, bool] | None] = {}
+        self._unjudged: dict[tuple[Any, ...], dict[str, Any]] = {}  # condition-free, not yet asked
+        self._registered: dict[int, _Doc] = {}  # shared documents whose statements are listed
         self._verdicts: dict[int, tuple[_Doc, tuple[bool, bool]]] = {}
 
     # documents --------------------------------------------------------------------------
@@ -386,10 +451,14 @@ class _Walk:
 
     # principals -------------------------------------------------------------------------
 
-    def principal(
+    def prepare(
         self, detail: Mapping[str, Any], kind: PrincipalType, resource_account: str | None
-    ) -> Grantee | None:
-        """The principal's answer, or ``None`` when it may not perform the action."""
+    ) -> _Pending | None:
+        """What the principal's answer depends on, or ``None`` when it may not perform the action
+        whatever its statements say (none allows it, another account, a boundary without it).
+
+        Registers the condition-free statements met on the way, so :meth:`judge_statements`
+        can ask the engine about all of them at once."""
         arn = str(detail.get("Arn", ""))
         docs: list[_Doc] = []
         unknown: list[str] = []
@@ -426,12 +495,55 @@ class _Walk:
             if boundary is not None and not boundary.relevance.allows:
                 return None  # the boundary never allows the action
         every = (*docs, boundary) if boundary is not None else tuple(docs)
-        fixed = [d for d in every if d.relevance.context_free]
-        if any(self._verdict(d)[0] for d in fixed):
-            return None  # a Deny that applies whatever the context: an explicit deny
-        if FAST_PATH and len(fixed) == len(every):
-            return self._decide_fixed(arn, kind, docs, boundary, boundary_unknown)
-        result = self._evaluate(arn, detail, docs, boundary, resource_account)
+        for doc in every:
+            if doc.shared:
+                if id(doc) in self._registered:
+                    continue
+                self._registered[id(doc)] = doc  # held: its id stays unique
+            for stmt in doc.relevance.statements:
+                if not stmt.reads:
+                    self._unjudged.setdefault(_statement_key(stmt), stmt.raw)
+        return _Pending(
+            arn, kind, detail, tuple(docs), boundary, boundary_unknown, resource_account
+        )
+
+    def judge_statements(self) -> None:
+        """The engine's answer for every condition-free statement met so far, in one compiled
+        document: each statement is matched on its own (``CompiledStatement.match``), exactly as
+        :func:`evaluate` matches an identity statement, without one evaluation per statement."""
+        if not self._unjudged:
+            return
+        keys = list(self._unjudged)
+        batch = PolicyDocument(
+            "who-can statements",
+            PolicyKind.INLINE,
+            {"Version": "2012-10-17", "Statement": [self._unjudged[key] for key in keys]},
+        )
+        self._unjudged.clear()
+        action = self.request.action.lower()
+        for key in keys:
+            self._statements[key] = (False, False)  # a statement the engine skips as malformed
+        for statement in compile_policy(batch).candidates(action.partition(":")[0]):
+            if not statement.matches_action(action):
+                continue
+            found = statement.match(
+                self.request.resource, None, {}, frozenset(), check_principal=False
+            )
+            if found.applies:
+                self._statements[keys[statement.ref.index]] = (not statement.allow, statement.allow)
+
+    def finish(self, pending: _Pending) -> Grantee | None:
+        """The principal's answer, or ``None`` when it may not perform the action."""
+        arn, kind, detail = pending.arn, pending.kind, pending.detail
+        docs, boundary, boundary_unknown = pending.docs, pending.boundary, pending.boundary_unknown
+        every = (*docs, boundary) if boundary is not None else docs
+        context = self._context(detail, every)
+        verdicts = [self._doc_verdict(d, arn, context) for d in every]
+        if any(v is not None and v[0] for v in verdicts):
+            return None  # a Deny that applies whatever else holds: an explicit deny
+        if FAST_PATH and all(v is not None for v in verdicts):
+            return self._decide_fixed(arn, kind, docs, verdicts, boundary, boundary_unknown)
+        result = self._evaluate(arn, detail, docs, boundary, pending.resource_account)
         if not (result.allowed or result.conditional):
             return None
         if boundary_unknown:
@@ -444,7 +556,11 @@ class _Walk:
                 if ref.policy in labels and ref.kind is not PolicyKind.BOUNDARY
             }
         else:
-            via = {d.label for d in docs if self._may_allow_alone(arn, detail, d, resource_account)}
+            via = {
+                d.label
+                for d in docs
+                if self._may_allow_alone(arn, detail, d, pending.resource_account)
+            }
         conditional = result.conditional or boundary_unknown
         return Grantee(
             arn=arn,
@@ -459,16 +575,18 @@ class _Walk:
         arn: str,
         kind: PrincipalType,
         docs: Sequence[_Doc],
+        verdicts: Sequence[tuple[bool, bool] | None],
         boundary: _Doc | None,
         boundary_unknown: bool,
     ) -> Grantee | None:
-        """The answer when every statement that names the action is free of conditions and
-        policy variables (and none denies): each statement's own answer is the engine's, asked
-        once per distinct statement; IAM then allows the request when an identity statement
-        allows it and, with a boundary, a boundary statement does too (same account, no
-        resource policy). The equivalence with :func:`evaluate` is tested."""
-        via = {d.label for d in docs if self._verdict(d)[1]}
-        if not via or (boundary is not None and not self._verdict(boundary)[1]):
+        """The answer when every statement that names the action is decided on its own (no
+        condition key the file cannot resolve) and none denies: IAM then allows the request
+        when an identity statement allows it and, with a boundary, a boundary statement does too
+        (same account, no resource policy). Each statement's answer is the engine's; the
+        equivalence with a plain :func:`evaluate` of everything is tested."""
+        via = {d.label for d, v in zip(docs, verdicts, strict=False) if v is not None and v[1]}
+        boundary_verdict = verdicts[-1] if boundary is not None else None
+        if not via or (boundary_verdict is not None and not boundary_verdict[1]):
             return None
         if boundary_unknown:
             self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
@@ -480,41 +598,75 @@ class _Walk:
             via=tuple(sorted(via)),
         )
 
-    def _verdict(self, doc: _Doc) -> tuple[bool, bool]:
-        """(a Deny applies, an Allow applies) for a context-free document's statements."""
-        if doc.shared:
+    def _doc_verdict(
+        self, doc: _Doc, arn: str, context: Mapping[str, tuple[str, ...]]
+    ) -> tuple[bool, bool] | None:
+        """(a Deny applies, an Allow applies) over the document's statements that name the
+        action; ``None`` when one of them hangs on a key the file cannot resolve (and no other
+        denies outright)."""
+        cacheable = doc.shared and doc.relevance.context_free
+        if cacheable:
             cached = self._verdicts.get(id(doc))
             if cached is not None:
                 return cached[1]
-        deny = allow = False
-        for statement in doc.relevance.statements:
-            key = orjson.dumps(
-                {k: v for k, v in statement.items() if k != "Sid"}, option=orjson.OPT_SORT_KEYS
-            )
-            answer = self._statements.get(key)
+        deny = allow = undecided = False
+        for stmt in doc.relevance.statements:
+            answer = self._statement_verdict(stmt, doc.policy, arn, context)
             if answer is None:
-                answer = self._statement_verdict(statement, doc.policy)
-                self._statements[key] = answer
-            deny = deny or answer[0]
-            allow = allow or answer[1]
-        if doc.shared:
+                undecided = True
+            else:
+                deny = deny or answer[0]
+                allow = allow or answer[1]
+        if deny:
+            return True, allow
+        if undecided:
+            return None
+        if cacheable:
             self._verdicts[id(doc)] = (doc, (deny, allow))  # holds the doc: its id stays unique
         return deny, allow
 
     def _statement_verdict(
-        self, statement: dict[str, Any], policy: PolicyDocument
-    ) -> tuple[bool, bool]:
-        """The engine's answer for one statement alone, as an identity policy."""
-        body: dict[str, Any] = {"Statement": [statement]}
+        self,
+        stmt: _Stmt,
+        policy: PolicyDocument,
+        arn: str,
+        context: Mapping[str, tuple[str, ...]],
+    ) -> tuple[bool, bool] | None:
+        """The engine's answer for one statement alone, as an identity policy of ``arn``;
+        ``None`` when it depends on a key the file cannot resolve. Asked once per distinct
+        statement and values of the keys it reads."""
+        reads = stmt.reads
+        who: str | None = None
+        values: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+        if reads:
+            if not all(k in _DERIVED or k in context for k in reads):
+                return None
+            who = arn if not _DERIVED.isdisjoint(reads) else None
+            values = tuple(sorted((k, context.get(k)) for k in reads if k not in _DERIVED))
+        key = _statement_key(stmt, who, values)
+        if key in self._statements:
+            return self._statements[key]
+        body: dict[str, Any] = {"Statement": [stmt.raw]}
         if isinstance(policy.document, Mapping) and "Version" in policy.document:
             body["Version"] = policy.document["Version"]
-        single = PolicyDocument(policy.name, PolicyKind.INLINE, body)
         result = evaluate(
-            Request(self.request.action, self.request.resource, context=self.request.context),
-            identity=[single],
+            Request(
+                self.request.action,
+                self.request.resource,
+                principal=Principal(PrincipalKind.AWS, arn) if reads else None,
+                context=context,
+                mode=ContextMode.OPEN,
+            ),
+            identity=[PolicyDocument(policy.name, PolicyKind.INLINE, body)],
         )
         self.notes.update(result.notes)
-        return result.decision is Decision.EXPLICIT_DENY, result.allowed
+        answer = (
+            None
+            if result.conditional or result.unresolved
+            else (result.decision is Decision.EXPLICIT_DENY, result.allowed)
+        )
+        self._statements[key] = answer
+        return answer
 
     def _context(
         self, detail: Mapping[str, Any], docs: Iterable[_Doc]
@@ -639,22 +791,27 @@ def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResu
     region, resource_account = _arn_parts(resource)
     context: dict[str, tuple[str, ...]] = {}
     if region is not None:
-        context["aws:RequestedRegion"] = (region,)
+        context["aws:requestedregion"] = (region,)
     walk = _Walk(source, Request(action=action, resource=resource, context=context))
     found: list[Grantee] = []
     examined = 0
     accounts: set[str] = set()
+    pending: list[_Pending] = []
     for kind, details in (
         (PrincipalType.ROLE, source.role_details()),
         (PrincipalType.USER, source.users),
     ):
         for detail in details:
             examined += 1
-            arn = str(detail.get("Arn", ""))
-            accounts.add(_account(arn))
-            grantee = walk.principal(detail, kind, resource_account)
-            if grantee is not None:
-                found.append(grantee)
+            accounts.add(_account(str(detail.get("Arn", ""))))
+            waiting = walk.prepare(detail, kind, resource_account)
+            if waiting is not None:
+                pending.append(waiting)
+    walk.judge_statements()
+    for waiting in pending:
+        grantee = walk.finish(waiting)
+        if grantee is not None:
+            found.append(grantee)
     notes = set(walk.notes)
     foreign = sorted(a for a in accounts if a and resource_account and a != resource_account)
     if foreign:
