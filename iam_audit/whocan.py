@@ -235,7 +235,11 @@ class _ActionFilter:
         return False
 
     def document(self, document: object) -> _Relevance:
-        """Judge a decoded document (see :class:`_Relevance`)."""
+        """Judge a decoded document (see :class:`_Relevance`).
+
+        Most statements of most documents name other actions: that path is one dictionary
+        lookup per statement; only the statements that pass are looked at further.
+        """
         if type(document) is not dict:
             return _OPAQUE
         statements = document.get("Statement")
@@ -243,38 +247,60 @@ class _ActionFilter:
             statements = [statements]
         elif type(statements) is not list:
             return _OPAQUE
-        allows = suspect = False
-        tags: set[str] = set()
-        found: list[_Stmt] = []
+        memo = self._memo
+        found: list[dict[str, Any]] | None = None
         for statement in statements:
             if type(statement) is not dict:
                 return _OPAQUE
             action = statement.get("Action")
             if action is not None:
-                if "NotAction" not in statement and not self._any(action):
+                if type(action) is str:
+                    hit = memo.get(action)
+                    if hit is None:
+                        hit = self._covers(action)
+                else:
+                    hit = self._any(action)
+                if not hit and "NotAction" not in statement:
                     continue
             elif "NotAction" in statement and self._any(statement["NotAction"]):
                 continue
-            effect = statement.get("Effect")
-            allows = allows or effect != "Deny"
-            suspect = suspect or effect not in _EFFECTS or not _STATEMENT_KEYS.issuperset(statement)
-            reads = (
-                _reads(statement)
-                if "Condition" in statement
-                or "${" in str(statement.get("Resource", ""))
-                or "NotResource" in statement
-                else frozenset()
-            )
-            tags.update(key for key in reads if key.startswith(_TAG_PREFIX))
-            # decoded: orjson's bytes keep a 4 KiB buffer each, a str is exactly its size
-            text = orjson.dumps(
-                {k: v for k, v in statement.items() if k != "Sid"}, option=orjson.OPT_SORT_KEYS
-            ).decode()
-            found.append(_Stmt(statement, reads, text))
-        if not found:
-            return _IRRELEVANT
-        context_free = not any(stmt.reads for stmt in found)
-        return _Relevance(True, allows, frozenset(tags), context_free, tuple(found), suspect)
+            if found is None:
+                found = [statement]
+            else:
+                found.append(statement)
+        return _IRRELEVANT if found is None else _judge(found)
+
+
+def _has_variable(value: object) -> bool:
+    if type(value) is str:
+        return "${" in value
+    return type(value) is list and any(type(v) is str and "${" in v for v in value)
+
+
+def _judge(statements: list[dict[str, Any]]) -> _Relevance:
+    """What the statements that name the action need: effects, keys read, identities."""
+    allows = suspect = False
+    tags: set[str] = set()
+    found: list[_Stmt] = []
+    for statement in statements:
+        effect = statement.get("Effect")
+        allows = allows or effect != "Deny"
+        suspect = suspect or effect not in _EFFECTS or not _STATEMENT_KEYS.issuperset(statement)
+        reads = (
+            _reads(statement)
+            if "Condition" in statement
+            or "NotResource" in statement
+            or _has_variable(statement.get("Resource"))
+            else frozenset()
+        )
+        tags.update(key for key in reads if key.startswith(_TAG_PREFIX))
+        # decoded: orjson's bytes keep a 4 KiB buffer each, a str is exactly its size
+        text = orjson.dumps(
+            {k: v for k, v in statement.items() if k != "Sid"}, option=orjson.OPT_SORT_KEYS
+        ).decode()
+        found.append(_Stmt(statement, reads, text))
+    context_free = not any(stmt.reads for stmt in found)
+    return _Relevance(True, allows, frozenset(tags), context_free, tuple(found), suspect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +369,13 @@ class _Walk:
     # documents --------------------------------------------------------------------------
 
     def inline(
-        self, item: dict[str, Any], index: int, owner: str, key: str, prefix: str = ""
+        self,
+        item: dict[str, Any],
+        index: int,
+        owner: str,
+        key: str,
+        prefix: str = "",
+        relevance: _Relevance | None = None,
     ) -> _Doc | None:
         """Inline policy ``index`` of ``owner``'s ``key`` list, when it names the action.
 
@@ -355,7 +387,8 @@ class _Walk:
         if type(raw) is not dict:
             where = f"{owner} {key}/{index}"
             raw = _decode(raw, f"{self.source.path} {where}")
-        relevance = self.filter.document(raw)
+        if relevance is None:
+            relevance = self.filter.document(raw)
         if not relevance.names:
             return None
         name = prefix + str(item.get("PolicyName", f"inline-{index}"))
@@ -463,10 +496,19 @@ class _Walk:
         docs: list[_Doc] = []
         unknown: list[str] = []
         inline_key = "RolePolicyList" if kind is PrincipalType.ROLE else "UserPolicyList"
-        for index, item in enumerate(_items(detail, inline_key)):
-            doc = self.inline(item, index, arn, inline_key)
-            if doc is not None:
-                docs.append(doc)
+        items = detail.get(inline_key)
+        if type(items) is list:
+            judge = self.filter.document
+            for index, item in enumerate(items):
+                if type(item) is not dict:
+                    continue
+                raw = item.get("PolicyDocument")
+                relevance = judge(raw) if type(raw) is dict else None
+                if relevance is not None and not relevance.names:
+                    continue  # the common case: a policy about other actions
+                doc = self.inline(item, index, arn, inline_key, relevance=relevance)
+                if doc is not None:
+                    docs.append(doc)
         self._attached(detail, docs, unknown)
         if kind is PrincipalType.USER:
             for group_name in detail.get("GroupList") or ():
