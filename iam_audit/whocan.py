@@ -364,6 +364,7 @@ class _Walk:
         self._statements: dict[tuple[Any, ...], tuple[bool, bool] | None] = {}
         self._unjudged: dict[tuple[Any, ...], dict[str, Any]] = {}  # condition-free, not yet asked
         self._registered: dict[int, _Doc] = {}  # shared documents whose statements are listed
+        self._singles: dict[tuple[str, Any, str], PolicyDocument] = {}  # one statement, a policy
         self._verdicts: dict[int, tuple[_Doc, tuple[bool, bool]]] = {}
 
     # documents --------------------------------------------------------------------------
@@ -688,9 +689,14 @@ class _Walk:
         key = _statement_key(stmt, who, values)
         if key in self._statements:
             return self._statements[key]
-        body: dict[str, Any] = {"Statement": [stmt.raw]}
-        if isinstance(policy.document, Mapping) and "Version" in policy.document:
-            body["Version"] = policy.document["Version"]
+        version = policy.document.get("Version") if isinstance(policy.document, Mapping) else None
+        single = self._singles.get((stmt.text, version, policy.name))
+        if single is None:  # one document per distinct statement (and name): compiled once
+            body: dict[str, Any] = {"Statement": [stmt.raw]}
+            if version is not None:
+                body["Version"] = version
+            single = PolicyDocument(policy.name, PolicyKind.INLINE, body)
+            self._singles[(stmt.text, version, policy.name)] = single
         result = evaluate(
             Request(
                 self.request.action,
@@ -699,7 +705,7 @@ class _Walk:
                 context=context,
                 mode=ContextMode.OPEN,
             ),
-            identity=[PolicyDocument(policy.name, PolicyKind.INLINE, body)],
+            identity=[single],
         )
         self.notes.update(result.notes)
         answer = (
