@@ -53,18 +53,16 @@ def _no_silent_pass(finding: Finding, roles: list[Role]) -> Finding:
     """A pass that rests on statements a template left unresolved becomes a ``warn`` naming them.
 
     The values are those the source recorded in ``Role.symbolic``; a pass counts as resting on
-    one when a policy that decided it (its evidence) holds that value.
+    one when a statement that decided it (its evidence) holds that value.
     """
     role = next((r for r in roles if r.arn == finding.role), None)
     if role is None or not role.symbolic or finding.status is not Status.PASS:
         return finding
-    deciding = {e.policy for e in finding.evidence}
-    documents = [
-        p
-        for p in (*role.identity_policies, role.trust, role.boundary)
-        if p is not None and p.name in deciding
+    texts = [
+        json.dumps(statement)
+        for evidence in finding.evidence
+        for statement in _statements(role, evidence.policy, evidence.statement)
     ]
-    texts = [json.dumps(p.document) for p in documents]
     values = sorted(v for v in role.symbolic if any(v in text for text in texts))
     if not values:
         return finding
@@ -74,3 +72,18 @@ def _no_silent_pass(finding: Finding, roles: list[Role]) -> Finding:
         message=f"{finding.message}, but the template leaves unresolved: {', '.join(values)}",
         unresolved=tuple(sorted({*finding.unresolved, *values})),
     )
+
+
+def _statements(role: Role, policy: str, label: str) -> list[object]:
+    """The statement ``label`` (a Sid, or ``#index``) of the role's policy named ``policy``."""
+    found: list[object] = []
+    for document in (*role.identity_policies, role.trust, role.boundary):
+        if document is None or document.name != policy:
+            continue
+        raw = document.document.get("Statement") if isinstance(document.document, dict) else None
+        items = raw if isinstance(raw, list) else [raw]
+        for index, statement in enumerate(items):
+            sid = statement.get("Sid") if isinstance(statement, dict) else None
+            if label in (f"#{index}", sid):
+                found.append(statement)
+    return found

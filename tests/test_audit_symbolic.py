@@ -61,3 +61,12 @@ def test_without_holes_the_pass_stands() -> None:
     target = AuditTarget(lambda_role=_role(POOL, ()), user_pool_arn=POOL)
     (finding,) = run_checks(target, [LambdaAdminInitiateAuth]).findings
     assert finding.status is Status.PASS
+
+
+def test_a_hole_in_another_statement_of_the_same_policy_does_not_matter() -> None:
+    role = _role(POOL, (HOLE,))
+    policy = role.inline[0].document
+    policy["Statement"].append({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": HOLE})
+    target = AuditTarget(lambda_role=role, user_pool_arn=POOL)
+    (finding,) = run_checks(target, [LambdaAdminInitiateAuth]).findings
+    assert finding.status is Status.PASS

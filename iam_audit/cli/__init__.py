@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,6 +64,27 @@ ConfigOpt = Annotated[
 ]
 
 
+_SOURCE_OPTIONS = (
+    "lambda_role",
+    "logs_role",
+    "user_pool_arn",
+    "user_pool_id",
+    "source_pool_arn",
+    "region",
+    "account_id",
+    "profile",
+    "authorization_details",
+    "template",
+    "terraform_plan",
+    "parameter",
+)
+
+
+def _source_options(values: dict[str, object]) -> dict[str, Any]:
+    """The selection and source options of a command's parameters."""
+    return {name: values[name] for name in _SOURCE_OPTIONS}
+
+
 @app.command()
 @handle_errors
 def audit(
@@ -89,22 +110,9 @@ def audit(
     from iam_audit.config import suppress
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
-    from iam_audit.select import resolve_target
 
-    selection = opt.selection(
-        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
-    )
-    source = opt.build_source(
-        authorization_details=authorization_details,
-        template=template,
-        terraform_plan=terraform_plan,
-        parameters=parameter,
-        profile=profile,
-        region=region,
-        account_id=account_id,
-    )
-    target, notes = resolve_target(selection, source)
-    result = suppress(run_checks(target, notes=notes), config)
+    resolved = opt.resolve(**_source_options(locals()))
+    result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
     emit(renderer_for(fmt).render(result), output)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
@@ -138,30 +146,20 @@ def fix(
     from iam_audit.audit import run_checks
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
-    from iam_audit.select import resolve_target
 
     if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
         raise typer.BadParameter("fix supports --format table or json")
-    selection = opt.selection(
-        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
-    )
-    source = opt.build_source(
-        authorization_details=authorization_details,
-        template=template,
-        terraform_plan=terraform_plan,
-        parameters=parameter,
-        profile=profile,
-        region=region,
-        account_id=account_id,
-    )
-    target, _notes = resolve_target(selection, source)
+    resolved = opt.resolve(**_source_options(locals()))
+    target = resolved.target
     result = run_checks(target)
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
     plan = plan_fixes(result.findings, roles)
     if apply:
         from iam_audit.cli.apply import apply_command
 
-        code = apply_command(plan, source, selection, yes=yes, backup_dir=backup_dir, fmt=fmt)
+        code = apply_command(
+            plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
+        )
         raise typer.Exit(int(code))
     emit(render_plan(plan, fmt), None)
     if out_dir is not None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from iam_audit.checks.base import AuditTarget
 from iam_audit.errors import InputError
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
@@ -165,3 +167,47 @@ def selection(
         source_pool_arn=source_pool_arn,
         account_id=account_id,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What ``audit`` and ``fix`` work on: the selection, its source, the target and notes."""
+
+    selection: Selection
+    source: Source
+    target: AuditTarget
+    notes: tuple[str, ...]
+
+
+def resolve(
+    *,
+    lambda_role: str | None,
+    logs_role: str | None,
+    user_pool_arn: str | None,
+    user_pool_id: str | None,
+    source_pool_arn: str | None,
+    region: str | None,
+    account_id: str | None,
+    profile: str | None,
+    authorization_details: Path | None,
+    template: Path | None,
+    terraform_plan: Path | None,
+    parameter: list[str] | None,
+) -> Resolved:
+    """Options → selection → source → the role pair under audit."""
+    from iam_audit.select import resolve_target
+
+    chosen = selection(
+        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
+    )
+    source = build_source(
+        authorization_details=authorization_details,
+        template=template,
+        terraform_plan=terraform_plan,
+        parameters=parameter,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+    )
+    target, notes = resolve_target(chosen, source)
+    return Resolved(chosen, source, target, tuple(notes))
