@@ -139,6 +139,7 @@ class Sizes:
     policies: int = 2_000
     users: int = 1_000
     groups: int = 60
+    hard: float = 0.22  # share of statements that are wildcards, NotAction, Deny, conditions…
 
 
 class _Ids:
@@ -188,8 +189,14 @@ class Generator:
         }
 
     def _statement(self) -> dict[str, Any]:
-        """One statement; most are ordinary grants, about one in five is a hard case."""
+        """One statement: an ordinary grant, or (with probability ``sizes.hard``) a hard case,
+        split among the kinds below in fixed proportions."""
         roll = self.rng.random()
+        hard = self.sizes.hard
+        if hard > 0 and roll >= 1 - hard:
+            roll = 0.78 + (roll - (1 - hard)) / hard * 0.22  # the hard cases' own scale
+        else:
+            roll = 0.0
         if roll < 0.78:
             statement = self._plain_allow()
         elif roll < 0.81:  # a service wildcard on some pools

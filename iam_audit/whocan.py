@@ -653,8 +653,14 @@ class _Walk:
             if cached is not None:
                 return cached[1]
         deny = allow = undecided = False
+        statements = self._statements
         for stmt in doc.relevance.statements:
-            answer = self._statement_verdict(stmt, doc.policy, arn, context)
+            # a condition-free statement was judged in the batch: one lookup
+            answer = (
+                statements[(stmt.text, None, ())]
+                if not stmt.reads and (stmt.text, None, ()) in statements
+                else self._statement_verdict(stmt, doc.policy, arn, context)
+            )
             if answer is None:
                 undecided = True
             else:
