@@ -13,7 +13,7 @@ writes it compact. ``--urlencoded`` writes every policy document as the raw API 
 (RFC 3986 URL-encoded JSON strings).
 
     .venv/bin/python benchmarks/gen_account.py OUT.json [--roles 10000] [--policies 2000]
-        [--users 1000] [--groups 60] [--seed 7] [--indent 4] [--urlencoded]
+        [--users 1000] [--groups 60] [--seed 7] [--hard 0.22] [--indent 4] [--urlencoded]
 """
 
 from __future__ import annotations
@@ -193,10 +193,8 @@ class Generator:
         split among the kinds below in fixed proportions."""
         roll = self.rng.random()
         hard = self.sizes.hard
-        if hard > 0 and roll >= 1 - hard:
-            roll = 0.78 + (roll - (1 - hard)) / hard * 0.22  # the hard cases' own scale
-        else:
-            roll = 0.0
+        # a hard case is mapped onto the hard cases' own scale, 0.78 to 1
+        roll = 0.78 + (roll - (1 - hard)) / hard * 0.22 if hard > 0 and roll >= 1 - hard else 0.0
         if roll < 0.78:
             statement = self._plain_allow()
         elif roll < 0.81:  # a service wildcard on some pools
@@ -555,14 +553,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=Sizes.users)
     parser.add_argument("--groups", type=int, default=Sizes.groups)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--hard", type=float, default=Sizes.hard, help="share of hard-case statements (0-1)"
+    )
     parser.add_argument("--indent", type=int, default=4, help="0: compact JSON")
     parser.add_argument("--urlencoded", action="store_true")
     args = parser.parse_args(argv)
     if min(args.roles, args.policies, args.users, args.groups) < 0 or args.policies < 1:
         parser.error("sizes must be positive (at least one managed policy)")
+    if not 0 <= args.hard <= 1:
+        parser.error("--hard is a share between 0 and 1")
     size = generate(
         args.out,
-        Sizes(args.roles, args.policies, args.users, args.groups),
+        Sizes(args.roles, args.policies, args.users, args.groups, args.hard),
         seed=args.seed,
         indent=args.indent,
         urlencoded=args.urlencoded,

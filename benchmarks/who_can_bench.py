@@ -13,11 +13,13 @@ peak resident memory of each process (``wait4`` rusage of that child alone) agai
 (target: at most 4x), and the machine. It asserts nothing: the figures are the output.
 
     .venv/bin/python benchmarks/who_can_bench.py [--small] [--runs 5] [--file FILE] [--compact]
+        [--hard 0.22]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -99,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of each process (median)")
     parser.add_argument("--file", type=Path, help="use this authorization-details file")
     parser.add_argument("--compact", action="store_true", help="generate compact JSON")
+    parser.add_argument(
+        "--hard", type=float, default=Sizes.hard, help="share of hard-case statements (0-1)"
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -108,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
         if path is None:
             path = Path(tmp) / "account.json"
             started = time.perf_counter()
-            generate(path, SMALL if args.small else Sizes(), indent=0 if args.compact else 4)
+            sizes = SMALL if args.small else Sizes()
+            sizes = dataclasses.replace(sizes, hard=args.hard)
+            generate(path, sizes, indent=0 if args.compact else 4)
             print(
                 f"generated {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr
             )
