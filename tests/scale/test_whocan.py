@@ -333,3 +333,44 @@ def test_json_shape_is_exactly_the_documented_one(source: AuthDetailsSource) -> 
 def test_one_concrete_action_is_required(source: AuthDetailsSource, action: str) -> None:
     with pytest.raises(InputError, match="not an action"):
         who_can(source, action, POOL)
+
+
+def test_a_boundary_the_file_lacks_makes_the_answer_conditional(tmp_path: Path) -> None:
+    missing = managed_arn("NotInTheFile")
+    data = account(
+        roles=[role("bounded", inline={"p": doc(allow(ACTION, POOL))}, boundary=missing)],
+        users=[user("free", inline={"p": doc(allow(ACTION, POOL))})],
+    )
+    result = who_can(AuthDetailsSource(_write(tmp_path, data)), ACTION, POOL)
+    assert _rows(result) == [
+        (_role("bounded"), "role", "conditional", [], ["p"]),
+        (_user("free"), "user", "allowed", [], ["p"]),
+    ]
+    assert any("bounded: its permissions boundary is not in the file" in n for n in result.notes)
+
+
+def test_an_action_without_resource_level_permissions(tmp_path: Path) -> None:
+    """``cognito-idp:ListUserPools`` is asked of ``*``: only ``Resource: "*"`` grants match, and
+    no region is assumed for the request."""
+    data = account(
+        roles=[
+            role("star", inline={"p": doc(allow("cognito-idp:ListUserPools", "*"))}),
+            role("scoped", inline={"p": doc(allow("cognito-idp:ListUserPools", POOL))}),
+            role(
+                "region-bound",
+                inline={
+                    "p": doc(
+                        allow(
+                            "cognito-idp:List*",
+                            Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+                        )
+                    )
+                },
+            ),
+        ]
+    )
+    result = who_can(AuthDetailsSource(_write(tmp_path, data)), "COGNITO-IDP:listuserpools", "*")
+    assert _rows(result) == [
+        (_role("region-bound"), "role", "conditional", ["aws:RequestedRegion"], ["p"]),
+        (_role("star"), "role", "allowed", [], ["p"]),
+    ]
