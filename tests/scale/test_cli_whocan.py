@@ -106,3 +106,24 @@ def test_a_pattern_is_not_an_action(details: Path) -> None:
     )
     assert code == 3
     assert err.startswith("error: not an action: 'cognito-idp:*'")
+
+
+def test_offline_who_can_never_imports_boto3(details: Path) -> None:
+    """Start-up is part of the figure: an offline run must not pay for boto3 and botocore."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from iam_audit.cli import app\n"
+        f"result = CliRunner().invoke(app, ['who-can', {ACTION!r}, '--resource', {POOL!r}, "
+        f"'--authorization-details', {str(details)!r}, '-f', 'json'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'moto')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
