@@ -419,7 +419,8 @@ def scan(
     :class:`~iam_audit.errors.AccessError` when IAM cannot be read at all: without the roles
     nothing can be audited.
     """
-    iam = aws.client(session, "iam")
+    # IAM is global; its client still wants a region when none is configured
+    iam = aws.client(session, "iam", session.region_name or (regions[0] if regions else None))
     clients = {region: _clients(session, region) for region in regions}
     reads: list[RegionRead] = []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(regions) + 1))) as executor:
