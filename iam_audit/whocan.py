@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import orjson
@@ -121,8 +121,7 @@ def result_to_dict(result: WhoCanResult) -> dict[str, Any]:
 # Which documents can bear on the question
 
 
-@dataclass(frozen=True, slots=True)
-class _Stmt:
+class _Stmt(NamedTuple):
     """A statement that names the action, and the condition and variable keys it reads."""
 
     raw: dict[str, Any]
@@ -130,8 +129,7 @@ class _Stmt:
     text: str  # the statement without Sid, keys sorted: equal texts, equal answers
 
 
-@dataclass(frozen=True, slots=True)
-class _Relevance:
+class _Relevance(NamedTuple):
     """What one decoded document means for the question.
 
     ``names``: some statement may apply to the action; ``allows``: one of those is an Allow.
@@ -303,8 +301,7 @@ def _judge(statements: list[dict[str, Any]]) -> _Relevance:
     return _Relevance(True, allows, frozenset(tags), context_free, tuple(found), suspect)
 
 
-@dataclass(frozen=True, slots=True)
-class _Doc:
+class _Doc(NamedTuple):
     """A document that names the action, with what the request context needs from it."""
 
     policy: PolicyDocument
@@ -313,8 +310,7 @@ class _Doc:
     shared: bool  # a managed or group policy: the same object for every principal
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(NamedTuple):
     """A principal whose answer waits for its statements' answers (see ``_Walk.prepare``)."""
 
     arn: str
