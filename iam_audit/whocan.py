@@ -7,11 +7,23 @@ evaluates the request against the principal's identity policies and permissions 
 Denies first. Nothing here talks to AWS; the live command feeds the same
 :class:`~iam_audit.sources.auth_details.AuthDetailsSource` from ``get-account-authorization-details``.
 
-How it stays fast on accounts of 10,000 roles: a document takes part only if one of its statements
-names the action (``Action`` matching it, or ``NotAction`` not excluding it); that test reads the
-raw JSON once per document and never compiles or validates the others. A principal none of whose
-policies names the action is not evaluated at all. Managed policies and group policies are parsed
-once and shared, so the engine compiles each once.
+How it stays fast on accounts of 10,000 roles (``benchmarks/who_can_bench.py``):
+
+1. A document takes part only if one of its statements names the action (``Action`` matching it,
+   or ``NotAction`` not excluding it): one dictionary lookup per statement, on the raw JSON.
+   Nothing else is validated or compiled. Managed and group policies are judged once and shared.
+2. A principal none of whose policies allows the action, whose boundary never does, or that
+   belongs to another account than the resource, is settled there (it is not listed).
+3. The others wait while every distinct condition-free statement met is matched by the engine,
+   all in one compiled document (``CompiledStatement.match``, as :func:`evaluate` matches an
+   identity statement).
+4. A principal whose statements are all decided on their own (no condition key the file cannot
+   resolve) is then answered by IAM's rule for one account without resource policies: an
+   applicable Deny denies; otherwise an applicable identity Allow allows, within the boundary's
+   applicable Allow when there is a boundary. Statements that read the principal's own keys are
+   asked of the engine once per distinct statement and values read. Every other principal is
+   evaluated by :func:`evaluate` with all its documents. ``tests/scale/test_whocan_oracle.py``
+   checks the answers against evaluating every policy of every principal.
 
 The request (``ContextMode.OPEN``): the principal's ARN, account and type (the engine derives
 them), its tags as ``aws:PrincipalTag/KEY`` (a tag the principal lacks is known to be absent), and
@@ -62,8 +74,8 @@ __all__ = [
     "who_can",
 ]
 
-#: Decide principals whose statements hold no condition or variable without a full evaluation
-#: (see ``_Walk._decide_fixed``); tests turn it off to compare with the engine.
+#: Answer principals whose statements are all decided on their own without a full evaluation
+#: (step 4 of the module docstring); tests turn it off to compare with the engine.
 FAST_PATH = True
 
 _ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
@@ -354,8 +366,6 @@ class _Walk:
         self._group_details = {
             str(g.get("GroupName")): g for g in source.groups if g.get("GroupName") is not None
         }
-        # (ids of shared, context-free documents, boundary id, account) -> (documents, result)
-        self._answers: dict[tuple[Any, ...], tuple[tuple[_Doc, ...], EvalResult]] = {}
         # (statement text without Sid, principal, values read) -> (Deny applies, Allow applies)
         self._statements: dict[tuple[Any, ...], tuple[bool, bool] | None] = {}
         self._unjudged: dict[tuple[Any, ...], dict[str, Any]] = {}  # condition-free, not yet asked
@@ -753,15 +763,8 @@ class _Walk:
         boundary: _Doc | None,
         resource_account: str | None,
     ) -> EvalResult:
-        """The engine's answer; shared when every document is shared and context-free."""
+        """The engine's answer, with every document of the principal."""
         every = (*docs, boundary) if boundary is not None else tuple(docs)
-        key: tuple[Any, ...] | None = None
-        if all(d.shared and d.relevance.context_free for d in every):
-            # The answer cannot depend on who asks, only on the account (same-account rule).
-            key = (tuple(id(d) for d in every), boundary is not None, _account(arn))
-            cached = self._answers.get(key)
-            if cached is not None:
-                return cached[1]
         result = evaluate(
             self._request(arn, self._context(detail, every)),
             identity=[d.policy for d in docs],
@@ -769,8 +772,6 @@ class _Walk:
             resource_account=resource_account,
         )
         self.notes.update(result.notes)
-        if key is not None:
-            self._answers[key] = (every, result)  # holds the documents: ids stay unique
         return result
 
     def _may_allow_alone(
@@ -835,7 +836,9 @@ def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResu
     """Every role and user of ``source`` that may perform ``action`` on ``resource``.
 
     Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
-    for a document that names the action but is not a valid policy (naming the file and place).
+    for a URL-encoded document that is not JSON (naming the file and place). A statement the
+    engine cannot use (a misspelt ``Effect``, an unknown element) is skipped and named in
+    ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
     action = check_action(action)
     region, resource_account = _arn_parts(resource)
