@@ -101,6 +101,7 @@ def who_can(
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
 ) -> None:
+    """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP)."""
     from iam_audit.whocan import check_action, result_to_dict
     from iam_audit.whocan import who_can as answer
 
@@ -144,6 +145,7 @@ def scan(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
 ) -> None:
+    """``scan``: read, audit, render, exit (help and exit codes: SCAN_HELP)."""
     from iam_audit import aws
     from iam_audit.render import renderer_for
     from iam_audit.scan import resolve_regions, scan_exit_code
