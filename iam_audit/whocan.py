@@ -587,10 +587,16 @@ class _Walk:
         docs, boundary, boundary_unknown = pending.docs, pending.boundary, pending.boundary_unknown
         every = (*docs, boundary) if boundary is not None else docs
         context = self._context(detail, every)
-        verdicts = [self._doc_verdict(d, arn, context) for d in every]
-        if any(v is not None and v[0] for v in verdicts):
-            return None  # a Deny that applies whatever else holds: an explicit deny
-        if FAST_PATH and all(v is not None for v in verdicts):
+        verdicts: list[tuple[bool, bool] | None] = []
+        decided = True
+        for doc in every:
+            verdict = self._doc_verdict(doc, arn, context)
+            if verdict is None:
+                decided = False
+            elif verdict[0]:
+                return None  # a Deny that applies whatever else holds: an explicit deny
+            verdicts.append(verdict)
+        if FAST_PATH and decided:
             return self._decide_fixed(arn, kind, docs, verdicts, boundary, boundary_unknown)
         result = self._evaluate(arn, detail, docs, boundary, pending.resource_account)
         if not (result.allowed or result.conditional):
@@ -731,9 +737,10 @@ class _Walk:
     def _context(
         self, detail: Mapping[str, Any], docs: Iterable[_Doc]
     ) -> Mapping[str, tuple[str, ...]]:
-        mentioned: set[str] = set()
+        mentioned: set[str] | None = None
         for doc in docs:
-            mentioned |= doc.relevance.tag_keys
+            if doc.relevance.tag_keys:
+                mentioned = (mentioned or set()) | doc.relevance.tag_keys
         if not mentioned:
             return self.request.context
         context = dict(self.request.context)
