@@ -13,7 +13,7 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
-from iam_audit.render import OutputFormat
+from iam_audit.render import OutputFormat, TextFormat
 
 app = typer.Typer(
     name="iam-audit",
@@ -46,6 +46,10 @@ FormatOpt = Annotated[
     typer.Option(
         "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
     ),
+]
+TextFormatOpt = Annotated[
+    TextFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
 ]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
@@ -140,15 +144,13 @@ def fix(
     backup_dir: Annotated[
         Path, typer.Option("--backup-dir", help="Where --apply saves what it replaces.")
     ] = Path("iam-audit-backups"),
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: TextFormatOpt = TextFormat.TABLE,
 ) -> None:
     """Show the minimal fixed policies (preview); with --apply, write them safely."""
     from iam_audit.audit import run_checks
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
 
-    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise typer.BadParameter("fix supports --format table or json")
     resolved = opt.resolve(**_source_options(locals()))
     target = resolved.target
     result = run_checks(target)
@@ -212,7 +214,7 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
+    fmt: TextFormatOpt = TextFormat.TABLE,
 ) -> None:
     """Answer one question offline: may this principal do ACTION on RESOURCE?
 
@@ -222,8 +224,6 @@ def simulate(
     from iam_audit.simulate import SimulateQuestion, load_policy_file, result_to_dict
     from iam_audit.simulate import simulate as run_simulation
 
-    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise typer.BadParameter("simulate supports --format table or json")
     pairs = parse_context_pairs(context)
     question = SimulateQuestion(
         action=action,
@@ -239,7 +239,7 @@ def simulate(
     )
     result = run_simulation(question)
     data = result_to_dict(result)
-    if fmt is OutputFormat.JSON:
+    if fmt is TextFormat.JSON:
         emit(json.dumps(data, indent=2), None)
     else:
         lines = [f"{data['decision']}: {action} on {resource}"]
@@ -256,12 +256,12 @@ def simulate(
 
 @app.command()
 @handle_errors
-def checks(fmt: FormatOpt = OutputFormat.TABLE) -> None:
+def checks(fmt: TextFormatOpt = TextFormat.TABLE) -> None:
     """List the check catalogue (id, slug, severity, summary)."""
     from iam_audit.checks import catalogue
 
     metas = catalogue()
-    if fmt is OutputFormat.JSON:
+    if fmt is TextFormat.JSON:
         data = [
             {
                 "id": m.id,

@@ -13,7 +13,7 @@ from iam_audit.findings import FailOn, exit_code_for
 from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
-from iam_audit.render import OutputFormat
+from iam_audit.render import TextFormat
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
@@ -33,7 +33,7 @@ def apply_command(
     *,
     yes: bool,
     backup_dir: Path,
-    fmt: OutputFormat,
+    fmt: TextFormat,
 ) -> ExitCode:
     """Preview, confirm, write with backup, then audit again and report the verified result."""
     from iam_audit.audit import run_checks
@@ -48,14 +48,14 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    preview = render_plan(plan, OutputFormat.TABLE)
+    preview = render_plan(plan, TextFormat.TABLE)
     if plan.empty:
         typer.echo(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
         )
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
         return ExitCode.FINDINGS if plan.skipped else ExitCode.OK
-    if fmt is OutputFormat.TABLE:
+    if fmt is TextFormat.TABLE:
         typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):
         typer.echo("nothing written", err=True)
@@ -70,7 +70,7 @@ def apply_command(
     fresh = LiveSource(session=source.session, region=source.region)
     target, notes = resolve_target(selection, fresh)
     verified = run_checks(target, notes=notes)
-    if fmt is OutputFormat.JSON:
+    if fmt is TextFormat.JSON:
         typer.echo(
             json.dumps(
                 {

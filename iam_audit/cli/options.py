@@ -50,7 +50,7 @@ SourcePoolArn = Annotated[
     str | None,
     typer.Option(
         "--source-pool-arn",
-        help="The pool the Lambda calls AdminInitiateAuth on [default: --user-pool-arn].",
+        help="The pool the Lambda calls AdminInitiateAuth on (default: --user-pool-arn).",
         rich_help_panel=SELECT,
     ),
 ]

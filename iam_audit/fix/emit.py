@@ -10,7 +10,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.fix.plan import FixPlan, PlannedFix
-from iam_audit.render.interface import OutputFormat
+from iam_audit.render.interface import TextFormat
 
 __all__ = ["document_text", "plan_to_dict", "render_plan", "unified_diff", "write_plan"]
 
@@ -65,9 +65,9 @@ def plan_to_dict(plan: FixPlan) -> dict[str, Any]:
     }
 
 
-def render_plan(plan: FixPlan, fmt: OutputFormat) -> str:
+def render_plan(plan: FixPlan, fmt: TextFormat) -> str:
     """Per role: what changes, the diff, and the full fixed document; then what is not fixed."""
-    if fmt is OutputFormat.JSON:
+    if fmt is TextFormat.JSON:
         return json.dumps(plan_to_dict(plan), indent=2) + "\n"
     lines: list[str] = []
     for fix in plan.fixes:

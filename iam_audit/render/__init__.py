@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from iam_audit.render.interface import OutputFormat, Renderer
+from iam_audit.render.interface import OutputFormat, Renderer, TextFormat
 
-__all__ = ["OutputFormat", "Renderer", "renderer_for"]
+__all__ = ["OutputFormat", "Renderer", "TextFormat", "renderer_for"]
 
 
 def renderer_for(fmt: OutputFormat) -> Renderer:

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from iam_audit.findings import AuditResult
 
-__all__ = ["OutputFormat", "Renderer"]
+__all__ = ["OutputFormat", "Renderer", "TextFormat"]
 
 
 class OutputFormat(StrEnum):
@@ -16,6 +16,13 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+
+
+class TextFormat(StrEnum):
+    """The formats of commands whose output is not an audit result (fix, simulate, checks)."""
+
+    TABLE = "table"
+    JSON = "json"
 
 
 class Renderer(Protocol):
