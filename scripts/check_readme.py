@@ -6,7 +6,6 @@ equal ``iam-audit COMMAND --help`` rendered at 100 columns without colour.
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
@@ -21,11 +20,9 @@ BLOCK = re.compile(r"(<!-- help: (?P<cmd>[a-z -]*) -->\n```text\n)(?P<body>.*?)(
 def help_text(command: str) -> str:
     from iam_audit.cli import app
 
-    os.environ["COLUMNS"] = "100"
-    os.environ["NO_COLOR"] = "1"
-    os.environ["TERM"] = "dumb"
     args = [*command.split(), "--help"] if command.strip() else ["--help"]
-    result = CliRunner().invoke(app, args, terminal_width=100, color=False)
+    env = {"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}
+    result = CliRunner().invoke(app, args, env=env, terminal_width=100, color=False)
     lines = [line.rstrip() for line in result.stdout.splitlines()]
     return "\n".join(lines).strip("\n") + "\n"
 
