@@ -538,7 +538,7 @@ class _Walk:
         boundary: _Doc | None = None
         boundary_unknown = False
         pb = detail.get("PermissionsBoundary")
-        if isinstance(pb, Mapping) and pb.get("PermissionsBoundaryArn"):
+        if type(pb) is dict and pb.get("PermissionsBoundaryArn"):
             boundary = self.boundary(str(pb["PermissionsBoundaryArn"]))
             boundary_unknown = boundary is None
             if boundary is not None and not boundary.relevance.allows:
@@ -707,7 +707,7 @@ class _Walk:
         key = _statement_key(stmt, who, values)
         if key in self._statements:
             return self._statements[key]
-        version = policy.document.get("Version") if isinstance(policy.document, Mapping) else None
+        version = policy.document.get("Version") if type(policy.document) is dict else None
         single = self._singles.get((stmt.text, version, policy.name))
         if single is None:  # one document per distinct statement (and name): compiled once
             body: dict[str, Any] = {"Statement": [stmt.raw]}
@@ -747,7 +747,7 @@ class _Walk:
         tags = {
             f"aws:principaltag/{str(t.get('Key')).lower()}": (str(t.get("Value")),)
             for t in detail.get("Tags") or ()
-            if isinstance(t, Mapping)
+            if type(t) is dict
         }
         for key in mentioned:
             context[key] = tags.get(key, ())  # () : the principal has no such tag
