@@ -41,31 +41,11 @@ def _root(
     """Find and fix the IAM misconfigurations that break Amazon Cognito user imports."""
 
 
-FormatOpt = Annotated[
-    OutputFormat,
-    typer.Option(
-        "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
-    ),
-]
-TextFormatOpt = Annotated[
-    TextFormat,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
-]
-FailOnOpt = Annotated[
-    FailOn,
-    typer.Option(
-        "--fail-on", case_sensitive=False, help="Exit 1 when a result at or above this level fails."
-    ),
-]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="Suppressions file [default: .iam-audit.toml or pyproject.toml]."
-    ),
-]
+FormatOpt = opt.FormatOpt
+TextFormatOpt = opt.TextFormatOpt
+OutputOpt = opt.OutputOpt
+FailOnOpt = opt.FailOnOpt
+ConfigOpt = opt.ConfigOpt
 
 
 _SOURCE_OPTIONS = (

@@ -10,6 +10,8 @@ import typer
 
 from iam_audit.checks.base import AuditTarget
 from iam_audit.errors import InputError
+from iam_audit.findings import FailOn
+from iam_audit.render.interface import OutputFormat, TextFormat
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
@@ -97,6 +99,33 @@ Parameters = Annotated[
     list[str] | None,
     typer.Option(
         "--parameter", help="Template parameter KEY=VALUE (repeatable).", rich_help_panel=SOURCE
+    ),
+]
+
+
+FormatOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
+    ),
+]
+TextFormatOpt = Annotated[
+    TextFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format."),
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
+]
+FailOnOpt = Annotated[
+    FailOn,
+    typer.Option(
+        "--fail-on", case_sensitive=False, help="Exit 1 when a result at or above this level fails."
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Suppressions file [default: .iam-audit.toml or pyproject.toml]."
     ),
 ]
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -16,25 +16,10 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
-from iam_audit.render import OutputFormat
+from iam_audit.render import OutputFormat, TextFormat
 
 __all__ = ["register"]
 
-FormatOpt = Annotated[
-    OutputFormat,
-    typer.Option(
-        "--format", "-f", envvar="IAM_AUDIT_FORMAT", case_sensitive=False, help="Output format."
-    ),
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
-]
-FailOnOpt = Annotated[
-    FailOn,
-    typer.Option(
-        "--fail-on", case_sensitive=False, help="Exit 1 when a result at or above this level fails."
-    ),
-]
 RegionsOpt = Annotated[
     str | None,
     typer.Option(
@@ -98,15 +83,13 @@ def who_can(
     ],
     authorization_details: opt.AuthDetails = None,
     profile: opt.Profile = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
-    output: OutputOpt = None,
+    fmt: opt.TextFormatOpt = TextFormat.TABLE,
+    output: opt.OutputOpt = None,
 ) -> None:
     """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP)."""
     from iam_audit.whocan import check_action, result_to_dict
     from iam_audit.whocan import who_can as answer
 
-    if fmt not in (OutputFormat.TABLE, OutputFormat.JSON):
-        raise typer.BadParameter("who-can supports --format table or json")
     check_action(action)
     with _collector_paused():
         if authorization_details is not None:
@@ -120,7 +103,7 @@ def who_can(
         result = answer(source, action, resource)
     for note in result.notes:
         typer.echo(f"note: {note}", err=True)
-    if fmt is OutputFormat.JSON:
+    if fmt is TextFormat.JSON:
         emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
     else:
         lines = [
@@ -141,12 +124,14 @@ def scan(
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
-    fmt: FormatOpt = OutputFormat.TABLE,
-    output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.ERROR,
+    fmt: opt.FormatOpt = OutputFormat.TABLE,
+    output: opt.OutputOpt = None,
+    fail_on: opt.FailOnOpt = FailOn.ERROR,
+    config: opt.ConfigOpt = None,
 ) -> None:
     """``scan``: read, audit, render, exit (help and exit codes: SCAN_HELP)."""
     from iam_audit import aws
+    from iam_audit.config import suppress
     from iam_audit.render import renderer_for
     from iam_audit.scan import resolve_regions, scan_exit_code
     from iam_audit.scan import scan as run_scan
@@ -155,6 +140,7 @@ def scan(
     names = resolve_regions(session, regions)
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
         found = run_scan(session, names, progress=tick)
+    found = dataclasses.replace(found, result=suppress(found.result, config))
     for failure in found.failures:
         typer.echo(f"warning: not read: {failure}", err=True)
     emit(renderer_for(fmt).render(found.result), output)

@@ -79,7 +79,7 @@ def test_output_file(details: Path, tmp_path: Path) -> None:
         (["--authorization-details", "missing.json"], 3, "cannot read"),
         (["--authorization-details", "{bad}"], 3, "not valid JSON"),
         (["--authorization-details", "{not-details}"], 3, "not authorization details"),
-        (["--authorization-details", "{good}", "--format", "sarif"], 2, "table or json"),
+        (["--authorization-details", "{good}", "--format", "sarif"], 2, "'sarif' is not one of"),
     ],
     ids=["missing", "invalid-json", "not-details", "format"],
 )

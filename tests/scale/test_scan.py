@@ -214,6 +214,22 @@ def test_cli_exit_codes_when_every_region_is_read(
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+def test_suppressions_apply_to_a_scan(account: dict[str, Any], tmp_path: Any) -> None:
+    """Every failing check suppressed with a reason: the scan passes the gate, results stay."""
+    config = tmp_path / "gate.toml"
+    config.write_text(
+        '[[suppressions]]\ncheck = "COG*"\nrole = "*"\nreason = "accepted for the test"\n'
+    )
+    result = runner.invoke(
+        app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json", "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    failing = [r for r in data["results"] if r["status"] == "fail"]
+    assert failing
+    assert all(r["suppressed"]["reason"] == "accepted for the test" for r in failing)
+
+
 def test_cli_exit_3_when_a_region_is_denied(account: dict[str, Any]) -> None:
     deny_region(account["session"], "eu-west-1")
     result = runner.invoke(
