@@ -125,7 +125,7 @@ FailOnOpt = Annotated[
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="Suppressions file [default: .iam-audit.toml or pyproject.toml]."
+        "--config", help="Suppressions file (default: .iam-audit.toml or pyproject.toml)."
     ),
 ]
 
