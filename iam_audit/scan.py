@@ -34,18 +34,17 @@ import botocore.exceptions
 from iam_audit import aws
 from iam_audit.audit import run_checks
 from iam_audit.checks import ALL_CHECKS, AuditTarget, Check, RoleKind
-from iam_audit.engine import parse_policy
 from iam_audit.errors import ExitCode, IamAuditError, InputError
 from iam_audit.findings import AuditResult, FailOn, Finding, exit_code_for
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
     Origin,
-    PolicyKind,
     SourceKind,
     UserPool,
 )
 from iam_audit.sources.auth_details import AuthDetailsSource
+from iam_audit.sources.live import read_function
 
 __all__ = [
     "ALL_FILTERS",
@@ -184,41 +183,6 @@ def _why(err: Exception) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def _read_function(lam: Any, arn: str) -> LambdaFunction | None:
-    """The trigger function and its resource policy; ``None`` when it does not exist."""
-    try:
-        config = aws.call(lam, "lambda", "GetFunctionConfiguration", FunctionName=arn)
-    except aws.ClientError as err:
-        if aws.error_code(err) == "ResourceNotFoundException":
-            return None
-        raise
-    policy = None
-    try:
-        raw = aws.call(lam, "lambda", "GetPolicy", FunctionName=config["FunctionArn"])
-    except aws.ClientError as err:
-        if aws.error_code(err) != "ResourceNotFoundException":
-            raise
-    else:
-        policy = parse_policy(
-            raw["Policy"],
-            name=f"{config['FunctionName']} resource policy",
-            kind=PolicyKind.RESOURCE,
-            location=config["FunctionArn"],
-        )
-    env = (config.get("Environment") or {}).get("Variables") or {}
-    return LambdaFunction(
-        arn=config["FunctionArn"],
-        name=config["FunctionName"],
-        role_arn=config["Role"],
-        origin=Origin(SourceKind.LIVE, config["FunctionArn"]),
-        environment=tuple(sorted(env.items())),
-        resource_policy=policy,
-        handler=config.get("Handler"),
-        runtime=config.get("Runtime"),
-        timeout=config.get("Timeout"),
-    )
-
-
 def _import_logs_roles(clients: _Clients, pool_id: str) -> tuple[tuple[str, ...], str | None]:
     """The logs roles the pool's import jobs name, and a note when the API is not there."""
     roles: set[str] = set()
@@ -273,7 +237,7 @@ def _read_pool(
     try:
         if trigger:
             if trigger not in functions:
-                functions[trigger] = _read_function(clients.lam, trigger)
+                functions[trigger] = read_function(clients.lam, trigger)
             function = functions[trigger]
             if function is None:
                 lambda_skip = (

@@ -25,7 +25,7 @@ from iam_audit.model import (
     parse_arn,
 )
 
-__all__ = ["LiveSource"]
+__all__ = ["LiveSource", "read_function"]
 
 
 class LiveSource:
@@ -64,37 +64,7 @@ class LiveSource:
         return self._roles[name]
 
     def get_function(self, ref: str) -> LambdaFunction | None:
-        lam = self.client("lambda", _region_of(ref) or self.region)
-        try:
-            config = aws.call(lam, "lambda", "GetFunctionConfiguration", FunctionName=ref)
-        except aws.ClientError as err:
-            if aws.error_code(err) == "ResourceNotFoundException":
-                return None
-            raise
-        policy = None
-        try:
-            raw = aws.call(lam, "lambda", "GetPolicy", FunctionName=ref)
-            policy = parse_policy(
-                raw["Policy"],
-                name=f"{config['FunctionName']} resource policy",
-                kind=PolicyKind.RESOURCE,
-                location=config["FunctionArn"],
-            )
-        except aws.ClientError as err:
-            if aws.error_code(err) != "ResourceNotFoundException":
-                raise
-        env = (config.get("Environment") or {}).get("Variables") or {}
-        return LambdaFunction(
-            arn=config["FunctionArn"],
-            name=config["FunctionName"],
-            role_arn=config["Role"],
-            origin=Origin(SourceKind.LIVE, config["FunctionArn"]),
-            environment=tuple(sorted(env.items())),
-            resource_policy=policy,
-            handler=config.get("Handler"),
-            runtime=config.get("Runtime"),
-            timeout=config.get("Timeout"),
-        )
+        return read_function(self.client("lambda", _region_of(ref) or self.region), ref)
 
     def get_user_pool(self, arn: str) -> UserPool | None:
         parsed = parse_arn(arn, expect_service="cognito-idp", what="user pool ARN")
@@ -214,6 +184,41 @@ class LiveSource:
                     version_id=version.get("VersionId"),
                 )
         return self._managed[arn]
+
+
+def read_function(lam: Any, ref: str) -> LambdaFunction | None:
+    """A function's configuration and resource policy; ``None`` when it does not exist."""
+    try:
+        config = aws.call(lam, "lambda", "GetFunctionConfiguration", FunctionName=ref)
+    except aws.ClientError as err:
+        if aws.error_code(err) == "ResourceNotFoundException":
+            return None
+        raise
+    policy = None
+    try:
+        raw = aws.call(lam, "lambda", "GetPolicy", FunctionName=config["FunctionArn"])
+    except aws.ClientError as err:
+        if aws.error_code(err) != "ResourceNotFoundException":
+            raise
+    else:
+        policy = parse_policy(
+            raw["Policy"],
+            name=f"{config['FunctionName']} resource policy",
+            kind=PolicyKind.RESOURCE,
+            location=config["FunctionArn"],
+        )
+    env = (config.get("Environment") or {}).get("Variables") or {}
+    return LambdaFunction(
+        arn=config["FunctionArn"],
+        name=config["FunctionName"],
+        role_arn=config["Role"],
+        origin=Origin(SourceKind.LIVE, config["FunctionArn"]),
+        environment=tuple(sorted(env.items())),
+        resource_policy=policy,
+        handler=config.get("Handler"),
+        runtime=config.get("Runtime"),
+        timeout=config.get("Timeout"),
+    )
 
 
 def _parse(value: Any, name: str, kind: PolicyKind, arn: str) -> PolicyDocument:
