@@ -42,7 +42,6 @@ from typing import Any
 from iam_audit.errors import InputError
 from iam_audit.model import (
     JSON,
-    Inventory,
     LambdaFunction,
     Origin,
     PolicyDocument,
@@ -52,6 +51,7 @@ from iam_audit.model import (
     UserPool,
     partition_for_region,
 )
+from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, has_placeholder, unresolved, unresolved_in
 
 __all__ = ["TemplateSource", "load_template"]
@@ -662,72 +662,17 @@ class _RoleParts:
     marks: set[str]
 
 
-class TemplateSource:
+class TemplateSource(StaticSource):
     """The roles, functions and user pools of one CloudFormation template.
 
-    Implements :class:`iam_audit.sources.interface.Source`. Roles are found by logical ID,
-    ``RoleName`` (or generated-name placeholder) or ARN.
+    Roles are found by logical ID, ``RoleName`` (or generated-name placeholder) or ARN; functions
+    also by a qualified ARN or name (the ``:alias``/``:version`` is ignored).
     """
 
     kind: SourceKind = SourceKind.CLOUDFORMATION
 
-    def __init__(
-        self,
-        path: Path,
-        roles: Mapping[str, Role],
-        functions: Mapping[str, LambdaFunction],
-        user_pools: Mapping[str, UserPool],
-        notes: tuple[str, ...],
-        account_id: str | None,
-    ) -> None:
-        self.path = path
-        self._roles = dict(roles)
-        self._functions = dict(functions)
-        self._pools = dict(user_pools)
-        self._notes = notes
-        self._account = account_id
-
-    @staticmethod
-    def _find(items: Mapping[str, Any], ref: str, *names: Callable[[Any], str]) -> Any:
-        if ref in items:
-            return items[ref]
-        for item in items.values():
-            if any(ref == name(item) for name in names):
-                return item
-        return None
-
-    def get_role(self, ref: str) -> Role:
-        """The role with logical ID, name or ARN ``ref``; :class:`InputError` if absent."""
-        role = self._find(self._roles, ref, lambda r: r.arn, lambda r: r.name)
-        if role is None:
-            known = ", ".join(sorted(self._roles)) or "none"
-            raise InputError(f"role {ref!r} is not in {self.path}", advice=f"roles in it: {known}")
-        assert isinstance(role, Role)
-        return role
-
     def get_function(self, ref: str) -> LambdaFunction | None:
-        """The function with logical ID, name or ARN ``ref`` (qualifiers ignored), or ``None``."""
-        ref = _unqualified(ref)
-        found = self._find(self._functions, ref, lambda f: f.arn, lambda f: f.name)
-        return found if isinstance(found, LambdaFunction) else None
-
-    def get_user_pool(self, arn: str) -> UserPool | None:
-        """The pool with ARN, ID or logical ID ``arn``, or ``None``."""
-        found = self._find(self._pools, arn, lambda p: p.arn, lambda p: p.pool_id)
-        return found if isinstance(found, UserPool) else None
-
-    def inventory(self) -> Inventory:
-        """Every role, function and pool, sorted by ARN, with notes on what stayed unresolved."""
-        return Inventory(
-            roles=tuple(sorted(self._roles.values(), key=lambda r: r.arn)),
-            functions=tuple(sorted(self._functions.values(), key=lambda f: f.arn)),
-            user_pools=tuple(sorted(self._pools.values(), key=lambda p: p.arn)),
-            notes=self._notes,
-        )
-
-    def account_id(self) -> str | None:
-        """The ``--account-id`` given, if any (a template does not fix its account)."""
-        return self._account
+        return super().get_function(_unqualified(ref))
 
 
 def _unqualified(ref: str) -> str:

@@ -34,7 +34,6 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.model import (
-    Inventory,
     LambdaFunction,
     Origin,
     PolicyDocument,
@@ -44,6 +43,7 @@ from iam_audit.model import (
     UserPool,
     partition_for_region,
 )
+from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, unresolved, unresolved_in
 
 __all__ = ["PlanSource", "load_plan"]
@@ -433,65 +433,14 @@ class _RoleParts:
     marks: set[str]
 
 
-class PlanSource:
+class PlanSource(StaticSource):
     """The roles, functions and user pools of one Terraform plan.
 
-    Implements :class:`iam_audit.sources.interface.Source`. Roles are found by resource address
-    (``aws_iam_role.logs``, ``module.m.aws_iam_role.x``), name or ARN.
+    Roles are found by resource address (``aws_iam_role.logs``, ``module.m.aws_iam_role.x``),
+    name or ARN; the account is ``--account-id``, else ``data.aws_caller_identity`` in the plan.
     """
 
     kind: SourceKind = SourceKind.TERRAFORM
-
-    def __init__(
-        self,
-        path: Path,
-        roles: Mapping[str, Role],
-        functions: Mapping[str, LambdaFunction],
-        user_pools: Mapping[str, UserPool],
-        notes: tuple[str, ...],
-        account_id: str | None,
-    ) -> None:
-        self.path = path
-        self._roles = dict(roles)
-        self._functions = dict(functions)
-        self._pools = dict(user_pools)
-        self._notes = notes
-        self._account = account_id
-
-    def get_role(self, ref: str) -> Role:
-        """The role with address, name or ARN ``ref``; :class:`InputError` if absent."""
-        role = self._roles.get(ref) or next(
-            (r for r in self._roles.values() if ref in (r.arn, r.name)), None
-        )
-        if role is None:
-            known = ", ".join(sorted(self._roles)) or "none"
-            raise InputError(f"role {ref!r} is not in {self.path}", advice=f"roles in it: {known}")
-        return role
-
-    def get_function(self, ref: str) -> LambdaFunction | None:
-        """The function with address, name or ARN ``ref``, or ``None``."""
-        return self._functions.get(ref) or next(
-            (f for f in self._functions.values() if ref in (f.arn, f.name)), None
-        )
-
-    def get_user_pool(self, arn: str) -> UserPool | None:
-        """The pool with address, ARN or ID ``arn``, or ``None``."""
-        return self._pools.get(arn) or next(
-            (p for p in self._pools.values() if arn in (p.arn, p.pool_id)), None
-        )
-
-    def inventory(self) -> Inventory:
-        """Every role, function and pool, sorted by ARN, with notes on what stayed unresolved."""
-        return Inventory(
-            roles=tuple(sorted(self._roles.values(), key=lambda r: r.arn)),
-            functions=tuple(sorted(self._functions.values(), key=lambda f: f.arn)),
-            user_pools=tuple(sorted(self._pools.values(), key=lambda p: p.arn)),
-            notes=self._notes,
-        )
-
-    def account_id(self) -> str | None:
-        """``--account-id``, else ``data.aws_caller_identity`` in the plan, else ``None``."""
-        return self._account
 
 
 class _Builder:
