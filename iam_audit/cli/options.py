@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from iam_audit.checks.base import AuditTarget
 from iam_audit.errors import InputError
 from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
-from iam_audit.select import Selection
-from iam_audit.sources.interface import Source
+
+if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
+    from iam_audit.checks.base import AuditTarget
+    from iam_audit.select import Selection
+    from iam_audit.sources.interface import Source
 
 SELECT = "Select"
 SOURCE = "Source"
@@ -186,6 +188,8 @@ def selection(
     source_pool_arn: str | None,
     account_id: str | None,
 ) -> Selection:
+    from iam_audit.select import Selection
+
     if user_pool_arn and user_pool_id:
         raise typer.BadParameter("give --user-pool-arn or --user-pool-id, not both")
     return Selection(

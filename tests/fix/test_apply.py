@@ -315,3 +315,35 @@ def test_apply_with_offline_source_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "needs the live account" in result.stderr
+
+
+def test_denied_write_names_the_permission_and_restores(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    """AWS refusing the second write: exit 3 naming iam:PutRolePolicy; the first write undone."""
+    import botocore.exceptions
+
+    before = _texts(account["session"])
+    state = {"puts": 0}
+
+    def deny_second_put(model: Any, **kwargs: Any) -> None:
+        if model.name in ("PutRolePolicy", "UpdateAssumeRolePolicy"):
+            state["puts"] += 1
+            if state["puts"] == 2:
+                raise botocore.exceptions.ClientError(
+                    {
+                        "Error": {
+                            "Code": "AccessDenied",
+                            "Message": "User: arn:aws:iam::123456789012:user/op is not authorized to perform: iam:PutRolePolicy on resource: role Migration",
+                        }
+                    },
+                    model.name,
+                )
+
+    account["session"].events.register("before-call.iam.*", deny_second_put)
+    result = _cli(account, "--apply", "--yes", tmp_path=tmp_path)
+    account["session"].events.unregister("before-call.iam.*", deny_second_put)
+    assert result.exit_code == 3, result.output
+    assert "iam:PutRolePolicy" in result.stderr
+    assert "restored" in result.stderr
+    assert _texts(account["session"]) == before
