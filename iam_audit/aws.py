@@ -63,8 +63,12 @@ def client(session: Any, service: str, region: str | None = None, retries: int =
 
 
 def permission_for(service: str, operation: str) -> str:
-    """The IAM action an API call needs: ``iam`` + ``GetRole`` → ``iam:GetRole``."""
-    return f"{_PREFIX.get(service, service)}:{operation}"
+    """The IAM action an API call needs: ``iam`` + ``GetRole`` → ``iam:GetRole``.
+
+    The services this tool calls (iam, sts, cognito-idp, lambda, logs) use their botocore name as
+    their IAM prefix.
+    """
+    return f"{service}:{operation}"
 
 
 @contextmanager
