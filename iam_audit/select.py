@@ -100,6 +100,11 @@ def resolve_target(selection: Selection, source: Source) -> tuple[AuditTarget, l
                 notes.append(f"logs role {logs_ref} discovered from the pool's import jobs")
     lambda_role = source.get_role(lambda_ref) if lambda_ref else None
     logs_role = source.get_role(logs_ref) if logs_ref else None
+    if lambda_role is None and logs_role is None:
+        raise InputError(
+            f"nothing to audit: {lambda_skip}; {logs_skip}",
+            advice="name --lambda-role / --logs-role, or a pool whose roles can be discovered",
+        )
     _check_pool_arn(pool_arn, "user pool ARN")
     _check_pool_arn(source_pool, "source pool ARN")
     target = AuditTarget(

@@ -158,6 +158,13 @@ def test_json_but_not_authorization_details(tmp_path: Path) -> None:
     assert "not authorization details" in one_error_line(result)
 
 
+def test_nothing_to_audit_is_not_a_silent_pass() -> None:
+    # no role named and nothing to discover them from: the gate must not pass with all skips
+    result = audit()
+    assert result.exit_code == 3
+    assert "nothing to audit" in one_error_line(result)
+
+
 def test_role_not_in_source() -> None:
     result = audit("--lambda-role", "NoSuchRole")
     assert result.exit_code == 3
