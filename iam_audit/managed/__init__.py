@@ -16,13 +16,22 @@ import dataclasses
 import functools
 import json
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
 
-__all__ = ["SNAPSHOT_FILE", "Snapshot", "aws_managed_policy", "is_aws_managed", "snapshot"]
+__all__ = [
+    "SNAPSHOT_FILE",
+    "Snapshot",
+    "attached_policies",
+    "aws_managed_policy",
+    "boundary_policy",
+    "is_aws_managed",
+    "snapshot",
+]
 
 SNAPSHOT_FILE = "aws_managed_policies.json"
 
@@ -98,3 +107,27 @@ def aws_managed_policy(arn: str) -> PolicyDocument | None:
         origin=Origin(SourceKind.FILE, SNAPSHOT_FILE, pointer=pointer),
         version_id=str(entry["version"]),
     )
+
+
+def attached_policies(
+    arns: Iterable[str], known: Mapping[str, PolicyDocument]
+) -> tuple[tuple[PolicyDocument, ...], tuple[str, ...]]:
+    """The documents of attached managed policies: from the source (``known``), else the AWS
+    snapshot; the ARNs found in neither, sorted, are unknown (never read as empty)."""
+    documents: list[PolicyDocument] = []
+    unknown: set[str] = set()
+    for arn in arns:
+        found = known.get(arn) or aws_managed_policy(arn)
+        if found is None:
+            unknown.add(arn)
+        else:
+            documents.append(found)
+    return tuple(documents), tuple(sorted(unknown))
+
+
+def boundary_policy(arn: str | None, known: Mapping[str, PolicyDocument]) -> PolicyDocument | None:
+    """The permissions boundary ``arn`` as a boundary document, or ``None`` when unknown."""
+    if not arn:
+        return None
+    found = known.get(arn) or aws_managed_policy(arn)
+    return dataclasses.replace(found, kind=PolicyKind.BOUNDARY) if found else None

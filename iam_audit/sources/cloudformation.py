@@ -839,21 +839,10 @@ class _Builder:
 
     def finish_role(self, parts: _RoleParts, managed: Mapping[str, PolicyDocument]) -> Role:
         """Look up every attached managed policy: in the template, then the AWS snapshot."""
-        from iam_audit.managed import aws_managed_policy
+        from iam_audit.managed import attached_policies, boundary_policy
 
-        documents: list[PolicyDocument] = []
-        unknown: list[str] = []
-        for arn in parts.managed_arns:
-            found = managed.get(arn) or aws_managed_policy(arn)
-            if found is None:
-                unknown.append(arn)
-            else:
-                documents.append(found)
-        boundary = None
-        if parts.boundary_arn:
-            boundary = managed.get(parts.boundary_arn) or aws_managed_policy(parts.boundary_arn)
-            if boundary is not None:
-                boundary = dataclasses.replace(boundary, kind=PolicyKind.BOUNDARY)
+        documents, unknown = attached_policies(parts.managed_arns, managed)
+        boundary = boundary_policy(parts.boundary_arn, managed)
         for arn in unknown:
             self.r.notes.add(
                 f"managed policy {arn} attached to {parts.logical} is neither in the template "
@@ -865,10 +854,10 @@ class _Builder:
             origin=parts.origin,
             trust=parts.trust,
             inline=tuple(parts.inline),
-            managed=tuple(documents),
+            managed=documents,
             boundary=boundary,
             boundary_arn=parts.boundary_arn,
-            unknown_managed=tuple(sorted(set(unknown))),
+            unknown_managed=unknown,
             path=parts.path,
             tags=parts.tags,
             symbolic=tuple(sorted(parts.marks)),

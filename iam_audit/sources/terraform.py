@@ -588,35 +588,25 @@ class _Builder:
         return managed
 
     def finish_role(self, parts: _RoleParts, managed: Mapping[str, PolicyDocument]) -> Role:
-        from iam_audit.managed import aws_managed_policy
+        from iam_audit.managed import attached_policies, boundary_policy
 
-        documents: list[PolicyDocument] = []
-        unknown: list[str] = []
-        for arn in parts.managed_arns:
-            found = managed.get(arn) or aws_managed_policy(arn)
-            if found is None:
-                unknown.append(arn)
-                self.plan.notes.add(
-                    f"managed policy {arn} attached to {parts.resource.address} is neither in the "
-                    "plan nor in the AWS managed policy snapshot; assumed unknown"
-                )
-            else:
-                documents.append(found)
-        boundary = None
-        if parts.boundary_arn:
-            boundary = managed.get(parts.boundary_arn) or aws_managed_policy(parts.boundary_arn)
-            if boundary is not None:
-                boundary = dataclasses.replace(boundary, kind=PolicyKind.BOUNDARY)
+        documents, unknown = attached_policies(parts.managed_arns, managed)
+        for arn in unknown:
+            self.plan.notes.add(
+                f"managed policy {arn} attached to {parts.resource.address} is neither in the "
+                "plan nor in the AWS managed policy snapshot; assumed unknown"
+            )
+        boundary = boundary_policy(parts.boundary_arn, managed)
         return Role(
             arn=parts.arn,
             name=parts.name,
             origin=self.origin(parts.resource.address),
             trust=parts.trust,
             inline=tuple(parts.inline),
-            managed=tuple(documents),
+            managed=documents,
             boundary=boundary,
             boundary_arn=parts.boundary_arn,
-            unknown_managed=tuple(sorted(set(unknown))),
+            unknown_managed=unknown,
             path=parts.path,
             tags=parts.tags,
             symbolic=tuple(sorted(parts.marks)),
