@@ -8,6 +8,7 @@ from iam_audit.checks import AuditTarget
 from iam_audit.errors import InputError
 from iam_audit.model import SourceKind, parse_arn, pool_arn_from_id
 from iam_audit.sources.interface import Source
+from iam_audit.sources.symbolic import unresolved_in
 
 __all__ = ["Selection", "resolve_target"]
 
@@ -27,7 +28,7 @@ class Selection:
 
 def _check_pool_arn(arn: str | None, what: str) -> None:
     """A pool ARN must be concrete: a template value left symbolic cannot scope a check."""
-    if arn is not None and "<Unresolved." in arn:
+    if arn is not None and unresolved_in(arn):
         raise InputError(
             f"the {what} depends on values the template leaves unresolved: {arn}",
             advice="pass --region and --account-id (and --parameter KEY=VALUE)",
