@@ -38,15 +38,18 @@ class LiveSource:
     ) -> None:
         self.session = session or aws.make_session(profile, region)
         self.region = region or self.session.region_name
-        self._clients: dict[tuple[str, str | None], Any] = {}
+        self._clients: dict[tuple[str, str | None, int], Any] = {}
         self._managed: dict[str, PolicyDocument | None] = {}
         self._roles: dict[str, Role] = {}
         self._account: str | None = None
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        key = (service, region)
+    def client(self, service: str, region: str | None = None, retries: int = 0) -> Any:
+        """One client per service, region and retry policy, made on first use."""
+        key = (service, region, retries)
         if key not in self._clients:
-            self._clients[key] = aws.client(self.session, service, region or self.region)
+            self._clients[key] = aws.client(
+                self.session, service, region or self.region, retries=retries
+            )
         return self._clients[key]
 
     # -- Source protocol -------------------------------------------------------------------
@@ -94,7 +97,7 @@ class LiveSource:
 
     def _import_logs_roles(self, idp: Any, pool_id: str) -> tuple[str, ...]:
         """The logs roles the pool's import jobs name (empty when the API is unavailable)."""
-        quick = aws.client(self.session, "cognito-idp", idp.meta.region_name, retries=1)
+        quick = self.client("cognito-idp", idp.meta.region_name, retries=1)
         try:
             jobs = aws.call(
                 quick, "cognito-idp", "ListUserImportJobs", UserPoolId=pool_id, MaxResults=60
