@@ -12,11 +12,20 @@ from typing import ParamSpec, TypeVar
 import typer
 
 from iam_audit.errors import ExitCode, IamAuditError, InputError
+from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "parse_context_pairs"]
+__all__ = ["emit", "handle_errors", "parse_context_pairs", "say"]
+
+
+def say(text: str) -> None:
+    """One human line on stderr, built by the caller from our words and values it escaped.
+
+    Any URL's user and password are redacted, and no line can start a workflow command.
+    """
+    typer.echo(guard_lines(redact_url(text)), err=True)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -32,7 +41,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except IamAuditError as err:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
-            typer.echo(err.diagnostics(), err=True)
+            # An error message embeds names, paths and AWS replies: one escaped, redacted line.
+            typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
             raise typer.Exit(int(err.exit_code)) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -42,7 +52,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write a report to ``output`` (opened only now) or to stdout."""
+    """Write a report to ``output`` (opened only now) or to stdout.
+
+    No line of it can start a GitHub Actions workflow command (:func:`guard_lines`; renderers
+    escape every value, this keeps the promise for the whole report; JSON is never changed).
+    """
+    text = guard_lines(text)
     if not text.endswith("\n"):
         text += "\n"
     if output is None:
