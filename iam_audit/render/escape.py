@@ -132,13 +132,15 @@ def for_markdown_code(value: object, *, in_table: bool = False) -> str:
     The fence is one backtick longer than the longest run of backticks in the value (CommonMark
     "Code spans"), with a space inside each end when the value begins or ends with a backtick.
     In a table cell, ``|`` is escaped as ``\\|`` (GitHub's tables split cells before they parse
-    code spans). Controls and newlines are escaped first, so the span cannot end the line.
+    code spans, and unescape ``\\|`` inside them). Controls and newlines are escaped first, so the span cannot end the line.
     """
     text = for_terminal(value)
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     if in_table:
-        text = text.replace("|", "\\|")
+        # A backslash before a pipe would escape our escape (the table reads ``\\|`` as an
+        # escaped backslash and a cell border): show that backslash as ``\x5c``.
+        text = text.replace("\\|", "\\x5c|").replace("|", "\\|")
     if text.startswith("`") or text.endswith("`"):
         text = f" {text} "
     return f"{fence}{text}{fence}"
