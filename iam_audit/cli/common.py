@@ -17,15 +17,7 @@ from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "parse_context_pairs", "say"]
-
-
-def say(text: str) -> None:
-    """One human line on stderr, built by the caller from our words and values it escaped.
-
-    Any URL's user and password are redacted, and no line can start a workflow command.
-    """
-    typer.echo(guard_lines(redact_url(text)), err=True)
+__all__ = ["emit", "handle_errors", "parse_context_pairs"]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -200,7 +200,7 @@ class _Quoted(dict[str, str]):
         return shell(self.fill[key])
 
 
-def fill_fix(template: str, fill: _Fill) -> str:
+def _fill_fix(template: str, fill: _Fill) -> str:
     """A fix template filled: placeholders in a `` `command` `` span are shell-quoted.
 
     The template's white space is normalised first, so a value keeps its own characters (a
@@ -286,7 +286,7 @@ def diagnose(
                     else None
                 ),
                 example=group.example,
-                fix=fill_fix(group.signature.fix, fill),
+                fix=_fill_fix(group.signature.fix, fill),
             )
         )
     return DiagnosisReport(diagnoses=tuple(diagnoses), events=total)

@@ -84,7 +84,7 @@ def for_terminal(value: object) -> str:
     shown as ``\\x3a``.
     """
     text = str(value)
-    if any(_unsafe(c) for c in text):
+    if not text.isprintable() and any(_unsafe(c) for c in text):  # isprintable: the fast path
         text = "".join(_visible(c) if _unsafe(c) else c for c in text)
     if text.lstrip().startswith("::"):
         text = _WORKFLOW.sub(r"\1\\x3a", text, count=1)
