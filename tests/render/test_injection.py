@@ -6,7 +6,8 @@ policy's ``PolicyName``, a statement ``Sid``, a tag and a condition key (``aws:R
 which the audit lists as unresolved), and the function's ``FunctionName`` (without colons and newlines). The real CLI audits
 it (in-process, through Typer's runner) in every format, and previews the fix. Each output is
 compared with the same template holding a plain name: the same lines, the same test cases, the
-same table cells, so a payload can neither add a line nor hide one.
+same table cells, so a payload can neither add a line nor hide one. ``who-can`` gets the payload
+as a role and policy name in an account file.
 """
 
 from __future__ import annotations
@@ -231,3 +232,38 @@ def test_suggested_command_round_trips(tmp_path: Path, kind: str, payload: str) 
         f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/<UserPool>"
     )
     assert words[:3] == ["aws", "lambda", "add-permission"]
+
+
+def _details(tmp_path: Path, name: str) -> Path:
+    """tests/assets/auth_details/account.json with GoodMigration (the one role allowed
+    AdminInitiateAuth) renamed, and its inline policy named, after the payload."""
+    from tests.conftest import asset
+
+    data = json.loads(asset("auth_details", "account.json").read_text())
+    (role,) = [r for r in data["RoleDetailList"] if r["RoleName"] == "GoodMigration"]
+    role["RoleName"] = name
+    role["Arn"] = role["Arn"].replace("GoodMigration", name)
+    for policy in role["RolePolicyList"]:
+        policy["PolicyName"] = name
+    path = tmp_path / f"d{abs(hash(name))}.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("kind", "payload"), PAYLOADS, ids=PAYLOAD_IDS)
+def test_who_can(tmp_path: Path, kind: str, payload: str) -> None:
+    pool = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
+    args = ["who-can", "cognito-idp:AdminInitiateAuth", "--resource", pool]
+
+    def run(name: str, *extra: str) -> Any:
+        result = runner.invoke(
+            _app(), [*args, "--authorization-details", str(_details(tmp_path, name)), *extra]
+        )
+        assert result.exit_code == 0, result.output
+        return result
+
+    table, plain = run(payload), run(PLAIN)
+    assert_terminal_safe(table.stdout + table.stderr)
+    assert len(table.stdout.splitlines()) == len(plain.stdout.splitlines())
+    data = json.loads(run(payload, "--format", "json").stdout)
+    assert f"arn:aws:iam::123456789012:role/{payload}" in [p["arn"] for p in data["principals"]]
