@@ -62,9 +62,7 @@ def test_region_comes_from_the_variable_of_the_provider(fresh: PlanSource) -> No
     function = fresh.get_function("migrate-users")
     assert function is not None
     assert function.arn == f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:migrate-users"
-    assert "region eu-west-1 taken from the aws provider configuration" in (
-        fresh.inventory().notes
-    )
+    assert "region eu-west-1 taken from the aws provider configuration" in (fresh.inventory().notes)
 
 
 def test_region_variable_set_on_the_command_line(tmp_path: Path) -> None:
