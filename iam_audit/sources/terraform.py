@@ -175,11 +175,17 @@ class _Plan:
             for rc in data.get("resource_changes") or []
             if isinstance(rc, dict)
         }
+        # What the plan destroys is gone after apply: prior_state still lists it.
+        destroyed = {
+            str(rc.get("address"))
+            for rc in data.get("resource_changes") or []
+            if isinstance(rc, dict) and (rc.get("change") or {}).get("actions") == ["delete"]
+        }
         prior = (data.get("prior_state") or {}).get("values", {}).get("root_module", {})
         for module in (prior, (data.get("planned_values") or {}).get("root_module", {})):
             for raw in self._walk_modules(module):
                 resource = self._resource(raw, unknowns)
-                if resource is not None:
+                if resource is not None and resource.address not in destroyed:
                     self.resources[resource.address] = resource
         self.region: str | None = None  # read while the plan's own region is worked out
         self.account: str | None = None

@@ -174,3 +174,20 @@ def test_count_instance_gets_its_inline_policy(modules: PlanSource) -> None:
     assert role.name == "legacy-migrate-0"
     assert [d.name for d in role.inline] == ["legacy-migrate"]
     assert role.symbolic == ()
+
+
+def test_a_destroyed_role_is_not_audited(tmp_path: Path) -> None:
+    """A role the plan deletes stays in ``prior_state`` only; after apply it does not exist."""
+    data: dict[str, Any] = json.loads(FRESH.read_text())
+    planned = data["planned_values"]["root_module"]["resources"]
+    role = next(r for r in planned if r["address"] == "aws_iam_role.import_logs")
+    planned.remove(role)
+    data["prior_state"] = {"values": {"root_module": {"resources": [role]}}}
+    change = next(
+        rc for rc in data["resource_changes"] if rc["address"] == "aws_iam_role.import_logs"
+    )
+    change["change"]["actions"] = ["delete"]
+    source = load_plan(write_json(tmp_path / "plan.json", data), account_id=ACCOUNT)
+    with pytest.raises(InputError, match="role 'aws_iam_role.import_logs' is not in"):
+        source.get_role("aws_iam_role.import_logs")
+    assert source.get_role("aws_iam_role.migration").name == "cognito-user-migration"
