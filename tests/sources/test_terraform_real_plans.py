@@ -188,6 +188,6 @@ def test_a_destroyed_role_is_not_audited(tmp_path: Path) -> None:
     )
     change["change"]["actions"] = ["delete"]
     source = load_plan(write_json(tmp_path / "plan.json", data), account_id=ACCOUNT)
-    with pytest.raises(InputError, match="role 'aws_iam_role.import_logs' is not in"):
+    with pytest.raises(InputError, match=r"role 'aws_iam_role\.import_logs' is not in"):
         source.get_role("aws_iam_role.import_logs")
     assert source.get_role("aws_iam_role.migration").name == "cognito-user-migration"
