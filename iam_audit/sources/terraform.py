@@ -22,7 +22,8 @@ Known limits: the plan's JSON holds only the references of an expression, not it
 ``"${aws_x.y.arn}/*"`` and ``aws_x.y.arn`` look alike; a policy field resolved that way is marked
 unresolved on the role (``<Unresolved.Expression...>``). ``local.*`` values are not evaluated, and
 a reference that lost its attribute (``aws_iam_role.x[each.key].name`` reaches the plan as
-``aws_iam_role.x`` and ``each.key``) is resolved only for the fields whose attribute is implied.
+``aws_iam_role.x`` and ``each.key``) is resolved only for the fields whose attribute is implied,
+and read as the idiom ``X[count.index]`` / ``X[each.key]`` (``X[count.index + 1]`` looks the same).
 Plans carry no line numbers: origins point at resource addresses.
 
 Resources read: ``aws_iam_role`` (``inline_policy`` blocks, ``managed_policy_arns``,
