@@ -14,7 +14,7 @@ A resource whose every value is unknown (an attachment of a new role and a new p
 other. Instances of ``count`` and ``for_each`` (``aws_iam_role.x[0]``, ``aws_iam_role.x["a"]``)
 and resources of child modules are read like root ones; ``count.index``, ``each.key`` and
 ``each.value`` in a reference are the instance's own. An attachment whose policy or role stays
-unknown is kept as an unknown managed policy (on every role, when the role is unknown). The
+unknown is kept as an unknown policy (on every role, granting nothing, when the role is unknown). The
 region is ``data.aws_region``, else the root aws provider's ``region`` (a constant or a variable
 from the plan's ``variables``). A plan with ``"errored": true`` or ``"complete": false`` is refused.
 
@@ -648,32 +648,36 @@ class _Builder:
             return []
         return [p for p in roles.values() if value in (p.name, p.arn)]
 
-    def _attachment_targets(
+    def _role_targets(
         self, roles: Mapping[str, _RoleParts], resource: _Resource, key: str, marks: set[str]
     ) -> list[_RoleParts]:
-        """The roles an attachment's ``key`` names; every role when the plan cannot tell which.
+        """The roles a policy resource's ``key`` names (a role name or ARN).
 
-        An attachment whose role stays unknown is not dropped: it may land on any role of the
-        plan, so each of them gets the attached policy as one the source does not hold.
+        When the plan cannot tell which role, the policy is not dropped: it may land on any role
+        of the plan, so every role lists ``<Unresolved.ADDRESS.KEY>`` among the managed policies
+        the source does not hold (a grant it lacks is then ``warn``, never ``fail``), and none
+        gets the policy's statements (nothing passes on them). No role is returned.
         """
         value = self.plan.value(resource, key, marks=marks)
         if isinstance(value, str) and value:
             return self._targets(roles, value)
         mark = unresolved(resource.address, key)
         self.plan.notes.add(
-            f"{resource.address}: {key} is unknown until apply; what it attaches is counted as "
-            "unknown on every role of the plan"
+            f"{resource.address}: {key} is unknown until apply; the policy may land on any role "
+            "of the plan and counts as unknown on each"
         )
         for parts in roles.values():
             parts.marks.add(mark)
-        return list(roles.values())
+            if mark not in parts.managed_arns:
+                parts.managed_arns.append(mark)
+        return []
 
     def attach(self, roles: Mapping[str, _RoleParts]) -> dict[str, PolicyDocument]:
         """Attach role policies and managed policies; apply the ``*_exclusive`` resources."""
         plan = self.plan
         for resource in self.of_type("aws_iam_role_policy"):
             marks: set[str] = set()
-            targets = self._targets(roles, plan.value(resource, "role", marks=marks))
+            targets = self._role_targets(roles, resource, "role", marks)
             name = plan.value(resource, "name", marks=marks)
             policy = plan.value(resource, "policy", marks=marks)
             document = self._policy(
@@ -706,7 +710,7 @@ class _Builder:
                     f"{resource.address}: policy_arn is unknown until apply; "
                     "the policy it attaches is not judged"
                 )
-            for parts in self._attachment_targets(roles, resource, "role", marks):
+            for parts in self._role_targets(roles, resource, "role", marks):
                 if arn not in parts.managed_arns:
                     parts.managed_arns.append(arn)
                     parts.marks |= marks | unresolved_in(arn)

@@ -84,6 +84,8 @@ def test_fresh_apply_audits_without_region_option(tmp_path: Path) -> None:
     verdicts = {(r["check"], r["role"].rsplit("/", 1)[-1]): r["status"] for r in data["results"]}
     assert verdicts[("COG001", "cognito-user-migration")] == "pass"
     assert verdicts[("COG002", "cognito-import-logs")] == "pass"
+    # the console-style log-group:/aws/lambda/migrate-users:* grant (see checks/logs.py)
+    assert verdicts[("COG005", "cognito-user-migration")] == "pass"
 
 
 def test_unknown_policy_arn_stays_unresolved_not_dropped(tmp_path: Path) -> None:
@@ -105,19 +107,48 @@ def test_unknown_policy_arn_stays_unresolved_not_dropped(tmp_path: Path) -> None
     )
 
 
-def test_attachment_to_an_unknown_role_counts_on_every_role(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("address", "resource_type"),
+    [
+        ("aws_iam_role_policy_attachment.migration", "aws_iam_role_policy_attachment"),
+        ("aws_iam_role_policy.extra", "aws_iam_role_policy"),
+    ],
+)
+def test_a_policy_for_an_unknown_role_is_unknown_on_every_role(
+    tmp_path: Path, address: str, resource_type: str
+) -> None:
+    """It may land on any role: each gets it as a policy the source does not hold, none gets
+    its statements (no pass rests on it, no fail ignores it)."""
     data: dict[str, Any] = json.loads(FRESH.read_text())
     config = data["configuration"]["root_module"]["resources"]
-    attachment = next(
-        r for r in config if r["address"] == "aws_iam_role_policy_attachment.migration"
-    )
-    attachment["expressions"]["role"] = {"references": ["local.role_name"]}
+    if resource_type == "aws_iam_role_policy":  # an inline policy resource on a local's role
+        statement = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        data["planned_values"]["root_module"]["resources"].append(
+            {
+                "address": address,
+                "mode": "managed",
+                "type": resource_type,
+                "name": "extra",
+                "values": {"name": "extra", "policy": json.dumps(policy)},
+            }
+        )
+        config.append({"address": address, "mode": "managed", "type": resource_type})
+        data["resource_changes"].append(
+            {"address": address, "change": {"actions": ["create"], "after_unknown": {}}}
+        )
+    resource = next(r for r in config if r["address"] == address)
+    resource.setdefault("expressions", {})["role"] = {"references": ["local.role_name"]}
     source = load_plan(write_json(tmp_path / "plan.json", data), account_id=ACCOUNT)
-    policy = f"arn:aws:iam::{ACCOUNT}:policy/cognito-user-migration"
-    for address in ("aws_iam_role.migration", "aws_iam_role.import_logs"):
-        role = source.get_role(address)
-        assert policy in [d.name for d in role.managed]
-        assert "<Unresolved.aws_iam_role_policy_attachment.migration.role>" in role.symbolic
+    mark = f"<Unresolved.{address}.role>"
+    for role_address in ("aws_iam_role.migration", "aws_iam_role.import_logs"):
+        role = source.get_role(role_address)
+        assert mark in role.unknown_managed
+        assert mark in role.symbolic
+        assert "extra" not in [d.name for d in role.inline]
+    if resource_type == "aws_iam_role_policy_attachment":  # its policy's statements: on no role
+        migration = source.get_role("aws_iam_role.migration")
+        assert migration.managed == ()
 
 
 @pytest.mark.parametrize(
@@ -166,6 +197,21 @@ def test_for_each_instances_get_their_own_attachment(
     """``policy_arn = aws_iam_policy.import_logs[each.key].arn`` reaches the plan as the
     references ``aws_iam_policy.import_logs`` and ``each.key``: the key is the attachment's."""
     assert _managed(modules, address) == [f"arn:aws:iam::{ACCOUNT}:policy/{policy}"]
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_for_each_module_instances(modules: PlanSource, stage: str) -> None:
+    """``module "stage" { for_each = ... }``: ``module.stage["dev"].aws_iam_role.this``."""
+    address = f'module.stage["{stage}"].aws_iam_role.this'
+    role = modules.get_role(address)
+    assert role.name == f"migrate-users-{stage}-role"
+    assert [d.name for d in role.inline] == ["migrate"]
+    assert _managed(modules, address) == [
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    ]
+    function = modules.get_function(f'module.stage["{stage}"].aws_lambda_function.this')
+    assert function is not None
+    assert function.role_arn == role.arn
 
 
 def test_count_instance_gets_its_inline_policy(modules: PlanSource) -> None:

@@ -95,3 +95,11 @@ resource "aws_iam_role_policy" "legacy" {
     }]
   })
 }
+
+# The same module once per stage, with for_each: module.stage["dev"].aws_iam_role.this, ...
+module "stage" {
+  source          = "./modules/migration"
+  for_each        = toset(["dev", "prod"])
+  function_name   = "migrate-users-${each.key}"
+  source_pool_arn = "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/eu-central-1_OldPool42"
+}
