@@ -23,7 +23,10 @@ import pytest
 
 from iam_audit.checks.logs import LogGroup, LogResource, resource_type
 from iam_audit.engine import Decision, Principal, PrincipalKind, Request, evaluate, parse_policy
-from iam_audit.model import PolicyKind
+from iam_audit.fix.plan import INLINE_POLICY_NAME, plan_fixes
+from iam_audit.model import PolicyKind, Role
+from iam_audit.sources.auth_details import AuthDetailsSource
+from tests.checks.casefile import authorization_details
 from tests.checks.test_checks import CASES, _findings
 
 GROUP = LogGroup("aws", "eu-central-1", "111122223333", "/aws/lambda/MigrateUsers")
@@ -94,8 +97,15 @@ def test_which_policy_resources_grant_each_action(pattern: str, allowed: bool, a
 
 def _with_fix(case: dict[str, Any], key: str, fix: dict[str, Any]) -> dict[str, Any]:
     fixed = json.loads(json.dumps(case))
-    fixed[key]["inline"]["iam-audit-cognito-import"] = fix
+    fixed[key]["inline"][INLINE_POLICY_NAME] = fix
     return fixed
+
+
+def _role(case: dict[str, Any], key: str, tmp_path: Path) -> Role:
+    details = tmp_path / "plan-auth.json"
+    details.write_text(json.dumps(authorization_details(case)))
+    name = "MigrationRole" if key == "lambda_role" else "ImportLogsRole"
+    return AuthDetailsSource(details).get_role(name)
 
 
 @pytest.mark.parametrize(
@@ -110,13 +120,14 @@ def _with_fix(case: dict[str, Any], key: str, fix: dict[str, Any]) -> dict[str, 
         ("COG002", "logs_role", "fail_wrong_region"),
     ],
 )
-def test_the_suggested_fix_is_what_aws_authorizes(
+def test_the_planned_fix_is_what_aws_authorizes(
     check: str, key: str, name: str, tmp_path: Path
 ) -> None:
-    """The fix a failing check suggests, added to the role, makes the same check pass."""
+    """The document the fix plan writes for a failing check makes the same check pass."""
     case = json.loads((CASES / check / f"{name}.json").read_text())
     (failing,) = _findings(case, check, tmp_path)
     assert failing.status.value == "fail"
-    assert failing.fix is not None
-    (fixed,) = _findings(_with_fix(case, key, failing.fix), check, tmp_path)
+    (planned,) = plan_fixes([failing], [_role(case, key, tmp_path)]).fixes
+    assert planned.policy_name == INLINE_POLICY_NAME
+    (fixed,) = _findings(_with_fix(case, key, dict(planned.after)), check, tmp_path)
     assert fixed.status.value == "pass", fixed.message
