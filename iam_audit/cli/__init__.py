@@ -27,7 +27,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"iam-audit {__version__}")
+        from iam_audit.awsdata import data_summary
+
+        typer.echo(f"iam-audit {__version__}\n{data_summary()}")
         raise typer.Exit()
 
 
