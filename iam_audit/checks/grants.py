@@ -46,6 +46,21 @@ def judge_grants(
     when the answer hangs on a condition key or on a managed policy the source does not hold.
     """
     answers = [ask_identity(role, action, resource) for action, resource in needs]
+    organization = [a for a in answers if a.result.blocked_by in ("scp", "rcp")]
+    if organization:
+        first = organization[0]
+        return finding(
+            meta,
+            role,
+            Status.FAIL,
+            f"{what} role {_short(role)}: {first.result.decided_by} blocks "
+            f"{_actions(organization)} on {first.resource}; the organization's policy must "
+            "allow it (iam-audit never changes SCPs or RCPs)",
+            evidence=evidence_of([r for a in organization for r in a.result.matched]),
+            missing=tuple(a.action for a in organization),
+            unresolved=_unresolved(answers),
+            locator=meta.id,
+        )
     denied = [a for a in answers if a.result.decision is Decision.EXPLICIT_DENY]
     boundary = [
         a

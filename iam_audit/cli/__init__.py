@@ -68,7 +68,9 @@ _SOURCE_OPTIONS = (
 
 def _source_options(values: dict[str, object]) -> dict[str, Any]:
     """The selection and source options of a command's parameters."""
-    return {name: values[name] for name in _SOURCE_OPTIONS}
+    return {name: values[name] for name in _SOURCE_OPTIONS} | {
+        name: values[name] for name in ("scp", "rcp") if name in values
+    }
 
 
 @app.command()
@@ -86,6 +88,8 @@ def audit(
     template: opt.Template = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -97,7 +101,7 @@ def audit(
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
 
-    resolved = opt.resolve(**_source_options(locals()))
+    resolved = opt.resolve(**_source_options(locals()), read_organization=True)
     result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
     emit(renderer_for(fmt).render(result), output)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
@@ -196,6 +200,8 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: TextFormatOpt = TextFormat.TABLE,
 ) -> None:
     """Answer one question offline: may this principal do ACTION on RESOURCE?
@@ -218,6 +224,7 @@ def simulate(
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
+        organization=opt.organization(scp, rcp)[0],
     )
     result = run_simulation(question)
     data = result_to_dict(result)
@@ -228,6 +235,8 @@ def simulate(
         lines += [
             f"  {m['effect']:<5} {m['policy']} {m['statement']}" for m in data["matched_statements"]
         ]
+        if result.decided_by:
+            lines.append(f"  decided by {result.decided_by}")
         if data["unresolved"]:
             lines.append(
                 f"  depends on condition keys not in --context: {', '.join(data['unresolved'])}"
