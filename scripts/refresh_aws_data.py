@@ -214,9 +214,11 @@ def main() -> None:
 
     catalogue_from["sdk_clients"] = f"botocore {version('botocore')} service models"
     args.out.mkdir(parents=True, exist_ok=True)
-    with (args.out / CATALOGUE_FILE).open("wb") as raw:
-        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as gz:
-            gz.write(_minified(catalogue))
+    with (
+        (args.out / CATALOGUE_FILE).open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as gz,
+    ):
+        gz.write(_minified(catalogue))
     (args.out / MANAGED_FILE).write_bytes(
         lzma.compress(_minified(managed), preset=9 | lzma.PRESET_EXTREME)
     )

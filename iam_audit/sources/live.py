@@ -231,7 +231,7 @@ _ORG_LISTS = {"ListParents": "Parents", "ListPoliciesForTarget": "Policies"}
 def read_live_organization(session: Any, account_id: str) -> tuple[OrgPolicies | None, str]:
     """The SCPs and RCPs of ``account_id`` from AWS Organizations, and a note (see
     :func:`iam_audit.sources.organizations.read_organization`)."""
-    from iam_audit.sources.organizations import read_organization
+    from iam_audit.sources.organizations import OrganizationsUnreadable, read_organization
 
     org = aws.client(session, "organizations", session.region_name or "us-east-1")
 
@@ -248,7 +248,7 @@ def read_live_organization(session: Any, account_id: str) -> tuple[OrgPolicies |
                 return None
             if code in ("PolicyTypeNotEnabledException", "InvalidInputException"):
                 raise InputError(f"{operation}: {code}") from None
-            raise
+            raise OrganizationsUnreadable(f"{operation}: {code or err}") from None
         if operation == "DescribeOrganization":
             return answer.get("Organization", {})
         if operation == "DescribePolicy":

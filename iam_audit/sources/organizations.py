@@ -24,7 +24,17 @@ from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
 from iam_audit.model import OrgLevel, OrgPolicies, PolicyDocument, PolicyKind
 
-__all__ = ["attach", "load_levels", "organization_from_files", "read_organization"]
+__all__ = [
+    "OrganizationsUnreadable",
+    "attach",
+    "load_levels",
+    "organization_from_files",
+    "read_organization",
+]
+
+
+class OrganizationsUnreadable(Exception):
+    """AWS Organizations answered a call with an error other than a denial (``str``: which)."""
 
 
 def _level_label(index: int, count: int, path: Path) -> str:
@@ -103,7 +113,7 @@ def read_organization(
 
     try:
         organization = call("DescribeOrganization", {})
-    except AccessError:
+    except (AccessError, OrganizationsUnreadable):  # the management account stays unknown
         organization = {}
     if organization is None:  # not in an organization: no SCP or RCP applies
         return None, ""
@@ -156,11 +166,16 @@ def read_organization(
                 kinds[kind].append(
                     OrgLevel(f"{label.get(target_type, target_type)} {target}", tuple(documents))
                 )
-    except AccessError as err:
+    except (AccessError, OrganizationsUnreadable) as err:
+        why = (
+            f"{err.permission or 'organizations:ListParents'} denied"
+            if isinstance(err, AccessError)
+            else str(err)
+        )
         return None, (
-            "SCPs and RCPs were not evaluated: the auditor may not read AWS Organizations "
-            f"({err.permission or 'organizations:ListParents'} denied); "
-            f"{', '.join(LIVE_PERMISSIONS)} would allow it, or pass --scp/--rcp files"
+            f"SCPs and RCPs were not evaluated: the auditor could not read AWS Organizations "
+            f"({why}); {', '.join(LIVE_PERMISSIONS)} from the management account or a delegated "
+            "administrator would allow it, or pass --scp/--rcp files"
         )
     note = ""
     if skipped:

@@ -90,7 +90,11 @@ def test_an_action_of_a_retired_service_is_retired_not_unknown() -> None:
 
 def test_did_you_mean_uses_todays_catalogue() -> None:
     document = parse_policy(
-        {"Statement": [{"Effect": "Allow", "Action": "codeconnections:TagResourc", "Resource": "*"}]},
+        {
+            "Statement": [
+                {"Effect": "Allow", "Action": "codeconnections:TagResourc", "Resource": "*"}
+            ]
+        },
         name="p",
         kind=PolicyKind.INLINE,
     )
@@ -106,7 +110,9 @@ def test_resource_types_and_condition_keys_come_with_their_formats_and_types() -
     assert ("userpool", True) in info.resource_types
     userpool = awsdata.resource_type("cognito-idp", "userpool")
     assert userpool is not None
-    assert userpool.arn == "arn:${Partition}:cognito-idp:${Region}:${Account}:userpool/${UserPoolId}"
+    assert (
+        userpool.arn == "arn:${Partition}:cognito-idp:${Region}:${Account}:userpool/${UserPoolId}"
+    )
     assert awsdata.condition_key_type("s3:TlsVersion") == "Numeric"
     assert awsdata.condition_key_type("aws:TagKeys") == "ArrayOfString"
     assert awsdata.condition_key_type("aws:ResourceTag/team") == "String"
@@ -128,7 +134,11 @@ def test_rcp_services_include_those_aws_documents() -> None:
         ("logs", "put_log_events", ("logs:PutLogEvents",)),
         ("@aws-sdk/client-cloudwatch-logs", "PutLogEventsCommand", ("logs:PutLogEvents",)),
         ("CognitoIdentityProviderClient", "AdminGetUserCommand", ("cognito-idp:AdminGetUser",)),
-        ("client-cognito-identity-provider", "adminInitiateAuth", ("cognito-idp:AdminInitiateAuth",)),
+        (
+            "client-cognito-identity-provider",
+            "adminInitiateAuth",
+            ("cognito-idp:AdminInitiateAuth",),
+        ),
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html: s3:ListBucket
         ("s3", "list_objects_v2", ("s3:ListBucket",)),
         ("S3Client", "HeadObjectCommand", ("s3:GetObject",)),
