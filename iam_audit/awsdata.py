@@ -49,6 +49,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 __all__ = [
     "ActionInfo",
     "Catalogue",
@@ -142,7 +144,7 @@ def data_summary() -> str:
 
 @functools.cache
 def _raw() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(gzip.decompress(_read(CATALOGUE_FILE)))
+    data: dict[str, Any] = orjson.loads(gzip.decompress(_read(CATALOGUE_FILE)))
     return data
 
 

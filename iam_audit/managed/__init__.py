@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import lzma
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+import orjson
 
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
 
@@ -56,7 +57,7 @@ class Snapshot:
 @functools.cache
 def _load() -> dict[str, Any]:
     raw = resources.files("iam_audit").joinpath("data", SNAPSHOT_FILE).read_bytes()
-    data: dict[str, Any] = json.loads(lzma.decompress(raw))
+    data: dict[str, Any] = orjson.loads(lzma.decompress(raw))
     return data
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -417,3 +418,80 @@ def test_who_can_cli_takes_scp_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     arns = [p["arn"] for p in json.loads(result.stdout)["principals"]]
     assert arns == [f"arn:aws:iam::{ACCOUNT}:role/Role1AllowedToBypassThisSCP"]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "signature"),
+    [
+        (
+            "[ERROR] ClientError: An error occurred (AccessDeniedException) when calling the "
+            "AdminInitiateAuth operation: User: arn:aws:sts::111122223333:assumed-role/migrate-role/"
+            "migrate is not authorized to perform: cognito-idp:AdminInitiateAuth on resource: "
+            f"{POOL_EU} with an explicit deny in a service control policy",
+            "service",
+            "access-denied-scp",
+        ),
+        (
+            "AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/migrate-role/m is "
+            "not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-1:"
+            "111122223333:key/1 with an explicit deny in a resource control policy",
+            "resource",
+            "access-denied-scp",
+        ),
+        # an identity policy's Deny stays the role's own finding
+        (
+            "User: arn:aws:sts::111122223333:assumed-role/migrate-role/m is not authorized to "
+            f"perform: cognito-idp:AdminInitiateAuth on resource: {POOL_EU} with an explicit deny "
+            "in an identity-based policy",
+            "",
+            "access-denied-assumed-role",
+        ),
+    ],
+)
+def test_logs_diagnose_maps_an_explicit_deny_in_an_scp(
+    line: str, kind: str, signature: str
+) -> None:
+    from iam_audit.preflight.logsdiag import LogEvent, diagnose, load_signatures, match_text
+
+    found = match_text(line, load_signatures())
+    assert found is not None
+    assert found.signature.id == signature
+    (diagnosis,) = diagnose([LogEvent(line)]).diagnoses
+    if kind:
+        assert diagnosis.fix.startswith(f"A {kind} control policy of the AWS organization denies")
+        assert "--scp ROOT.json --scp OU.json --scp ACCOUNT.json" in diagnosis.fix
+        assert "organizations:ListParents" in diagnosis.fix
+
+
+def test_scp_cases_through_scan(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from iam_audit import aws
+    from iam_audit.scan import scan
+    from tests.scale.test_scan import _migration_pool
+
+    good = _migration_pool(moto_account, "eu-central-1", "good", grant=True, permission="self")
+    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: moto_account)
+
+    def cog001(organization: OrgPolicies | None) -> Any:
+        found = scan(moto_account, ["eu-central-1"], organization=organization)
+        (finding,) = [
+            f
+            for f in found.result.findings
+            if f.check == "COG001" and f.locator.startswith(good["pool"] + "#")
+        ]
+        return finding
+
+    assert cog001(None).status.value == "pass"
+    denied = cog001(_org((FULL, DENY_OU, FULL)))
+    assert denied.status.value == "fail"
+    assert "statement DenyCognitoUserPools) at level 2 of 3 (OU" in denied.message
+    levels = ["--scp", str(ORG / FULL), "--scp", str(ORG / ALLOW_LIST), "--scp", str(ORG / FULL)]
+    result = CliRunner().invoke(
+        app, ["scan", "--regions", "eu-central-1", "-f", "json", "--fail-on", "never", *levels]
+    )
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in json.loads(result.stdout)["results"] if r["check"] == "COG001"]
+    assert row["status"] == "fail"
+    assert (
+        "no SCP at level 2 of 3 (OU, ou-allow-list-without-cognito.json) allows it"
+        in (row["message"])
+    )
