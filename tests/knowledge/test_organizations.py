@@ -495,3 +495,32 @@ def test_scp_cases_through_scan(moto_account: Any, monkeypatch: pytest.MonkeyPat
         "no SCP at level 2 of 3 (OU, ou-allow-list-without-cognito.json) allows it"
         in (row["message"])
     )
+
+
+@pytest.mark.parametrize(
+    ("flag", "statement", "message"),
+    [
+        # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_syntax.html
+        (
+            "--scp",
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            "a service control policy must not name a Principal",
+        ),
+        # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+        (
+            "--rcp",
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            "a resource control policy statement must name a Principal",
+        ),
+    ],
+)
+def test_scp_and_rcp_syntax_is_checked(
+    tmp_path: Path, flag: str, statement: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "level.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+    args = ["simulate", "--action", "s3:GetObject", "--resource", "*"]
+    args += ["--policy", str(_identity(tmp_path)), flag, str(path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3
+    assert message in result.output
