@@ -524,3 +524,62 @@ def test_scp_and_rcp_syntax_is_checked(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 3
     assert message in result.output
+
+
+def test_an_rcp_on_sts_decides_the_logs_role_trust(tmp_path: Path) -> None:
+    # RCPs apply to STS: one that denies sts:AssumeRole to AWS services stops Cognito from
+    # assuming the logs role (the org-perimeter example exempts services, so it does not).
+    deny_services = tmp_path / "deny-services.json"
+    deny_services.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "NoServiceAssumes",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sts:AssumeRole",
+                        "Resource": "*",
+                        "Condition": {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+                    }
+                ],
+            }
+        )
+    )
+    template = tmp_path / "stack.yaml"
+    template.write_text(
+        """
+Resources:
+  Logs:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: import-logs
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {Service: cognito-idp.amazonaws.com}
+            Action: sts:AssumeRole
+"""
+    )
+    base = ["audit", "--template", str(template), "--account-id", ACCOUNT, "--region", "eu-west-1"]
+    base += ["--logs-role", "import-logs", "--format", "json"]
+
+    def cog003(*rcp: Path) -> dict[str, Any]:
+        args = [*base]
+        for path in rcp:
+            args += ["--rcp", str(path)]
+        result = CliRunner().invoke(app, args)
+        (row,) = [r for r in json.loads(result.stdout)["results"] if r["check"] == "COG003"]
+        return row  # type: ignore[no-any-return]
+
+    assert cog003()["status"] == "pass"
+    assert cog003(ORG / "rcp-full-aws-access.json", ORG / "rcp-org-perimeter.json")["status"] == (
+        "pass"
+    )
+    blocked = cog003(ORG / "rcp-full-aws-access.json", deny_services)
+    assert blocked["status"] == "fail"
+    assert blocked["message"].startswith(
+        "Logs role import-logs: RCP deny-services.json (statement NoServiceAssumes) at level 2 of 2"
+    )
