@@ -247,3 +247,32 @@ def test_an_arn_outside_the_snapshot_is_still_unknown(tmp_path: Path) -> None:
     results = _audit(tmp_path, "NoSuchPolicyAnywhere")
     assert results["COG002"]["status"] != "pass"
     assert "NoSuchPolicyAnywhere" in json.dumps(results["COG002"])
+
+
+def test_an_authorization_details_file_keeps_the_accounts_own_copy(tmp_path: Path) -> None:
+    # the account's copy wins over the snapshot; without one, the snapshot's default version
+    from iam_audit.engine import Decision, Principal, PrincipalKind, Request, evaluate
+    from iam_audit.sources.auth_details import AuthDetailsSource
+    from tests.scale.accounts import account, allow, doc, policy, role
+
+    readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    own = doc(allow("cognito-idp:AdminInitiateAuth"))
+    data = account(
+        policies=[policy(readonly, own)],
+        roles=[role("with-file-copy", managed=[readonly])],
+    )
+    bare = account(roles=[role("from-snapshot", managed=[readonly])])
+    for name, content in (("own.json", data), ("bare.json", bare)):
+        (tmp_path / name).write_text(json.dumps(content))
+    request = Request(
+        "cognito-idp:AdminInitiateAuth",
+        "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_A",
+        Principal(PrincipalKind.AWS, "arn:aws:iam::123456789012:role/r"),
+    )
+    with_copy = AuthDetailsSource(tmp_path / "own.json").get_role("with-file-copy")
+    assert with_copy.managed[0].document == own
+    assert evaluate(request, identity=with_copy.managed).decision is Decision.ALLOWED
+    from_snapshot = AuthDetailsSource(tmp_path / "bare.json").get_role("from-snapshot")
+    assert from_snapshot.unknown_managed == ()
+    assert from_snapshot.managed[0].document == aws_managed_policy(readonly).document  # type: ignore[union-attr]
+    assert evaluate(request, identity=from_snapshot.managed).decision is Decision.IMPLICIT_DENY
