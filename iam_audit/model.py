@@ -169,13 +169,15 @@ class OrgPolicies:
 
     ``scp`` bounds the account's principals, ``rcp`` its resources; an empty tuple means that
     kind is not evaluated. ``management_account``: the organization's management account, to
-    which neither applies; ``source`` says where they were read from.
+    which neither applies; ``source`` says where they were read from; ``organization_id``
+    (``o-...``, when known) is the ``aws:PrincipalOrgID`` of the account's principals.
     """
 
     scp: tuple[OrgLevel, ...] = ()
     rcp: tuple[OrgLevel, ...] = ()
     management_account: str | None = None
     source: str = ""
+    organization_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,13 +36,16 @@ __all__ = [
 
 
 def role_context(role: Role) -> dict[str, tuple[str, ...]]:
-    """What IAM knows of every request the role makes: its ARN, account and tags."""
+    """What IAM knows of every request the role makes: its ARN, account, tags and, when AWS
+    Organizations was read, its organization (``aws:PrincipalOrgID``)."""
     context: dict[str, tuple[str, ...]] = {"aws:PrincipalArn": (role.arn,)}
     if role.account_id:
         context["aws:PrincipalAccount"] = (role.account_id,)
     context["aws:PrincipalType"] = ("AssumedRole",)
     for key, value in role.tags:
         context[f"aws:PrincipalTag/{key}"] = (value,)
+    if role.organization is not None and role.organization.organization_id:
+        context["aws:PrincipalOrgID"] = (role.organization.organization_id,)
     return context
 
 

@@ -186,6 +186,7 @@ def read_organization(
             rcp=tuple(kinds[PolicyKind.RCP]),
             management_account=management,
             source="AWS Organizations",
+            organization_id=(organization or {}).get("Id"),
         ),
         note,
     )

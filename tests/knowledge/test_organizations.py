@@ -583,3 +583,55 @@ Resources:
     assert blocked["message"].startswith(
         "Logs role import-logs: RCP deny-services.json (statement NoServiceAssumes) at level 2 of 2"
     )
+
+
+def test_an_rcp_on_the_organization_identity_is_decided_when_the_org_id_is_known(
+    tmp_path: Path,
+) -> None:
+    # aws:PrincipalOrgID is known for a role whose organization was read (AWS Organizations);
+    # from files it is not, and the answer then hangs on it, never guessed.
+    import dataclasses
+
+    from iam_audit.checks.ask import ask_identity
+    from iam_audit.model import Origin, Role, SourceKind
+
+    perimeter = tmp_path / "cognito-perimeter.json"
+    full = json.loads((ORG / "rcp-full-aws-access.json").read_text())
+    perimeter.write_text(  # RCPFullAWSAccess stays attached at this level too: it must allow
+        json.dumps(
+            [
+                full,
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "EnforceOrgIdentities",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "cognito-idp:*",
+                            "Resource": "*",
+                            "Condition": {
+                                "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"},
+                                "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                            },
+                        }
+                    ],
+                },
+            ]
+        )
+    )
+    levels = load_levels([ORG / "rcp-full-aws-access.json", perimeter], PolicyKind.RCP)
+    identity = load_policy_file(ORG / FULL, PolicyKind.INLINE)
+    role = Role(ROLE, "migration", Origin(SourceKind.FILE, "t"), inline=(identity,))
+
+    def answer(organization_id: str | None) -> tuple[str, bool]:
+        bounded = dataclasses.replace(
+            role, organization=OrgPolicies(rcp=levels, organization_id=organization_id)
+        )
+        found = ask_identity(bounded, "cognito-idp:AdminInitiateAuth", POOL_EU)
+        return found.result.decision.value, found.result.conditional
+
+    assert answer("o-exampleorgid") == ("allowed", False)
+    assert answer("o-someoneelse") == ("explicitDeny", False)
+    # unknown: the Deny applies as AWS reads an absent key, and the answer hangs on the key
+    assert answer(None) == ("explicitDeny", True)

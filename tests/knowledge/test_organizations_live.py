@@ -67,6 +67,10 @@ def test_a_member_accounts_path_is_read_and_an_ou_deny_decides(moto_account: Any
     assert note == ""
     assert found is not None
     assert found.management_account == management
+    organization_id = moto_account.client("organizations").describe_organization()["Organization"][
+        "Id"
+    ]
+    assert found.organization_id == organization_id
     assert [level.label for level in found.scp] == [f"root {root}", f"OU {ou}", f"account {member}"]
     assert [sorted(p.name for p in level.policies) for level in found.scp] == [
         ["FullAWSAccess"],
