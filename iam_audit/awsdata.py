@@ -25,7 +25,8 @@ are case insensitive", reference_policies_elements_action.html):
   (policyuniverse's catalogue of November 2023 is the older record).
 * For SDK calls: :func:`service_for_sdk_client` maps a boto3 client name (``"cognito-idp"``,
   ``"logs"``), a JavaScript v3 package (``"@aws-sdk/client-cloudwatch-logs"``) or client class
-  (``"CloudWatchLogsClient"``) to its IAM prefix; :func:`actions_for_operation` maps an SDK
+  (``"CloudWatchLogsClient"``), or a JavaScript v2 class (``"CognitoIdentityServiceProvider"``)
+  to its IAM prefix; :func:`actions_for_operation` maps an SDK
   operation in any spelling (``admin_initiate_auth``, ``AdminInitiateAuthCommand``,
   ``adminInitiateAuth``) to the IAM actions it needs.
 
@@ -320,14 +321,25 @@ _OPERATION_ACTIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("lambda", "invokewithresponsestream"): ("lambda:InvokeFunction",),
 }
 
+#: JavaScript v2 client classes whose name is not their serviceId (``new AWS.StepFunctions()``).
+_JS_V2_CLASSES: Mapping[str, str] = {
+    "cognitoidentityserviceprovider": "cognito-idp",
+    "stepfunctions": "states",
+    "elbv2": "elasticloadbalancing",
+    "elb": "elasticloadbalancing",
+    "iotdata": "iot",
+    "cloudwatchlogs": "logs",
+}
+
 _JS_PACKAGE = re.compile(r"^(?:@aws-sdk/)?(client-[a-z0-9-]+)$")
 
 
 def service_for_sdk_client(name: str) -> str | None:
-    """The IAM prefix of an SDK client: boto3 (``"logs"``), JS v3 package or class, or a prefix.
+    """The IAM prefix of an SDK client: boto3 name, JS v3 package or class, JS v2 class, prefix.
 
-    ``"cognito-idp"``, ``"@aws-sdk/client-cognito-identity-provider"`` and
-    ``"CognitoIdentityProviderClient"`` all give ``"cognito-idp"``; unknown names give ``None``.
+    ``"cognito-idp"``, ``"@aws-sdk/client-cognito-identity-provider"``,
+    ``"CognitoIdentityProviderClient"`` and ``"CognitoIdentityServiceProvider"`` (JS v2) all give
+    ``"cognito-idp"``; unknown names give ``None``.
     """
     clients: Mapping[str, str] = _raw()["sdk_clients"]
     text = name.strip()
@@ -337,11 +349,14 @@ def service_for_sdk_client(name: str) -> str | None:
     package = _JS_PACKAGE.match(lowered)
     if package:
         return clients.get(package.group(1))
-    if text.endswith("Client") and len(text) > len("Client"):
-        squashed = text[: -len("Client")].lower()
-        for key, prefix in clients.items():
-            if key.startswith("client-") and key[7:].replace("-", "") == squashed:
-                return prefix
+    squashed = lowered.replace("-", "").replace("_", "")
+    if text.endswith("Client") and len(text) > len("Client"):  # JS v3 class
+        squashed = squashed[: -len("client")]
+    if squashed in _JS_V2_CLASSES:
+        return _JS_V2_CLASSES[squashed]
+    for key, prefix in clients.items():  # JS v2 and v3 classes: the serviceId, squashed
+        if key.startswith("client-") and key[7:].replace("-", "") == squashed:
+            return prefix
     return lowered if lowered in catalogue().services else None
 
 

@@ -159,6 +159,12 @@ def test_sdk_operation_to_iam_action(client: str, operation: str, actions: tuple
         ("stepfunctions", "states"),
         ("@aws-sdk/client-sfn", "states"),
         ("CloudWatchLogsClient", "logs"),
+        # JavaScript v2 classes: new AWS.CognitoIdentityServiceProvider(), AWS.DynamoDB, ...
+        ("CognitoIdentityServiceProvider", "cognito-idp"),
+        ("StepFunctions", "states"),
+        ("DynamoDB", "dynamodb"),
+        ("SecretsManager", "secretsmanager"),
+        ("elbv2", "elasticloadbalancing"),
         ("nope", None),
     ],
 )
