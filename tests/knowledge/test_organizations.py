@@ -373,7 +373,25 @@ def test_scp_cases_through_audit(
     assert said in str(cog001["message"])
     if status == "fail":
         assert "iam-audit never changes SCPs or RCPs" in str(cog001["message"])
+        assert "either" not in str(cog001["message"])  # the role's own policies do allow it
         assert cog001["fix"] is None
+
+
+def test_an_scp_block_also_says_when_the_role_lacks_the_allow(tmp_path: Path) -> None:
+    # COG005: the migration role has no logs permission at all, and the region SCP denies too
+    template = tmp_path / "stack.yaml"
+    template.write_text(_TEMPLATE.format(region="us-east-1"))
+    args = ["audit", "--template", str(template), "--account-id", ACCOUNT, "--region", "us-east-1"]
+    args += ["--lambda-role", "migration", "--scp", str(ORG / REGION), "--format", "json"]
+    args += ["--source-pool-arn", f"arn:aws:cognito-idp:us-east-1:{ACCOUNT}:userpool/us-east-1_Old"]
+    result = CliRunner().invoke(app, args)
+    (row,) = [r for r in json.loads(result.stdout)["results"] if r["check"] == "COG005"]
+    assert row["status"] == "fail"
+    assert "statement DenyAllOutsideEU" in row["message"]
+    assert row["message"].endswith(
+        "; no policy of the role allows logs:CreateLogStream, logs:PutLogEvents either"
+    )
+    assert row["fix"] is not None  # the Allow it also needs
 
 
 def _account_file(tmp_path: Path) -> Path:
