@@ -60,7 +60,7 @@ from iam_audit.engine import (
     policy_notes,
 )
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.errors import InputError
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
 from iam_audit.sources.auth_details import AuthDetailsSource
@@ -223,7 +223,7 @@ class _ActionFilter:
         hit = (
             low == "*"
             or low == self.action
-            or (has_wildcard(low) and glob_regex(low).fullmatch(self.action) is not None)
+            or (has_wildcard(low) and glob(low).fullmatch(self.action))
         )
         self._memo[entry] = hit
         return hit

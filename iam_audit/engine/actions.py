@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.model import PolicyDocument
 
 __all__ = [
@@ -97,8 +97,8 @@ def _services_for(service_pattern: str) -> list[str]:
     known = catalogue().services
     if not has_wildcard(service_pattern):
         return [service_pattern] if service_pattern in known else []
-    regex = glob_regex(service_pattern)
-    return sorted(prefix for prefix in known if regex.fullmatch(prefix))
+    pattern = glob(service_pattern)
+    return sorted(prefix for prefix in known if pattern.fullmatch(prefix))
 
 
 def expand_action(pattern: str) -> frozenset[str]:
@@ -120,8 +120,8 @@ def expand_action(pattern: str) -> frozenset[str]:
             if name in names:
                 found.add(f"{prefix}:{names[name]}")
             continue
-        regex = glob_regex(name)
-        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if regex.fullmatch(low))
+        matcher = glob(name)
+        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if matcher.fullmatch(low))
     return frozenset(found)
 
 
