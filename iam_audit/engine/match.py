@@ -118,7 +118,7 @@ class Glob:
     See the comment above :class:`_Segment` for the algorithm and why it is exact.
     """
 
-    __slots__ = ("_exact", "_head", "_middle", "_min", "_tail")
+    __slots__ = ("_all", "_exact", "_head", "_middle", "_min", "_tail")
 
     def __init__(self, pieces: tuple[tuple[str, bool], ...]) -> None:
         raw = _segments(pieces)
@@ -128,11 +128,14 @@ class Glob:
         self._middle = tuple(segments[1:-1])
         self._min = sum(segment.length for segment in segments)
         self._exact = self._head.text if self._tail is None else None
+        self._all = self._tail is not None and not self._min and not self._middle  # ``*``
 
     def fullmatch(self, value: str) -> bool:
         """Does the pattern match all of ``value``?"""
         if self._exact is not None:
             return value == self._exact
+        if self._all:
+            return True
         size = len(value)
         head, tail = self._head, self._tail
         if tail is None:  # no ``*``: one fixed-length segment
