@@ -58,6 +58,8 @@ from iam_audit.engine import (
     Request,
     evaluate,
     policy_notes,
+    resource_account,
+    resource_policy_decides,
 )
 from iam_audit.engine.compile import compile_policy
 from iam_audit.engine.match import glob, has_wildcard
@@ -359,6 +361,9 @@ class _Walk:
         self.source = source
         self.request = request
         self.filter = _ActionFilter(request.action)
+        #: a role's trust policy or a KMS key policy decides (the file's identity policies alone
+        #: never allow): every principal goes to the engine, which says it hangs on that policy
+        self.resource_decides = resource_policy_decides(request.action, request.resource)
         self.notes: set[str] = set()
         self._managed: dict[str, _Doc | bool | None] = {}
         self._boundaries: dict[str, _Doc | None] = {}
@@ -596,7 +601,7 @@ class _Walk:
             elif verdict[0]:
                 return None  # a Deny that applies whatever else holds: an explicit deny
             verdicts.append(verdict)
-        if FAST_PATH and decided:
+        if FAST_PATH and decided and self.resource_decides is None:
             return self._decide_fixed(arn, kind, docs, verdicts, boundary, boundary_unknown)
         result = self._evaluate(arn, detail, docs, boundary, pending.resource_account)
         if not (result.allowed or result.conditional):
@@ -825,7 +830,7 @@ def _arn_parts(resource: str) -> tuple[str | None, str | None]:
     parts = resource.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
         return None, None
-    return parts[3] or None, parts[4] or None
+    return parts[3] or None, resource_account(resource)
 
 
 def check_action(action: str) -> str:

@@ -32,6 +32,8 @@ __all__ = [
     "catalogue",
     "expand_action",
     "is_known_action",
+    "is_unknown_action",
+    "suggest_action",
     "unknown_actions",
 ]
 
@@ -156,6 +158,18 @@ def _suggest(action: str) -> str | None:
         if close:
             return f"{prefix}:{names[close[0]]}"
     return None
+
+
+def is_unknown_action(action: str) -> bool:
+    """Is ``action`` (no wildcard, or a pattern) absent from the catalogue? ``False`` when no
+    catalogue is installed: nothing can then be called unknown."""
+    return bool(catalogue().services) and not is_known_action(action)
+
+
+def suggest_action(action: str) -> str | None:
+    """The closest known action to ``action`` (``cognito-idp:AdminInitateAuth`` →
+    ``cognito-idp:AdminInitiateAuth``), or ``None`` when nothing is close."""
+    return _suggest(action)
 
 
 def unknown_actions(policy: PolicyDocument) -> tuple[UnknownAction, ...]:
