@@ -80,9 +80,10 @@ def resource_account(resource: str) -> str | None:
     """The 12-digit account that owns ``resource`` (an ARN), or ``None``.
 
     ``None`` also for the ARNs whose account field is not an account: ``aws`` in an AWS managed
-    policy's ARN (``arn:aws:iam::aws:policy/ReadOnlyAccess``: "AWS managed policies ... are
-    created and administered by AWS", reference_policies_identifiers.html shows them with ``aws``
-    for the account), and the empty field of global resources (``arn:aws:s3:::bucket``).
+    policy's ARN ("An AWS managed policy is a standalone policy that is created and administered
+    by AWS ... For example, arn:aws:iam::aws:policy/IAMReadOnlyAccess is an AWS managed policy",
+    access_policies_managed-vs-inline.html), and the empty field of global resources
+    (``arn:aws:s3:::bucket``).
     """
     parts = resource.split(":", 5)
     if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():

@@ -195,3 +195,13 @@ def test_statement_with_the_worst_resource_is_matched() -> None:
         "arn:aws:s3:::b/" + "k" * 100, None, {}, set(), check_principal=False
     ).applies
     assert not statement.match("arn:aws:s3:::b", None, {}, set(), check_principal=False).applies
+
+
+def test_operator_names_are_the_engines() -> None:
+    # The spelled-out list (for suggestions) and the engine's table name the same operators
+    # (reference_policies_elements_condition_operators.html).
+    from iam_audit.engine.conditions import _OPERATORS, OPERATOR_NAMES, suggest_operator
+
+    assert {name.lower() for name in OPERATOR_NAMES} == set(_OPERATORS)
+    assert suggest_operator("ForAnyValue:StringLikIfExists") == "ForAnyValue:StringLikeIfExists"
+    assert suggest_operator("Frobnicate") is None
