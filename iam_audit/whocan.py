@@ -35,7 +35,10 @@ Known limits: resource policies, SCPs, RCPs and session policies are not read. A
 another account than the resource is never listed: cross-account access needs the resource's own
 policy to allow it, and who-can reads none (user pools have no resource policy, so for them this
 is exact). An attached policy the document does not hold (an AWS managed policy outside the
-built-in snapshot) is named in ``notes``, and the principal is judged without it.
+built-in snapshot) is named in ``notes``, and the principal is judged without it. A question that
+a role's trust policy or a KMS key policy decides (``sts:AssumeRole*`` on a role, ``kms:`` on a
+key: ``resource_policy_decides``) is never answered ``allowed``, since who-can reads neither:
+a principal whose own policies allow it is ``conditional``, and a note names the policy.
 """
 
 from __future__ import annotations
