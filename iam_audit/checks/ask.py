@@ -20,6 +20,7 @@ from iam_audit.engine import (
     StatementRef,
     evaluate,
     evaluate_policies,
+    resource_account,
 )
 from iam_audit.findings import Evidence, Finding, Status
 from iam_audit.model import Role
@@ -50,8 +51,7 @@ def role_context(role: Role) -> dict[str, tuple[str, ...]]:
 
 
 def _resource_account(resource: str) -> str | None:
-    parts = resource.split(":")
-    return parts[4] if len(parts) > 5 and parts[4] else None
+    return resource_account(resource)  # the engine's reading (``aws``: an AWS managed policy)
 
 
 def _requested_region(resource: str) -> dict[str, tuple[str, ...]]:

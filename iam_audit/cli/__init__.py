@@ -204,15 +204,32 @@ def simulate(
     scp: opt.Scp = None,
     rcp: opt.Rcp = None,
     fmt: TextFormatOpt = TextFormat.TABLE,
+    trust_policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-policy",
+            help="The role's trust policy: the question is then whether the caller may assume it.",
+        ),
+    ] = None,
 ) -> None:
     """Answer one question offline: may this principal do ACTION on RESOURCE?
 
     Exit 0 when allowed, 1 when denied.
     """
     from iam_audit.model import PolicyKind
-    from iam_audit.simulate import SimulateQuestion, load_policy_file, result_to_dict
+    from iam_audit.simulate import (
+        SimulateQuestion,
+        action_warning,
+        load_policy_file,
+        resource_policy_kind,
+        result_to_dict,
+        table_lines,
+    )
     from iam_audit.simulate import simulate as run_simulation
 
+    warning = action_warning(action)
+    if warning:
+        typer.echo(warning, err=True)
     pairs = parse_context_pairs(context)
     question = SimulateQuestion(
         action=action,
@@ -221,29 +238,21 @@ def simulate(
         boundary=load_policy_file(boundary, PolicyKind.BOUNDARY) if boundary else None,
         caller_arn=caller_arn,
         resource_policy=(
-            load_policy_file(resource_policy, PolicyKind.RESOURCE) if resource_policy else None
+            load_policy_file(resource_policy, resource_policy_kind(action, resource))
+            if resource_policy
+            else None
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
         organization=opt.organization(scp, rcp)[0],
+        trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)
-    data = result_to_dict(result)
+    data = result_to_dict(result, action, resource)
     if fmt is TextFormat.JSON:
         emit(json.dumps(data, indent=2), None)
     else:
-        lines = [f"{data['decision']}: {for_terminal(action)} on {for_terminal(resource)}"]
-        lines += [
-            f"  {for_terminal(m['effect']):<5} {for_terminal(m['policy'])} "
-            f"{for_terminal(m['statement'])}"
-            for m in data["matched_statements"]
-        ]
-        if result.decided_by:
-            lines.append(f"  decided by {result.decided_by}")
-        if data["unresolved"]:
-            keys = for_terminal(", ".join(data["unresolved"]))
-            lines.append(f"  depends on condition keys not in --context: {keys}")
-        emit("\n".join(lines), None)
+        emit("\n".join(table_lines(data, action, resource)), None)
     raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
 
 

@@ -16,8 +16,11 @@ from iam_audit.engine.evaluate import (
     named_principals,
     parse_policy,
     policy_notes,
+    resource_account,
+    resource_policy_decides,
     validate_policy,
 )
+from iam_audit.engine.parse import unknown_operators
 from iam_audit.engine.types import (
     ContextMode,
     Decision,
@@ -48,6 +51,9 @@ __all__ = [
     "named_principals",
     "parse_policy",
     "policy_notes",
+    "resource_account",
+    "resource_policy_decides",
     "unknown_actions",
+    "unknown_operators",
     "validate_policy",
 ]

@@ -25,7 +25,7 @@ from iam_audit.awsdata import (
     retired_service,
 )
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.model import PolicyDocument
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "catalogue",
     "expand_action",
     "is_known_action",
+    "is_unknown_action",
+    "suggest_action",
     "unknown_actions",
 ]
 
@@ -58,8 +60,8 @@ def _services_for(service_pattern: str) -> list[str]:
     known = catalogue().services
     if not has_wildcard(service_pattern):
         return [service_pattern] if service_pattern in known else []
-    regex = glob_regex(service_pattern)
-    return sorted(prefix for prefix in known if regex.fullmatch(prefix))
+    pattern = glob(service_pattern)
+    return sorted(prefix for prefix in known if pattern.fullmatch(prefix))
 
 
 def expand_action(pattern: str) -> frozenset[str]:
@@ -81,8 +83,8 @@ def expand_action(pattern: str) -> frozenset[str]:
             if name in names:
                 found.add(f"{prefix}:{names[name]}")
             continue
-        regex = glob_regex(name)
-        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if regex.fullmatch(low))
+        matcher = glob(name)
+        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if matcher.fullmatch(low))
     return frozenset(found)
 
 
@@ -117,6 +119,18 @@ def _suggest(action: str) -> str | None:
         if close:
             return f"{prefix}:{names[close[0]]}"
     return None
+
+
+def is_unknown_action(action: str) -> bool:
+    """Is ``action`` (no wildcard, or a pattern) absent from the catalogue? ``False`` when no
+    catalogue is installed: nothing can then be called unknown."""
+    return bool(catalogue().services) and not is_known_action(action)
+
+
+def suggest_action(action: str) -> str | None:
+    """The closest known action to ``action`` (``cognito-idp:AdminInitateAuth`` →
+    ``cognito-idp:AdminInitiateAuth``), or ``None`` when nothing is close."""
+    return _suggest(action)
 
 
 def unknown_actions(policy: PolicyDocument) -> tuple[UnknownAction, ...]:

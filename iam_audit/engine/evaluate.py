@@ -31,7 +31,7 @@ import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from iam_audit.engine.compile import (
@@ -66,6 +66,8 @@ __all__ = [
     "named_principals",
     "parse_policy",
     "policy_notes",
+    "resource_account",
+    "resource_policy_decides",
     "validate_policy",
 ]
 
@@ -74,6 +76,42 @@ _ROLE_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:role/.+$")
 _ROOT_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:root$")
 _SESSION_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:assumed-role/.+$")
 _FEDERATED_USER_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:federated-user/.+$")
+_KMS_KEY_RE = re.compile(r"^arn:[^:]+:kms:[^:]*:\d{12}:key/.+$")
+
+
+def resource_account(resource: str) -> str | None:
+    """The 12-digit account that owns ``resource`` (an ARN), or ``None``.
+
+    ``None`` also for the ARNs whose account field is not an account: ``aws`` in an AWS managed
+    policy's ARN ("An AWS managed policy is a standalone policy that is created and administered
+    by AWS ... For example, arn:aws:iam::aws:policy/IAMReadOnlyAccess is an AWS managed policy",
+    access_policies_managed-vs-inline.html), and the empty field of global resources
+    (``arn:aws:s3:::bucket``).
+    """
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+def resource_policy_decides(action: str, resource: str) -> str | None:
+    """Whose policy must itself allow the request, whatever identity policies say.
+
+    ``"trust"`` for ``sts:AssumeRole*`` on a role ARN, ``"key"`` for a ``kms:`` action on a KMS
+    key ARN, ``None`` otherwise. "Role trust policies and KMS key policies are exceptions to this
+    logic, because they must explicitly allow access for principals" (IAM policy evaluation
+    logic); "unless the key policy explicitly allows it, you cannot use IAM policies to allow
+    access to a KMS key" (AWS KMS "Key policies", kms/latest/developerguide/key-policies.html).
+    """
+    lowered = action.lower()
+    if lowered.startswith("sts:assumerole") and _ROLE_RE.match(resource):
+        return "trust"
+    if lowered.startswith("kms:") and _KMS_KEY_RE.match(resource):
+        return "key"
+    return None
+
+
+_DECIDING_POLICY = {"trust": "the role's trust policy", "key": "the key policy"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,6 +428,8 @@ def _ref_key(ref: StatementRef) -> tuple[str, str, int]:
 def _same_account(principal: Principal | None, resource_account: str | None) -> bool:
     if resource_account is None or principal is None:
         return True
+    if not (len(resource_account) == 12 and resource_account.isdigit()):
+        return True  # ``aws`` (AWS managed policies), ``*``: not an account that owns it
     account = principal.account
     return account is None or account == resource_account
 
@@ -445,6 +485,11 @@ def evaluate(
     * ``{"AWS": "*"}`` is taken to match every principal, service principals included.
     * A ``Resource`` pattern is matched against the whole ARN (``*`` spans ``:`` and ``/``), not
       segment by segment.
+    * ``sts:AssumeRole*`` on a role and ``kms:`` actions on a key are decided by the role's trust
+      policy and the key policy (:func:`resource_policy_decides`): identity policies alone never
+      allow them. Without that policy the request is not allowed, ``blocked_by`` is
+      ``"missing-resource-policy"`` and, in ``OPEN`` mode, ``conditional`` says whether a policy
+      delegating to the account (the default key policy) would allow it.
     """
     action, service = _split_action(request.action)
     values, known = _context(request)
@@ -495,15 +540,28 @@ def evaluate(
             boundary_present,
             notes,
         )
+    decides = resource_policy_decides(action, request.resource)
+    missing = decides is not None and resource_policy is None and identity is not None
+    if missing:
+        # Not given, so unknown: it may delegate to the account (as the default key policy
+        # does), and the identity policies then decide; it is never taken to allow.
+        aggregates[ACCOUNT].tri = Tri.UNKNOWN
+        notes.add(
+            f"{request.action} on {request.resource} is decided by "
+            f"{_DECIDING_POLICY[decides or 'key']}, which was not given"
+        )
     shape = _shape(
         principal is None or principal.kind is PrincipalKind.AWS,
         identity is not None,
         boundary_present,
-        resource_policy is not None,
-        resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
+        resource_policy is not None or missing,
+        (resource_policy is not None and resource_policy.kind is PolicyKind.TRUST)
+        or decides is not None,
         _same_account(principal, resource_account),
     )
     result = _conclude(shape, aggregates, notes, request.mode)
+    if missing and result.blocked_by == "resource-policy":
+        result = replace(result, blocked_by="missing-resource-policy")
     if organization is not None:
         result = apply_organization(request, result, organization, resource_account)
     return result
