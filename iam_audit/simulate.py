@@ -20,8 +20,8 @@ from iam_audit.engine import (
 )
 from iam_audit.engine.actions import is_unknown_action, suggest_action
 from iam_audit.errors import InputError
-from iam_audit.render.escape import for_terminal
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind, parse_arn
+from iam_audit.render.escape import for_terminal
 
 __all__ = [
     "SimulateQuestion",
