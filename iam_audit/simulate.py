@@ -16,6 +16,7 @@ from iam_audit.engine import (
     parse_policy,
 )
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_POLICY, read_text
 from iam_audit.model import PolicyDocument, PolicyKind, parse_arn
 
 __all__ = ["SimulateQuestion", "load_policy_file", "result_to_dict", "simulate"]
@@ -23,10 +24,7 @@ __all__ = ["SimulateQuestion", "load_policy_file", "result_to_dict", "simulate"]
 
 def load_policy_file(path: Path, kind: PolicyKind) -> PolicyDocument:
     """A policy document from a file (JSON or URL-encoded JSON), named after the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    text = read_text(path, "policy file", MAX_POLICY)
     return parse_policy(text, name=path.name, kind=kind, location=str(path))
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from iam_audit.errors import ExitCode, IamAuditError, InputError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "parse_context_pairs"]
+__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs"]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -37,8 +38,39 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # deliberate exits and Click's usage errors (typer.Exit is a RuntimeError)
+        except Exception as err:  # the one last-resort handler: a bug is exit 4, never 1
+            known = _aws_error(err)
+            if os.environ.get("IAM_AUDIT_DEBUG"):
+                raise
+            if known is not None:
+                typer.echo(known.diagnostics(), err=True)
+                raise typer.Exit(int(known.exit_code)) from None
+            typer.echo(internal_error_line(err), err=True)
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def internal_error_line(err: BaseException) -> str:
+    """The one line a bug gets on stderr."""
+    detail = " ".join(str(err).split())[:300]
+    name = type(err).__name__
+    return (
+        f"internal error: {name}{': ' + detail if detail else ''}; "
+        "IAM_AUDIT_DEBUG=1 shows the traceback"
+    )
+
+
+def _aws_error(err: Exception) -> IamAuditError | None:
+    """An AWS error nobody handled, as ours (only when botocore is loaded: offline runs never
+    import it)."""
+    if "botocore" not in sys.modules:
+        return None
+    from iam_audit import aws
+
+    return aws.translate(err)
 
 
 def emit(text: str, output: Path | None) -> None:

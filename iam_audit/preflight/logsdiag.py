@@ -276,10 +276,23 @@ def _text_timestamp(line: str) -> int | None:
     raw = found.group(0).replace(" ", "T").replace("Z", "+00:00")
     try:
         when = datetime.fromisoformat(raw)
-    except ValueError:
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return _epoch_ms(when.timestamp() * 1000)
+    except (ValueError, OverflowError):  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return int(when.timestamp() * 1000)
+
+
+#: CloudWatch Logs timestamps are milliseconds since the epoch; beyond year 9999 none is a date.
+_MAX_EPOCH_MS = 253_402_300_799_999
+
+
+def _epoch_ms(value: object) -> int | None:
+    """``value`` as epoch milliseconds when it is a finite number a date can have, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (0 <= value <= _MAX_EPOCH_MS):  # also False for NaN
+        return None
+    return int(value)
 
 
 def _json_events(data: object, name: str) -> Iterator[LogEvent]:
@@ -301,7 +314,7 @@ def _json_events(data: object, name: str) -> Iterator[LogEvent]:
         stamp = event.get("timestamp")
         yield LogEvent(
             message=event["message"],
-            timestamp=int(stamp) if isinstance(stamp, int | float) else None,
+            timestamp=_epoch_ms(stamp),
             source=str(event.get("logStreamName", "")),
         )
 

@@ -7,7 +7,6 @@ setting, username and alias attributes). Pure: callers hand in the parsed JSON.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -96,12 +95,21 @@ def _decimal_or_none(value: object) -> Decimal | None:
         return None
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A list of names from the description; anything else counts as none."""
+    return tuple(str(a) for a in value) if isinstance(value, list) else ()
+
+
 def _spec(entry: Mapping[str, Any]) -> AttributeSpec | None:
     name = entry.get("Name")
     if not isinstance(name, str) or not name:
         return None
-    strings = entry.get("StringAttributeConstraints") or {}
-    numbers = entry.get("NumberAttributeConstraints") or {}
+    strings = _mapping(entry.get("StringAttributeConstraints"))
+    numbers = _mapping(entry.get("NumberAttributeConstraints"))
     return AttributeSpec(
         name=name,
         data_type=str(entry.get("AttributeDataType") or "String"),
@@ -139,32 +147,31 @@ def pool_schema(describe: Mapping[str, Any], header: Sequence[str]) -> PoolSchem
     return PoolSchema(
         header=tuple(header),
         attributes=specs,
-        auto_verified=tuple(str(a) for a in pool.get("AutoVerifiedAttributes") or ()),
+        auto_verified=_strings(pool.get("AutoVerifiedAttributes")),
         mfa=mfa,
-        username_attributes=tuple(str(a) for a in pool.get("UsernameAttributes") or ()),
-        alias_attributes=tuple(str(a) for a in pool.get("AliasAttributes") or ()),
+        username_attributes=_strings(pool.get("UsernameAttributes")),
+        alias_attributes=_strings(pool.get("AliasAttributes")),
         pool_id=pool.get("Id") if isinstance(pool.get("Id"), str) else None,
     )
 
 
-def parse_header_text(text: str) -> tuple[str, ...]:
-    """The expected header from a header file.
+def parse_header_text(text: str, where: str = "the header file") -> tuple[str, ...]:
+    """The expected header from a header file (``where`` names it in errors).
 
     Accepts the JSON that ``aws cognito-idp get-csv-header`` writes (``{"CSVHeader": [...]}``)
     or the header line itself (the first line of the CSV template the console downloads).
     """
+    from iam_audit.inputs import parse_json
+
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
-        raise InputError("the header file is empty")
+        raise InputError(f"{where} is empty")
     if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as err:
-            raise InputError(f"the header file is not valid JSON: {err.msg}") from None
+        data = parse_json(stripped, where, "")
         names = data.get("CSVHeader") if isinstance(data, dict) else None
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise InputError(
-                "the header file's JSON has no CSVHeader list",
+                f"{where}: its JSON has no CSVHeader list",
                 advice="save it with: aws cognito-idp get-csv-header --user-pool-id ID",
             )
         return tuple(n.strip() for n in names)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_TEMPLATE, read_text
 from iam_audit.model import (
     JSON,
     LambdaFunction,
@@ -126,7 +127,7 @@ def _escape(token: str) -> str:
 def _decode(path: Path) -> dict[str, Any]:
     """Read ``path`` with cfn-lint's decoder; one-line :class:`InputError` on any problem."""
     try:
-        from cfnlint.decode import decode
+        from cfnlint.decode import decode_str
     except ImportError:
         raise InputError(
             "reading CloudFormation templates needs cfn-lint", advice=_INSTALL_ADVICE
@@ -134,9 +135,7 @@ def _decode(path: Path) -> dict[str, Any]:
     # cfn-lint logs its parse errors; we report them ourselves, once.
     logging.getLogger("cfnlint").addHandler(logging.NullHandler())
     logging.getLogger("cfnlint").propagate = False
-    if not path.is_file():
-        raise InputError(f"cannot read template {path}: no such file")
-    template, matches = decode(str(path))
+    template, matches = decode_str(read_text(path, "template", MAX_TEMPLATE))
     if matches:
         first = matches[0]
         line = getattr(first, "linenumber", None)

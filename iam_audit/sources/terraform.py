@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_PLAN, read_json
 from iam_audit.model import (
     LambdaFunction,
     Origin,
@@ -706,16 +707,7 @@ class _Builder:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read plan {path}: {err.strerror}") from None
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InputError(
-            f"{path}: not JSON ({err})", advice="pass the output of `terraform show -json PLAN`"
-        ) from None
+    data = read_json(path, "plan", MAX_PLAN)
     if (
         not isinstance(data, dict)
         or "format_version" not in data
