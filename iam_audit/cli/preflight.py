@@ -144,7 +144,8 @@ def csv_check(
         if not isinstance(described, dict):
             raise InputError(f"schema file {schema} is not describe-user-pool output")
         header_text = inputs.read_text(header_file, "header file", inputs.MAX_JSON)
-        pool = pool_schema(described, parse_header_text(header_text, f"header file {header_file}"))
+        header_names = parse_header_text(header_text, f"header file {header_file}")
+        pool = pool_schema(described, header_names, f"schema file {schema}")
     else:
         from iam_audit.preflight import live
 

@@ -16,6 +16,7 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
+from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 
 __all__ = ["register"]
@@ -91,6 +92,7 @@ def who_can(
     from iam_audit.whocan import who_can as answer
 
     check_action(action)
+    refuse_overlap([("--authorization-details", authorization_details)], [("--output", output)])
     with _collector_paused():
         if authorization_details is not None:
             from iam_audit.sources.auth_details import AuthDetailsSource
@@ -136,6 +138,7 @@ def scan(
     from iam_audit.scan import resolve_regions, scan_exit_code
     from iam_audit.scan import scan as run_scan
 
+    refuse_overlap([("--config", config)], [("--output", output)])
     session = aws.make_session(profile, region)
     names = resolve_regions(session, regions)
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:

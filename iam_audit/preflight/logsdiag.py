@@ -337,7 +337,9 @@ def parse_export(data: bytes, name: str) -> tuple[LogEvent, ...]:
     if stripped.startswith(("{", "[")):
         try:
             parsed = json.loads(stripped)
-        except json.JSONDecodeError:
+        except RecursionError:
+            raise InputError(f"{name} is not usable JSON: it nests too deeply") from None
+        except ValueError:  # JSONDecodeError, or an integer of more than 4,300 digits
             parsed = None
         if parsed is not None:
             return tuple(_json_events(parsed, name))

@@ -126,6 +126,7 @@ def _escape(token: str) -> str:
 
 def _decode(path: Path) -> dict[str, Any]:
     """Read ``path`` with cfn-lint's decoder; one-line :class:`InputError` on any problem."""
+    text = read_text(path, "template", MAX_TEMPLATE)
     try:
         from cfnlint.decode import decode_str
     except ImportError:
@@ -135,7 +136,7 @@ def _decode(path: Path) -> dict[str, Any]:
     # cfn-lint logs its parse errors; we report them ourselves, once.
     logging.getLogger("cfnlint").addHandler(logging.NullHandler())
     logging.getLogger("cfnlint").propagate = False
-    template, matches = decode_str(read_text(path, "template", MAX_TEMPLATE))
+    template, matches = decode_str(text)
     if matches:
         first = matches[0]
         line = getattr(first, "linenumber", None)

@@ -717,12 +717,69 @@ def _read(path: Path) -> dict[str, Any]:
             f"{path}: not a Terraform plan in JSON",
             advice="pass the output of `terraform show -json PLAN`, not the binary plan or state",
         )
+    wrong = _wrong_shape(data)
+    if wrong:
+        raise InputError(
+            f"{path}: not a Terraform plan in JSON: {wrong}",
+            advice="pass the output of `terraform show -json PLAN`",
+        )
     major = str(data["format_version"]).split(".")[0]
     if major != "1":
         raise InputError(
             f"{path}: plan JSON format_version {data['format_version']} is not supported (1.x is)"
         )
     return data
+
+
+#: The containers of ``terraform show -json`` and their JSON types, as the reader walks them.
+_SHAPE: dict[str, type] = {
+    "planned_values": dict,
+    "planned_values.root_module": dict,
+    "prior_state": dict,
+    "prior_state.values": dict,
+    "prior_state.values.root_module": dict,
+    "configuration": dict,
+    "configuration.root_module": dict,
+    "configuration.provider_config": dict,
+    "resource_changes": list,
+    "variables": dict,
+}
+_MODULE_SHAPE: dict[str, type] = {
+    "resources": list,
+    "child_modules": list,
+    "module_calls": dict,
+}
+
+
+def _wrong_shape(data: Mapping[str, Any]) -> str | None:
+    """The first container of the plan that has the wrong JSON type, named by its path."""
+    for dotted, expected in _SHAPE.items():
+        node: Any = data
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, expected):
+            return f"{dotted} is not a JSON {'object' if expected is dict else 'array'}"
+    for root in ("planned_values", "prior_state.values", "configuration"):
+        node = data
+        for key in (*root.split("."), "root_module"):
+            node = node.get(key) if isinstance(node, dict) else None
+        pending = [(f"{root}.root_module", node)]
+        while pending:
+            where, module = pending.pop()
+            if not isinstance(module, dict):
+                continue
+            for key, expected in _MODULE_SHAPE.items():
+                value = module.get(key)
+                if value is not None and not isinstance(value, expected):
+                    return (
+                        f"{where}.{key} is not a JSON {'object' if expected is dict else 'array'}"
+                    )
+            for index, child in enumerate(module.get("child_modules") or []):
+                pending.append((f"{where}.child_modules[{index}]", child))
+            for name, call in (module.get("module_calls") or {}).items():
+                inner = call.get("module") if isinstance(call, dict) else None
+                pending.append((f"{where}.module_calls.{name}.module", inner))
+    return None
 
 
 def load_plan(
