@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 
 from iam_audit.errors import AccessError, ExitCode, IamAuditError, InputError, NoCredentialsError
@@ -92,6 +93,12 @@ _THROTTLE_CODES = {
     "RequestThrottled",
     "SlowDown",
 }
+#: Every exception class a boto3 call raises for AWS's or the network's sake.
+AWS_ERRORS = (
+    botocore.exceptions.ClientError,
+    botocore.exceptions.BotoCoreError,
+    botocore.parsers.ResponseParserError,
+)
 #: The attribute :func:`aws_errors` sets on an error it lets through: the call it came from.
 _CALL = "_iam_audit_call"
 
@@ -125,15 +132,15 @@ def translate(err: BaseException, call: str | None = None) -> IamAuditError | No
         )
     if isinstance(err, exc.ClientError):
         return _client_error(err, call)
+    where = call or getattr(err, _CALL, None) or "an AWS call"
+    if isinstance(err, botocore.parsers.ResponseParserError):  # not a BotoCoreError
+        return AwsError(f"{where}: AWS's reply could not be parsed ({_first_line(err)})")
     if not isinstance(err, exc.BotoCoreError):
         return None
-    where = call or getattr(err, _CALL, None) or "an AWS call"
     if isinstance(err, exc.EndpointConnectionError):
         return AccessError(f"cannot reach AWS for {where}: {err}")
     if isinstance(err, exc.ConnectionClosedError | exc.ReadTimeoutError):
         return AwsError(f"{where}: the connection to AWS dropped before the reply ({err})")
-    if isinstance(err, exc.ResponseParserError):
-        return AwsError(f"{where}: AWS's reply could not be parsed ({_first_line(err)})")
     return AwsError(f"{where} failed: {type(err).__name__}: {_first_line(err)}")
 
 
@@ -175,7 +182,7 @@ def aws_errors(service: str, operation: str) -> Iterator[None]:
     call = permission_for(service, operation)
     try:
         yield
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+    except AWS_ERRORS as err:
         mapped = translate(err, call)
         if isinstance(mapped, AccessError | NoCredentialsError):
             raise mapped from None

@@ -106,6 +106,13 @@ def audit(
     resolved = opt.resolve(**_source_options(locals()))
     result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
     emit(renderer_for(fmt).render(result), output)
+    crashed = [f for f in result.findings if f.slug == "internal-error"]
+    if crashed:
+        more = f" (and {len(crashed) - 1} more)" if len(crashed) > 1 else ""
+        typer.echo(
+            f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
+            err=True,
+        )
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
 

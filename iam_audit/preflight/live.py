@@ -76,13 +76,11 @@ def _code(err: Exception) -> str:
 def _aws(permission: str, *, not_found: str | None = None) -> Iterator[None]:
     """Translate botocore errors raised inside the block with :func:`iam_audit.aws.translate`,
     the tool's one mapping (``ResourceNotFoundException`` becomes :class:`NotFoundError`)."""
-    import botocore.exceptions
-
     from iam_audit import aws
 
     try:
         yield
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+    except aws.AWS_ERRORS as err:
         if _code(err) == "ResourceNotFoundException":
             raise NotFoundError(not_found or f"{permission}: ResourceNotFoundException") from None
         mapped = aws.translate(err, permission)
