@@ -339,8 +339,10 @@ def parse_export(data: bytes, name: str) -> tuple[LogEvent, ...]:
             parsed = json.loads(stripped)
         except RecursionError:
             raise InputError(f"{name} is not usable JSON: it nests too deeply") from None
-        except ValueError:  # JSONDecodeError, or an integer of more than 4,300 digits
+        except json.JSONDecodeError:
             parsed = None
+        except ValueError as err:  # e.g. an integer of more than 4,300 digits
+            raise InputError(f"{name} is not usable JSON: {err}") from None
         if parsed is not None:
             return tuple(_json_events(parsed, name))
         if stripped.startswith("{"):
