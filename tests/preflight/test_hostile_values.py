@@ -35,7 +35,7 @@ def test_log_lines_with_dates_out_of_range(tmp_path: Path, stamp: str) -> None:
     assert result.stderr == ""
 
 
-@pytest.mark.parametrize("timestamp", ["1e400", "-1", "NaN", "9" * 5000, "true", "253402300800000"])
+@pytest.mark.parametrize("timestamp", ["1e400", "-1", "NaN", "1e20", "true", "253402300800000"])
 def test_json_event_timestamps_no_date_can_have(timestamp: str) -> None:
     data = f'{{"events": [{{"message": "{IMPORT_ERROR}", "timestamp": {timestamp}}}]}}'
     events = parse_export(data.encode(), "export.json")
