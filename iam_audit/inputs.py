@@ -23,11 +23,11 @@ before anything is read or written.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import stat
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -221,26 +221,24 @@ def read_json(path: Path | str, what: str, limit: int = MAX_JSON) -> Any:
     return parse_json(read_text(path, what, limit), what, path)
 
 
-def open_binary(path: Path | str, what: str) -> IO[bytes]:
-    """A binary stream of the regular file ``path`` (``-``: standard input), for streaming."""
+def open_binary(path: Path | str, what: str, limit: int = MAX_LOG) -> IO[bytes]:
+    """A seekable binary stream of the regular file ``path``, for reading in passes.
+
+    ``-`` copies standard input (at most ``limit`` bytes) to a temporary file first, as a pipe
+    cannot be read twice.
+    """
     if str(path) == STDIN:
-        return io.BufferedReader(_Unclosed(sys.stdin.buffer))
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
+        copied = 0
+        while chunk := sys.stdin.buffer.read(_CHUNK):
+            copied += len(chunk)
+            if copied > limit:
+                spool.close()
+                raise _too_large(what, "(standard input)", None, limit, None)
+            spool.write(chunk)
+        spool.seek(0)
+        return spool
     return os.fdopen(_open_fd(path, what), "rb")
-
-
-class _Unclosed(io.RawIOBase):
-    """Standard input for a ``with`` block that must not close it."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 # -- paths written -----------------------------------------------------------------------------

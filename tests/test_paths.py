@@ -224,3 +224,22 @@ def test_log_file_from_standard_input() -> None:
     result = CliRunner().invoke(app, ["logs", "diagnose", "--file", "-"], input=line)
     assert result.exit_code == 1, result.output
     assert "ImportModuleError" in result.stdout
+
+
+def test_template_and_csv_from_standard_input(tmp_path: Path) -> None:
+    """`-` reads standard input; the CSV check reads it twice, so it is spooled first."""
+    stack = asset("cfn", "stack.yaml")
+    pseudo = ["--region", "eu-central-1", "--account-id", "123456789012"]
+    piped = CliRunner().invoke(app, ["audit", "--template", "-", *pseudo], input=stack.read_text())
+    named = CliRunner().invoke(app, ["audit", "--template", str(stack), *pseudo])
+    assert piped.exit_code == named.exit_code == 1
+    assert piped.stdout == named.stdout.replace(str(stack), "-")
+    header = tmp_path / "header.csv"
+    header.write_text(HEADER)
+    schema = tmp_path / "schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    result = CliRunner().invoke(
+        app, ["csv", "check", "-", "--header-file", str(header), "--schema", str(schema)], input=CSV
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 users, 0 would fail" in result.stdout
