@@ -111,6 +111,8 @@ def check_regular(path: Path | str, what: str) -> os.stat_result:
         info = os.stat(path)
     except OSError as err:
         raise InputError(f"cannot read {what} {path}: {_problem(err)}") from None
+    except ValueError:  # "embedded null byte"
+        raise InputError(f"cannot read {what} {str(path)!r}: its name holds a NUL byte") from None
     why = _not_regular(info.st_mode)
     if why:
         raise InputError(f"cannot read {what} {path}: it {why}")
