@@ -109,7 +109,14 @@ KINDS: tuple[Kind, ...] = (
         "template",
         _asset("cfn", "cdk-synth.template.json"),
         ("audit", "--template", "{}", "--region", "eu-central-1", "--account-id", "123456789012"),
-        wrong_types=(b"[]", b"x", b"Resources: 5\n", b"Resources: []\n"),
+        wrong_types=(
+            b"[]",
+            b"x",
+            b"Resources: 5\n",
+            b"Resources: []\n",
+            b"Resources:\n  R: 5\n",
+            b"Resources:\n  R:\n    Type: [AWS::IAM::Role]\n",
+        ),
     ),
     Kind(
         "terraform-plan",

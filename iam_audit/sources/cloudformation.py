@@ -148,6 +148,13 @@ def _decode(path: Path) -> dict[str, Any]:
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
+    for logical, resource in resources.items():
+        # CloudFormation refuses these too: "[/Resources/R] resource definition is malformed"
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            line = _line(resource) or _line(logical)
+            raise InputError(
+                f"{path}:{line or '?'}: resource {logical} is not an object with a string Type"
+            )
     return template
 
 
