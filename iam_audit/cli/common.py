@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
@@ -38,6 +39,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:  # `iam-audit … | head`: the reader left; nothing is wrong here
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(_SIGPIPE_EXIT) from None
         except (typer.Exit, typer.Abort, TyperException):
             raise  # deliberate exits and Click's usage errors (typer.Exit is a RuntimeError)
         except Exception as err:  # the one last-resort handler: a bug is exit 4, never 1
@@ -51,6 +56,10 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+#: What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
+_SIGPIPE_EXIT = 141
 
 
 def internal_error_line(err: BaseException) -> str:

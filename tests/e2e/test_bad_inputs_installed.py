@@ -33,3 +33,35 @@ def test_installed_cli_neither_hangs_nor_prints_a_traceback(
     assert done.returncode == 3, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
     assert Path(path).name in done.stderr
+
+
+@pytest.mark.e2e
+def test_a_reader_that_leaves_early_is_not_an_internal_error(
+    installed_cli: Path, tmp_path: Path
+) -> None:
+    """`iam-audit … | head`: the pipe closes before the report is written."""
+    import os
+    import subprocess
+
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(installed_cli.parent.parent),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+    }
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read
+    try:
+        done = subprocess.run(
+            [str(installed_cli), "checks", "--format", "json"],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == ""
