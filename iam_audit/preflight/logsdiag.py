@@ -254,11 +254,7 @@ def diagnose(
             Diagnosis(
                 error=group.signature.name,
                 count=group.count,
-                first_seen=(
-                    datetime.fromtimestamp(group.first_seen / 1000, tz=UTC)
-                    if group.first_seen is not None
-                    else None
-                ),
+                first_seen=_when(group.first_seen),
                 example=group.example,
                 fix=" ".join(group.signature.fix.format_map(fill).split()),
             )
@@ -280,6 +276,13 @@ def _text_timestamp(line: str) -> int | None:
         return _epoch_ms(when.timestamp() * 1000)
     except (ValueError, OverflowError):  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         return None
+
+
+def _when(epoch_ms: int | None) -> datetime | None:
+    """The UTC time of a timestamp from any source (a live event too), ``None`` when no date
+    has it."""
+    checked = _epoch_ms(epoch_ms)
+    return None if checked is None else datetime.fromtimestamp(checked / 1000, tz=UTC)
 
 
 #: CloudWatch Logs timestamps are milliseconds since the epoch; beyond year 9999 none is a date.

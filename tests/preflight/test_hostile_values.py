@@ -67,3 +67,12 @@ def test_a_5000_digit_updated_at_is_a_finding(tmp_path: Path) -> None:
     problems = json.loads(result.stdout)
     assert "updated-at-not-epoch" in json.dumps(problems)
     assert "5000 digits" in result.stdout
+
+
+@pytest.mark.parametrize("timestamp", [10**19, -(10**19), 253402300800000])
+def test_live_event_timestamps_no_date_can_have(timestamp: int) -> None:
+    """A live FilterLogEvents reply hands over its Long as it is."""
+    from iam_audit.preflight.logsdiag import LogEvent
+
+    report = diagnose([LogEvent(message=IMPORT_ERROR, timestamp=timestamp)])
+    assert report.diagnoses[0].first_seen is None
