@@ -10,7 +10,7 @@ import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -106,13 +106,7 @@ def audit(
     resolved = opt.resolve(**_source_options(locals()))
     result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
     emit(renderer_for(fmt).render(result), output)
-    crashed = [f for f in result.findings if f.slug == "internal-error"]
-    if crashed:
-        more = f" (and {len(crashed) - 1} more)" if len(crashed) > 1 else ""
-        typer.echo(
-            f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
-            err=True,
-        )
+    report_crashes(result.findings)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
 

@@ -6,19 +6,22 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
 from typer.exceptions import TyperException
 
 from iam_audit.errors import ExitCode, IamAuditError, InputError
 
+if TYPE_CHECKING:
+    from iam_audit.findings import Finding
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs"]
+__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs", "report_crashes"]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -56,6 +59,17 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def report_crashes(findings: Iterable[Finding]) -> None:
+    """One stderr line when a check crashed (its ``internal-error`` result; the run exits 4)."""
+    crashed = [f for f in findings if f.slug == "internal-error"]
+    if crashed:
+        more = f" (and {len(crashed) - 1} more)" if len(crashed) > 1 else ""
+        typer.echo(
+            f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
+            err=True,
+        )
 
 
 #: What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` does.

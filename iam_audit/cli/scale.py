@@ -13,7 +13,7 @@ import orjson
 import typer
 
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors
+from iam_audit.cli.common import emit, handle_errors, report_crashes
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -147,6 +147,7 @@ def scan(
     for failure in found.failures:
         typer.echo(f"warning: not read: {failure}", err=True)
     emit(renderer_for(fmt).render(found.result), output)
+    report_crashes(found.result.findings)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 
 
