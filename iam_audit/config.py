@@ -28,6 +28,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.findings import AuditResult, Finding, Status, Suppression
+from iam_audit.inputs import MAX_CONFIG, read_text
 from iam_audit.model import SourceKind
 
 __all__ = [
@@ -157,13 +158,13 @@ def _parse(table: Mapping[str, Any], where: str, path: Path) -> Config:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    text = read_text(path, "config file", MAX_CONFIG)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as err:
-        raise InputError(f"cannot read config {path}: {err.strerror}") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise InputError(f"{path}: invalid TOML: it nests too deeply") from None
 
 
 def _from_file(path: Path) -> Config | None:
@@ -185,8 +186,6 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
     invalid TOML, a suppression without a reason, an unknown check or key, or a bad date.
     """
     if path is not None:
-        if not path.is_file():
-            raise InputError(f"config file {path} does not exist")
         return _from_file(path) or Config(path=path)
     base = cwd if cwd is not None else Path.cwd()
     for name in (CONFIG_FILE, _PYPROJECT):
