@@ -140,7 +140,7 @@ def aws_failure(err: BaseException, call: str) -> IamAuditError:
         detail = f"{code}: {error.get('Message', '')}".rstrip(": ")
         retries = err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
         if retries:
-            detail += f" (after {retries} retries)"
+            detail += f" (after {retries} {'retry' if retries == 1 else 'retries'})"
         exit_code = ExitCode.INPUT if code in _INPUT_CODES else ExitCode.INTERNAL
         return AwsCallError(f"{call} failed: {_first_line(detail)}", exit_code=exit_code, code=code)
     if isinstance(err, (BotoCoreError, ResponseParserError)):
@@ -166,14 +166,21 @@ def raw_iam_client(session: Any) -> Any:
     """An IAM client that leaves policy documents as IAM sent them (URL-encoded text).
 
     botocore normally decodes them into dicts; we keep the exact text so that a backup restores
-    byte for byte what was there. ``AWS_MAX_ATTEMPTS`` (the SDKs' standard setting) bounds the
-    retries when set.
+    byte for byte what was there. ``AWS_MAX_ATTEMPTS`` (the SDKs' setting: attempts in total, the
+    first included) bounds the retries when set.
     """
+    from botocore.config import Config
     from botocore.handlers import json_decode_policies
 
     attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
-    retries = int(attempts) if attempts.isdigit() and int(attempts) > 0 else 0
-    client = aws.client(session, "iam", retries=retries)
+    if attempts.isdigit() and int(attempts) > 0:
+        config = Config(
+            retries={"mode": "standard", "total_max_attempts": int(attempts)},
+            user_agent_extra="iam-audit",
+        )
+        client = session.client("iam", config=config)
+    else:
+        client = aws.client(session, "iam")
     client.meta.events.unregister("after-call.iam", json_decode_policies)
     return client
 

@@ -483,3 +483,18 @@ def test_rollback_of_an_edited_backup_writes_nothing(
         assert (code, message in _error_line(err)) == (exit_code, True), (edit.__name__, err)
     assert len(account["proxy"].writes()) == writes
     assert snapshot(account["server"]) == applied
+
+
+def test_rollback_reply_lost_after_its_delete_landed(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    """The rollback's DeleteRolePolicy lands but every reply is dropped (the retry too): the
+    read-back shows the policy gone, so it counts as restored and the trust is restored next."""
+    _apply_in_process(account, tmp_path)
+    fault = account["proxy"].add("DeleteRolePolicy", "drop", when="after", times=99)
+    code, _, err = account["run"](["rollback", str(_backup(account)), "--yes"])
+    assert code == 0, err
+    assert fault.hits >= 1
+    assert f"{MIGRATION} inline policy {OURS}: restored (its reply was lost" in err
+    assert f"{LOGS} trust policy: restored" in err
+    assert snapshot(account["server"]) == account["before"]
