@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,6 +17,9 @@ from iam_audit.model import SourceKind
 from iam_audit.render import TextFormat
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
+
+if TYPE_CHECKING:
+    from iam_audit.fix.apply import ApplyReport
 
 
 def _interactive() -> bool:
@@ -91,7 +94,7 @@ def apply_command(
     return code
 
 
-def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> Any:
+def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> ApplyReport:
     """``apply_plan`` printing the backup path as soon as it exists, and every outcome."""
     from iam_audit.fix.apply import ApplyFailed, apply_plan, rollback_command_line
 

@@ -600,3 +600,23 @@ def test_edit_after_the_first_read_is_caught_by_the_read_before_the_write(
     account["session"].events.unregister("before-call.iam.GetAccountSummary", edit)
     assert account["calls"].writes() == []
     assert _texts(account["session"]) == {**before, "ImportLogs/trust": COLLEAGUE_TRUST}
+
+
+def test_backup_is_0600_in_a_folder_made_0700(account: dict[str, Any], tmp_path: Path) -> None:
+    """A backup folder open to others (an older run's 0755) is closed before the backup is made."""
+    import stat
+
+    folder = tmp_path / "b"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    report = apply_plan(_plan(account), account["session"], backup_dir=folder)
+    assert report.backup is not None
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(report.backup.stat().st_mode) == 0o600
+    data = json.loads(report.backup.read_text())
+    after = _texts(account["session"])
+    assert {(e["role_name"], e["policy_name"]): e["written"] for e in data["entries"]} == {
+        ("ImportLogs", "trust"): after["ImportLogs/trust"],
+        ("ImportLogs", INLINE_POLICY_NAME): after[f"ImportLogs/{INLINE_POLICY_NAME}"],
+        ("Migration", INLINE_POLICY_NAME): after[f"Migration/{INLINE_POLICY_NAME}"],
+    }
