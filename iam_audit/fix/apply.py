@@ -883,42 +883,52 @@ def restore_backup(
 ) -> tuple[list[Outcome], IamAuditError | None]:
     """Write the text before of each step, last first; re-read each just before writing it.
 
-    Stops at the first failure; returns every step's outcome and the failure, if any.
+    Stops at the first failure, or at SIGINT/SIGTERM once the call in flight is done; returns
+    every step's outcome and the failure (for a signal: exit 128 + its number), if any.
     """
     outcomes: list[Outcome] = []
     failure: IamAuditError | None = None
     finish = rollback_command_line(backup)
-    for step in reversed(steps):
-        entry = step.entry
-        if failure is not None:
-            outcomes.append(Outcome(entry, LEFT_CHANGED, "not reached after the failure", finish))
-            continue
-        try:
-            current = writer.read_entry(entry)
-        except IamAuditError as err:
-            failure = err
-            outcomes.append(Outcome(entry, LEFT_CHANGED, "it could not be read", finish))
-            continue
-        if current != step.current:
-            failure = ConcurrentChangeError(f"{entry.label} changed while rollback ran")
-            outcomes.append(Outcome(entry, LEFT_CHANGED, "changed while rollback ran", finish))
-            continue
-        try:
-            writer.write_entry(entry, entry.before)
-        except IamAuditError as err:
-            try:
-                landed = _equivalent(writer.read_entry(entry), entry.before)
-            except IamAuditError:
-                landed = False
-            if landed:
-                outcomes.append(Outcome(entry, RESTORED, "its reply was lost; it reads as before"))
+    signals = _Signals()
+    with signals.installed():
+        for step in reversed(steps):
+            entry = step.entry
+            if failure is None and signals.count():
+                signum = signals.received[0]
+                failure = AwsCallError(
+                    f"interrupted by {_signal_name(signum)}", exit_code=ExitCode(128 + signum)
+                )
+            if failure is not None:
+                outcomes.append(Outcome(entry, LEFT_CHANGED, "not reached", finish))
                 continue
-            failure = err
-            outcomes.append(Outcome(entry, LEFT_CHANGED, f"writing failed: {err.message}", finish))
-            continue
-        outcomes.append(Outcome(entry, RESTORED))
+            outcome, failure = _restore_step(step, writer, finish)
+            outcomes.append(outcome)
     outcomes.reverse()
     return outcomes, failure
+
+
+def _restore_step(
+    step: RollbackStep, writer: Writer, finish: str
+) -> tuple[Outcome, IamAuditError | None]:
+    entry = step.entry
+    try:
+        current = writer.read_entry(entry)
+    except IamAuditError as err:
+        return Outcome(entry, LEFT_CHANGED, "it could not be read", finish), err
+    if current != step.current:
+        failure = ConcurrentChangeError(f"{entry.label} changed while rollback ran")
+        return Outcome(entry, LEFT_CHANGED, "changed while rollback ran", finish), failure
+    try:
+        writer.write_entry(entry, entry.before)
+    except IamAuditError as err:
+        try:
+            landed = _equivalent(writer.read_entry(entry), entry.before)
+        except IamAuditError:
+            landed = False
+        if landed:
+            return Outcome(entry, RESTORED, "its reply was lost; it reads as before"), None
+        return Outcome(entry, LEFT_CHANGED, f"writing failed: {err.message}", finish), err
+    return Outcome(entry, RESTORED), None
 
 
 def confirm_or_refuse(

@@ -620,3 +620,35 @@ def test_backup_is_0600_in_a_folder_made_0700(account: dict[str, Any], tmp_path:
         ("ImportLogs", INLINE_POLICY_NAME): after[f"ImportLogs/{INLINE_POLICY_NAME}"],
         ("Migration", INLINE_POLICY_NAME): after[f"Migration/{INLINE_POLICY_NAME}"],
     }
+
+
+def test_sigint_during_rollback_finishes_the_write_in_flight_and_a_rerun_completes(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    before = _texts(account["session"])
+    report = apply_plan(_plan(account), account["session"], backup_dir=tmp_path)
+    seen: list[str] = []
+
+    def interrupt(model: Any, **kwargs: Any) -> None:
+        seen.append(model.name)
+        if len(seen) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    events = account["session"].events
+    events.register("before-call.iam.DeleteRolePolicy", interrupt)
+    result = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    events.unregister("before-call.iam.DeleteRolePolicy", interrupt)
+    assert result.exit_code == 130, result.output
+    assert seen == ["DeleteRolePolicy"]  # the first restore (last document) finished, then stop
+    assert "interrupted by SIGINT" in result.stderr
+    assert result.stderr.count(": left changed (not reached)") == 2
+    half = _texts(account["session"])
+    assert f"Migration/{INLINE_POLICY_NAME}" not in half
+    assert half["ImportLogs/trust"] != before["ImportLogs/trust"]
+    again = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    assert again.exit_code == 0, again.output
+    assert "Migration inline policy iam-audit-cognito-import: already as before" in again.stderr
+    assert _texts(account["session"]) == before
