@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INPUT = 3
     INTERNAL = 4
     INTERRUPTED = 130
+    TERMINATED = 143  # SIGTERM during fix --apply's writes (128 + 15)
 
 
 class IamAuditError(Exception):

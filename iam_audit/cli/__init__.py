@@ -176,11 +176,17 @@ def rollback(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     profile: opt.Profile = None,
     region: opt.Region = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Also restore documents changed since the apply wrote them."),
+    ] = False,
 ) -> None:
     """Restore the documents a `fix --apply` run replaced, exactly as they were."""
     from iam_audit.cli.apply import rollback_command
 
-    raise typer.Exit(int(rollback_command(backup_file, yes=yes, profile=profile, region=region)))
+    raise typer.Exit(
+        int(rollback_command(backup_file, yes=yes, profile=profile, region=region, force=force))
+    )
 
 
 @app.command()

@@ -5,18 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iam_audit.errors import ExitCode, UsageError
+from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.findings import FailOn, exit_code_for
 from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
 from iam_audit.render import TextFormat
-from iam_audit.render.escape import for_terminal, shell_command
+from iam_audit.render.escape import for_terminal
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
+
+if TYPE_CHECKING:
+    from iam_audit.fix.apply import ApplyReport
 
 
 def _interactive() -> bool:
@@ -38,7 +42,7 @@ def apply_command(
 ) -> ExitCode:
     """Preview, confirm, write with backup, then audit again and report the verified result."""
     from iam_audit.audit import run_checks
-    from iam_audit.fix.apply import apply_plan, confirm_or_refuse
+    from iam_audit.fix.apply import confirm_or_refuse
     from iam_audit.render.json import result_to_dict
     from iam_audit.render.table import TableRenderer
     from iam_audit.select import resolve_target
@@ -61,7 +65,7 @@ def apply_command(
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):
         typer.echo("nothing written", err=True)
         return ExitCode.FINDINGS
-    report = apply_plan(plan, source.session, backup_dir=backup_dir)
+    report = _apply(plan, source, backup_dir)
     for fix in report.written:
         what = (
             "trust policy"
@@ -69,11 +73,12 @@ def apply_command(
             else f"inline policy {for_terminal(fix.policy_name)}"
         )
         typer.echo(f"wrote {for_terminal(fix.role_name)}: {what}", err=True)
-    undo = for_terminal(shell_command(["iam-audit", "rollback", report.backup]))
-    typer.echo(f"backup: {for_terminal(report.backup)} (undo with `{undo}`)", err=True)
-    fresh = LiveSource(session=source.session, region=source.region)
-    target, notes = resolve_target(selection, fresh)
-    verified = run_checks(target, notes=notes)
+    try:
+        fresh = LiveSource(session=source.session, region=source.region)
+        target, notes = resolve_target(selection, fresh)
+        verified = run_checks(target, notes=notes)
+    except Exception as err:
+        raise _after_write(err, report.backup) from None
     if fmt is TextFormat.JSON:
         typer.echo(
             json.dumps(
@@ -94,29 +99,110 @@ def apply_command(
     return code
 
 
+def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> ApplyReport:
+    """``apply_plan`` printing the backup path as soon as it exists, and every outcome."""
+    from iam_audit.fix.apply import ApplyFailed, apply_plan, rollback_command_line
+
+    def announce(path: Path) -> None:
+        typer.echo(f"backup: {path} (undo with `{rollback_command_line(path)}`)", err=True)
+
+    try:
+        return apply_plan(plan, source.session, backup_dir=backup_dir, on_backup=announce)
+    except ApplyFailed as err:
+        for line in err.lines():
+            typer.echo(line, err=True)
+        raise
+
+
+def _after_write(err: Exception, backup: Path | None) -> IamAuditError:
+    """A failure of the verifying audit: the writes stand; one line, exit 3 or 4."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
+
+    from iam_audit.fix.apply import AwsCallError, aws_failure
+
+    if isinstance(err, ClientError):
+        err = aws_failure(err, f"AWS call {err.operation_name}")
+    elif isinstance(err, (BotoCoreError, ResponseParserError)):
+        err = aws_failure(err, "an AWS call")
+    if not isinstance(err, IamAuditError):
+        raise err
+    return AwsCallError(
+        f"the fixes were written (backup: {backup}) but the audit that verifies them failed: "
+        f"{err.message}",
+        exit_code=err.exit_code,
+        advice="run `iam-audit audit` with the same options to verify",
+    )
+
+
 def rollback_command(
-    backup_file: Path, *, yes: bool, profile: str | None, region: str | None
+    backup_file: Path,
+    *,
+    yes: bool,
+    profile: str | None,
+    region: str | None,
+    force: bool = False,
 ) -> ExitCode:
-    """Restore every document of a backup exactly as it was."""
-    from iam_audit.fix.apply import confirm_or_refuse, read_backup, restore_backup
+    """Restore the documents of a backup that still hold what the apply wrote; diff first."""
+    from iam_audit.fix.apply import (
+        ApplyFailed,
+        Writer,
+        caller_account,
+        confirm_or_refuse,
+        plan_rollback,
+        read_backup,
+        restore_backup,
+        rollback_diff,
+    )
     from iam_audit.sources.live import LiveSource
 
     backup = read_backup(backup_file)
-    for entry in backup.entries:
-        action = "restore" if entry.text is not None else "delete"
-        what = (
-            "trust policy"
-            if entry.kind == "trust"
-            else f"inline policy {for_terminal(entry.policy_name)}"
-        )
-        typer.echo(f"{action} {for_terminal(entry.role_name)}: {what}")
     if not backup.entries:
         typer.echo("the backup holds no documents", err=True)
+        return ExitCode.OK
+    session = LiveSource(profile=profile, region=region).session
+    account = caller_account(session)
+    if account != backup.account:
+        raise InputError(
+            f"{backup_file} was made in account {backup.account}, but the credentials are for "
+            f"account {account}; nothing was written"
+        )
+    writer = Writer(session)
+    steps = plan_rollback(backup, writer)
+    for step in steps:
+        if step.state == "as before":
+            typer.echo(f"{step.entry.label}: already as before", err=True)
+            continue
+        typer.echo(
+            f"{step.entry.label}: "
+            + ("restore" if step.entry.before is not None else "delete")
+            + (" (changed since the apply wrote it)" if step.state == "changed" else "")
+        )
+        typer.echo(rollback_diff(step).rstrip("\n"))
+    changed = [s for s in steps if s.state == "changed"]
+    if changed and not force:
+        names = ", ".join(s.entry.label for s in changed)
+        raise ConcurrentChangeError(
+            f"{names} changed since the apply wrote it; nothing was written",
+            advice="review the diff above; --force restores it anyway",
+        )
+    todo = [s for s in steps if s.state != "as before"]
+    if not todo:
+        typer.echo("nothing to do: every document is already as before", err=True)
         return ExitCode.OK
     if not confirm_or_refuse(yes, _interactive(), _ask, "Restore these documents in AWS?"):
         typer.echo("nothing written", err=True)
         return ExitCode.FINDINGS
-    source = LiveSource(profile=profile, region=region)
-    restored = restore_backup(backup, source.session)
-    typer.echo(f"restored {len(restored)} document(s) from {for_terminal(backup_file)}", err=True)
+    outcomes, failure = restore_backup(todo, writer, backup_file)
+    for outcome in outcomes:
+        typer.echo(outcome.line(), err=True)
+    if failure is not None:
+        raise ApplyFailed(
+            f"rollback stopped: {failure.message}",
+            exit_code=failure.exit_code,
+            outcomes=outcomes,
+            backup=backup_file,
+            advice=failure.advice,
+        )
+    typer.echo(f"restored {len(todo)} document(s) from {for_terminal(backup_file)}", err=True)
     return ExitCode.OK

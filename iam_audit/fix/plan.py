@@ -41,6 +41,9 @@ class PlannedFix:
     before: Mapping[str, Any] | None
     after: Mapping[str, Any]
     checks: tuple[str, ...]
+    #: what the merge added: service principals (trust) or statements (inline), so that a
+    #: backup can prove ``after`` is ``before`` plus these and nothing else
+    added: tuple[Any, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -201,17 +204,26 @@ def plan_fixes(findings: Iterable[Finding], roles: Iterable[Role]) -> FixPlan:
                 checks.append(check)
             assert after is not None
             before = role.trust.document if role.trust else None
+            services = tuple(service for _, service in trust_adds[arn])
             actions.append(
-                PlannedFix(arn, role.name, "trust", "trust", before, after, tuple(checks))
+                PlannedFix(arn, role.name, "trust", "trust", before, after, tuple(checks), services)
             )
         if arn in inline_adds:
             current = next((p for p in role.inline if p.name == INLINE_POLICY_NAME), None)
             before = current.document if current else None
-            after = merge_inline(before, [s for _, s in inline_adds[arn]])
+            statements = tuple(s for _, s in inline_adds[arn])
+            after = merge_inline(before, statements)
             checks = list(dict.fromkeys(c for c, _ in inline_adds[arn]))
             actions.append(
                 PlannedFix(
-                    arn, role.name, "inline", INLINE_POLICY_NAME, before, after, tuple(checks)
+                    arn,
+                    role.name,
+                    "inline",
+                    INLINE_POLICY_NAME,
+                    before,
+                    after,
+                    tuple(checks),
+                    statements,
                 )
             )
     return FixPlan(tuple(actions))

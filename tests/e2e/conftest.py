@@ -127,3 +127,59 @@ def run_cli(installed_cli: Path, tmp_path: Path) -> Any:
         )
 
     return run
+
+
+@pytest.fixture
+def fault_proxy(moto_server: MotoServer) -> Iterator[Any]:
+    """A fault-injecting proxy on 127.0.0.1 in front of the moto server (tests/e2e/faultproxy.py)."""
+    from tests.e2e.faultproxy import FaultProxy
+
+    proxy = FaultProxy(moto_server.endpoint).start()
+    try:
+        yield proxy
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def start_cli(installed_cli: Path, tmp_path: Path) -> Any:
+    """Start the installed CLI without waiting (for signals): a ``subprocess.Popen``.
+
+    The environment is ``run_cli``'s, plus ``AWS_MAX_ATTEMPTS=2`` so that a fault repeated on
+    every attempt gives up after one retry instead of botocore's eight.
+    """
+    empty = tmp_path / "aws-empty-popen"
+    empty.write_text("")
+    started: list[subprocess.Popen[str]] = []
+
+    def start(args: list[str], endpoint: str) -> subprocess.Popen[str]:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(installed_cli.parent.parent),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "eu-central-1",
+            "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_MAX_ATTEMPTS": "2",
+            "AWS_ENDPOINT_URL": endpoint,
+            "NO_COLOR": "1",
+        }
+        process = subprocess.Popen(
+            [str(installed_cli), *args],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -346,4 +347,308 @@ def test_denied_write_names_the_permission_and_restores(
     assert result.exit_code == 3, result.output
     assert "iam:PutRolePolicy" in result.stderr
     assert "restored" in result.stderr
+    assert _texts(account["session"]) == before
+
+
+# -- faults in process: outcomes per document, signals, backup validation ---------------------------
+
+COLLEAGUE_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Sid":"Colleague","Effect":"Allow",'
+    '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)
+
+
+def _client_error(code: str, operation: str) -> Exception:
+    import botocore.exceptions
+
+    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "m"}}, operation)
+
+
+def test_a_document_changed_after_our_write_is_left_not_overwritten(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    """A colleague edits the trust policy after iam-audit wrote it; a later write fails.
+
+    The restore must not put the old text over the colleague's: "left changed", with --force named.
+    """
+    import boto3
+
+    from iam_audit.fix.apply import ApplyFailed
+
+    plan = _plan(account)
+    before = _texts(account["session"])
+    colleague = boto3.session.Session(region_name=REGION).client("iam")
+
+    def edit_after_our_write(model: Any, **kwargs: Any) -> None:
+        if model.name == "UpdateAssumeRolePolicy":
+            colleague.update_assume_role_policy(
+                RoleName="ImportLogs", PolicyDocument=COLLEAGUE_TRUST
+            )
+
+    def fail_put(model: Any, **kwargs: Any) -> None:
+        if model.name == "PutRolePolicy":
+            raise _client_error("ServiceFailure", "PutRolePolicy")
+
+    events = account["session"].events
+    events.register("after-call.iam.UpdateAssumeRolePolicy", edit_after_our_write)
+    events.register("before-call.iam.PutRolePolicy", fail_put)
+    with pytest.raises(ApplyFailed) as raised:
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    events.unregister("after-call.iam.UpdateAssumeRolePolicy", edit_after_our_write)
+    events.unregister("before-call.iam.PutRolePolicy", fail_put)
+    assert raised.value.exit_code == 4
+    lines = raised.value.lines()
+    assert lines[0].startswith("ImportLogs trust policy: left changed (changed by someone else")
+    assert "iam-audit rollback" in lines[0]
+    assert "--force" in lines[0]
+    assert "1 left changed" in raised.value.message
+    assert "iam:PutRolePolicy failed: ServiceFailure" in raised.value.message
+    assert _texts(account["session"]) == {**before, "ImportLogs/trust": COLLEAGUE_TRUST}
+
+
+@pytest.mark.parametrize("second", [False, True])
+def test_sigint_during_a_write_finishes_it_then_restores(
+    account: dict[str, Any], tmp_path: Path, second: bool
+) -> None:
+    """The signal arrives while the second write is being sent (a before-call hook sends it).
+
+    With a second signal during the restore, the restore stops after the call in flight and the
+    rest is named with the rollback command.
+    """
+    import os
+    import signal
+
+    from iam_audit.fix.apply import ApplyFailed
+
+    plan = _plan(account)
+    before = _texts(account["session"])
+    seen: list[str] = []
+
+    def interrupt(model: Any, **kwargs: Any) -> None:
+        seen.append(model.name)
+        if seen == ["UpdateAssumeRolePolicy", "PutRolePolicy"]:
+            os.kill(os.getpid(), signal.SIGINT)
+        if second and model.name == "DeleteRolePolicy" and seen.count("DeleteRolePolicy") == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    events = account["session"].events
+    for name in WRITE_OPERATIONS:
+        events.register(f"before-call.iam.{name}", interrupt)
+    with pytest.raises(ApplyFailed) as raised:
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    for name in WRITE_OPERATIONS:
+        events.unregister(f"before-call.iam.{name}", interrupt)
+    assert raised.value.exit_code == 130
+    assert "interrupted by SIGINT during the writes" in raised.value.message
+    after = _texts(account["session"])
+    if not second:
+        assert after == before
+        assert seen == [
+            "UpdateAssumeRolePolicy",
+            "PutRolePolicy",
+            "DeleteRolePolicy",
+            "UpdateAssumeRolePolicy",
+        ]
+        return
+    # the delete in flight finished; the trust restore was skipped and named
+    assert seen == ["UpdateAssumeRolePolicy", "PutRolePolicy", "DeleteRolePolicy"]
+    assert f"Migration/{INLINE_POLICY_NAME}" not in after
+    assert after["ImportLogs/trust"] != before["ImportLogs/trust"]
+    skipped = [line for line in raised.value.lines() if "second interrupt" in line]
+    assert skipped == [
+        "ImportLogs trust policy: left changed (the restore was skipped by a second interrupt); "
+        f"finish with: iam-audit rollback {raised.value.backup}"
+    ]
+    rolled = runner.invoke(app, ["rollback", str(raised.value.backup), "--yes"])
+    assert rolled.exit_code == 0, rolled.output
+    assert _texts(account["session"]) == before
+
+
+def _retarget(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    entry["role_arn"] = entry["role_arn"].replace("ImportLogs", "Other")
+
+
+def _kind(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    entry["kind"] = "managed"
+
+
+def _admin(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    """A "text before" that would let anyone assume the role."""
+    entry["before"] = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},'
+        '"Action":"sts:AssumeRole"}]}'
+    )
+
+
+def _no_added(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    entry["added"] = []
+
+
+def _twice(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    data["entries"].append(dict(entry))
+
+
+def _account(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    data["account"] = "111122223333"
+
+
+def _old_format(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    data["format"] = "iam-audit-backup/1"
+
+
+def _written_not_json(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    entry["written"] = "{"
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_retarget, "names role 'ImportLogs' but its ARN is"),
+        (_kind, "is not a document fix --apply writes"),
+        (_admin, "the backup was edited"),
+        (_no_added, "the backup was edited"),
+        (_twice, "lists a document twice"),
+        (_account, "is for account 123456789012, the backup for 111122223333"),
+        (_old_format, "older iam-audit"),
+        (_written_not_json, "written text that is not JSON"),
+    ],
+)
+def test_read_backup_refuses_an_edited_backup(
+    account: dict[str, Any], tmp_path: Path, edit: Any, words: str
+) -> None:
+    from iam_audit.errors import InputError
+
+    apply_plan(_plan(account), account["session"], backup_dir=tmp_path / "b")
+    path = next((tmp_path / "b").glob("*.json"))
+    assert len(read_backup(path).entries) == 3  # the untouched backup is accepted
+    data = json.loads(path.read_text())
+    trust = next(e for e in data["entries"] if e["kind"] == "trust")
+    edit(trust, data)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=re.escape(words)):
+        read_backup(edited)
+
+
+@pytest.mark.parametrize(
+    ("error", "exit_code", "text"),
+    [
+        (("AccessDenied", 403), 3, "AWS denied PutRolePolicy"),
+        (("MalformedPolicyDocument", 400), 3, "iam:PutRolePolicy failed: MalformedPolicyDocument"),
+        (("NoSuchEntity", 404), 3, "iam:PutRolePolicy failed: NoSuchEntity"),
+        (("Throttling", 400), 4, "iam:PutRolePolicy failed: Throttling"),
+        (("ServiceFailure", 500), 4, "iam:PutRolePolicy failed: ServiceFailure"),
+        ("closed", 4, "iam:PutRolePolicy failed: ConnectionClosedError"),
+        ("timeout", 4, "iam:PutRolePolicy failed: ReadTimeoutError"),
+        ("parse", 4, "iam:PutRolePolicy failed: ResponseParserError"),
+    ],
+)
+def test_aws_failures_of_a_write_are_one_line_exit_3_or_4(
+    error: Any, exit_code: int, text: str
+) -> None:
+    import botocore.exceptions
+    import botocore.parsers
+
+    from iam_audit.fix.apply import _aws
+
+    class Api:
+        def put_role_policy(self, **kwargs: Any) -> None:
+            if error == "closed":
+                raise botocore.exceptions.ConnectionClosedError(endpoint_url="http://127.0.0.1:1/")
+            if error == "timeout":
+                raise botocore.exceptions.ReadTimeoutError(endpoint_url="http://127.0.0.1:1/")
+            if error == "parse":
+                raise botocore.parsers.ResponseParserError("Unable to parse response (not XML)")
+            code, status = error
+            raise botocore.exceptions.ClientError(
+                {
+                    "Error": {"Code": code, "Message": "the message"},
+                    "ResponseMetadata": {"HTTPStatusCode": status, "RetryAttempts": 1},
+                },
+                "PutRolePolicy",
+            )
+
+    from iam_audit.errors import IamAuditError
+
+    with pytest.raises(IamAuditError) as raised:
+        _aws(Api(), "iam", "PutRolePolicy", RoleName="r")
+    assert int(raised.value.exit_code) == exit_code
+    line = raised.value.diagnostics()
+    assert text in line
+    assert "\n" not in line
+
+
+def test_edit_after_the_first_read_is_caught_by_the_read_before_the_write(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    """The issue's lost change: an edit while the quotas are read (after the first re-read)."""
+    import boto3
+
+    from iam_audit.fix.apply import ApplyFailed
+
+    plan = _plan(account)
+    before = _texts(account["session"])
+    colleague = boto3.session.Session(region_name=REGION).client("iam")
+
+    def edit(model: Any, **kwargs: Any) -> None:
+        colleague.update_assume_role_policy(RoleName="ImportLogs", PolicyDocument=COLLEAGUE_TRUST)
+
+    account["session"].events.register("before-call.iam.GetAccountSummary", edit)
+    account["calls"].calls.clear()
+    with pytest.raises(ApplyFailed, match="ImportLogs trust policy changed after it was backed up"):
+        apply_plan(plan, account["session"], backup_dir=tmp_path)
+    account["session"].events.unregister("before-call.iam.GetAccountSummary", edit)
+    assert account["calls"].writes() == []
+    assert _texts(account["session"]) == {**before, "ImportLogs/trust": COLLEAGUE_TRUST}
+
+
+def test_backup_is_0600_in_a_folder_made_0700(account: dict[str, Any], tmp_path: Path) -> None:
+    """A backup folder open to others (an older run's 0755) is closed before the backup is made."""
+    import stat
+
+    folder = tmp_path / "b"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    report = apply_plan(_plan(account), account["session"], backup_dir=folder)
+    assert report.backup is not None
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(report.backup.stat().st_mode) == 0o600
+    data = json.loads(report.backup.read_text())
+    after = _texts(account["session"])
+    assert {(e["role_name"], e["policy_name"]): e["written"] for e in data["entries"]} == {
+        ("ImportLogs", "trust"): after["ImportLogs/trust"],
+        ("ImportLogs", INLINE_POLICY_NAME): after[f"ImportLogs/{INLINE_POLICY_NAME}"],
+        ("Migration", INLINE_POLICY_NAME): after[f"Migration/{INLINE_POLICY_NAME}"],
+    }
+
+
+def test_sigint_during_rollback_finishes_the_write_in_flight_and_a_rerun_completes(
+    account: dict[str, Any], tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    before = _texts(account["session"])
+    report = apply_plan(_plan(account), account["session"], backup_dir=tmp_path)
+    seen: list[str] = []
+
+    def interrupt(model: Any, **kwargs: Any) -> None:
+        seen.append(model.name)
+        if len(seen) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    events = account["session"].events
+    events.register("before-call.iam.DeleteRolePolicy", interrupt)
+    result = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    events.unregister("before-call.iam.DeleteRolePolicy", interrupt)
+    assert result.exit_code == 130, result.output
+    assert seen == ["DeleteRolePolicy"]  # the first restore (last document) finished, then stop
+    assert "interrupted by SIGINT" in result.stderr
+    assert result.stderr.count(": left changed (not reached)") == 2
+    half = _texts(account["session"])
+    assert f"Migration/{INLINE_POLICY_NAME}" not in half
+    assert half["ImportLogs/trust"] != before["ImportLogs/trust"]
+    again = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    assert again.exit_code == 0, again.output
+    assert "Migration inline policy iam-audit-cognito-import: already as before" in again.stderr
     assert _texts(account["session"]) == before
