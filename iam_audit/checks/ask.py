@@ -141,6 +141,7 @@ def finding(
     fix_target: str | None = None,
     unresolved: tuple[str, ...] = (),
     locator: str = "",
+    needs: str | None = None,
 ) -> Finding:
     """A finding of check ``meta`` on ``role`` (or on ``role_arn`` when the role is absent)."""
     return Finding(
@@ -157,4 +158,5 @@ def finding(
         unresolved=unresolved,
         locator=locator,
         origin=role.origin if role else None,
+        needs=needs,
     )

@@ -75,8 +75,9 @@ class LogsRolePermissions:
                 self.meta,
                 role,
                 Status.SKIP,
-                "no import pool: pass --user-pool-arn or --user-pool-id",
+                "no import pool",
                 locator=self.meta.id,
+                needs="--user-pool-arn or --user-pool-id",
             )
             return
         pool = parse_arn(target.user_pool_arn, expect_service="cognito-idp", what="user pool ARN")

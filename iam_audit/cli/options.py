@@ -13,8 +13,8 @@ from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
-    from iam_audit.checks.base import AuditTarget
-    from iam_audit.select import Selection
+    from iam_audit.model import Role
+    from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
 
 SELECT = "Select"
@@ -208,8 +208,18 @@ class Resolved:
 
     selection: Selection
     source: Source
-    target: AuditTarget
+    planned: tuple[Planned, ...]
     notes: tuple[str, ...]
+
+    @property
+    def roles(self) -> list[Role]:
+        """Every role under audit, once each."""
+        found: dict[str, Role] = {}
+        for item in self.planned:
+            for role in (item.target.lambda_role, item.target.logs_role):
+                if role is not None:
+                    found.setdefault(role.arn, role)
+        return list(found.values())
 
 
 def resolve(
@@ -228,7 +238,7 @@ def resolve(
     parameter: list[str] | None,
 ) -> Resolved:
     """Options → selection → source → the role pair under audit."""
-    from iam_audit.select import resolve_target
+    from iam_audit.select import resolve_targets
 
     chosen = selection(
         lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
@@ -242,5 +252,5 @@ def resolve(
         region=region,
         account_id=account_id,
     )
-    target, notes = resolve_target(chosen, source)
-    return Resolved(chosen, source, target, tuple(notes))
+    found = resolve_targets(chosen, source)
+    return Resolved(chosen, source, found.planned, found.notes)

@@ -6,11 +6,13 @@ Accepts the AWS CLI's output (documents already decoded to objects) and the raw 
 
 from __future__ import annotations
 
+import json
 import mmap
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
@@ -228,6 +230,17 @@ class AuthDetailsSource:
 
     def inventory(self) -> Inventory:
         return Inventory(roles=tuple(self.get_role(arn) for arn in sorted(self._roles)))
+
+    def trusted_roles(self, service: str) -> tuple[Role, ...]:
+        """The roles whose trust policy names ``service`` or a ``*``: only those are parsed (the
+        logs-role candidates of discovery; the engine then judges each trust policy)."""
+        found = []
+        for arn, detail in self._roles.items():
+            trust = detail.get("AssumeRolePolicyDocument")
+            text = unquote(trust) if isinstance(trust, str) else json.dumps(trust)
+            if service in text or "*" in text:
+                found.append(arn)
+        return tuple(self.get_role(arn) for arn in sorted(found))
 
     def account_id(self) -> str | None:
         for arn in self._roles:
