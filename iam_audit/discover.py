@@ -133,7 +133,7 @@ def _sms_role(role: Role, unresolved: tuple[str, ...], sms_roles: set[str]) -> s
     """
     if role.arn in sms_roles:
         return "a user pool's SmsConfiguration names it (SnsCallerArn)"
-    if "sts:externalid" in unresolved:
+    if "sts:externalid" in {key.lower() for key in unresolved}:
         publish = ask_identity(role, "sns:Publish", "*")
         if publish.allowed or publish.result.conditional:
             return "Cognito may assume it only with an sts:ExternalId and it may sns:Publish"

@@ -500,6 +500,8 @@ class _Walk:
         Registers the condition-free statements met on the way, so :meth:`judge_statements`
         can ask the engine about all of them at once."""
         arn = str(detail.get("Arn", ""))
+        if kind is PrincipalType.ROLE:
+            self.source.validate_role(arn)  # refused exactly as audit refuses it
         docs: list[_Doc] = []
         unknown: list[str] = []
         inline_key = "RolePolicyList" if kind is PrincipalType.ROLE else "UserPolicyList"
@@ -847,11 +849,12 @@ def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResu
     engine cannot use (a misspelt ``Effect``, an unknown element) is skipped and named in
     ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
+    from iam_audit.checks.ask import request_context
+
     action = check_action(action)
-    region, resource_account = _arn_parts(resource)
-    context: dict[str, tuple[str, ...]] = {}
-    if region is not None:
-        context["aws:requestedregion"] = (region,)
+    _region, resource_account = _arn_parts(resource)
+    # the request context audit's checks build, keys lower-case as the walk reads them
+    context = {key.lower(): value for key, value in request_context(resource).items()}
     walk = _Walk(source, Request(action=action, resource=resource, context=context))
     found: list[Grantee] = []
     examined = 0

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from iam_audit.engine import parse_policy
+from iam_audit.engine import parse_policy, validate_policy
 from iam_audit.errors import InputError
 from iam_audit.model import (
     Inventory,
@@ -192,6 +192,7 @@ class AuthDetailsSource:
         self._policy_pointer: dict[str, str] = {}
         self._parsed: dict[str, PolicyDocument | None] = {}
         self._built: dict[str, Role] = {}
+        self._validated: set[str] = set()
         for page_no, page in enumerate(pages):
             prefix = f"/{page_no}" if isinstance(data, list) else ""
             for index, role in enumerate(_list(page, "RoleDetailList", path)):
@@ -230,6 +231,44 @@ class AuthDetailsSource:
 
     def inventory(self) -> Inventory:
         return Inventory(roles=tuple(self.get_role(arn) for arn in sorted(self._roles)))
+
+    def validate_role(self, arn: str) -> None:
+        """Raise what :meth:`get_role` raises for role ``arn``'s documents (the same parser, the
+        same file and JSON path), without building the role: for questions over every role
+        (``who-can``) that must refuse a file exactly as ``audit`` does."""
+        if arn in self._built or arn in self._validated:
+            return
+        detail = self._roles[arn]
+        pointer = self._role_pointer[arn]
+        checks: list[tuple[Any, PolicyKind, str]] = []
+        if detail.get("AssumeRolePolicyDocument") is not None:
+            checks.append(
+                (
+                    detail["AssumeRolePolicyDocument"],
+                    PolicyKind.TRUST,
+                    f"{pointer}/AssumeRolePolicyDocument",
+                )
+            )
+        for index, item in enumerate(_list(detail, "RolePolicyList", self.path)):
+            checks.append(
+                (
+                    item.get("PolicyDocument"),
+                    PolicyKind.INLINE,
+                    f"{pointer}/RolePolicyList/{index}/PolicyDocument",
+                )
+            )
+        for value, kind, where in checks:
+            location = f"{self.path} {where}"
+            if isinstance(value, dict):
+                validate_policy(value, location=location, kind=kind)
+            else:
+                parse_policy(value, name=where, kind=kind, location=location)
+        for item in _list(detail, "AttachedManagedPolicies", self.path):
+            self.managed_policy(str(item.get("PolicyArn", "")))
+        pb = detail.get("PermissionsBoundary")
+        if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
+            self.managed_policy(str(pb["PermissionsBoundaryArn"]))
+        self._validated.add(arn)
 
     def trusted_roles(self, service: str) -> tuple[Role, ...]:
         """The roles whose trust policy names ``service`` or a ``*``: only those are parsed (the
