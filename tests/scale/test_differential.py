@@ -138,10 +138,24 @@ def _region_equals(region: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("command", ["audit", "who-can"])
-def test_an_inline_policy_naming_a_principal_is_refused_by_every_command(
-    tmp_path: Path, command: str
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        (
+            allow(ACTION, POOL, Principal="*"),
+            "a inline (identity-based) policy must not name a Principal",
+        ),
+        (
+            {"Effect": "allow", "Action": ACTION, "Resource": POOL},
+            'Effect must be exactly "Allow" or "Deny" (case-sensitive), got \'allow\'',
+        ),
+    ],
+    ids=["principal", "misspelt-effect"],
+)
+def test_an_invalid_inline_policy_is_refused_by_every_command(
+    tmp_path: Path, command: str, bad: dict[str, Any], why: str
 ) -> None:
-    bad = allow(ACTION, POOL, Principal="*")
+    # IAM refuses to store either document ("MalformedPolicyDocument"): no command answers from it
     path = tmp_path / "account.json"
     path.write_text(json.dumps({"RoleDetailList": [role("mig", inline={"p": doc(bad)})]}))
     args = {
@@ -152,7 +166,7 @@ def test_an_inline_policy_naming_a_principal_is_refused_by_every_command(
         args += ["--user-pool-arn", POOL]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 3, result.output
+    where = "$.Statement[0].Effect" if "Effect" in why else "$.Statement[0]"
     assert result.stderr.strip() == (
-        f"error: {path} /RoleDetailList/0/RolePolicyList/0/PolicyDocument $.Statement[0]: "
-        "a inline (identity-based) policy must not name a Principal"
+        f"error: {path} /RoleDetailList/0/RolePolicyList/0/PolicyDocument {where}: {why}"
     )
