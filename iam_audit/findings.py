@@ -169,7 +169,7 @@ def incomplete_notes(result: AuditResult) -> list[str]:
     what it lacked (see :attr:`Finding.needs`)."""
     return [
         f"incomplete: {f.check} could not run{' for ' + f.role if f.role else ''}: {f.message}"
-        f" (pass {f.needs})"
+        + ("" if f"pass {f.needs}" in f.message else f" (pass {f.needs})")
         for f in result.findings
         if f.incomplete
     ]

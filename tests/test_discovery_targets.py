@@ -49,7 +49,7 @@ def test_a_named_role_without_a_pool_is_incomplete_and_names_the_option() -> Non
     assert "SKIP  COG001" in result.stdout
     assert (
         "incomplete: COG001 could not run for "
-        "arn:aws:iam::123456789012:role/service-role/TestingMigration-role: no source pool (pass --source-pool-arn or --user-pool-arn)"
+        "arn:aws:iam::123456789012:role/service-role/TestingMigration-role: no source pool: pass --source-pool-arn or --user-pool-arn"
     ) in result.stdout
     fixed = invoke("fix", *args)
     assert fixed.exit_code == 3, fixed.output

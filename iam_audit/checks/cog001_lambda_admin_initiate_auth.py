@@ -57,14 +57,21 @@ class LambdaAdminInitiateAuth:
             return
         if target.source_pool_skip is not None and target.source_pool_arn is None:
             reason, option = target.source_pool_skip
-            yield finding(self.meta, role, Status.SKIP, reason, locator=self.meta.id, needs=option)
+            yield finding(
+                self.meta,
+                role,
+                Status.SKIP,
+                f"{reason}; pass {option}",
+                locator=self.meta.id,
+                needs=option,
+            )
             return
         if pool is None:
             yield finding(
                 self.meta,
                 role,
                 Status.SKIP,
-                "no source pool",
+                "no source pool: pass --source-pool-arn or --user-pool-arn",
                 locator=self.meta.id,
                 needs="--source-pool-arn or --user-pool-arn",
             )

@@ -75,7 +75,7 @@ class LogsRolePermissions:
                 self.meta,
                 role,
                 Status.SKIP,
-                "no import pool",
+                "no import pool: pass --user-pool-arn or --user-pool-id",
                 locator=self.meta.id,
                 needs="--user-pool-arn or --user-pool-id",
             )

@@ -36,11 +36,11 @@ def apply_command(
     fmt: TextFormat,
 ) -> ExitCode:
     """Preview, confirm, write with backup, then audit again and report the verified result."""
-    from iam_audit.audit import run_checks
+    from iam_audit.audit import run_planned
     from iam_audit.fix.apply import apply_plan, confirm_or_refuse
     from iam_audit.render.json import result_to_dict
     from iam_audit.render.table import TableRenderer
-    from iam_audit.select import resolve_target
+    from iam_audit.select import resolve_targets
     from iam_audit.sources.live import LiveSource
 
     if source.kind is not SourceKind.LIVE or not isinstance(source, LiveSource):
@@ -68,8 +68,8 @@ def apply_command(
         f"backup: {report.backup} (undo with `iam-audit rollback {report.backup}`)", err=True
     )
     fresh = LiveSource(session=source.session, region=source.region)
-    target, notes = resolve_target(selection, fresh)
-    verified = run_checks(target, notes=notes)
+    found = resolve_targets(selection, fresh)
+    verified = run_planned(found.planned, notes=found.notes)
     if fmt is TextFormat.JSON:
         typer.echo(
             json.dumps(

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import orjson
+
 from iam_audit.engine import parse_policy, validate_policy
 from iam_audit.errors import InputError
 from iam_audit.model import (
@@ -193,6 +195,7 @@ class AuthDetailsSource:
         self._parsed: dict[str, PolicyDocument | None] = {}
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
+        self._valid_documents: set[tuple[PolicyKind, str]] = set()
         for page_no, page in enumerate(pages):
             prefix = f"/{page_no}" if isinstance(data, list) else ""
             for index, role in enumerate(_list(page, "RoleDetailList", path)):
@@ -257,18 +260,32 @@ class AuthDetailsSource:
                     f"{pointer}/RolePolicyList/{index}/PolicyDocument",
                 )
             )
+        for item in _list(detail, "AttachedManagedPolicies", self.path):
+            self._managed_check(str(item.get("PolicyArn", "")), checks)
+        pb = detail.get("PermissionsBoundary")
+        if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
+            self._managed_check(str(pb["PermissionsBoundaryArn"]), checks)
         for value, kind, where in checks:
+            # the same document (most trust policies, shared managed ones) is validated once
+            key = (kind, value if isinstance(value, str) else orjson.dumps(value).decode())
+            if key in self._valid_documents:
+                continue
             location = f"{self.path} {where}"
             if isinstance(value, dict):
                 validate_policy(value, location=location, kind=kind)
             else:
                 parse_policy(value, name=where, kind=kind, location=location)
-        for item in _list(detail, "AttachedManagedPolicies", self.path):
-            self.managed_policy(str(item.get("PolicyArn", "")))
-        pb = detail.get("PermissionsBoundary")
-        if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
-            self.managed_policy(str(pb["PermissionsBoundaryArn"]))
+            self._valid_documents.add(key)
         self._validated.add(arn)
+
+    def _managed_check(self, arn: str, checks: list[tuple[Any, PolicyKind, str]]) -> None:
+        """Add managed policy ``arn``'s default version to ``checks``, as :meth:`_parse_managed`
+        reads it (an AWS managed policy outside the file is the vetted snapshot)."""
+        found = self._default_version(arn)
+        if found is not None:
+            index, version = found
+            pointer = f"{self._policy_pointer[arn]}/PolicyVersionList/{index}/Document"
+            checks.append((version.get("Document"), PolicyKind.MANAGED, pointer))
 
     def trusted_roles(self, service: str) -> tuple[Role, ...]:
         """The roles whose trust policy names ``service`` or a ``*``: only those are parsed (the
