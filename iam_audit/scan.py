@@ -396,11 +396,9 @@ def scan(
         failures.extend(read.failures)
         for pool_read in sorted(read.pools, key=lambda p: p.pool.pool_id):
             pool = pool_read.pool
-            if (
-                not pool.migration_lambda_arn
-                and not pool.import_logs_role_arns
-                and not candidates[0]
-            ):
+            # a pool that neither migrates nor imports is not audited: an account-wide logs-role
+            # candidate would otherwise be judged against every pool of the account
+            if not pool.migration_lambda_arn and not pool.import_logs_role_arns:
                 notes.append(
                     f"pool {pool.pool_id} ({read.region}): no UserMigration trigger and no import "
                     "job; nothing to audit"

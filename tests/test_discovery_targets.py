@@ -261,3 +261,19 @@ def test_the_lambda_role_leads_to_its_function() -> None:
 def test_parameter_option_is_offered_for_templates(command: str) -> None:
     result = invoke(command, "--help")
     assert "--parameter" in result.stdout
+
+
+# -- item 5: several logs-role candidates are said, never picked ------------------------------
+
+
+def test_several_logs_role_candidates_make_an_incomplete_run() -> None:
+    result = invoke("audit", "--template", template("two-logs-roles"), *PSEUDO)
+    assert result.exit_code == 3, result.output
+    assert (
+        "several roles trust cognito-idp.amazonaws.com (arn:aws:iam::111122223333:role/import-logs-a"
+        ", arn:aws:iam::111122223333:role/import-logs-b); none was picked; pass --logs-role"
+    ) in result.stderr
+    chosen = invoke(
+        "audit", "--template", template("two-logs-roles"), *PSEUDO, "--logs-role", "import-logs-a"
+    )
+    assert chosen.exit_code == 0, chosen.output
