@@ -196,6 +196,7 @@ class AuthDetailsSource:
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
         self._valid_documents: set[tuple[PolicyKind, str]] = set()
+        self._validated_managed: set[str] = set()
         for page_no, page in enumerate(pages):
             prefix = f"/{page_no}" if isinstance(data, list) else ""
             for index, role in enumerate(_list(page, "RoleDetailList", path)):
@@ -279,8 +280,12 @@ class AuthDetailsSource:
         self._validated.add(arn)
 
     def _managed_check(self, arn: str, checks: list[tuple[Any, PolicyKind, str]]) -> None:
-        """Add managed policy ``arn``'s default version to ``checks``, as :meth:`_parse_managed`
-        reads it (an AWS managed policy outside the file is the vetted snapshot)."""
+        """Add managed policy ``arn``'s default version to ``checks`` once, as
+        :meth:`_parse_managed` reads it (an AWS managed policy outside the file is the vetted
+        snapshot)."""
+        if arn in self._validated_managed:
+            return
+        self._validated_managed.add(arn)  # a failure raises: the run ends there
         found = self._default_version(arn)
         if found is not None:
             index, version = found
