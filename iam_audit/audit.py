@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from iam_audit.checks import ALL_CHECKS, AuditTarget, Check, RoleKind
 from iam_audit.errors import IamAuditError
-from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.findings import AuditResult, Finding, Status, incomplete_notes
 from iam_audit.model import Role
 
-__all__ = ["run_checks"]
+if TYPE_CHECKING:
+    from iam_audit.select import Planned
+
+__all__ = ["run_checks", "run_planned"]
 
 
 def run_checks(
@@ -49,7 +53,49 @@ def run_checks(
                 )
             )
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
-    return AuditResult.of([_no_silent_pass(f, roles) for f in findings], list(notes))
+    findings = [_needs(_no_silent_pass(f, roles), target) for f in findings]
+    result = AuditResult.of(findings, list(notes))
+    return replace(result, notes=(*result.notes, *incomplete_notes(result)))
+
+
+def run_planned(
+    planned: Sequence[Planned],
+    checks: Iterable[type[Check]] = ALL_CHECKS,
+    notes: Iterable[str] = (),
+) -> AuditResult:
+    """Every finding of ``checks`` on every planned target (see :mod:`iam_audit.select`), merged.
+
+    With several targets each finding says which pool it is about (``[LABEL] ...``) and its
+    locator keeps the pools apart, so the same role judged for two pools is two results. None:
+    not applicable, only ``notes``.
+    """
+    checks = tuple(checks)
+    logs_checks = tuple(c for c in checks if c.meta.role_kind is RoleKind.LOGS)
+    findings: list[Finding] = []
+    for item in planned:
+        result = run_checks(item.target, logs_checks if item.logs_only else checks)
+        for found in result.findings:
+            if item.label:
+                found = replace(
+                    found,
+                    message=f"[{item.label}] {found.message}",
+                    locator=f"{item.target.user_pool_arn or ''}#{found.locator}",
+                )
+            findings.append(found)
+    merged = AuditResult.of(findings, list(notes))
+    return replace(merged, notes=(*merged.notes, *incomplete_notes(merged)))
+
+
+def _needs(finding: Finding, target: AuditTarget) -> Finding:
+    """A skip for a role discovery could not settle carries the option that would settle it."""
+    if finding.status is not Status.SKIP or finding.role or finding.needs:
+        return finding
+    meta = next((c.meta for c in ALL_CHECKS if c.meta.id == finding.check), None)
+    if meta is None:
+        return finding
+    needs = target.lambda_skip_needs if meta.role_kind is RoleKind.LAMBDA else None
+    needs = target.logs_skip_needs if meta.role_kind is RoleKind.LOGS else needs
+    return replace(finding, needs=needs) if needs else finding
 
 
 def _no_silent_pass(finding: Finding, roles: list[Role]) -> Finding:

@@ -20,6 +20,7 @@ __all__ = [
     "Status",
     "exit_code_for",
     "fingerprint",
+    "incomplete_notes",
 ]
 
 
@@ -78,7 +79,10 @@ class Finding:
     ``locator`` distinguishes several findings of the same check on the same role (for example the
     action or principal concerned); with the check ID and role ARN it makes the fingerprint.
     ``fix`` is the minimal policy document that makes the check pass, or ``None``; ``fix_target``
-    names what it is for (``inline`` policy or ``trust`` policy).
+    names what it is for (``inline`` policy or ``trust`` policy). ``needs`` is, on a ``skip``, the
+    option that would have let the check run (``--source-pool-arn``): an error-severity check
+    skipped for want of it makes the run incomplete (exit 3); a skip without it is "not
+    applicable" (the source has no such part).
     """
 
     check: str
@@ -95,6 +99,16 @@ class Finding:
     locator: str = ""
     origin: Origin | None = None
     suppression: Suppression | None = None
+    needs: str | None = None
+
+    @property
+    def incomplete(self) -> bool:
+        """An error-severity check that could not run for want of an input the user can give."""
+        return (
+            self.status is Status.SKIP
+            and self.severity is Severity.ERROR
+            and self.needs is not None
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -150,10 +164,25 @@ def _fails(finding: Finding, fail_on: FailOn) -> bool:
             assert_never(fail_on)
 
 
+def incomplete_notes(result: AuditResult) -> list[str]:
+    """One line per error-severity check that could not run, naming the option that supplies
+    what it lacked (see :attr:`Finding.needs`)."""
+    return [
+        f"incomplete: {f.check} could not run{' for ' + f.role if f.role else ''}: {f.message}"
+        + ("" if f"pass {f.needs}" in f.message else f" (pass {f.needs})")
+        for f in result.findings
+        if f.incomplete
+    ]
+
+
 def exit_code_for(result: AuditResult, fail_on: FailOn) -> ExitCode:
-    """0, or 1 when a result at or above ``fail_on`` failed, or 4 when a check crashed."""
+    """4 when a check crashed; else 3 when an error-severity check could not run for want of an
+    input the user can give (the run is incomplete, whatever it found); else 1 when a result at or
+    above ``fail_on`` failed; else 0."""
     if any(f.status is Status.ERROR for f in result.findings):
         return ExitCode.INTERNAL
+    if any(f.incomplete for f in result.findings):
+        return ExitCode.INPUT
     if any(_fails(f, fail_on) for f in result.findings):
         return ExitCode.FINDINGS
     return ExitCode.OK

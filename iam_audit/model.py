@@ -239,7 +239,11 @@ class LambdaFunction:
 
 @dataclass(frozen=True, slots=True)
 class UserPool:
-    """A Cognito user pool and the trigger that matters to imports."""
+    """A Cognito user pool and the trigger that matters to imports.
+
+    ``sms_role_arn`` is the role its ``SmsConfiguration`` names (``SnsCallerArn``): the role
+    Cognito assumes to send SMS, which is never the import logs role.
+    """
 
     arn: str
     pool_id: str
@@ -247,6 +251,7 @@ class UserPool:
     name: str = ""
     migration_lambda_arn: str | None = None
     import_logs_role_arns: tuple[str, ...] = ()
+    sms_role_arn: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

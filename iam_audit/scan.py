@@ -32,8 +32,7 @@ from typing import Any
 import botocore.exceptions
 
 from iam_audit import aws
-from iam_audit.audit import run_checks
-from iam_audit.checks import ALL_CHECKS, AuditTarget, Check, RoleKind
+from iam_audit.checks import ALL_CHECKS, Check
 from iam_audit.errors import ExitCode, IamAuditError, InputError
 from iam_audit.findings import AuditResult, FailOn, Finding, exit_code_for
 from iam_audit.model import (
@@ -259,6 +258,7 @@ def _read_pool(
         name=str(data.get("Name") or ""),
         migration_lambda_arn=trigger,
         import_logs_role_arns=logs_roles,
+        sms_role_arn=(data.get("SmsConfiguration") or {}).get("SnsCallerArn"),
     )
     return PoolRead(pool, region, function, tuple(notes), lambda_skip)
 
@@ -323,54 +323,36 @@ def _audit_pool(
     read: PoolRead,
     source: AuthDetailsSource,
     checks: Sequence[type[Check]],
+    candidates: tuple[tuple[str, ...], tuple[str, ...]],
     organization: OrgPolicies | None = None,
 ) -> tuple[list[Finding], list[str]]:
-    """Discovery on what the scan read for one pool, then the checks on each role pair."""
+    """The pool's targets from the one target builder (:func:`iam_audit.select.build_targets`),
+    exactly as ``audit --user-pool-arn POOL`` builds them, then the checks on each."""
+    from iam_audit.audit import run_planned
     from iam_audit.discover import discover
+    from iam_audit.select import build_targets
     from iam_audit.sources.organizations import attach
 
     pool = read.pool
     prefix = f"pool {pool.pool_id} ({read.region})"
-    notes = [f"{prefix}: {note}" for note in read.notes]
+    notes = [f"{prefix}: {note}" for note in read.notes if note != read.lambda_skip]
     inventory = Inventory(functions=(read.function,) if read.function else (), user_pools=(pool,))
-    found = discover(inventory, user_pool_arn=pool.arn, source_pool_arn=None)
-    if read.function is not None:
-        notes.extend(f"{prefix}: {n}" for n in found.notes if n.startswith("source pool "))
-    lambda_role = None
-    lambda_skip = read.lambda_skip or "the pool has no UserMigration trigger"
-    if read.function is not None:
-        try:
-            lambda_role = attach(source.get_role(read.function.role_arn), organization)
-        except InputError:
-            lambda_skip = (
-                f"the trigger's role {read.function.role_arn} is not among this account's roles "
-                "(get-account-authorization-details)"
-            )
-    logs_roles = []
-    for arn in pool.import_logs_role_arns:
-        try:
-            logs_roles.append(attach(source.get_role(arn), organization))
-        except InputError:
-            notes.append(f"{prefix}: import jobs name logs role {arn}, which is not in the account")
-    logs_skip = "no import job of the pool names a logs role"
-    if not logs_roles and pool.import_logs_role_arns:
-        logs_skip = "the logs roles its import jobs name are not in the account"
-    findings: list[Finding] = []
-    first = AuditTarget(
-        lambda_role=lambda_role,
-        logs_role=logs_roles[0] if logs_roles else None,
+    absent = {pool.migration_lambda_arn: read.lambda_skip} if read.lambda_skip else {}
+    survey = discover(
+        inventory,
         user_pool_arn=pool.arn,
-        source_pool_arn=found.source_pool_arn,
-        function=read.function,
-        lambda_skip_reason=lambda_skip,
-        logs_skip_reason=logs_skip,
+        source_pool_arn=None,
+        candidates=candidates,
+        absent={k: v for k, v in absent.items() if k},
     )
-    findings.extend(run_checks(first, checks).findings)
-    logs_checks = [c for c in checks if c.meta.role_kind is RoleKind.LOGS]
-    for role in logs_roles[1:]:
-        target = dataclasses.replace(first, lambda_role=None, function=None, logs_role=role)
-        findings.extend(run_checks(target, logs_checks).findings)
-    return [_in_pool(f, read) for f in findings], notes
+    shared = set(candidates[1])
+    for unit in survey.discoveries:
+        notes.extend(f"{prefix}: {n}" for n in unit.notes if n not in shared)
+    planned = build_targets(
+        survey, lambda ref: attach(source.get_role(ref), organization), user_pool_arn=pool.arn
+    )
+    result = run_planned(planned, checks)
+    return [_in_pool(f, read) for f in result.findings], notes
 
 
 def scan(
@@ -407,15 +389,23 @@ def scan(
             reads.append(future.result())
             if progress:
                 progress(futures[future])
+    from iam_audit.discover import COGNITO_SERVICE, logs_role_candidates
+
     source = AuthDetailsSource(LIVE_DETAILS, data=pages)
+    every_pool = tuple(p.pool for read in reads for p in read.pools)
+    candidates = logs_role_candidates(
+        Inventory(roles=source.trusted_roles(COGNITO_SERVICE), user_pools=every_pool)
+    )
     findings: list[Finding] = []
-    notes: list[str] = []
+    notes: list[str] = list(candidates[1])
     failures: list[str] = []
     audited = 0
     for read in sorted(reads, key=lambda r: r.region):
         failures.extend(read.failures)
         for pool_read in sorted(read.pools, key=lambda p: p.pool.pool_id):
             pool = pool_read.pool
+            # a pool that neither migrates nor imports is not audited: an account-wide logs-role
+            # candidate would otherwise be judged against every pool of the account
             if not pool.migration_lambda_arn and not pool.import_logs_role_arns:
                 notes.append(
                     f"pool {pool.pool_id} ({read.region}): no UserMigration trigger and no import "
@@ -424,7 +414,9 @@ def scan(
                 )
                 continue
             audited += 1
-            pool_findings, pool_notes = _audit_pool(pool_read, source, checks, organization)
+            pool_findings, pool_notes = _audit_pool(
+                pool_read, source, checks, candidates, organization
+            )
             findings.extend(pool_findings)
             notes.extend(pool_notes)
     notes.extend(f"not read: {failure}" for failure in failures)

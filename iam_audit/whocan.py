@@ -9,9 +9,13 @@ Denies first. Nothing here talks to AWS; the live command feeds the same
 
 How it stays fast on accounts of 10,000 roles (``benchmarks/who_can_bench.py``):
 
-1. A document takes part only if one of its statements names the action (``Action`` matching it,
-   or ``NotAction`` not excluding it): one dictionary lookup per statement, on the raw JSON.
-   Nothing else is validated or compiled. Managed and group policies are judged once and shared.
+1. Every role's documents are first validated by the source's own parser
+   (:meth:`~iam_audit.sources.auth_details.AuthDetailsSource.validate_role`), each distinct
+   document once, so a file ``audit`` refuses (a ``Principal`` in an inline policy, a misspelt
+   ``Effect``) is refused here with the same message. A document takes part only if one of its
+   statements names the action (``Action`` matching it, or ``NotAction`` not excluding it): one
+   dictionary lookup per statement, on the raw JSON. Nothing else is compiled. Managed and group
+   policies are judged once and shared.
 2. A principal none of whose policies allows the action, whose boundary never does, or that
    belongs to another account than the resource, is settled there (it is not listed).
 3. The others wait while every distinct condition-free statement met is matched by the engine,
@@ -508,6 +512,8 @@ class _Walk:
         Registers the condition-free statements met on the way, so :meth:`judge_statements`
         can ask the engine about all of them at once."""
         arn = str(detail.get("Arn", ""))
+        if kind is PrincipalType.ROLE:
+            self.source.validate_role(arn)  # refused exactly as audit refuses it
         docs: list[_Doc] = []
         unknown: list[str] = []
         inline_key = "RolePolicyList" if kind is PrincipalType.ROLE else "UserPolicyList"
@@ -902,15 +908,16 @@ def who_can(
     ``conditional``.
 
     Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
-    for a URL-encoded document that is not JSON (naming the file and place). A statement the
-    engine cannot use (a misspelt ``Effect``, an unknown element) is skipped and named in
+    for a role document that is not a valid IAM policy (naming the file and JSON path, exactly as
+    ``audit`` does). A user's or group's statement the engine cannot use is skipped and named in
     ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
+    from iam_audit.checks.ask import request_context
+
     action = check_action(action)
-    region, resource_account = _arn_parts(resource)
-    context: dict[str, tuple[str, ...]] = {}
-    if region is not None:
-        context["aws:requestedregion"] = (region,)
+    _region, resource_account = _arn_parts(resource)
+    # the request context audit's checks build, keys lower-case as the walk reads them
+    context = {key.lower(): value for key, value in request_context(resource).items()}
     walk = _Walk(source, Request(action=action, resource=resource, context=context))
     found: list[Grantee] = []
     examined = 0

@@ -158,11 +158,44 @@ def test_json_but_not_authorization_details(tmp_path: Path) -> None:
     assert "not authorization details" in one_error_line(result)
 
 
-def test_nothing_to_audit_is_not_a_silent_pass() -> None:
-    # no role named and nothing to discover them from: the gate must not pass with all skips
-    result = audit()
+def test_nothing_to_audit_is_not_a_silent_pass(tmp_path: Path) -> None:
+    # no role named and nothing to discover them from (an account file knows no pool or function,
+    # and no role of it is trusted by Cognito): the gate must not pass with all skips
+    details = tmp_path / "account.json"
+    details.write_text(
+        json.dumps(
+            {
+                "RoleDetailList": [
+                    {
+                        "RoleName": "worker",
+                        "Arn": "arn:aws:iam::123456789012:role/worker",
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "lambda.amazonaws.com"},
+                                    "Action": "sts:AssumeRole",
+                                }
+                            ],
+                        },
+                    }
+                ]
+            }
+        )
+    )
+    result = run("audit", "--authorization-details", str(details), "--user-pool-arn", POOL)
     assert result.exit_code == 3
     assert "nothing to audit" in one_error_line(result)
+
+
+def test_an_account_file_discovers_the_logs_role_by_its_trust() -> None:
+    # the same file read by `audit` with no role named: the role Cognito may assume is the logs role
+    result = audit("--format", "json")
+    data = json.loads(result.stdout)
+    assert {r["role"] for r in data["results"] if r["check"] == "COG003"} == {
+        "arn:aws:iam::123456789012:role/GoodImportLogs"
+    }
 
 
 def test_role_not_in_source() -> None:

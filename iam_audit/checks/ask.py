@@ -32,8 +32,21 @@ __all__ = [
     "boundary_allows",
     "evidence_of",
     "finding",
+    "request_context",
     "role_context",
 ]
+
+
+def request_context(resource: str) -> dict[str, tuple[str, ...]]:
+    """What IAM knows of a request from the resource it is made on, for every command
+    (``audit``'s checks, ``who-can``): a request to a regional resource (a user pool, a log
+    group) is sent to that resource's region, so ``aws:RequestedRegion`` is the region in its ARN
+    ("aws:RequestedRegion ... the AWS Region that was called in the request", IAM User Guide,
+    AWS global condition context keys). A global ARN (IAM) or ``*`` fixes nothing."""
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[3] and "*" not in parts[3]:
+        return {"aws:RequestedRegion": (parts[3],)}
+    return {}
 
 
 def role_context(role: Role) -> dict[str, tuple[str, ...]]:
@@ -98,7 +111,7 @@ def ask_identity(role: Role, action: str, resource: str) -> Answer:
         action=action,
         resource=resource,
         principal=Principal(PrincipalKind.AWS, role.arn),
-        context=role_context(role) | _requested_region(resource),
+        context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
     )
     result = evaluate(
@@ -120,7 +133,7 @@ def boundary_allows(role: Role, action: str, resource: str) -> bool:
         action=action,
         resource=resource,
         principal=Principal(PrincipalKind.AWS, role.arn),
-        context=role_context(role),
+        context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
     )
     result = evaluate_policies(request, [role.boundary])
@@ -164,6 +177,7 @@ def finding(
     fix_target: str | None = None,
     unresolved: tuple[str, ...] = (),
     locator: str = "",
+    needs: str | None = None,
 ) -> Finding:
     """A finding of check ``meta`` on ``role`` (or on ``role_arn`` when the role is absent)."""
     return Finding(
@@ -180,4 +194,5 @@ def finding(
         unresolved=unresolved,
         locator=locator,
         origin=role.origin if role else None,
+        needs=needs,
     )

@@ -45,7 +45,11 @@ class AuditTarget:
 
     ``user_pool_arn`` is the pool users are imported into (it scopes the logs role);
     ``source_pool_arn`` the pool the migration Lambda calls AdminInitiateAuth on. A role that could
-    not be found or discovered is ``None`` and its checks report ``skip`` with ``skip_reasons``.
+    not be found or discovered is ``None`` and its checks report ``skip`` with ``skip_reasons``;
+    ``*_skip_needs`` is the option that would supply it when the user can (discovery found several
+    candidates, say), ``None`` when the source simply has no such role. ``source_pool_skip`` is
+    ``(reason, option)`` when discovery could not settle the source pool (the function names
+    several): COG001 then skips, never falling back to the import pool.
     """
 
     lambda_role: Role | None = None
@@ -55,6 +59,9 @@ class AuditTarget:
     function: LambdaFunction | None = None
     lambda_skip_reason: str = "no migration Lambda role given (--lambda-role)"
     logs_skip_reason: str = "no logs role given (--logs-role)"
+    lambda_skip_needs: str | None = None
+    logs_skip_needs: str | None = None
+    source_pool_skip: tuple[str, str] | None = None
 
 
 class Check(Protocol):

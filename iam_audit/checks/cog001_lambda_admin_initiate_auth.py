@@ -9,6 +9,7 @@ from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.findings import Finding, Severity, Status
+from iam_audit.sources.symbolic import describe, unresolved_in
 from iam_audit.templates import fill
 
 ACTION = "cognito-idp:AdminInitiateAuth"
@@ -54,12 +55,38 @@ class LambdaAdminInitiateAuth:
         if role is None:
             yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
             return
+        if target.source_pool_skip is not None and target.source_pool_arn is None:
+            reason, option = target.source_pool_skip
+            yield finding(
+                self.meta,
+                role,
+                Status.SKIP,
+                f"{reason}; pass {option}",
+                locator=self.meta.id,
+                needs=option,
+            )
+            return
         if pool is None:
             yield finding(
                 self.meta,
                 role,
                 Status.SKIP,
                 "no source pool: pass --source-pool-arn or --user-pool-arn",
+                locator=self.meta.id,
+                needs="--source-pool-arn or --user-pool-arn",
+            )
+            return
+        unknown = sorted(unresolved_in(pool))
+        if unknown:
+            what = "; ".join(describe(p) for p in unknown)
+            yield finding(
+                self.meta,
+                role,
+                Status.WARN,
+                f"Lambda role {role.name}: the source pool is {pool}, which rests on {what}; "
+                "AdminInitiateAuth on it cannot be judged (pass --source-pool-arn)",
+                missing=(ACTION,),
+                unresolved=tuple(unknown),
                 locator=self.meta.id,
             )
             return

@@ -84,6 +84,7 @@ class LogsRolePermissions:
                 Status.SKIP,
                 "no import pool: pass --user-pool-arn or --user-pool-id",
                 locator=self.meta.id,
+                needs="--user-pool-arn or --user-pool-id",
             )
             return
         pool = parse_arn(target.user_pool_arn, expect_service="cognito-idp", what="user pool ARN")

@@ -19,6 +19,7 @@ from iam_audit.engine import (
 )
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import PolicyDocument, PolicyKind, Role, parse_arn
+from iam_audit.sources.symbolic import unresolved_in
 
 #: (what a too-broad grant also allows, the probe action, how to build the probe resource)
 Probe = tuple[str, str, str]
@@ -105,7 +106,9 @@ class LeastPrivilege:
 
     def run(self, target: AuditTarget) -> Iterator[Finding]:
         pool = target.source_pool_arn or target.user_pool_arn
-        if target.lambda_role is not None and pool is not None:
+        # an unsettled or unresolved source pool: COG001 says so, there is no grant to measure
+        settled = target.source_pool_skip is None and not unresolved_in(pool or "")
+        if target.lambda_role is not None and pool is not None and settled:
             arn = parse_arn(pool, expect_service="cognito-idp", what="user pool ARN")
             other_pool = (
                 f"arn:{arn.partition}:cognito-idp:{arn.region}:{arn.account}"

@@ -159,6 +159,7 @@ class LambdaInvokePermission:
                 f"no user pool: pass --user-pool-arn to check who may invoke {function.name}",
                 role_arn=arn,
                 locator=function.arn,
+                needs="--user-pool-arn",
             )
             return
         command = add_permission_command(function, pool)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,7 +12,8 @@ from iam_audit.checks.ask import Answer, ask_identity, boundary_allows, evidence
 from iam_audit.checks.base import CheckMeta
 from iam_audit.engine import Decision, StatementRef
 from iam_audit.findings import Finding, Status
-from iam_audit.model import Role
+from iam_audit.model import PolicyDocument, Role
+from iam_audit.sources.symbolic import UNRESOLVED_RE, describe
 
 __all__ = ["judge_grants", "only_actions"]
 
@@ -123,6 +125,20 @@ def judge_grants(
                 unresolved=keys,
                 locator=meta.id,
             )
+        resting = _resting_on_unresolved(role, missing)
+        if resting:
+            described = "; ".join(describe(v) for v in resting)
+            return finding(
+                meta,
+                role,
+                Status.WARN,
+                f"{what} role {name}: whether it may {_actions(missing)} on "
+                f"{missing[0].resource} rests on values the template does not resolve: "
+                f"{described}",
+                missing=actions,
+                unresolved=resting,
+                locator=meta.id,
+            )
         if unknown:
             return finding(
                 meta,
@@ -172,6 +188,39 @@ def judge_grants(
         unresolved=_unresolved(answers),
         locator=meta.id,
     )
+
+
+def _widen(document: PolicyDocument, values: Sequence[str]) -> PolicyDocument:
+    """``document`` with every unresolved value in it read as ``*`` (any value at all)."""
+    text = json.dumps(document.document)
+    for value in values:
+        text = text.replace(json.dumps(value)[1:-1], "*")
+    return PolicyDocument(document.name, document.kind, json.loads(text))
+
+
+def _resting_on_unresolved(role: Role, missing: Sequence[Answer]) -> tuple[str, ...]:
+    """The unresolved template values that decide whether the ``missing`` actions are allowed.
+
+    Asked of the engine: with each unresolved value in the role's policies read as any value
+    (``*``), is one of them allowed (or conditionally)? Then the implicit deny rests on those
+    values, not on the policies: the verdict is ``warn``, never ``fail``.
+    """
+    values = [v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)]
+    documents = [*role.identity_policies, *([role.boundary] if role.boundary else [])]
+    used = [v for v in values if any(v in json.dumps(d.document) for d in documents)]
+    if not used:
+        return ()
+    wide = dataclasses.replace(
+        role,
+        inline=tuple(_widen(d, used) for d in role.inline),
+        managed=tuple(_widen(d, used) for d in role.managed),
+        boundary=_widen(role.boundary, used) if role.boundary else None,
+    )
+    for answer in missing:
+        again = ask_identity(wide, answer.action, answer.resource)
+        if again.allowed or again.result.conditional:
+            return tuple(sorted(used))
+    return ()
 
 
 def _actions(answers: Sequence[Answer]) -> str:

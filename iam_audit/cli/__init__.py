@@ -104,14 +104,14 @@ def audit(
     config: ConfigOpt = None,
 ) -> None:
     """Audit the migration Lambda role and the CSV-import logs role."""
-    from iam_audit.audit import run_checks
+    from iam_audit.audit import run_planned
     from iam_audit.config import suppress
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
 
     refuse_overlap(_input_files(locals()), [("--output", output)])
     resolved = opt.resolve(**_source_options(locals()), read_organization=True)
-    result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
+    result = suppress(run_planned(resolved.planned, notes=resolved.notes), config)
     emit(renderer_for(fmt).render(result), output)
     report_crashes(result.findings)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
@@ -143,7 +143,8 @@ def fix(
     fmt: TextFormatOpt = TextFormat.TABLE,
 ) -> None:
     """Show the minimal fixed policies (preview); with --apply, write them safely."""
-    from iam_audit.audit import run_checks
+    from iam_audit.audit import run_planned
+    from iam_audit.findings import incomplete_notes
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
 
@@ -151,10 +152,9 @@ def fix(
     refuse_overlap(read, [("--out-dir", out_dir)])
     refuse_overlap(read, [("--backup-dir", backup_dir)])
     resolved = opt.resolve(**_source_options(locals()))
-    target = resolved.target
-    result = run_checks(target)
-    roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
-    plan = plan_fixes(result.findings, roles)
+    result = run_planned(resolved.planned)
+    plan = plan_fixes(result.findings, resolved.roles)
+    incomplete = incomplete_notes(result)
     if apply:
         from iam_audit.cli.apply import apply_command
 
@@ -162,10 +162,12 @@ def fix(
             plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
         )
         raise typer.Exit(int(code))
-    emit(render_plan(plan, fmt), None)
+    emit(render_plan(plan, fmt, incomplete=incomplete), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
+    if incomplete:  # the core check could not run: never "nothing to fix"
+        raise typer.Exit(int(ExitCode.INPUT))
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
 
 

@@ -41,11 +41,11 @@ def apply_command(
     fmt: TextFormat,
 ) -> ExitCode:
     """Preview, confirm, write with backup, then audit again and report the verified result."""
-    from iam_audit.audit import run_checks
+    from iam_audit.audit import run_planned
     from iam_audit.fix.apply import confirm_or_refuse
     from iam_audit.render.json import result_to_dict
     from iam_audit.render.table import TableRenderer
-    from iam_audit.select import resolve_target
+    from iam_audit.select import resolve_targets
     from iam_audit.sources.live import LiveSource
 
     if source.kind is not SourceKind.LIVE or not isinstance(source, LiveSource):
@@ -75,8 +75,8 @@ def apply_command(
         typer.echo(f"wrote {for_terminal(fix.role_name)}: {what}", err=True)
     try:
         fresh = LiveSource(session=source.session, region=source.region)
-        target, notes = resolve_target(selection, fresh)
-        verified = run_checks(target, notes=notes)
+        found = resolve_targets(selection, fresh)
+        verified = run_planned(found.planned, notes=found.notes)
     except Exception as err:
         raise _after_write(err, report.backup) from None
     if fmt is TextFormat.JSON:

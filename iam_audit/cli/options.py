@@ -13,9 +13,8 @@ from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
-    from iam_audit.checks.base import AuditTarget
-    from iam_audit.model import OrgPolicies
-    from iam_audit.select import Selection
+    from iam_audit.model import OrgPolicies, Role
+    from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
 
 SELECT = "Select"
@@ -261,8 +260,18 @@ class Resolved:
 
     selection: Selection
     source: Source
-    target: AuditTarget
+    planned: tuple[Planned, ...]
     notes: tuple[str, ...]
+
+    @property
+    def roles(self) -> list[Role]:
+        """Every role under audit, once each."""
+        found: dict[str, Role] = {}
+        for item in self.planned:
+            for role in (item.target.lambda_role, item.target.logs_role):
+                if role is not None:
+                    found.setdefault(role.arn, role)
+        return list(found.values())
 
 
 def resolve(
@@ -283,12 +292,12 @@ def resolve(
     rcp: list[Path] | None = None,
     read_organization: bool = False,
 ) -> Resolved:
-    """Options → selection → source → the role pair under audit.
+    """Options → selection → source → the targets under audit.
 
-    With ``--scp``/``--rcp`` files, or live when ``read_organization``, both roles carry the
-    organization policies of their account (:attr:`iam_audit.model.Role.organization`).
+    With ``--scp``/``--rcp`` files, or live when ``read_organization``, every role carries the
+    organization policies of its account (:attr:`iam_audit.model.Role.organization`).
     """
-    from iam_audit.select import resolve_target
+    from iam_audit.select import resolve_targets
 
     chosen = selection(
         lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
@@ -302,17 +311,24 @@ def resolve(
         region=region,
         account_id=account_id,
     )
-    target, notes = resolve_target(chosen, source)
+    found = resolve_targets(chosen, source)
+    planned, notes = found.planned, list(found.notes)
     if scp or rcp or read_organization:
         import dataclasses
 
         from iam_audit.sources.organizations import attach
 
-        found, org_notes = organization(scp, rcp, source)
-        target = dataclasses.replace(
-            target,
-            lambda_role=attach(target.lambda_role, found),
-            logs_role=attach(target.logs_role, found),
+        policies, org_notes = organization(scp, rcp, source)
+        planned = tuple(
+            dataclasses.replace(
+                item,
+                target=dataclasses.replace(
+                    item.target,
+                    lambda_role=attach(item.target.lambda_role, policies),
+                    logs_role=attach(item.target.logs_role, policies),
+                ),
+            )
+            for item in planned
         )
         notes = [*notes, *org_notes]
-    return Resolved(chosen, source, target, tuple(notes))
+    return Resolved(chosen, source, planned, tuple(notes))

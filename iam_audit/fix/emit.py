@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,10 +82,14 @@ def plan_to_dict(plan: FixPlan) -> dict[str, Any]:
     }
 
 
-def render_plan(plan: FixPlan, fmt: TextFormat) -> str:
-    """Per role: what changes, the diff, and the full fixed document; then what is not fixed."""
+def render_plan(plan: FixPlan, fmt: TextFormat, incomplete: Sequence[str] = ()) -> str:
+    """Per role: what changes, the diff, and the full fixed document; then what is not fixed,
+    and the checks that could not run (``incomplete``: never "nothing to fix" then)."""
     if fmt is TextFormat.JSON:
-        return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+        data = plan_to_dict(plan)
+        if incomplete:
+            data["incomplete"] = list(incomplete)
+        return json.dumps(data, indent=2) + "\n"
     lines: list[str] = []
     for fix in plan.fixes:
         if not fix.changed:
@@ -101,6 +105,7 @@ def render_plan(plan: FixPlan, fmt: TextFormat) -> str:
             f"not fixed: {skipped.check} {for_terminal(skipped.role_arn)}: "
             f"{for_terminal(skipped.reason)}"
         )
+    lines.extend(incomplete)
     if not lines:
         return "nothing to fix: every check that iam-audit can fix passes\n"
     changed = sum(1 for f in plan.fixes if f.changed)

@@ -6,13 +6,17 @@ Accepts the AWS CLI's output (documents already decoded to objects) and the raw 
 
 from __future__ import annotations
 
+import json
 import mmap
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
-from iam_audit.engine import parse_policy
+import orjson
+
+from iam_audit.engine import parse_policy, validate_policy
 from iam_audit.errors import InputError
 from iam_audit.inputs import MAX_ACCOUNT, STDIN, check_regular, open_binary, read_bytes
 from iam_audit.model import (
@@ -184,6 +188,9 @@ class AuthDetailsSource:
         self._policy_pointer: dict[str, str] = {}
         self._parsed: dict[str, PolicyDocument | None] = {}
         self._built: dict[str, Role] = {}
+        self._validated: set[str] = set()
+        self._valid_documents: set[tuple[PolicyKind, str]] = set()
+        self._validated_managed: set[str] = set()
         for page_no, page in enumerate(pages):
             prefix = f"/{page_no}" if isinstance(data, list) else ""
             for index, role in enumerate(_list(page, "RoleDetailList", path)):
@@ -222,6 +229,73 @@ class AuthDetailsSource:
 
     def inventory(self) -> Inventory:
         return Inventory(roles=tuple(self.get_role(arn) for arn in sorted(self._roles)))
+
+    def validate_role(self, arn: str) -> None:
+        """Raise what :meth:`get_role` raises for role ``arn``'s documents (the same parser, the
+        same file and JSON path), without building the role: for questions over every role
+        (``who-can``) that must refuse a file exactly as ``audit`` does."""
+        if arn in self._built or arn in self._validated:
+            return
+        detail = self._roles[arn]
+        pointer = self._role_pointer[arn]
+        checks: list[tuple[Any, PolicyKind, str]] = []
+        if detail.get("AssumeRolePolicyDocument") is not None:
+            checks.append(
+                (
+                    detail["AssumeRolePolicyDocument"],
+                    PolicyKind.TRUST,
+                    f"{pointer}/AssumeRolePolicyDocument",
+                )
+            )
+        for index, item in enumerate(_list(detail, "RolePolicyList", self.path)):
+            checks.append(
+                (
+                    item.get("PolicyDocument"),
+                    PolicyKind.INLINE,
+                    f"{pointer}/RolePolicyList/{index}/PolicyDocument",
+                )
+            )
+        for item in _list(detail, "AttachedManagedPolicies", self.path):
+            self._managed_check(str(item.get("PolicyArn", "")), checks)
+        pb = detail.get("PermissionsBoundary")
+        if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
+            self._managed_check(str(pb["PermissionsBoundaryArn"]), checks)
+        for value, kind, where in checks:
+            # the same document (most trust policies, shared managed ones) is validated once
+            key = (kind, value if isinstance(value, str) else orjson.dumps(value).decode())
+            if key in self._valid_documents:
+                continue
+            location = f"{self.path} {where}"
+            if isinstance(value, dict):
+                validate_policy(value, location=location, kind=kind)
+            else:
+                parse_policy(value, name=where, kind=kind, location=location)
+            self._valid_documents.add(key)
+        self._validated.add(arn)
+
+    def _managed_check(self, arn: str, checks: list[tuple[Any, PolicyKind, str]]) -> None:
+        """Add managed policy ``arn``'s default version to ``checks`` once, as
+        :meth:`_parse_managed` reads it (an AWS managed policy outside the file is the vetted
+        snapshot)."""
+        if arn in self._validated_managed:
+            return
+        self._validated_managed.add(arn)  # a failure raises: the run ends there
+        found = self._default_version(arn)
+        if found is not None:
+            index, version = found
+            pointer = f"{self._policy_pointer[arn]}/PolicyVersionList/{index}/Document"
+            checks.append((version.get("Document"), PolicyKind.MANAGED, pointer))
+
+    def trusted_roles(self, service: str) -> tuple[Role, ...]:
+        """The roles whose trust policy names ``service`` or a ``*``: only those are parsed (the
+        logs-role candidates of discovery; the engine then judges each trust policy)."""
+        found = []
+        for arn, detail in self._roles.items():
+            trust = detail.get("AssumeRolePolicyDocument")
+            text = unquote(trust) if isinstance(trust, str) else json.dumps(trust)
+            if service in text or "*" in text:
+                found.append(arn)
+        return tuple(self.get_role(arn) for arn in sorted(found))
 
     def account_id(self) -> str | None:
         for arn in self._roles:

@@ -1022,12 +1022,15 @@ class _Builder:
             config = self.r.prop(logical, "LambdaConfig", marks)
             migration = config.get("UserMigration") if isinstance(config, dict) else None
             name = self.r.prop(logical, "UserPoolName", marks)
+            sms = self.r.prop(logical, "SmsConfiguration", marks)
+            sms_role = sms.get("SnsCallerArn") if isinstance(sms, dict) else None
             out[logical] = UserPool(
                 arn=str(self.r.get_att(logical, "Arn", node, marks)),
                 pool_id=str(self.r.ref_resource(logical, node, marks)),
                 origin=self._resource_origin(logical),
                 name=name if isinstance(name, str) else "",
                 migration_lambda_arn=migration if isinstance(migration, str) else None,
+                sms_role_arn=sms_role if isinstance(sms_role, str) else None,
             )
         return out
 

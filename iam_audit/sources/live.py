@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import unquote
 
 from iam_audit import aws
 from iam_audit.engine import parse_policy
@@ -88,11 +89,24 @@ class LiveSource:
             name=str(pool.get("Name", "")),
             migration_lambda_arn=lambda_config.get("UserMigration"),
             import_logs_role_arns=self._import_logs_roles(idp, pool_id),
+            sms_role_arn=(pool.get("SmsConfiguration") or {}).get("SnsCallerArn"),
         )
 
     def inventory(self) -> Inventory:
         """Live discovery is driven from the pool; no account-wide listing here."""
         return Inventory()
+
+    def trusted_roles(self, service: str) -> tuple[Role, ...]:
+        """The roles whose trust policy names ``service`` or a ``*`` (``iam:ListRoles``, then each
+        read in full): the logs-role candidates of discovery; the engine judges each trust."""
+        iam = self.client("iam")
+        names = []
+        for role in aws.paginate(iam, "iam", "ListRoles", "Roles"):
+            raw = role.get("AssumeRolePolicyDocument") or ""
+            text = unquote(raw) if isinstance(raw, str) else json.dumps(raw)
+            if service in text or "*" in text:
+                names.append(str(role["RoleName"]))
+        return tuple(self.get_role(name) for name in sorted(names))
 
     # -- reading ---------------------------------------------------------------------------
 

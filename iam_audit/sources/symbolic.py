@@ -22,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "UNRESOLVED_RE",
+    "describe",
     "generated",
     "has_placeholder",
     "unresolved",
@@ -77,3 +78,23 @@ def has_placeholder(values: Iterable[str] | str) -> bool:
     if isinstance(values, str):
         values = (values,)
     return any(_ANY_PLACEHOLDER_RE.search(v) for v in values)
+
+
+_PSEUDO_OPTIONS = {"AccountId": "--account-id", "Region": "--region", "Partition": "--region"}
+
+
+def describe(placeholder: str) -> str:
+    """What an unresolved placeholder stands for in the template's words, and how to supply it:
+    ``!ImportValue shared-PoolArn (an export of another stack)``, ``parameter OldPoolId (no value:
+    pass --parameter OldPoolId=VALUE)``, ``AWS::AccountId (pass --account-id)``."""
+    inner = placeholder.removeprefix("<Unresolved.").removesuffix(">")
+    kind, _, name = inner.partition(".")
+    if kind == "ImportValue":
+        return f"!ImportValue {name} (an export of another stack)"
+    if kind == "Parameter":
+        return f"parameter {name} (no value: pass --parameter {name}=VALUE)"
+    if kind == "AWS" and name in _PSEUDO_OPTIONS:
+        return f"AWS::{name} (pass {_PSEUDO_OPTIONS[name]})"
+    if kind == "resolve":
+        return f"the dynamic reference {{{{resolve:{name}}}}}"
+    return placeholder

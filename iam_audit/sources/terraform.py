@@ -843,6 +843,7 @@ class _Builder:
             marks: set[str] = set()
             migration = plan.value(resource, "lambda_config", 0, "user_migration", marks=marks)
             name = plan.value(resource, "name", marks=marks)
+            sms_role = plan.value(resource, "sms_configuration", 0, "sns_caller_arn", marks=marks)
             out[resource.address] = UserPool(
                 arn=str(plan.attribute(resource, ("arn",), marks)),
                 pool_id=str(plan.attribute(resource, ("id",), marks)),
@@ -851,6 +852,7 @@ class _Builder:
                 migration_lambda_arn=migration
                 if isinstance(migration, str) and migration
                 else None,
+                sms_role_arn=sms_role if isinstance(sms_role, str) and sms_role else None,
             )
         return out
 

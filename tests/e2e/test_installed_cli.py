@@ -30,7 +30,7 @@ def test_audit_live_account_through_the_endpoint(moto_server: Any, run_cli: Any)
     )
     assert failed == [("COG001", "TestingMigration-role"), ("COG003", "CognitoImportLogs")]
     # the Lambda role was discovered through the pool's UserMigration trigger
-    assert any("discovered" in note for note in data["notes"])
+    assert any("is the UserMigration trigger of" in note for note in data["notes"])
 
 
 def test_help_and_bad_input_from_the_installed_script(run_cli: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from iam_audit.discover import Discovery, Item, Skip, discover
+from iam_audit.discover import Discovery, Item, Skip, Survey, discover
 from iam_audit.engine import parse_policy
 from iam_audit.model import (
     Inventory,
@@ -68,9 +68,14 @@ LAMBDA = role("migrate", trust({"Service": "lambda.amazonaws.com"}))
 LOGS = role("import-logs", trust({"Service": "cognito-idp.amazonaws.com"}))
 
 
+def _one(survey: Survey) -> Discovery:
+    (found,) = survey.discoveries
+    return found
+
+
 def test_the_yaml_stack_discovers_everything() -> None:
     source = load_template(asset("cfn", "stack.yaml"), region="eu-west-1", account_id=ACCOUNT)
-    found = discover(source.inventory(), user_pool_arn=None, source_pool_arn=None)
+    found = _one(discover(source.inventory(), user_pool_arn=None, source_pool_arn=None))
     pool_arn = f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/<UserPool>"
     logs = f"arn:aws:iam::{ACCOUNT}:role/service-role/<ImportLogsRole>"
     assert found.user_pool is not None
@@ -82,10 +87,10 @@ def test_the_yaml_stack_discovers_everything() -> None:
         f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_OldPool42"
     )
     assert found.notes == (
-        f"user pool {pool_arn} is the only pool in the source; auditing it",
+        f"user pool {pool_arn} has a UserMigration trigger; auditing it",
         f"function <AWS.StackName>-migrate is the UserMigration trigger of {pool_arn}",
-        f"Lambda role {found.lambda_role_arn} is the execution role of <AWS.StackName>-migrate",
         f"logs role candidate {logs}: its trust policy lets cognito-idp.amazonaws.com assume it",
+        f"Lambda role {found.lambda_role_arn} is the execution role of <AWS.StackName>-migrate",
         f"source pool {found.source_pool_arn} taken from OLD_USER_POOL_ID in the environment of "
         "function <AWS.StackName>-migrate",
     )
@@ -94,7 +99,7 @@ def test_the_yaml_stack_discovers_everything() -> None:
 
 def test_cdk_output_discovers_the_source_pool_partition_from_its_region() -> None:
     source = load_template(asset("cfn", "cdk-synth.template.json"))
-    found = discover(source.inventory(), user_pool_arn=None, source_pool_arn=None)
+    found = _one(discover(source.inventory(), user_pool_arn=None, source_pool_arn=None))
     # the account is unknown without --account-id; the partition follows the pool ID's region
     assert found.source_pool_arn == (
         "arn:aws:cognito-idp:eu-west-1:<Unresolved.AWS.AccountId>:userpool/eu-west-1_Src0Pool9"
@@ -107,54 +112,55 @@ def test_cdk_output_discovers_the_source_pool_partition_from_its_region() -> Non
 def _discover(inventory: Inventory, **kwargs: str | None) -> Discovery:
     kwargs.setdefault("user_pool_arn", None)
     kwargs.setdefault("source_pool_arn", None)
-    return discover(inventory, **kwargs)  # type: ignore[arg-type]
+    return _one(discover(inventory, **kwargs))  # type: ignore[arg-type]
+
+
+OTHER_POOL = POOL.replace("Import1", "Other2")
 
 
 @pytest.mark.parametrize(
-    ("inventory", "kwargs", "item", "reason"),
+    ("inventory", "kwargs", "item", "skip"),
     [
         pytest.param(
-            Inventory(roles=(LAMBDA,)),
+            Inventory(user_pools=(pool(trigger=None), pool(OTHER_POOL, trigger=None))),
             {},
             Item.USER_POOL,
-            "no user pool in the source; pass --user-pool-arn",
-            id="no-pool",
-        ),
-        pytest.param(
-            Inventory(user_pools=(pool(), pool(POOL.replace("Import1", "Other2")))),
-            {},
-            Item.USER_POOL,
-            f"several user pools ({POOL}, {POOL.replace('Import1', 'Other2')}); "
-            "pass --user-pool-arn",
-            id="several-pools",
-        ),
-        pytest.param(
-            Inventory(user_pools=(pool(),)),
-            {"user_pool_arn": POOL.replace("Import1", "Absent3")},
-            Item.USER_POOL,
-            f"user pool {POOL.replace('Import1', 'Absent3')} is not in the source",
-            id="named-pool-absent",
+            Skip(
+                Item.USER_POOL,
+                f"several user pools ({POOL}, {OTHER_POOL}) and none has a UserMigration "
+                "trigger or import jobs",
+                needs="--user-pool-arn",
+            ),
+            id="several-pools-none-with-a-trigger",
         ),
         pytest.param(
             Inventory(user_pools=(pool(trigger=None),)),
             {},
             Item.LAMBDA_ROLE,
-            f"user pool {POOL} has no UserMigration trigger; pass --lambda-role",
-            id="no-trigger",
+            Skip(Item.LAMBDA_ROLE, f"user pool {POOL} has no UserMigration trigger"),
+            id="no-trigger-is-not-applicable",
         ),
         pytest.param(
             Inventory(user_pools=(pool(),)),
             {},
             Item.FUNCTION,
-            f"the UserMigration trigger {FN} is not in the source",
+            Skip(
+                Item.FUNCTION,
+                f"the UserMigration trigger {FN} is not in the source",
+                needs="--lambda-role",
+            ),
             id="trigger-not-in-source",
         ),
         pytest.param(
             Inventory(roles=(LAMBDA,), user_pools=(pool(),), functions=(function({}),)),
             {},
             Item.LOGS_ROLE,
-            "no role in the source trusts cognito-idp.amazonaws.com; pass --logs-role",
-            id="no-logs-role",
+            Skip(
+                Item.LOGS_ROLE,
+                "no import job names a logs role and no role in the source is trusted by "
+                "cognito-idp.amazonaws.com for it: the source does no CSV import",
+            ),
+            id="no-logs-role-is-not-applicable",
         ),
         pytest.param(
             Inventory(
@@ -162,9 +168,13 @@ def _discover(inventory: Inventory, **kwargs: str | None) -> Discovery:
             ),
             {},
             Item.LOGS_ROLE,
-            "several roles trust cognito-idp.amazonaws.com "
-            f"(arn:aws:iam::{ACCOUNT}:role/import-logs, arn:aws:iam::{ACCOUNT}:role/other-logs); "
-            "pass --logs-role",
+            Skip(
+                Item.LOGS_ROLE,
+                "several roles trust cognito-idp.amazonaws.com "
+                f"(arn:aws:iam::{ACCOUNT}:role/import-logs, arn:aws:iam::{ACCOUNT}:role/other-logs)"
+                "; none was picked",
+                needs="--logs-role",
+            ),
             id="two-logs-roles",
         ),
         pytest.param(
@@ -174,19 +184,22 @@ def _discover(inventory: Inventory, **kwargs: str | None) -> Discovery:
             ),
             {},
             Item.SOURCE_POOL,
-            "function migrate names several user pools "
-            f"(A=arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_First1; "
-            f"B=arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_Second2); "
-            "pass --source-pool-arn",
+            Skip(
+                Item.SOURCE_POOL,
+                "function migrate names several user pools "
+                f"(A=arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_First1; "
+                f"B=arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/eu-west-1_Second2)",
+                needs="--source-pool-arn",
+            ),
             id="two-source-pools",
         ),
     ],
 )
 def test_what_cannot_be_discovered_is_a_skip(
-    inventory: Inventory, kwargs: dict[str, str], item: Item, reason: str
+    inventory: Inventory, kwargs: dict[str, str], item: Item, skip: Skip
 ) -> None:
     found = _discover(inventory, **kwargs)
-    assert found.skip_reason(item) == reason
+    assert found.skip(item) == skip
 
 
 def test_named_pool_is_used_and_the_source_pool_given_is_kept() -> None:
@@ -245,6 +258,7 @@ def test_no_pool_in_environment_says_the_import_pool_is_used() -> None:
         ),
         # "*" is every principal, services included; COG007 then fails the role
         (trust({"AWS": "*"}), True),
+        (trust("*"), True),
         (trust({"Service": "cognito-identity.amazonaws.com"}), False),  # the classic mix-up
         (trust({"Service": "lambda.amazonaws.com"}), False),
         (
@@ -270,7 +284,7 @@ def test_no_pool_in_environment_says_the_import_pool_is_used() -> None:
 def test_logs_role_candidates_are_asked_of_the_engine(
     document: dict[str, Any], candidate: bool
 ) -> None:
-    found = _discover(Inventory(roles=(role("r", document),)))
+    found = _discover(Inventory(roles=(role("r", document),), user_pools=(pool(trigger=None),)))
     assert found.logs_role_arns == ((f"arn:aws:iam::{ACCOUNT}:role/r",) if candidate else ())
 
 
@@ -278,7 +292,7 @@ def test_import_jobs_logs_role_is_a_candidate() -> None:
     used = f"arn:aws:iam::{ACCOUNT}:role/used-by-jobs"
     found = _discover(Inventory(user_pools=(pool(trigger=None, logs=(used,)),)))
     assert found.logs_role_arns == (used,)
-    assert f"logs role candidate {used}: the pool's import jobs used it" in found.notes
+    assert f"logs role {used}: the import jobs of {POOL} used it" in found.notes
 
 
 def test_skip_is_a_value() -> None:
