@@ -29,7 +29,6 @@ TRUST = {
         }
     ],
 }
-POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
 
 
 def _run(cli: Path, tmp_path: Path, proxy: str, endpoint: str, *args: str) -> Any:
@@ -75,9 +74,12 @@ def test_plain_http_endpoint(
     moto_server.client("iam").create_role(
         RoleName="migrate-role", AssumeRolePolicyDocument=json.dumps(TRUST)
     )
+    # a live audit reads the pool it is given: it must exist
+    pool = moto_server.client("cognito-idp").create_user_pool(PoolName="imported")["UserPool"]
     result = _run(
         installed_cli, tmp_path, moto_server.endpoint, endpoint,
-        "audit", "--lambda-role", "migrate-role", "--user-pool-arn", POOL, "--format", "json",
+        "audit", "--lambda-role", "migrate-role", "--user-pool-arn", pool["Arn"],
+        "--format", "json",
     )  # fmt: skip
     assert result.returncode == 1, result.stderr  # the audit ran: the role lacks the grant
     assert json.loads(result.stdout)["results"]
