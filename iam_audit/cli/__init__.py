@@ -61,6 +61,8 @@ _SOURCE_OPTIONS = (
     "template",
     "terraform_plan",
     "parameter",
+    "cdk_out",
+    "stack",
 )
 
 
@@ -82,6 +84,8 @@ def audit(
     profile: opt.Profile = None,
     authorization_details: opt.AuthDetails = None,
     template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
     fmt: FormatOpt = OutputFormat.TABLE,
@@ -114,6 +118,8 @@ def fix(
     profile: opt.Profile = None,
     authorization_details: opt.AuthDetails = None,
     template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
     out_dir: Annotated[

@@ -37,6 +37,10 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             origin["pointer"] = finding.origin.pointer
         if finding.origin.line is not None:
             origin["line"] = finding.origin.line
+        if finding.origin.stack:
+            origin["stack"] = finding.origin.stack
+        if finding.origin.construct:
+            origin["construct"] = finding.origin.construct
         out["origin"] = origin
     if finding.suppression is not None:
         out["suppressed"] = {

@@ -82,6 +82,10 @@ def _section(finding: Finding) -> list[str]:
         lines.append(f"- where: {_where(finding)}")
         if finding.origin.pointer and finding.origin.line is not None:
             lines.append(f"- resource: {_code(finding.origin.pointer)}")
+        if finding.origin.stack:
+            lines.append(f"- stack: {_code(finding.origin.stack)}")
+        if finding.origin.construct:
+            lines.append(f"- construct: {_code(finding.origin.construct)}")
     if finding.missing:
         lines.append(f"- missing: {', '.join(_code(a) for a in finding.missing)}")
     if finding.unresolved:

@@ -107,6 +107,10 @@ def _locations(finding: Finding, origin: Origin | None) -> list[dict[str, Any]]:
         location["logicalLocations"].append(
             {"fullyQualifiedName": origin.pointer, "kind": "object"}
         )
+    if origin.construct:
+        location["logicalLocations"].append(
+            {"fullyQualifiedName": origin.construct, "kind": "module"}
+        )
     return [location]
 
 

@@ -743,6 +743,12 @@ def load_plan(
     and the inventory notes say so. Raises :class:`InputError` (exit 3) for a file that is not a
     plan in JSON or a policy that is not an IAM policy.
     """
+    if path.suffix == ".tf" or path.is_dir():
+        raise InputError(
+            f"{path}: Terraform configuration, not a plan in JSON",
+            advice="terraform plan -out tfplan && terraform show -json tfplan > plan.json, "
+            "then --terraform-plan plan.json",
+        )
     plan = _Plan(path, _read(path), region, account_id)
     builder = _Builder(plan)
     parts = builder.roles()
