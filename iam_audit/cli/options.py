@@ -182,8 +182,7 @@ def build_source(
             stacks = cdk_stacks(cdk_out, stack or ())
         else:
             stacks = [
-                StackFile(_stack_name(p, templates), p, named=len(templates) > 1)
-                for p in templates
+                StackFile(_stack_name(p, templates), p, named=len(templates) > 1) for p in templates
             ]
         return load_deployment(
             stacks,

@@ -298,8 +298,10 @@ class _Resolver:
         account_id: str | None,
         imports: Mapping[str, JSON] | None = None,
         nested_outputs: Mapping[str, Mapping[str, JSON]] | None = None,
+        stack_name: str | None = None,
     ) -> None:
         self.path = path
+        self.stack_name = stack_name
         self.template = template
         self.imports: Mapping[str, JSON] = imports or {}
         self.nested_outputs: Mapping[str, Mapping[str, JSON]] = nested_outputs or {}
@@ -373,6 +375,8 @@ class _Resolver:
                 if self.partition is None:
                     return self._unknown_pseudo("URLSuffix", "--region")
                 return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+            case "AWS::StackName" if self.stack_name:
+                return self.stack_name
             case "AWS::StackName" | "AWS::StackId":
                 return generated(name.replace("::", "."))
             case "AWS::NotificationARNs":
@@ -1079,9 +1083,9 @@ class _Builder:
         for key, body in (outputs if isinstance(outputs, dict) else {}).items():
             if not isinstance(body, dict) or "Value" not in body:
                 continue
-            if body.get("Condition") is not None:
-                if self.r.condition(body["Condition"], body) is False:
-                    continue
+            condition = body.get("Condition")
+            if condition is not None and self.r.condition(condition, body) is False:
+                continue
             marks: set[str] = set()
             value = self.r.resolve(body["Value"], marks)
             values[str(key)] = value
@@ -1195,6 +1199,7 @@ def read_stack(
     nested_outputs: Mapping[str, Mapping[str, JSON]] | None = None,
     foreign_permissions: Sequence[tuple[set[str], dict[str, Any]]] = (),
     stack: str = "",
+    stack_name: str | None = None,
 ) -> Stack:
     """Read one template as one stack of a deployment (see :func:`load_template`).
 
@@ -1202,7 +1207,8 @@ def read_stack(
     ``nested_outputs`` the ``Outputs`` of this stack's nested stacks by logical ID (for
     ``Fn::GetAtt [Nested, Outputs.Name]``); ``foreign_permissions`` the ``AWS::Lambda::Permission``
     statements of the other stacks (a permission often lives beside the pool, not the function);
-    ``stack`` names the stack in every origin. The result carries the values this stack exports
+    ``stack`` names the stack in every origin; ``stack_name``, where the deployment says it (a CDK
+    manifest), is the value of ``AWS::StackName``. The result carries the values this stack exports
     and its nested stacks, for :mod:`iam_audit.sources.deployment` to follow.
     """
     from iam_audit.sources import sam
@@ -1219,7 +1225,9 @@ def read_stack(
         template = expansion.template
         code_uris = expansion.code_uris
     _find_cycle(path, template["Resources"])
-    resolver = _Resolver(path, template, parameters, region, account_id, imports, nested_outputs)
+    resolver = _Resolver(
+        path, template, parameters, region, account_id, imports, nested_outputs, stack_name
+    )
     builder = _Builder(path, resolver, stack=stack, written=written)
     builder.transform_notes()
     parts = builder.roles()

@@ -52,6 +52,9 @@ class StackFile:
     parameters: Mapping[str, str] = field(default_factory=dict)
     #: whether origins name the stack (not for a lone ``--template``, where the file says it all)
     named: bool = True
+    #: the name the stack is deployed under, where the deployment says it (a CDK manifest); a
+    #: template file does not, so ``AWS::StackName`` stays unresolved for it
+    deployed_name: str | None = None
 
 
 class DeploymentSource(TemplateSource):
@@ -154,7 +157,8 @@ def cdk_stacks(cdk_out: Path, wanted: Sequence[str] = ()) -> list[StackFile]:
             account, region = _environment(artifact.get("environment"))
             name = str(props.get("stackName") or artifact_id)
             aliases = {name, str(artifact_id), str(artifact.get("displayName") or name)}
-            found.append((StackFile(name, folder / template, region, account), aliases))
+            spec = StackFile(name, folder / template, region, account, deployed_name=name)
+            found.append((spec, aliases))
 
     visit(cdk_out, 0)
     if not wanted:
@@ -215,6 +219,7 @@ def load_deployment(
             s.account_id or account_id,
             {**_parameters_for(s.path, parameters, declared[s.path]), **s.parameters},
             s.named,
+            s.deployed_name,
         )
         for s in stacks
     ]
@@ -283,6 +288,7 @@ def _read_all(
             nested_outputs=known.nested_outputs(spec.name),
             foreign_permissions=known.foreign_permissions(spec.name),
             stack=spec.name if spec.named else "",
+            stack_name=spec.deployed_name,
         )
         loaded.append((spec, stack))
         notes.update(stack.source.inventory().notes)

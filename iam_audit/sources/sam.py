@@ -146,7 +146,7 @@ def expand(template: Mapping[str, Any], path: Path, *, region: str | None) -> Sa
     logging.getLogger("samtranslator").addHandler(logging.NullHandler())
     logging.getLogger("samtranslator").propagate = False
 
-    class _SnapshotPolicies(ManagedPolicyLoader):  # type: ignore[misc]
+    class _SnapshotPolicies(ManagedPolicyLoader):
         def __init__(self) -> None:
             pass
 

@@ -476,8 +476,7 @@ def test_other_transform_is_noted_not_expanded(tmp_path: Path) -> None:
     # A macro other than SAM is not expanded: the inventory says so instead of guessing.
     path = tmp_path / "macro.yaml"
     path.write_text(
-        "Transform: MyCompany::Macro\n"
-        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+        "Transform: MyCompany::Macro\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
     )
     source = load_template(path)
     assert source.inventory().roles == ()
