@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -14,6 +14,10 @@ from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.render import OutputFormat, TextFormat
+
+if TYPE_CHECKING:
+    from iam_audit.fix.iac import IacFix
+    from iam_audit.fix.plan import FixPlan
 
 app = typer.Typer(
     name="iam-audit",
@@ -149,11 +153,45 @@ def fix(
             plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
         )
         raise typer.Exit(int(code))
+    from iam_audit.fix.iac import iac_fixes
+
+    files: dict[str, Any] = {}
+    template_changes = iac_fixes(plan, resolved.source, files)
+    cog009 = [f for f in result.findings if f.check == "COG009" and f.status.value == "fail"]
+    if cog009 and target.function is not None and target.user_pool_arn:
+        from iam_audit.fix.iac import permission_fix
+
+        permission = permission_fix(
+            resolved.source, target.function.arn, target.user_pool_arn, files
+        )
+        template_changes += (permission,) if permission is not None else ()
+    if template_changes:
+        emit(_render_template_changes(plan, template_changes, fmt), None)
+        raise typer.Exit(int(ExitCode.FINDINGS))
     emit(render_plan(plan, fmt), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir):
             typer.echo(f"wrote {path}", err=True)
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
+
+
+def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
+    """``fix`` on a template: the changes to make in it, in its own language."""
+    from iam_audit.fix.emit import plan_to_dict
+    from iam_audit.fix.iac import iac_to_dict, render_iac
+
+    if fmt is TextFormat.JSON:
+        return (
+            json.dumps({**plan_to_dict(plan), "template_changes": iac_to_dict(changes)}, indent=2)
+            + "\n"
+        )
+    covered = {(c.role_arn, check) for c in changes for check in c.checks}
+    skipped = [
+        f"not fixed: {s.check} {s.role_arn}: {s.reason}"
+        for s in plan.skipped
+        if (s.role_arn, s.check) not in covered
+    ]
+    return render_iac(changes) + "".join(line + "\n" for line in skipped)
 
 
 @app.command()

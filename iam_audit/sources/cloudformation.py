@@ -58,7 +58,14 @@ from iam_audit.model import (
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, has_placeholder, unresolved, unresolved_in
 
-__all__ = ["NestedStack", "Stack", "TemplateSource", "load_template", "read_stack"]
+__all__ = [
+    "NestedStack",
+    "Stack",
+    "StackContext",
+    "TemplateSource",
+    "load_template",
+    "read_stack",
+]
 
 _INSTALL_ADVICE = "pip install 'iam-audit[iac]'"
 
@@ -117,16 +124,10 @@ def _amplify_template(root: Path, url: str) -> Path | None:
         return None
     category, name = match.groups()
     build = root.parent  # amplify/backend/awscloudformation/build
-    candidates = {
-        p.resolve()
-        for base in (build, build.parent.parent)
-        for p in (base / category).glob(f"*/build/{name}")
-        if p.is_file()
-    }
-    if len(candidates) > 1:  # the two copies: prefer the one beside the root stack
-        near = {p for p in candidates if build.resolve() in p.parents}
-        candidates = near or candidates
-    return next(iter(candidates)) if len(candidates) == 1 else None
+    near = sorted(p for p in (build / category).glob(f"*/build/{name}") if p.is_file())
+    far = sorted(p for p in (build.parent.parent / category).glob(f"*/build/{name}") if p.is_file())
+    candidates = near or far  # the copy beside the root stack is the one deployed
+    return candidates[0] if len(candidates) == 1 else None
 
 
 class _NoValue:
@@ -1157,6 +1158,28 @@ class NestedStack:
 
 
 @dataclasses.dataclass(frozen=True)
+class StackContext:
+    """What a fix written in the template's own language needs to know of one stack.
+
+    ``references`` maps a value the stack's resources have (an ARN, a name, a pool ID) to the
+    intrinsic function that yields it: ``("GetAtt", "ImportPool.Arn")`` or ``("Ref", "X")``.
+    """
+
+    path: Path
+    stack: str
+    region: str | None
+    account_id: str | None
+    partition: str | None
+    logical_ids: frozenset[str]
+    references: Mapping[str, tuple[str, str]]
+    #: generated logical ID → the written (SAM) resource it came from
+    written_as: Mapping[str, str]
+    sam: bool
+    #: a distinctive parameter value (6 characters or more) → the parameter that holds it
+    parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
 class Stack:
     """One template read as one stack: its source, its exports and its nested stacks."""
 
@@ -1168,6 +1191,7 @@ class Stack:
     code_uris: Mapping[str, str]
     #: this stack's ``AWS::Lambda::Permission`` statements with the function names they target
     permissions: tuple[tuple[set[str], dict[str, Any]], ...] = ()
+    context: StackContext | None = None
 
 
 def load_template(
@@ -1245,6 +1269,32 @@ def read_stack(
         tuple(sorted(resolver.notes)),
         account_id,
     )
+    references: dict[str, tuple[str, str]] = {}
+    for table in (pools, functions, roles):
+        for logical, value in table.items():
+            references.setdefault(value.arn, ("GetAtt", f"{logical}.Arn"))
+    for logical, pool in pools.items():
+        references.setdefault(pool.pool_id, ("Ref", logical))
+    for logical, function in functions.items():
+        references.setdefault(function.name, ("Ref", logical))
+    for logical, role in roles.items():
+        references.setdefault(role.name, ("Ref", logical))
+    context = StackContext(
+        path=path,
+        stack=stack,
+        region=region,
+        account_id=account_id,
+        partition=resolver.partition,
+        logical_ids=frozenset(str(k) for k in template["Resources"]),
+        references=references,
+        written_as=dict(written.owners) if written else {},
+        sam=written is not None,
+        parameters={
+            value: name
+            for name, value in sorted(resolver.parameters.items(), reverse=True)
+            if isinstance(value, str) and len(value) >= 6 and not has_placeholder(value)
+        },
+    )
     return Stack(
         source=source,
         outputs=outputs,
@@ -1252,4 +1302,5 @@ def read_stack(
         nested=nested,
         code_uris=code_uris,
         permissions=tuple(builder.permissions()),
+        context=context,
     )

@@ -79,6 +79,17 @@ class DeploymentSource(TemplateSource):
         first = stacks[0][0].path
         super().__init__(first, roles, functions, pools, notes, account_id)
         self.stacks = tuple(spec for spec, _ in stacks)
+        #: per template file (as origins name it): what a fix in the template's language needs
+        self.contexts = {
+            str(spec.path): stack.context for spec, stack in stacks if stack.context is not None
+        }
+        #: export value → export name, over every stack (for ``Fn::ImportValue`` in fixes)
+        self.exported: dict[str, tuple[str, str]] = {}
+        for spec, stack in stacks:
+            for name, value in stack.exports.items():
+                if isinstance(value, str):
+                    self.exported.setdefault(value, (str(spec.path), name))
+        self.from_cdk = any(spec.deployed_name for spec, _ in stacks)
         self.code_uris = {
             (spec.name, logical): spec.path.parent / uri
             for spec, stack in stacks

@@ -1,0 +1,205 @@
+"""`fix` on a template: the change in the template's own language, and a diff that makes it pass.
+
+Each diff is applied to a copy of its template and the copy is audited again: the finding is gone,
+every other result is the same, and the edited file is the original plus the inserted lines only.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from iam_audit.cli import app
+from iam_audit.fix.iac import Tagged, to_yaml
+from tests.render.goldens import check_golden
+
+ROOT = Path(__file__).resolve().parents[2]
+PSEUDO = ["--region", "eu-west-1", "--account-id", "111122223333"]
+_HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+@pytest.fixture(autouse=True)
+def _repository_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def cli(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def apply_diff(original: str, diff: str) -> str:
+    """Apply a unified diff to ``original`` (a small `patch`: context must match exactly)."""
+    source = original.splitlines(keepends=True)
+    out: list[str] = []
+    position = 0
+    lines = diff.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        match = _HUNK.match(lines[index])
+        index += 1
+        if match is None:
+            continue
+        start = int(match.group(1)) - 1
+        out.extend(source[position:start])
+        position = start
+        while index < len(lines) and not lines[index].startswith("@@"):
+            line = lines[index]
+            index += 1
+            if line.startswith(" "):
+                assert source[position] == line[1:], "context does not match"
+                out.append(source[position])
+                position += 1
+            elif line.startswith("-"):
+                assert source[position] == line[1:]
+                position += 1
+            elif line.startswith("+"):
+                out.append(line[1:])
+    out.extend(source[position:])
+    return "".join(out)
+
+
+def statuses(result: Result) -> dict[str, str]:
+    data = json.loads(result.stdout)
+    return {f"{r['check']}/{r['role'].rpartition('/')[2]}": r["status"] for r in data["results"]}
+
+
+def changes(*args: str) -> list[dict[str, Any]]:
+    result = cli("fix", *args, "--format", "json")
+    assert result.exit_code == 1, result.output
+    return list(json.loads(result.stdout)["template_changes"])
+
+
+CASES = [
+    # (template, extra audit options, the checks the change must make pass)
+    (
+        "tests/assets/cfn/stack.yaml",
+        [],
+        {"COG001/cognito-migration-prod", "COG002/<ImportLogsRole>"},
+    ),
+    ("tests/assets/iac/sam/template.yaml", [], {"COG001/<MigrateFunctionRole>"}),
+]
+
+
+@pytest.mark.parametrize(("template", "extra", "fixed"), CASES)
+def test_applied_diff_makes_the_audit_pass_and_changes_nothing_else(
+    tmp_path: Path, template: str, extra: list[str], fixed: set[str]
+) -> None:
+    original_path = ROOT / template
+    copy_dir = tmp_path / "repo"
+    shutil.copytree(original_path.parent, copy_dir)
+    copy = copy_dir / original_path.name
+    before = statuses(cli("audit", "--template", str(copy), *PSEUDO, *extra, "-f", "json"))
+    assert {before[k] for k in fixed} == {"fail"}
+    original = copy.read_text()
+    text = original
+    for change in changes("--template", str(copy), *PSEUDO, *extra):
+        assert change["diff"], change
+        assert change["language"] == "yaml"
+        text = apply_diff(text, change["diff"])
+    # the changes only insert: every byte of the original stays, comments included
+    matcher = difflib.SequenceMatcher(None, original.splitlines(), text.splitlines(), False)
+    assert {op for op, *_ in matcher.get_opcodes()} == {"equal", "insert"}
+    copy.write_text(text)
+    after = statuses(cli("audit", "--template", str(copy), *PSEUDO, *extra, "-f", "json"))
+    assert {after[k] for k in fixed} == {"pass"}
+    unchanged = {k: v for k, v in before.items() if k not in fixed and not k.startswith("COG006")}
+    assert {k: after[k] for k in unchanged} == unchanged
+
+
+def test_snippet_uses_references_not_literals() -> None:
+    (lambda_change, logs_change) = changes("--template", "tests/assets/cfn/stack.yaml", *PSEUDO)
+    # the source pool is the template's own parameter; account and region are pseudo-parameters
+    assert (
+        "Resource: !Sub arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}"
+        ":userpool/${OldUserPoolId}"
+    ) in lambda_change["snippet"]
+    assert "111122223333" not in lambda_change["snippet"] + logs_change["snippet"]
+    assert (
+        "!Sub arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/cognito/*"
+    ) in logs_change["snippet"]
+    assert lambda_change["where"] == "Resources.MigrationRole.Properties.Policies"
+
+
+def test_fix_on_a_template_says_what_to_do_instead_of_apply() -> None:
+    result = cli("fix", "--template", "tests/assets/cfn/stack.yaml", *PSEUDO)
+    assert result.exit_code == 1
+    check_golden("fix-template-stack.txt", result.stdout)
+    assert "run with --apply" not in result.stdout
+    assert "--apply writes to a live account only" in result.stdout
+
+
+def test_missing_invoke_permission_becomes_a_permission_resource(tmp_path: Path) -> None:
+    # Cognito invokes the trigger only if the function's resource policy allows
+    # cognito-idp.amazonaws.com; bind it to the pool with SourceArn (Amazon Cognito Developer
+    # Guide, "Using Lambda triggers": grant "lambda:InvokeFunction" ... with a SourceArn).
+    template = (ROOT / "tests/assets/iac/multi/import.yaml").read_text()
+    start = template.index("  MigrateInvoke:")
+    end = template.index("  MigrationRole:")
+    copy = tmp_path / "import.yaml"
+    copy.write_text(template[:start] + template[end:])
+    pool = ["--user-pool-arn", "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/<ImportPool>"]
+    before = statuses(cli("audit", "--template", str(copy), *PSEUDO, *pool, "-f", "json"))
+    assert before["COG009/cognito-migration"] == "fail"
+    found = changes("--template", str(copy), *PSEUDO, *pool)
+    (change,) = [c for c in found if "COG009" in c["checks"]]
+    assert "SourceArn: !GetAtt ImportPool.Arn" in change["snippet"]
+    assert "FunctionName: !GetAtt MigrateFunction.Arn" in change["snippet"]
+    text = copy.read_text()
+    for each in found:  # each diff is on top of the ones before it, as `patch` applies them
+        text = apply_diff(text, each["diff"])
+    copy.write_text(text)
+    after = statuses(cli("audit", "--template", str(copy), *PSEUDO, *pool, "-f", "json"))
+    assert after["COG009/cognito-migration"] == "pass"
+
+
+def test_json_template_gets_a_json_snippet(tmp_path: Path) -> None:
+    template = "tests/assets/iac/serverless/.serverless/cloudformation-template-update-stack.json"
+    copy = tmp_path / "stack.json"
+    text = (ROOT / template).read_text().replace('"cognito-idp:AdminInitiateAuth",', "")
+    copy.write_text(text)
+    (change,) = [c for c in changes("--template", str(copy), *PSEUDO) if "COG001" in c["checks"]]
+    assert change["language"] == "json"
+    snippet = json.loads(change["snippet"])
+    assert snippet[0]["PolicyName"] == "iam-audit-cognito-import"
+    assert snippet[0]["PolicyDocument"]["Statement"][0]["Action"] == "cognito-idp:AdminInitiateAuth"
+
+
+def test_cdk_template_is_generated_so_the_change_names_the_construct() -> None:
+    (change, *_) = changes(
+        "--cdk-out",
+        "tests/assets/iac/cdk-ts/cdk.out",
+        "--user-pool-arn",
+        "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/<ImportPool09874A00>",
+        "--logs-role",
+        "ImportLogsRole1D9B0462",
+    )
+    assert change["diff"] is None
+    assert "construct UserImport/MigrateFn/ServiceRole/Resource" in change["note"]
+    # the legacy pool is another stack's export: a reference, not its generated name
+    resource = json.loads(change["snippet"])[0]["PolicyDocument"]["Statement"][0]["Resource"]
+    assert resource == {
+        "Fn::ImportValue": "LegacyUsers:ExportsOutputFnGetAttLegacyPoolE8122B3DArn93FC8421"
+    }
+
+
+@pytest.mark.parametrize(
+    ("node", "lines"),
+    [
+        ({"Action": "s3:GetObject"}, ["Action: s3:GetObject"]),
+        ({"Version": "2012-10-17"}, ['Version: "2012-10-17"']),
+        ({"Value": "yes"}, ['Value: "yes"']),
+        ({"Value": "a: b"}, ['Value: "a: b"']),
+        ({"R": Tagged("GetAtt", "Pool.Arn")}, ["R: !GetAtt Pool.Arn"]),
+        ({"R": Tagged("Sub", "arn:${AWS::Partition}:x")}, ["R: !Sub arn:${AWS::Partition}:x"]),
+        ([{"A": 1, "B": [2]}], ["- A: 1", "  B:", "    - 2"]),
+    ],
+)
+def test_yaml_emitter_quotes_what_yaml_would_misread(node: Any, lines: list[str]) -> None:
+    assert to_yaml(node) == lines
