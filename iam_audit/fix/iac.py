@@ -378,23 +378,57 @@ def _one(fix: PlannedFix, role: Any, context: Any, source: Any, cache: dict[str,
             trust = props.get("AssumeRolePolicyDocument")
             seq = trust.get("Statement") if isinstance(trust, dict) else None
             edited = _insert_into_list(template.text, seq, statements)
-    elif rtype == "AWS::Serverless::Function":
-        statements = [refs.expr(s) for s in _statements(fix)]
-        node = [{"Statement": statements}]
-        where = f"Resources.{logical}.Properties.Policies"
-        edited = _policies_edit(template, props, node[0], note)
     else:
         statements = [refs.expr(s) for s in _statements(fix)]
-        entry = {
-            "PolicyName": INLINE_POLICY_NAME,
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-        }
-        node = [entry]
-        where = f"Resources.{logical}.Properties.Policies"
-        edited = _policies_edit(template, props, entry, note)
+        document = {"Version": "2012-10-17", "Statement": statements}
+        role_ref = context.references.get(role.arn, ("", ""))[1].split(".")[0] or logical
+        if _refers_to(statements, context.logical_ids):
+            # A role's own policy that names the pool its function triggers is a circular
+            # dependency (pool → function → role → pool); a separate AWS::IAM::Policy is not.
+            name = f"{role_ref}CognitoImportPolicy"
+            body = {
+                "Type": "AWS::IAM::Policy",
+                "Properties": {
+                    "PolicyName": INLINE_POLICY_NAME,
+                    "Roles": [Tagged("Ref", role_ref)],
+                    "PolicyDocument": document,
+                },
+            }
+            node = {name: body}
+            where = "Resources"
+            edited = None
+            if template and template.yaml and not note:
+                edited = _insert_key(template.text, template.decoded.get("Resources"), name, body)
+        elif rtype == "AWS::Serverless::Function":
+            node = [{"Statement": statements}]
+            where = f"Resources.{logical}.Properties.Policies"
+            edited = _policies_edit(template, props, node[0], note)
+        else:
+            entry = {"PolicyName": INLINE_POLICY_NAME, "PolicyDocument": document}
+            node = [entry]
+            where = f"Resources.{logical}.Properties.Policies"
+            edited = _policies_edit(template, props, entry, note)
     language, snippet = _snippet(template, node, path)
     diff = template.diff(edited) if template else None
     return IacFix(fix.role_arn, fix.checks, path, language, where, snippet, diff, note)
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+
+
+def _refers_to(node: Any, logical_ids: frozenset[str]) -> bool:
+    """Whether ``node`` references (``Ref``, ``GetAtt``, ``${X}``) a resource of the template."""
+    if isinstance(node, Tagged):
+        if node.tag in ("Ref", "GetAtt"):
+            return node.value.split(".")[0] in logical_ids
+        if node.tag == "Sub":
+            return any(m.group(1) in logical_ids for m in _SUB_NAME.finditer(node.value))
+        return False
+    if isinstance(node, dict):
+        return any(_refers_to(v, logical_ids) for v in node.values())
+    if isinstance(node, list):
+        return any(_refers_to(v, logical_ids) for v in node)
+    return False
 
 
 def _services(document: Mapping[str, Any] | None) -> set[str]:

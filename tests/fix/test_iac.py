@@ -151,6 +151,13 @@ def test_missing_invoke_permission_becomes_a_permission_resource(tmp_path: Path)
     (change,) = [c for c in found if "COG009" in c["checks"]]
     assert "SourceArn: !GetAtt ImportPool.Arn" in change["snippet"]
     assert "FunctionName: !GetAtt MigrateFunction.Arn" in change["snippet"]
+    # the grant on the import pool is a separate AWS::IAM::Policy: in the role's own Policies it
+    # would make the circular dependency pool → function → role → pool, which CloudFormation
+    # rejects ("Circular dependency between resources"), and so does the audit of the result
+    (grant,) = [c for c in found if "COG001" in c["checks"]]
+    assert grant["where"] == "Resources"
+    assert "Type: AWS::IAM::Policy" in grant["snippet"]
+    assert "- !Ref MigrationRole" in grant["snippet"]
     text = copy.read_text()
     for each in found:  # each diff is on top of the ones before it, as `patch` applies them
         text = apply_diff(text, each["diff"])
