@@ -5,18 +5,22 @@ Imported only by live code paths, so offline commands never import boto3.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
 from botocore.config import Config
 
 from iam_audit.errors import AccessError, InputError, NoCredentialsError
+from iam_audit.render.escape import for_terminal, redact_url
 
-__all__ = ["aws_errors", "client", "make_session", "permission_for"]
+__all__ = ["aws_errors", "client", "endpoint_warning", "make_session", "permission_for"]
 
 T = TypeVar("T")
 
@@ -55,11 +59,56 @@ def client(session: Any, service: str, region: str | None = None, retries: int =
     if retries:
         config = _CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": retries}))
     try:
-        return session.client(service, region_name=region, config=config)
+        made = session.client(service, region_name=region, config=config)
     except botocore.exceptions.NoRegionError:
         raise InputError(
             "no AWS region configured", advice="pass --region or set AWS_DEFAULT_REGION"
         ) from None
+    _warn_endpoint(str(getattr(made.meta, "endpoint_url", "") or ""))
+    return made
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def endpoint_warning(url: str) -> str | None:
+    """The warning for an endpoint that sends requests unencrypted off this machine, else ``None``.
+
+    ``http://`` to a loopback address (``127.0.0.0/8``, ``::1``, ``localhost``: a local emulator)
+    is fine; ``http://`` anywhere else carries signed requests and AWS's answers in clear text.
+    The URL is shown without its user name and password.
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "http" or _loopback(host):
+        return None
+    shown = for_terminal(redact_url(url))
+    return (
+        f"warning: AWS endpoint {shown} is plain http to a host that is not this machine: "
+        "requests and replies travel unencrypted (use https, or a loopback address for an emulator)"
+    )
+
+
+#: Endpoints already warned about in this process (one line each, not one per client).
+_WARNED: set[str] = set()
+
+
+def _warn_endpoint(url: str) -> None:
+    """Write :func:`endpoint_warning` for ``url`` to stderr, once per process."""
+    warning = endpoint_warning(url)
+    if warning is None or url in _WARNED:
+        return
+    _WARNED.add(url)
+    sys.stderr.write(warning + "\n")
 
 
 def permission_for(service: str, operation: str) -> str:
@@ -94,7 +143,7 @@ def aws_errors(service: str, operation: str) -> Iterator[None]:
             raise AccessError(f"AWS rejected the credentials: {message or code}") from None
         raise
     except botocore.exceptions.EndpointConnectionError as err:
-        raise AccessError(f"cannot reach AWS: {err}") from None
+        raise AccessError(f"cannot reach AWS: {redact_url(err)}") from None
 
 
 def call(api: Any, service: str, operation: str, **kwargs: Any) -> Any:

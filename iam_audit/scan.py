@@ -43,6 +43,7 @@ from iam_audit.model import (
     SourceKind,
     UserPool,
 )
+from iam_audit.render.escape import redact_url
 from iam_audit.sources.auth_details import AuthDetailsSource
 from iam_audit.sources.live import read_function
 
@@ -180,7 +181,7 @@ def _clients(session: Any, region: str) -> _Clients:
 def _why(err: Exception) -> str:
     if isinstance(err, IamAuditError):
         return err.diagnostics().removeprefix("error: ")
-    return f"{type(err).__name__}: {err}"
+    return f"{type(err).__name__}: {redact_url(err)}"
 
 
 def _import_logs_roles(clients: _Clients, pool_id: str) -> tuple[tuple[str, ...], str | None]:

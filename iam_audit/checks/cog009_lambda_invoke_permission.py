@@ -18,6 +18,7 @@ from iam_audit.engine import (
 )
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import LambdaFunction, PolicyDocument
+from iam_audit.render.escape import shell_command
 
 ACTION = "lambda:InvokeFunction"
 SERVICE = "cognito-idp.amazonaws.com"
@@ -25,11 +26,17 @@ STATEMENT_ID = "cognito-idp-user-migration"
 
 
 def add_permission_command(function: LambdaFunction, pool_arn: str) -> str:
-    """The AWS CLI command that grants Cognito, from ``pool_arn`` only, the right to invoke."""
-    return (
-        f"aws lambda add-permission --function-name {function.arn} "
-        f"--statement-id {STATEMENT_ID} --action {ACTION} --principal {SERVICE} "
-        f"--source-arn {pool_arn}"
+    """The AWS CLI command that grants Cognito, from ``pool_arn`` only, the right to invoke.
+
+    Every value is shell-quoted: a template's ARN may hold ``<`` (an unresolved ``<UserPool>``),
+    spaces or ``$(…)``.
+    """
+    return shell_command(
+        [
+            *("aws", "lambda", "add-permission", "--function-name", function.arn),
+            *("--statement-id", STATEMENT_ID, "--action", ACTION, "--principal", SERVICE),
+            *("--source-arn", pool_arn),
+        ]
     )
 
 

@@ -14,6 +14,7 @@ from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.render import OutputFormat, TextFormat
+from iam_audit.render.escape import for_terminal
 
 if TYPE_CHECKING:
     from iam_audit.fix.iac import IacFix
@@ -171,7 +172,7 @@ def fix(
     emit(render_plan(plan, fmt), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir):
-            typer.echo(f"wrote {path}", err=True)
+            typer.echo(f"wrote {for_terminal(path)}", err=True)
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
 
 
@@ -266,14 +267,15 @@ def simulate(
     if fmt is TextFormat.JSON:
         emit(json.dumps(data, indent=2), None)
     else:
-        lines = [f"{data['decision']}: {action} on {resource}"]
+        lines = [f"{data['decision']}: {for_terminal(action)} on {for_terminal(resource)}"]
         lines += [
-            f"  {m['effect']:<5} {m['policy']} {m['statement']}" for m in data["matched_statements"]
+            f"  {for_terminal(m['effect']):<5} {for_terminal(m['policy'])} "
+            f"{for_terminal(m['statement'])}"
+            for m in data["matched_statements"]
         ]
         if data["unresolved"]:
-            lines.append(
-                f"  depends on condition keys not in --context: {', '.join(data['unresolved'])}"
-            )
+            keys = for_terminal(", ".join(data["unresolved"]))
+            lines.append(f"  depends on condition keys not in --context: {keys}")
         emit("\n".join(lines), None)
     raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
 

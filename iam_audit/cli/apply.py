@@ -14,6 +14,7 @@ from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
 from iam_audit.render import TextFormat
+from iam_audit.render.escape import for_terminal, shell_command
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
@@ -62,11 +63,14 @@ def apply_command(
         return ExitCode.FINDINGS
     report = apply_plan(plan, source.session, backup_dir=backup_dir)
     for fix in report.written:
-        what = "trust policy" if fix.target == "trust" else f"inline policy {fix.policy_name}"
-        typer.echo(f"wrote {fix.role_name}: {what}", err=True)
-    typer.echo(
-        f"backup: {report.backup} (undo with `iam-audit rollback {report.backup}`)", err=True
-    )
+        what = (
+            "trust policy"
+            if fix.target == "trust"
+            else f"inline policy {for_terminal(fix.policy_name)}"
+        )
+        typer.echo(f"wrote {for_terminal(fix.role_name)}: {what}", err=True)
+    undo = for_terminal(shell_command(["iam-audit", "rollback", report.backup]))
+    typer.echo(f"backup: {for_terminal(report.backup)} (undo with `{undo}`)", err=True)
     fresh = LiveSource(session=source.session, region=source.region)
     target, notes = resolve_target(selection, fresh)
     verified = run_checks(target, notes=notes)
@@ -100,8 +104,12 @@ def rollback_command(
     backup = read_backup(backup_file)
     for entry in backup.entries:
         action = "restore" if entry.text is not None else "delete"
-        what = "trust policy" if entry.kind == "trust" else f"inline policy {entry.policy_name}"
-        typer.echo(f"{action} {entry.role_name}: {what}")
+        what = (
+            "trust policy"
+            if entry.kind == "trust"
+            else f"inline policy {for_terminal(entry.policy_name)}"
+        )
+        typer.echo(f"{action} {for_terminal(entry.role_name)}: {what}")
     if not backup.entries:
         typer.echo("the backup holds no documents", err=True)
         return ExitCode.OK
@@ -110,5 +118,5 @@ def rollback_command(
         return ExitCode.FINDINGS
     source = LiveSource(profile=profile, region=region)
     restored = restore_backup(backup, source.session)
-    typer.echo(f"restored {len(restored)} document(s) from {backup_file}", err=True)
+    typer.echo(f"restored {len(restored)} document(s) from {for_terminal(backup_file)}", err=True)
     return ExitCode.OK

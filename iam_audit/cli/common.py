@@ -12,6 +12,7 @@ from typing import ParamSpec, TypeVar
 import typer
 
 from iam_audit.errors import ExitCode, IamAuditError, InputError
+from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -32,7 +33,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except IamAuditError as err:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
-            typer.echo(err.diagnostics(), err=True)
+            # An error message embeds names, paths and AWS replies: one escaped, redacted line.
+            typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
             raise typer.Exit(int(err.exit_code)) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -42,7 +44,12 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write a report to ``output`` (opened only now) or to stdout."""
+    """Write a report to ``output`` (opened only now) or to stdout.
+
+    No line of it can start a GitHub Actions workflow command (:func:`guard_lines`; renderers
+    escape every value, this keeps the promise for the whole report; JSON is never changed).
+    """
+    text = guard_lines(text)
     if not text.endswith("\n"):
         text += "\n"
     if output is None:

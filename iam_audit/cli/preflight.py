@@ -21,6 +21,7 @@ import typer
 
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import InputError
+from iam_audit.render.escape import for_terminal
 
 __all__ = ["ReportFormat", "register"]
 
@@ -342,7 +343,7 @@ def logs_diagnose(
         events = _live_events(user_pool_id, function, window, profile, region, notes)
     report = diagnose(events, context=context)
     for note in notes:
-        typer.echo(note, err=True)
+        typer.echo(for_terminal(note), err=True)
     emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
     raise typer.Exit(1 if report.failed else 0)
 

@@ -17,6 +17,7 @@ from iam_audit.cli.common import emit, handle_errors
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.render import OutputFormat, TextFormat
+from iam_audit.render.escape import for_terminal
 
 __all__ = ["register"]
 
@@ -102,19 +103,21 @@ def who_can(
             source = read_authorization_details(profile=profile)
         result = answer(source, action, resource)
     for note in result.notes:
-        typer.echo(f"note: {note}", err=True)
+        typer.echo(f"note: {for_terminal(note)}", err=True)
     if fmt is TextFormat.JSON:
         emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
     else:
         lines = [
-            f"{g.decision.value:<11} {g.type.value:<4} {g.arn}  via {', '.join(g.via) or '-'}"
-            + (f"  (depends on {', '.join(g.unresolved)})" if g.unresolved else "")
+            f"{g.decision.value:<11} {g.type.value:<4} {for_terminal(g.arn)}  "
+            f"via {for_terminal(', '.join(g.via)) or '-'}"
+            + (f"  (depends on {for_terminal(', '.join(g.unresolved))})" if g.unresolved else "")
             for g in result.principals
         ]
         allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
         lines.append(
             f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
-            f"of {result.examined} principals: {result.action} on {result.resource}"
+            f"of {result.examined} principals: {for_terminal(result.action)} on "
+            f"{for_terminal(result.resource)}"
         )
         emit("\n".join(lines), output)
     raise typer.Exit(int(ExitCode.OK))
@@ -142,7 +145,7 @@ def scan(
         found = run_scan(session, names, progress=tick)
     found = dataclasses.replace(found, result=suppress(found.result, config))
     for failure in found.failures:
-        typer.echo(f"warning: not read: {failure}", err=True)
+        typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
     emit(renderer_for(fmt).render(found.result), output)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 

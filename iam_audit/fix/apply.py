@@ -26,6 +26,7 @@ from iam_audit.errors import (
     UsageError,
 )
 from iam_audit.fix.plan import FixPlan, PlannedFix
+from iam_audit.render.escape import shell_command
 
 __all__ = [
     "ApplyReport",
@@ -284,7 +285,8 @@ def apply_plan(
         if failures:
             raise ApplyError(
                 f"a write failed ({detail}) and restoring failed too for "
-                f"{', '.join(failures)}; restore with `iam-audit rollback {backup}`"
+                f"{', '.join(failures)}; restore with "
+                f"`{shell_command(['iam-audit', 'rollback', backup])}`"
             ) from None
         raise ApplyError(
             f"a write failed ({detail}); the {len(written)} document(s) already written were "

@@ -10,6 +10,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.fix.plan import FixPlan, PlannedFix
+from iam_audit.render.escape import for_terminal
 from iam_audit.render.interface import TextFormat
 
 __all__ = ["document_text", "plan_to_dict", "render_plan", "unified_diff", "write_plan"]
@@ -23,14 +24,22 @@ def document_text(document: Mapping[str, Any] | None) -> str:
 
 
 def _label(fix: PlannedFix) -> str:
-    return "trust policy" if fix.target == "trust" else f"inline policy {fix.policy_name}"
+    if fix.target == "trust":
+        return "trust policy"
+    return f"inline policy {for_terminal(fix.policy_name)}"
 
 
-def unified_diff(fix: PlannedFix) -> str:
-    """A unified diff from the current document to the planned one."""
+def unified_diff(fix: PlannedFix, *, for_display: bool = False) -> str:
+    """A unified diff from the current document to the planned one.
+
+    ``for_display`` escapes the role and policy names in the header for a terminal; the body is
+    ASCII JSON already (:func:`document_text`).
+    """
     before = document_text(fix.before).splitlines(keepends=True)
     after = document_text(fix.after).splitlines(keepends=True)
     name = f"{fix.role_name}/{fix.policy_name}"
+    if for_display:
+        name = for_terminal(name)
     return "".join(
         difflib.unified_diff(
             before,
@@ -74,13 +83,16 @@ def render_plan(plan: FixPlan, fmt: TextFormat) -> str:
         if not fix.changed:
             continue
         lines.append(
-            f"{fix.role_name}: {_label(fix)} ({', '.join(fix.checks)})"
+            f"{for_terminal(fix.role_name)}: {_label(fix)} ({', '.join(fix.checks)})"
             + (" — new" if fix.before is None else "")
         )
-        lines.append(unified_diff(fix).rstrip("\n"))
+        lines.append(unified_diff(fix, for_display=True).rstrip("\n"))
         lines.append("")
     for skipped in plan.skipped:
-        lines.append(f"not fixed: {skipped.check} {skipped.role_arn}: {skipped.reason}")
+        lines.append(
+            f"not fixed: {skipped.check} {for_terminal(skipped.role_arn)}: "
+            f"{for_terminal(skipped.reason)}"
+        )
     if not lines:
         return "nothing to fix: every check that iam-audit can fix passes\n"
     changed = sum(1 for f in plan.fixes if f.changed)

@@ -26,6 +26,7 @@ import phonenumbers
 from iam_audit.errors import InputError
 from iam_audit.findings import Severity
 from iam_audit.preflight.schema import DEFAULT_MAX_LENGTH, MfaConfiguration, PoolSchema
+from iam_audit.render.escape import shell_command
 
 __all__ = [
     "CSV_RULES",
@@ -412,7 +413,15 @@ class _Checker:
                 "(the first column would not match): re-save without BOM",
             )
         expected = ",".join(pool.header)
-        command = f"aws cognito-idp get-csv-header --user-pool-id {pool.pool_id or 'USER_POOL_ID'}"
+        command = shell_command(
+            [
+                "aws",
+                "cognito-idp",
+                "get-csv-header",
+                "--user-pool-id",
+                pool.pool_id or "USER_POOL_ID",
+            ]
+        )
         seen: set[str] = set()
         for col in self.layout.columns:
             if col in seen:

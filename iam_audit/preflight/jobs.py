@@ -18,6 +18,7 @@ from typing import Any, assert_never
 
 from iam_audit.errors import InputError
 from iam_audit.preflight import logsdiag
+from iam_audit.render.escape import shell_command
 
 __all__ = [
     "EXPIRY_WARNING_AGE",
@@ -246,7 +247,7 @@ def explain_completion(message: str, *, pool_id: str, role_arn: str = "") -> tup
     return (
         "Unknown",
         f"read the job's log stream JOB_ID/JOB_NAME in /aws/cognito/userpools/{pool_id}/"
-        f"POOL_NAME, or run `iam-audit logs diagnose --user-pool-id {pool_id}`",
+        f"POOL_NAME, or run `{_diagnose_command(pool_id)}`",
     )
 
 
@@ -255,17 +256,35 @@ def _hours(delta: timedelta) -> str:
     return f"{hours:.0f} h" if hours >= 1 else f"{delta.total_seconds() / 60:.0f} min"
 
 
+def _diagnose_command(pool_id: str) -> str:
+    return shell_command(["iam-audit", "logs", "diagnose", "--user-pool-id", pool_id])
+
+
 def _start_command(job: ImportJob) -> str:
-    return (
-        f"aws cognito-idp start-user-import-job --user-pool-id {job.pool_id} --job-id {job.job_id}"
+    return shell_command(
+        [
+            *("aws", "cognito-idp", "start-user-import-job"),
+            *("--user-pool-id", job.pool_id, "--job-id", job.job_id),
+        ]
+    )
+
+
+def _stop_command(job: ImportJob) -> str:
+    return shell_command(
+        [
+            *("aws", "cognito-idp", "stop-user-import-job"),
+            *("--user-pool-id", job.pool_id, "--job-id", job.job_id),
+        ]
     )
 
 
 def _create_command(job: ImportJob) -> str:
-    role = job.logs_role_arn or "LOGS_ROLE_ARN"
-    return (
-        f"aws cognito-idp create-user-import-job --user-pool-id {job.pool_id} "
-        f"--job-name {job.job_name or 'NAME'!r} --cloud-watch-logs-role-arn {role}"
+    return shell_command(
+        [
+            *("aws", "cognito-idp", "create-user-import-job"),
+            *("--user-pool-id", job.pool_id, "--job-name", job.job_name or "NAME"),
+            *("--cloud-watch-logs-role-arn", job.logs_role_arn or "LOGS_ROLE_ARN"),
+        ]
     )
 
 
@@ -418,7 +437,7 @@ def _notes(
                         NoteLevel.WARNING,
                         "FailedOrSkippedUsers",
                         f"succeeded with {job.failed} failed and {job.skipped} skipped users; "
-                        f"see `iam-audit logs diagnose --user-pool-id {job.pool_id}`",
+                        f"see `{_diagnose_command(job.pool_id)}`",
                     )
                 ]
             return []
@@ -439,8 +458,7 @@ def _created_notes(
                 NoteLevel.WARNING,
                 "ActiveJobConflict",
                 f"job {first.job_id} is {first.status.value}; only one import job can be active "
-                "at a time per account: wait for it, or stop it with `aws cognito-idp "
-                f"stop-user-import-job --user-pool-id {first.pool_id} --job-id {first.job_id}`",
+                f"at a time per account: wait for it, or stop it with `{_stop_command(first)}`",
             )
         )
     upload = ""

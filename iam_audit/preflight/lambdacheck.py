@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from iam_audit.errors import InputError
 from iam_audit.findings import Status
+from iam_audit.render.escape import shell_command
 
 __all__ = [
     "COGNITO_TRIGGER_TIMEOUT",
@@ -694,13 +695,19 @@ def _reference_checks(
             )
         else:
             allowed = ", ".join(info.explicit_auth_flows) or "the defaults"
+            update = shell_command(
+                [
+                    *("aws", "cognito-idp", "update-user-pool-client"),
+                    *("--user-pool-id", info.pool_id, "--client-id", client),
+                    "--explicit-auth-flows",
+                    *sorted({*info.explicit_auth_flows, flows[0]}),
+                ]
+            )
             yield LambdaResult(
                 "InvalidParameterException",
                 Status.FAIL,
                 f"Auth flow not enabled for this client: app client {client} allows {allowed}, "
-                f"not {flow_label}; add {flows[0]} with `aws cognito-idp "
-                f"update-user-pool-client --user-pool-id {info.pool_id} --client-id {client} "
-                f"--explicit-auth-flows {' '.join(sorted({*info.explicit_auth_flows, flows[0]}))}` "
+                f"not {flow_label}; add {flows[0]} with `{update}` "
                 "(also pass every other setting you keep: omitted ones reset to defaults)",
             )
 

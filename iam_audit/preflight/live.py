@@ -19,6 +19,7 @@ from iam_audit.preflight.jobs import ImportJob
 from iam_audit.preflight.lambdacheck import ClientInfo, FunctionPackage
 from iam_audit.preflight.logsdiag import LogEvent
 from iam_audit.preflight.schema import PoolSchema, parse_header_text, pool_schema
+from iam_audit.render.escape import redact_url
 
 __all__ = [
     "LiveCognitoLookup",
@@ -103,7 +104,7 @@ def _aws(permission: str, *, not_found: str | None = None) -> Iterator[None]:
         message = err.response.get("Error", {}).get("Message", "")
         raise InputError(f"{permission} failed: {code}: {message}") from None
     except botocore.exceptions.BotoCoreError as err:
-        raise InputError(f"cannot call AWS ({permission}): {err}") from None
+        raise InputError(f"cannot call AWS ({permission}): {redact_url(err)}") from None
 
 
 # -- csv check ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.render.escape import shell
 
 __all__ = [
     "SEED_ERRORS",
@@ -188,6 +189,31 @@ class _Fill(dict[str, str]):
         return _PLACEHOLDERS.get(key, key.upper())
 
 
+class _Quoted(dict[str, str]):
+    """The values of a :class:`_Fill`, each quoted as one shell word."""
+
+    def __init__(self, fill: _Fill) -> None:
+        super().__init__()
+        self.fill = fill
+
+    def __missing__(self, key: str) -> str:
+        return shell(self.fill[key])
+
+
+def _fill_fix(template: str, fill: _Fill) -> str:
+    """A fix template filled: placeholders in a `` `command` `` span are shell-quoted.
+
+    The template's white space is normalised first, so a value keeps its own characters (a
+    quoted value then splits back to exactly itself with :func:`shlex.split`); the text outside
+    the commands gets the values as they are, and renderers escape them for their output.
+    """
+    parts = " ".join(template.split()).split("`")
+    quoted = _Quoted(fill)
+    return "`".join(
+        part.format_map(quoted if index % 2 else fill) for index, part in enumerate(parts)
+    )
+
+
 def _lines_text(lines: list[int], total: int) -> str:
     if not lines:
         return _PLACEHOLDERS["lines"]
@@ -260,7 +286,7 @@ def diagnose(
                     else None
                 ),
                 example=group.example,
-                fix=" ".join(group.signature.fix.format_map(fill).split()),
+                fix=_fill_fix(group.signature.fix, fill),
             )
         )
     return DiagnosisReport(diagnoses=tuple(diagnoses), events=total)

@@ -1,4 +1,9 @@
-"""Text and JSON views of the four preflight reports. Renderers return strings; the CLI writes."""
+"""Text and JSON views of the four preflight reports. Renderers return strings; the CLI writes.
+
+The text views show CSV values, job names, completion messages and log lines that anyone may
+have written: every such value goes through :func:`iam_audit.render.escape.for_terminal`. The
+JSON views are the exact data.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from iam_audit.preflight.csvcheck import CsvReport
 from iam_audit.preflight.jobs import JobsReport
 from iam_audit.preflight.lambdacheck import LambdaReport
 from iam_audit.preflight.logsdiag import DiagnosisReport
+from iam_audit.render.escape import for_terminal as _t
 
 __all__ = ["csv_table", "diagnoses_table", "jobs_table", "lambda_table", "to_json"]
 
@@ -23,22 +29,22 @@ def csv_table(report: CsvReport) -> str:
     """One line per problem shown, a note per truncated rule, then the verdict."""
     out = []
     for p in report.problems:
-        column = f" [{p.column}]" if p.column else ""
-        out.append(f"line {p.line}: {p.rule}{column}: {p.message}")
+        column = f" [{_t(p.column)}]" if p.column else ""
+        out.append(f"line {p.line}: {_t(p.rule)}{column}: {_t(p.message)}")
     shown: dict[str, int] = {}
     for p in report.problems:
         shown[p.rule] = shown.get(p.rule, 0) + 1
     for rule_id, count in report.counts:
         if count > shown.get(rule_id, 0):
             out.append(
-                f"{rule_id}: {count - shown.get(rule_id, 0):,} more not shown "
+                f"{_t(rule_id)}: {count - shown.get(rule_id, 0):,} more not shown "
                 f"(--max-per-rule raises the limit of {report.max_per_rule})"
             )
     s = report.summary()
     verdict = "the import would fail" if report.failed else "ready to import"
     warn = f", {s['warnings']:,} warnings" if s["warnings"] else ""
     out.append(
-        f"{report.file}: {s['users']:,} users, {s['rejected_users']:,} would fail, "
+        f"{_t(report.file)}: {s['users']:,} users, {s['rejected_users']:,} would fail, "
         f"{s['errors']:,} errors{warn}: {verdict}"
     )
     return "\n".join(out) + "\n"
@@ -47,21 +53,21 @@ def csv_table(report: CsvReport) -> str:
 def jobs_table(report: JobsReport) -> str:
     """Each job with state, age and counts, then its notes and commands."""
     if not report.jobs:
-        return f"user pool {report.pool_id}: no import jobs\n"
-    out = [f"user pool {report.pool_id}: {len(report.jobs)} import job(s)"]
+        return f"user pool {_t(report.pool_id)}: no import jobs\n"
+    out = [f"user pool {_t(report.pool_id)}: {len(report.jobs)} import job(s)"]
     for job in report.jobs:
         age = job.age(report.now)
         hours = f"{age.total_seconds() / 3600:.1f} h" if age is not None else "?"
         out.append(
-            f"{job.job_id}  {job.status.value:<10} age {hours:<8} imported {job.imported} "
-            f"skipped {job.skipped} failed {job.failed}  {job.job_name}"
+            f"{_t(job.job_id)}  {job.status.value:<10} age {hours:<8} imported {job.imported} "
+            f"skipped {job.skipped} failed {job.failed}  {_t(job.job_name)}"
         )
         if job.completion_message:
-            out.append(f"  CompletionMessage: {job.completion_message}")
+            out.append(f"  CompletionMessage: {_t(job.completion_message)}")
         for note in report.notes_for(job.job_id):
-            out.append(f"  {note.level.value}: {note.message}")
+            out.append(f"  {note.level.value}: {_t(note.message)}")
             if note.command:
-                out.append(f"    run: {note.command}")
+                out.append(f"    run: {_t(note.command)}")
     return "\n".join(out) + "\n"
 
 
@@ -71,12 +77,12 @@ def lambda_table(report: LambdaReport) -> str:
     for r in report.results:
         where = ""
         if r.file:
-            where = f" ({r.file}{f':{r.line}' if r.line else ''})"
-        name = f"{r.error}: " if r.error else ""
-        out.append(f"{r.status.value.upper():<4}  {name}{r.message}{where}")
+            where = f" ({_t(r.file)}{f':{r.line}' if r.line else ''})"
+        name = f"{_t(r.error)}: " if r.error else ""
+        out.append(f"{r.status.value.upper():<4}  {name}{_t(r.message)}{where}")
     failed = sum(1 for r in report.results if r.status is Status.FAIL)
     warned = sum(1 for r in report.results if r.status is Status.WARN)
-    out.append(f"{report.function}: {failed} failed, {warned} warnings")
+    out.append(f"{_t(report.function)}: {failed} failed, {warned} warnings")
     return "\n".join(out) + "\n"
 
 
@@ -87,8 +93,8 @@ def diagnoses_table(report: DiagnosisReport) -> str:
     out = []
     for d in report.diagnoses:
         when = f", first {d.first_seen.isoformat()}" if d.first_seen else ""
-        out.append(f"{d.error} ({d.count}x{when})")
-        out.append(f"  example: {d.example}")
-        out.append(f"  fix: {d.fix}")
+        out.append(f"{_t(d.error)} ({d.count}x{when})")
+        out.append(f"  example: {_t(d.example)}")
+        out.append(f"  fix: {_t(d.fix)}")
     out.append(f"{len(report.diagnoses)} diagnoses in {report.events:,} log events")
     return "\n".join(out) + "\n"

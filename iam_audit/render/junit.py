@@ -5,7 +5,9 @@ One test case per check and role: ``classname`` is the role ARN, ``name`` the ch
 carries the message, what is missing and the fix; a crashed check an ``<error>``; a skipped check
 ``<skipped>`` with its reason; a suppressed result ``<skipped>`` with the suppression's reason.
 Several results of one check on one role (one per principal, say) share the test case, and the
-worst decides it. No timestamps or durations, so the output is stable.
+worst decides it. No timestamps or durations, so the output is stable. Every value from input
+passes :func:`iam_audit.render.escape.for_xml`, so the document stays well-formed XML 1.0 and a
+name cannot add lines to a report.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from itertools import groupby
 from typing import assert_never
 
 from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.render.escape import for_xml as _x
 
 __all__ = ["JunitRenderer"]
 
@@ -35,23 +38,26 @@ def _suppressed(finding: Finding) -> bool:
 
 
 def _details(finding: Finding) -> str:
-    lines = [finding.message]
+    lines = [_x(finding.message)]
     if finding.missing:
-        lines.append(f"missing: {', '.join(finding.missing)}")
+        lines.append(f"missing: {_x(', '.join(finding.missing))}")
     if finding.unresolved:
-        lines.append(f"depends on: {', '.join(finding.unresolved)}")
+        lines.append(f"depends on: {_x(', '.join(finding.unresolved))}")
     for evidence in finding.evidence:
-        lines.append(f"evidence: {evidence.effect} {evidence.policy} {evidence.statement}")
+        lines.append(
+            f"evidence: {_x(evidence.effect)} {_x(evidence.policy)} {_x(evidence.statement)}"
+        )
     if finding.origin is not None:
-        where = finding.origin.location
+        where = _x(finding.origin.location)
         if finding.origin.line is not None:
             where += f":{finding.origin.line}"
         if finding.origin.pointer:
-            where += f" {finding.origin.pointer}"
+            where += f" {_x(finding.origin.pointer)}"
         lines.append(f"at: {where}")
     if finding.suppression is not None and finding.suppression.expired:
         lines.append(
-            f"suppression expired on {finding.suppression.expires}: {finding.suppression.reason}"
+            f"suppression expired on {_x(finding.suppression.expires)}: "
+            f"{_x(finding.suppression.reason)}"
         )
     if finding.fix is not None:
         target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
@@ -63,11 +69,11 @@ def _case(findings: Sequence[Finding]) -> ET.Element:
     first = findings[0]
     case = ET.Element(
         "testcase",
-        {"classname": first.role or "(no role)", "name": f"{first.check} {first.slug}"},
+        {"classname": _x(first.role or "(no role)"), "name": f"{first.check} {first.slug}"},
     )
     active = [f for f in findings if not _suppressed(f)]
     if not active:
-        reasons = "; ".join(sorted({f.suppression.reason for f in findings if f.suppression}))
+        reasons = "; ".join(sorted({_x(f.suppression.reason) for f in findings if f.suppression}))
         ET.SubElement(case, "skipped", {"message": f"suppressed: {reasons}"})
         return case
     worst = max(active, key=lambda f: _RANK[f.status])
@@ -77,13 +83,15 @@ def _case(findings: Sequence[Finding]) -> ET.Element:
         case Status.PASS:
             pass
         case Status.SKIP:
-            ET.SubElement(case, "skipped", {"message": worst.message})
+            ET.SubElement(case, "skipped", {"message": _x(worst.message)})
         case Status.WARN | Status.FAIL:
             level = "warn" if worst.status is Status.WARN else worst.severity.value
-            element = ET.SubElement(case, "failure", {"message": worst.message, "type": level})
+            element = ET.SubElement(case, "failure", {"message": _x(worst.message), "type": level})
             element.text = text
         case Status.ERROR:
-            element = ET.SubElement(case, "error", {"message": worst.message, "type": "internal"})
+            element = ET.SubElement(
+                case, "error", {"message": _x(worst.message), "type": "internal"}
+            )
             element.text = text
         case _:
             assert_never(worst.status)
@@ -110,7 +118,7 @@ class JunitRenderer:
         if result.notes:
             properties = ET.SubElement(suite, "properties")
             for index, note in enumerate(result.notes, 1):
-                ET.SubElement(properties, "property", {"name": f"note.{index}", "value": note})
+                ET.SubElement(properties, "property", {"name": f"note.{index}", "value": _x(note)})
         suite.extend(cases)
         ET.indent(root)
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -2,8 +2,10 @@
 
 A title with the counts, a summary table (check, role, status, where), then each failing or
 warning result with its message, evidence and fix as a ```` ```json ```` block, then suppressed
-results with their reasons, then the run's notes. Text from templates is escaped, so a generated
-name such as ``<MigrationRole>`` is shown rather than swallowed as an HTML tag.
+results with their reasons, then the run's notes. Every value from input goes through
+:mod:`iam_audit.render.escape`: text is escaped (a generated name such as ``<MigrationRole>`` is
+shown rather than swallowed as an HTML tag), names are code spans no backtick can break out of,
+and nothing from input can end a line or a table row.
 """
 
 from __future__ import annotations
@@ -12,24 +14,10 @@ import json
 from typing import assert_never
 
 from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.render.escape import for_markdown_code as _code
+from iam_audit.render.escape import for_markdown_text as _text
 
 __all__ = ["MarkdownRenderer"]
-
-_ESCAPED = "\\`*[]|"
-
-
-def _text(value: str) -> str:
-    """Plain text safe in Markdown (GitHub flavoured): no emphasis, links, tables or HTML."""
-    out = "".join(f"\\{c}" if c in _ESCAPED else c for c in value)
-    return out.replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
-
-
-def _code(value: str, *, in_table: bool = False) -> str:
-    """An inline code span that survives backticks (and, in a table cell, pipes) in ``value``."""
-    fence = "``" if "`" in value else "`"
-    if in_table:
-        value = value.replace("|", "\\|")
-    return f"{fence}{value}{fence}"
 
 
 def _role(arn: str) -> str:
@@ -92,12 +80,12 @@ def _section(finding: Finding) -> list[str]:
         lines.append(f"- depends on: {', '.join(_code(k) for k in finding.unresolved)}")
     for evidence in finding.evidence:
         lines.append(
-            f"- evidence: {evidence.effect} in {_code(evidence.policy)} statement "
+            f"- evidence: {_text(evidence.effect)} in {_code(evidence.policy)} statement "
             f"{_code(evidence.statement)}"
         )
     if finding.suppression is not None and finding.suppression.expired:
         lines.append(
-            f"- suppression expired on {finding.suppression.expires}: "
+            f"- suppression expired on {_text(finding.suppression.expires)}: "
             f"{_text(finding.suppression.reason)}"
         )
     if finding.fix is not None:
@@ -149,7 +137,9 @@ class MarkdownRenderer:
             for finding in suppressed:
                 assert finding.suppression is not None
                 until = (
-                    f" (until {finding.suppression.expires})" if finding.suppression.expires else ""
+                    f" (until {_text(finding.suppression.expires)})"
+                    if finding.suppression.expires
+                    else ""
                 )
                 lines.append(
                     f"- {finding.check} {finding.slug} on {_code(_role(finding.role))}: "

@@ -21,6 +21,7 @@ from iam_audit import __version__
 from iam_audit.checks import CheckMeta, catalogue, check_doc
 from iam_audit.findings import AuditResult, Finding, Severity, Status
 from iam_audit.model import Origin, SourceKind
+from iam_audit.render.escape import for_terminal
 
 __all__ = ["FINGERPRINT_KEY", "SCHEMA_URI", "SarifRenderer"]
 
@@ -115,13 +116,17 @@ def _locations(finding: Finding, origin: Origin | None) -> list[dict[str, Any]]:
 
 
 def _message(finding: Finding) -> str:
+    """The result's plain-text message, shown by code scanning; values from input are escaped
+    (:func:`~iam_audit.render.escape.for_terminal`), so no control or bidi character reaches the
+    page. The exact values stay in ``properties``. No ``markdown`` message is emitted: the only
+    Markdown in the log is the rule help, written by us."""
     text = finding.message
     if finding.missing:
         text += f" (missing: {', '.join(finding.missing)})"
     if finding.fix is not None:
         target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
         text += f". Fix ({target}): {json.dumps(finding.fix, separators=(',', ':'))}"
-    return text
+    return for_terminal(text)
 
 
 def _result(finding: Finding, index: int) -> dict[str, Any]:

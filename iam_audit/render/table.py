@@ -6,6 +6,7 @@ import json
 
 from iam_audit.findings import AuditResult, Finding, Status
 from iam_audit.fix.plan import INLINE_POLICY_NAME
+from iam_audit.render.escape import for_terminal as _t
 
 __all__ = ["TableRenderer"]
 
@@ -19,7 +20,7 @@ _MARK = {
 
 
 def _role_label(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1] if arn else "(no role)"
+    return _t(arn.rsplit("/", 1)[-1]) if arn else "(no role)"
 
 
 class TableRenderer:
@@ -36,11 +37,11 @@ class TableRenderer:
                 role = finding.role
                 if lines:
                     lines.append("")
-                lines.append(f"{_role_label(role)}  {role}" if role else "(no role)")
+                lines.append(f"{_role_label(role)}  {_t(role)}" if role else "(no role)")
             lines.extend(self._finding(finding))
         if result.notes:
             lines.append("")
-            lines.extend(f"note: {note}" for note in result.notes)
+            lines.extend(f"note: {_t(note)}" for note in result.notes)
         summary = result.summary()
         if lines:
             lines.append("")
@@ -56,19 +57,19 @@ class TableRenderer:
         mark = _MARK[finding.status]
         if finding.suppression and not finding.suppression.expired:
             mark = "SUPPRESSED"
-        lines = [f"  {mark:<5} {finding.check} {finding.slug:<27} {finding.message}"]
+        lines = [f"  {mark:<5} {finding.check} {finding.slug:<27} {_t(finding.message)}"]
         if finding.status in (Status.PASS, Status.SKIP):
             return lines
         lines.extend(
-            f"        evidence: {evidence.effect or 'statement'} {evidence.policy}"
-            f" {evidence.statement}" + (f" ({evidence.note})" if evidence.note else "")
+            f"        evidence: {_t(evidence.effect or 'statement')} {_t(evidence.policy)}"
+            f" {_t(evidence.statement)}" + (f" ({_t(evidence.note)})" if evidence.note else "")
             for evidence in finding.evidence
         )
         if finding.unresolved:
-            lines.append(f"        unresolved condition keys: {', '.join(finding.unresolved)}")
+            lines.append(f"        unresolved condition keys: {_t(', '.join(finding.unresolved))}")
         if finding.suppression:
             state = "expired" if finding.suppression.expired else "suppressed"
-            lines.append(f"        {state}: {finding.suppression.reason}")
+            lines.append(f"        {state}: {_t(finding.suppression.reason)}")
         if self.show_fix and finding.fix is not None:
             where = (
                 "trust policy"
