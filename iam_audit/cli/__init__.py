@@ -180,6 +180,7 @@ def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: Te
     """``fix`` on a template: the changes to make in it, in its own language."""
     from iam_audit.fix.emit import plan_to_dict
     from iam_audit.fix.iac import iac_to_dict, render_iac
+    from iam_audit.render.escape import for_terminal
 
     if fmt is TextFormat.JSON:
         return (
@@ -188,7 +189,7 @@ def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: Te
         )
     covered = {(c.role_arn, check) for c in changes for check in c.checks}
     skipped = [
-        f"not fixed: {s.check} {s.role_arn}: {s.reason}"
+        f"not fixed: {s.check} {for_terminal(s.role_arn)}: {for_terminal(s.reason)}"
         for s in plan.skipped
         if (s.role_arn, s.check) not in covered
     ]

@@ -496,16 +496,24 @@ def permission_fix(
 
 
 def render_iac(fixes: Sequence[IacFix]) -> str:
-    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`."""
+    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`.
+
+    Every value from the template (names, paths, the diff's lines) is escaped for the terminal.
+    """
+    from iam_audit.render.escape import for_terminal
+
     lines: list[str] = []
     for fix in fixes:
-        name = fix.role_arn.rpartition("/")[2]
-        lines.append(f"{name}: add to {fix.file} at {fix.where} ({', '.join(fix.checks)})")
+        name = for_terminal(fix.role_arn.rpartition("/")[2])
+        lines.append(
+            f"{name}: add to {for_terminal(fix.file)} at {for_terminal(fix.where)} "
+            f"({', '.join(fix.checks)})"
+        )
         if fix.note:
-            lines.append(f"  note: {fix.note}")
-        lines.extend("  " + line for line in fix.snippet.rstrip("\n").splitlines())
+            lines.append(f"  note: {for_terminal(fix.note)}")
+        lines.extend("  " + for_terminal(line) for line in fix.snippet.rstrip("\n").splitlines())
         if fix.diff:
-            lines.append(fix.diff.rstrip("\n"))
+            lines.extend(for_terminal(line) for line in fix.diff.rstrip("\n").splitlines())
         lines.append("")
     if fixes:
         lines.append(
