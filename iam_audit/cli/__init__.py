@@ -102,10 +102,13 @@ def audit(
     from iam_audit.audit import run_checks
     from iam_audit.config import suppress
     from iam_audit.findings import exit_code_for
+    from iam_audit.fix.iac import attach_template_fixes, template_changes
     from iam_audit.render import renderer_for
 
     resolved = opt.resolve(**_source_options(locals()))
     result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
+    changes = template_changes(result, resolved.target, resolved.source)
+    result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt).render(result), output)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
@@ -154,18 +157,9 @@ def fix(
             plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
         )
         raise typer.Exit(int(code))
-    from iam_audit.fix.iac import iac_fixes
+    from iam_audit.fix.iac import template_changes as compute_template_changes
 
-    files: dict[str, Any] = {}
-    template_changes = iac_fixes(plan, resolved.source, files)
-    cog009 = [f for f in result.findings if f.check == "COG009" and f.status.value == "fail"]
-    if cog009 and target.function is not None and target.user_pool_arn:
-        from iam_audit.fix.iac import permission_fix
-
-        permission = permission_fix(
-            resolved.source, target.function.arn, target.user_pool_arn, files
-        )
-        template_changes += (permission,) if permission is not None else ()
+    template_changes = compute_template_changes(result, target, resolved.source)
     if template_changes:
         emit(_render_template_changes(plan, template_changes, fmt), None)
         raise typer.Exit(int(ExitCode.FINDINGS))

@@ -32,15 +32,18 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
-from iam_audit.fix.plan import INLINE_POLICY_NAME, FixPlan, PlannedFix
+from iam_audit.findings import AuditResult, Finding, Status, TemplateFix
+from iam_audit.fix.plan import INLINE_POLICY_NAME, FixPlan, PlannedFix, plan_fixes
 
 __all__ = [
     "IacFix",
     "Tagged",
+    "attach_template_fixes",
     "iac_fixes",
     "iac_to_dict",
     "permission_fix",
     "render_iac",
+    "template_changes",
     "to_yaml",
 ]
 
@@ -72,6 +75,21 @@ class IacFix:
     snippet: str
     diff: str | None
     note: str = ""
+    #: the same change as an insertion before this 0-based line of the unchanged file
+    insert_at: int | None = None
+    inserted: str | None = None
+
+    def as_template_fix(self) -> TemplateFix:
+        return TemplateFix(
+            file=self.file,
+            language=self.language,
+            where=self.where,
+            snippet=self.snippet,
+            diff=self.diff,
+            insert_line=None if self.insert_at is None else self.insert_at + 1,
+            inserted=self.inserted,
+            note=self.note,
+        )
 
 
 # -- a YAML emitter for the small documents we write ---------------------------------------------
@@ -410,7 +428,9 @@ def _one(fix: PlannedFix, role: Any, context: Any, source: Any, cache: dict[str,
             edited = _policies_edit(template, props, entry, note)
     language, snippet = _snippet(template, node, path)
     diff = template.diff(edited) if template else None
-    return IacFix(fix.role_arn, fix.checks, path, language, where, snippet, diff, note)
+    return IacFix(
+        fix.role_arn, fix.checks, path, language, where, snippet, diff, note, *_at(edited)
+    )
 
 
 _SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
@@ -492,7 +512,42 @@ def permission_fix(
         edited = _insert_key(template.text, resources, name, body)
     language, snippet = _snippet(template, {name: body}, path)
     diff = template.diff(edited) if template else None
-    return IacFix(function.role_arn, checks, path, language, "Resources", snippet, diff)
+    return IacFix(
+        function.role_arn, checks, path, language, "Resources", snippet, diff, "", *_at(edited)
+    )
+
+
+def _at(insert: _Insert | None) -> tuple[int | None, str | None]:
+    return (None, None) if insert is None else (insert[0], "".join(insert[1]))
+
+
+def template_changes(result: AuditResult, target: Any, source: Any) -> tuple[IacFix, ...]:
+    """Every template change the run's failing findings call for (fixes and COG009 permission)."""
+    if not getattr(source, "contexts", None):
+        return ()
+    roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
+    files: dict[str, _Template | None] = {}
+    changes = iac_fixes(plan_fixes(result.findings, roles), source, files)
+    cog009 = [f for f in result.findings if f.check == "COG009" and f.status is Status.FAIL]
+    if cog009 and target.function is not None and target.user_pool_arn:
+        permission = permission_fix(source, target.function.arn, target.user_pool_arn, files)
+        changes += (permission,) if permission is not None else ()
+    return changes
+
+
+def attach_template_fixes(result: AuditResult, changes: Sequence[IacFix]) -> AuditResult:
+    """``result`` with each failing finding carrying the template change that fixes it."""
+    import dataclasses
+
+    by_key = {(c.role_arn, check): c for c in changes for check in c.checks}
+
+    def attach(finding: Finding) -> Finding:
+        change = by_key.get((finding.role, finding.check))
+        if change is None or finding.status not in (Status.FAIL, Status.WARN):
+            return finding
+        return dataclasses.replace(finding, template_fix=change.as_template_fix())
+
+    return dataclasses.replace(result, findings=tuple(attach(f) for f in result.findings))
 
 
 def render_iac(fixes: Sequence[IacFix]) -> str:
