@@ -16,7 +16,7 @@ from iam_audit.engine import (
     parse_policy,
 )
 from iam_audit.errors import InputError
-from iam_audit.model import PolicyDocument, PolicyKind, parse_arn
+from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind, parse_arn
 
 __all__ = ["SimulateQuestion", "load_policy_file", "result_to_dict", "simulate"]
 
@@ -40,6 +40,7 @@ class SimulateQuestion:
     resource_policy: PolicyDocument | None = None
     principal_service: str | None = None
     context: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    organization: OrgPolicies | None = None
 
 
 def simulate(question: SimulateQuestion) -> EvalResult:
@@ -62,14 +63,19 @@ def simulate(question: SimulateQuestion) -> EvalResult:
         principal = Principal(PrincipalKind.AWS, question.caller_arn)
     elif question.principal_service:
         principal = Principal(PrincipalKind.SERVICE, question.principal_service)
+    context = dict(question.context)
+    parts = question.resource.split(":")
+    if len(parts) > 5 and parts[3] and not any(k.lower() == "aws:requestedregion" for k in context):
+        # every request is sent to a region: a call on a regional resource goes to its region
+        # ("aws:RequestedRegion", reference_policies_condition-keys.html)
+        context["aws:RequestedRegion"] = (parts[3],)
     request = Request(
         action=question.action,
         resource=question.resource,
         principal=principal,
-        context=dict(question.context),
+        context=context,
         mode=ContextMode.REQUEST,
     )
-    parts = question.resource.split(":")
     resource_account = parts[4] if len(parts) > 5 and parts[4] else None
     if principal is not None and principal.account and resource_account is None:
         resource_account = principal.account
@@ -79,6 +85,7 @@ def simulate(question: SimulateQuestion) -> EvalResult:
         boundary=question.boundary,
         resource_policy=question.resource_policy,
         resource_account=resource_account,
+        organization=question.organization,
     )
 
 
@@ -97,4 +104,4 @@ def result_to_dict(result: EvalResult) -> dict[str, Any]:
             for ref in result.matched
         ],
         "unresolved": list(result.unresolved),
-    }
+    } | ({"decided_by": result.decided_by} if result.decided_by else {})

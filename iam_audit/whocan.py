@@ -62,7 +62,7 @@ from iam_audit.engine import (
 from iam_audit.engine.compile import compile_policy
 from iam_audit.engine.match import glob_regex, has_wildcard
 from iam_audit.errors import InputError
-from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
+from iam_audit.model import OrgPolicies, Origin, PolicyDocument, PolicyKind, SourceKind
 from iam_audit.sources.auth_details import AuthDetailsSource
 
 __all__ = [
@@ -828,6 +828,48 @@ def _arn_parts(resource: str) -> tuple[str | None, str | None]:
     return parts[3] or None, parts[4] or None
 
 
+def _bounded(
+    found: Sequence[Grantee],
+    request: Request,
+    resource_account: str | None,
+    organization: OrgPolicies,
+    notes: set[str],
+) -> list[Grantee]:
+    """``found`` bounded by the organization's SCPs and RCPs (:func:`apply_organization`)."""
+    from iam_audit.engine import apply_organization
+
+    kept: list[Grantee] = []
+    denied: dict[str, int] = {}
+    for grantee in found:
+        asked = Request(
+            request.action,
+            request.resource,
+            principal=Principal(PrincipalKind.AWS, grantee.arn),
+            context=request.context,
+            mode=ContextMode.OPEN,
+        )
+        answer = apply_organization(
+            asked, EvalResult(Decision.ALLOWED), organization, resource_account
+        )
+        if not answer.allowed and not answer.conditional:
+            denied[answer.decided_by] = denied.get(answer.decided_by, 0) + 1
+            continue
+        unresolved = tuple(sorted({*grantee.unresolved, *answer.unresolved}, key=str.lower))
+        conditional = answer.conditional or not answer.allowed
+        kept.append(
+            Grantee(
+                grantee.arn,
+                grantee.type,
+                Access.CONDITIONAL if conditional else grantee.decision,
+                unresolved,
+                grantee.via,
+            )
+        )
+    for decided_by, count in sorted(denied.items()):
+        notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")
+    return kept
+
+
 def check_action(action: str) -> str:
     """``SERVICE:Action``, one concrete action: who-can answers for one request."""
     text = action.strip()
@@ -839,8 +881,17 @@ def check_action(action: str) -> str:
     return text
 
 
-def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResult:
+def who_can(
+    source: AuthDetailsSource,
+    action: str,
+    resource: str,
+    organization: OrgPolicies | None = None,
+) -> WhoCanResult:
     """Every role and user of ``source`` that may perform ``action`` on ``resource``.
+
+    ``organization``: the account's SCPs and RCPs; a principal they deny is not listed (a note
+    counts them and names the policy and level), one whose answer hangs on their conditions is
+    ``conditional``.
 
     Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
     for a URL-encoded document that is not JSON (naming the file and place). A statement the
@@ -873,6 +924,8 @@ def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResu
         if grantee is not None:
             found.append(grantee)
     notes = set(walk.notes)
+    if organization is not None:
+        found = _bounded(found, walk.request, resource_account, organization, notes)
     foreign = sorted(a for a in accounts if a and resource_account and a != resource_account)
     if foreign:
         notes.add(

@@ -17,7 +17,9 @@ class UnknownAction:
 
     **What it checks**
     Each ``Action`` and ``NotAction`` of the identity policies, boundary and trust policy of both
-    roles against the IAM action catalogue (policyuniverse), case-insensitively, wildcards included.
+    roles against today's IAM action catalogue (AWS's Service Authorization Reference, shipped in
+    ``iam_audit/data/``; its date is in ``iam-audit --version``), case-insensitively, wildcards
+    included. An action AWS listed once and lists no longer (a retired service) is called retired.
 
     **Why it matters**
     A typo such as ``cognito-idp:AdminInitateAuth`` is accepted by IAM and grants nothing: the
@@ -30,7 +32,8 @@ class UnknownAction:
     Correct the name; the finding suggests the closest existing action.
 
     **Known limits**
-    The catalogue is policyuniverse's snapshot: an action AWS added after it is reported unknown.
+    An action AWS added after the shipped data's date is reported unknown until
+    ``scripts/refresh_aws_data.py`` refreshes it.
     """
 
     meta: ClassVar[CheckMeta] = CheckMeta(
@@ -65,13 +68,21 @@ class UnknownAction:
         parts = [
             f"{u.action}" + (f" (did you mean {u.suggestion}?)" if u.suggestion else "")
             for u in unknown
+            if not u.retired
         ]
+        retired = [u.action for u in unknown if u.retired]
+        said = []
+        if parts:
+            said.append("unknown action " + ", ".join(dict.fromkeys(parts)))
+        if retired:
+            said.append(
+                "retired action (AWS no longer lists it) " + ", ".join(dict.fromkeys(retired))
+            )
         return finding(
             self.meta,
             role,
             Status.FAIL,
-            f"{kind.capitalize()} role {role.name}: unknown action "
-            + ", ".join(dict.fromkeys(parts)),
+            f"{kind.capitalize()} role {role.name}: " + "; ".join(said),
             evidence=tuple(Evidence(u.policy, u.statement, "", note=u.action) for u in unknown),
             missing=tuple(dict.fromkeys(u.action for u in unknown)),
             locator=kind,

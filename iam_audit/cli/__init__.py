@@ -32,7 +32,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"iam-audit {__version__}")
+        from iam_audit.awsdata import data_summary
+
+        typer.echo(f"iam-audit {__version__}\n{data_summary()}")
         raise typer.Exit()
 
 
@@ -73,7 +75,9 @@ _SOURCE_OPTIONS = (
 
 def _source_options(values: dict[str, object]) -> dict[str, Any]:
     """The selection and source options of a command's parameters."""
-    return {name: values[name] for name in _SOURCE_OPTIONS}
+    return {name: values[name] for name in _SOURCE_OPTIONS} | {
+        name: values[name] for name in ("scp", "rcp") if name in values
+    }
 
 
 @app.command()
@@ -93,6 +97,8 @@ def audit(
     stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -105,7 +111,7 @@ def audit(
     from iam_audit.fix.iac import attach_template_fixes, template_changes
     from iam_audit.render import renderer_for
 
-    resolved = opt.resolve(**_source_options(locals()))
+    resolved = opt.resolve(**_source_options(locals()), read_organization=True)
     result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
     changes = template_changes(result, resolved.target, resolved.source)
     result = attach_template_fixes(result, changes)
@@ -234,6 +240,8 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: TextFormatOpt = TextFormat.TABLE,
 ) -> None:
     """Answer one question offline: may this principal do ACTION on RESOURCE?
@@ -256,6 +264,7 @@ def simulate(
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
+        organization=opt.organization(scp, rcp)[0],
     )
     result = run_simulation(question)
     data = result_to_dict(result)
@@ -268,6 +277,8 @@ def simulate(
             f"{for_terminal(m['statement'])}"
             for m in data["matched_statements"]
         ]
+        if result.decided_by:
+            lines.append(f"  decided by {result.decided_by}")
         if data["unresolved"]:
             keys = for_terminal(", ".join(data["unresolved"]))
             lines.append(f"  depends on condition keys not in --context: {keys}")

@@ -8,6 +8,7 @@ decision), ``actions`` (the action catalogue), ``types`` (the values that cross 
 from iam_audit.engine.actions import UnknownAction, expand_action, is_known_action, unknown_actions
 from iam_audit.engine.evaluate import (
     allows_not_principal,
+    apply_organization,
     clear_compile_cache,
     compile_cache_info,
     evaluate,
@@ -37,6 +38,7 @@ __all__ = [
     "StatementRef",
     "UnknownAction",
     "allows_not_principal",
+    "apply_organization",
     "clear_compile_cache",
     "compile_cache_info",
     "evaluate",

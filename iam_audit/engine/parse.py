@@ -255,6 +255,12 @@ def validate_statement(
             path,
             location,
         )
+    elif kind is PolicyKind.SCP and (has_principal or has_not_principal):
+        # "SCP syntax": the Principal element is not supported
+        raise _fail("a service control policy must not name a Principal", path, location)
+    elif kind is PolicyKind.RCP and not has_principal:
+        # "RCP syntax": Principal is required (and only "*" is supported)
+        raise _fail("a resource control policy statement must name a Principal", path, location)
 
 
 def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | None = None) -> None:

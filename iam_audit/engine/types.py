@@ -116,6 +116,9 @@ class EvalResult:
     names the principal's account, or another account's principal, whose identity policies do not
     allow the request) or ``""``. ``notes``: statements the engine could not use (an unknown
     condition operator, a malformed statement), so a reader knows why they did not apply.
+    ``decided_by``: when an organization policy decided (``blocked_by`` ``"scp"`` or ``"rcp"``),
+    which one and at which level, e.g. ``"SCP deny-regions (statement DenyAllOutsideEU) at OU
+    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``.
     """
 
     decision: Decision
@@ -124,6 +127,7 @@ class EvalResult:
     conditional: bool = False
     blocked_by: str = ""
     notes: tuple[str, ...] = ()
+    decided_by: str = ""
 
     @property
     def allowed(self) -> bool:
