@@ -302,3 +302,23 @@ def test_two_templates_with_one_stack_name_are_refused(tmp_path: Path) -> None:
                 StackFile("a", asset("iac", "multi", "import.yaml")),
             ]
         )
+
+
+def test_cdk_python_app_verdicts() -> None:
+    # The Python app grants AdminInitiateAuth on the legacy pool through a cross-stack reference,
+    # and its nested logs role forgets logs:PutLogEvents.
+    result = audit(
+        "--cdk-out",
+        f"{IAC}/cdk-py/cdk.out",
+        "--user-pool-arn",
+        "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/<ImportPool09874A00>",
+        "--logs-role",
+        "ImportLogsRole1D9B0462",
+    )
+    found = results(result)
+    assert found["COG001/<MigrateFnServiceRole1E09F297>"]["status"] == "pass"
+    assert found["COG009/<MigrateFnServiceRole1E09F297>"]["status"] == "pass"
+    cog002 = found["COG002/<ImportLogsRole1D9B0462>"]
+    assert cog002["status"] == "fail"
+    assert cog002["missing"] == ["logs:PutLogEvents"]
+    assert cog002["origin"]["construct"] == "PyUserImport/ImportLogs/ImportLogsRole/Resource"
