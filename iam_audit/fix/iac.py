@@ -522,9 +522,15 @@ def _at(insert: _Insert | None) -> tuple[int | None, str | None]:
 
 
 def template_changes(result: AuditResult, target: Any, source: Any) -> tuple[IacFix, ...]:
-    """Every template change the run's failing findings call for (fixes and COG009 permission)."""
+    """Every template change the run's failing findings call for (fixes and COG009 permission).
+
+    CloudFormation and SAM changes are YAML/JSON (this module); a Terraform plan's are HCL
+    (:mod:`iam_audit.fix.hcl`); other sources have none.
+    """
     if not getattr(source, "contexts", None):
-        return ()
+        from iam_audit.fix.hcl import hcl_changes
+
+        return hcl_changes(result, target, source)
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
     files: dict[str, _Template | None] = {}
     changes = iac_fixes(plan_fixes(result.findings, roles), source, files)
@@ -560,10 +566,11 @@ def render_iac(fixes: Sequence[IacFix]) -> str:
     lines: list[str] = []
     for fix in fixes:
         name = for_terminal(fix.role_arn.rpartition("/")[2])
-        lines.append(
-            f"{name}: add to {for_terminal(fix.file)} at {for_terminal(fix.where)} "
-            f"({', '.join(fix.checks)})"
-        )
+        if fix.language == "hcl":
+            target = f"the Terraform configuration, {for_terminal(fix.where)}"
+        else:
+            target = f"{for_terminal(fix.file)} at {for_terminal(fix.where)}"
+        lines.append(f"{name}: add to {target} ({', '.join(fix.checks)})")
         if fix.note:
             lines.append(f"  note: {for_terminal(fix.note)}")
         lines.extend("  " + for_terminal(line) for line in fix.snippet.rstrip("\n").splitlines())
@@ -571,9 +578,12 @@ def render_iac(fixes: Sequence[IacFix]) -> str:
             lines.extend(for_terminal(line) for line in fix.diff.rstrip("\n").splitlines())
         lines.append("")
     if fixes:
+        diffs = (
+            " (each diff applies with `patch -p0`, in order)" if any(f.diff for f in fixes) else ""
+        )
         lines.append(
-            f"{len(fixes)} template change(s); edit the template (or apply each diff with "
-            "`patch -p0`) and deploy it: --apply writes to a live account only"
+            f"{len(fixes)} change(s) to make where you deploy from{diffs}; "
+            "--apply writes to a live account only"
         )
     return "\n".join(lines) + ("\n" if lines else "")
 

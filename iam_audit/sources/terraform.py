@@ -583,6 +583,11 @@ class _Builder:
 
         if not isinstance(value, str | dict) or value == "":
             return None
+        if isinstance(value, str) and not value.lstrip().startswith("{"):
+            # Terraform writes every known policy as JSON text; anything else was followed from
+            # a reference inside the expression (``jsonencode({... Resource = x.arn})`` reaches
+            # the plan as just ``x.arn``): the document is unknown until apply.
+            return None
         document = parse_policy(value, name=name, kind=kind, location=f"{self.location} {address}")
         return dataclasses.replace(document, origin=self.origin(address))
 

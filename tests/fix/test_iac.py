@@ -133,6 +133,7 @@ def test_fix_on_a_template_says_what_to_do_instead_of_apply() -> None:
     check_golden("fix-template-stack.txt", result.stdout)
     assert "run with --apply" not in result.stdout
     assert "--apply writes to a live account only" in result.stdout
+    assert "each diff applies with `patch -p0`, in order" in result.stdout
 
 
 def test_missing_invoke_permission_becomes_a_permission_resource(tmp_path: Path) -> None:
@@ -210,3 +211,100 @@ def test_cdk_template_is_generated_so_the_change_names_the_construct() -> None:
 )
 def test_yaml_emitter_quotes_what_yaml_would_misread(node: Any, lines: list[str]) -> None:
     assert to_yaml(node) == lines
+
+
+# -- Terraform: HCL that references the plan's resources ----------------------------------------
+
+TF = "tests/assets/terraform/hcl-fix"
+
+
+def test_terraform_fix_is_hcl_referencing_resources_by_address() -> None:
+    found = changes("--terraform-plan", f"{TF}/broken/plan.json", "--account-id", "111122223333")
+    by_check = {c["checks"][0]: c for c in found}
+    assert {c["language"] for c in found} == {"hcl"}
+    policy = by_check["COG001"]["snippet"]
+    assert 'resource "aws_iam_role_policy" "migration_cognito_import" {' in policy
+    assert "role = aws_iam_role.migration.id" in policy
+    permission = by_check["COG009"]["snippet"]
+    assert "function_name = aws_lambda_function.migrate.function_name" in permission
+    assert "source_arn    = aws_cognito_user_pool.import.arn" in permission
+
+
+def test_terraform_fix_pasted_into_the_configuration_makes_the_plan_pass() -> None:
+    # tests/assets/terraform/hcl-fix/fixed/main.tf is broken/main.tf with the printed blocks
+    # appended unchanged; its plan.json is what `terraform plan` made of it (README there).
+    found = changes("--terraform-plan", f"{TF}/broken/plan.json", "--account-id", "111122223333")
+    fixed = (ROOT / TF / "fixed" / "main.tf").read_text()
+    broken = (ROOT / TF / "broken" / "main.tf").read_text()
+    assert fixed.startswith(broken)
+    for change in found:
+        assert change["snippet"] in fixed
+    before = statuses(
+        cli(
+            "audit",
+            "--terraform-plan",
+            f"{TF}/broken/plan.json",
+            "--account-id",
+            "111122223333",
+            "-f",
+            "json",
+        )
+    )
+    after = statuses(
+        cli(
+            "audit",
+            "--terraform-plan",
+            f"{TF}/fixed/plan.json",
+            "--account-id",
+            "111122223333",
+            "-f",
+            "json",
+        )
+    )
+    role = "COG001/cognito-user-migration"
+    assert (before[role], after[role]) == ("fail", "pass")
+    assert (before["COG009/cognito-user-migration"], after["COG009/cognito-user-migration"]) == (
+        "fail",
+        "pass",
+    )
+    assert {
+        k: v
+        for k, v in after.items()
+        if k not in (role, "COG009/cognito-user-migration", "COG006/cognito-user-migration")
+    } == {
+        k: v
+        for k, v in before.items()
+        if k not in (role, "COG009/cognito-user-migration", "COG006/cognito-user-migration")
+    }
+
+
+def test_terraform_policy_built_with_jsonencode_of_a_new_resource_is_unknown_not_an_error(
+    tmp_path: Path,
+) -> None:
+    # On a fresh apply, `policy = jsonencode({... Resource = aws_cognito_user_pool.x.arn})` is
+    # unknown in the plan, whose configuration keeps only the expression's references: the
+    # document is unknown until apply, never the referenced ARN read as JSON.
+    plan = json.loads((ROOT / TF / "broken" / "plan.json").read_text())
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_iam_role_policy.read_legacy":
+            change["change"]["after"].pop("policy")
+            change["change"]["after_unknown"]["policy"] = True
+    for resource in plan["planned_values"]["root_module"]["resources"]:
+        if resource["address"] == "aws_iam_role_policy.read_legacy":
+            resource["values"].pop("policy")
+    for resource in plan["configuration"]["root_module"]["resources"]:
+        if resource["address"] == "aws_iam_role_policy.read_legacy":
+            resource["expressions"]["policy"] = {
+                "references": ["aws_lambda_function.migrate.arn", "aws_lambda_function.migrate"]
+            }
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = cli(
+        "audit", "--terraform-plan", str(path), "--account-id", "111122223333", "-f", "json"
+    )
+    assert result.exit_code in (0, 1, 3), result.output
+    assert "not valid JSON" not in result.output
+    data = json.loads(result.stdout)
+    assert any(
+        "aws_iam_role_policy.read_legacy: policy is unknown" in n for n in data.get("notes", [])
+    )
