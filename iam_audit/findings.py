@@ -18,6 +18,7 @@ __all__ = [
     "Finding",
     "Severity",
     "Status",
+    "TemplateFix",
     "exit_code_for",
     "fingerprint",
     "incomplete_notes",
@@ -73,6 +74,26 @@ class Suppression:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplateFix:
+    """The fix written in the template's own language, where the finding's resource is a template.
+
+    ``snippet`` is YAML or JSON (``language``) to add at ``where``; ``diff`` a unified diff of
+    ``file`` that makes the change (on top of the run's earlier template fixes, in order); and
+    ``insert_line`` / ``inserted`` the same change as an insertion before that 1-based line of the
+    unchanged file (SARIF ``fixes``). ``note`` says where to make it when the file is generated.
+    """
+
+    file: str
+    language: str
+    where: str
+    snippet: str
+    diff: str | None = None
+    insert_line: int | None = None
+    inserted: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One check's verdict on one role.
 
@@ -99,6 +120,7 @@ class Finding:
     locator: str = ""
     origin: Origin | None = None
     suppression: Suppression | None = None
+    template_fix: TemplateFix | None = None
     needs: str | None = None
 
     @property

@@ -48,13 +48,17 @@ class Origin:
     """Where a value came from, precisely enough for a finding to point at it.
 
     ``location`` is a file path or an ARN; ``pointer`` a JSON pointer inside it; ``line`` the
-    1-based line of the node in a template file, where the parser knows it.
+    1-based line of the node in a template file, where the parser knows it. For a deployment of
+    several stacks, ``stack`` names the stack and ``construct`` the CDK construct path
+    (``aws:cdk:path`` metadata) of the resource, where known.
     """
 
     kind: SourceKind
     location: str
     pointer: str = ""
     line: int | None = None
+    stack: str = ""
+    construct: str = ""
 
 
 class PolicyKind(StrEnum):

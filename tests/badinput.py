@@ -44,7 +44,12 @@ POLICY = {
 }
 CONFIG = '[[suppressions]]\ncheck = "COG007"\nrole = "*"\nreason = "accepted"\n'
 LOG = "2024-05-01T10:00:00Z ERROR Runtime.ImportModuleError: Unable to import module 'app'\n"
-BACKUP = {"format": "iam-audit-backup/1", "created": "2024-05-01T10:00:00+00:00", "entries": []}
+BACKUP = {
+    "format": "iam-audit-backup/2",
+    "created": "2024-05-01T10:00:00+00:00",
+    "account": "123456789012",
+    "entries": [],
+}
 
 
 def good_zip() -> bytes:
@@ -225,8 +230,8 @@ KINDS: tuple[Kind, ...] = (
         ("rollback", "{}", "--yes"),
         wrong_types=(
             b"[]",
-            b'{"format": "iam-audit-backup/1", "entries": 5}',
-            b'{"format": "iam-audit-backup/1", "entries": [5]}',
+            b'{"format": "iam-audit-backup/2", "account": "123456789012", "entries": 5}',
+            b'{"format": "iam-audit-backup/2", "account": "123456789012", "entries": [5]}',
         ),
     ),
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,6 +16,10 @@ from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
+
+if TYPE_CHECKING:
+    from iam_audit.fix.iac import IacFix
+    from iam_audit.fix.plan import FixPlan
 
 app = typer.Typer(
     name="iam-audit",
@@ -65,6 +69,8 @@ _SOURCE_OPTIONS = (
     "template",
     "terraform_plan",
     "parameter",
+    "cdk_out",
+    "stack",
 )
 
 
@@ -78,7 +84,12 @@ def _source_options(values: dict[str, object]) -> dict[str, Any]:
 def _input_files(values: dict[str, Any]) -> list[tuple[str, Path | None]]:
     """(option, path) of every file a command reads, for :func:`iam_audit.inputs.refuse_overlap`."""
     names = ("authorization_details", "template", "terraform_plan", "config")
-    return [(f"--{n.replace('_', '-')}", values.get(n)) for n in names]
+    out: list[tuple[str, Path | None]] = []
+    for name in names:
+        value = values.get(name)
+        for item in value if isinstance(value, list) else [value]:
+            out.append((f"--{name.replace('_', '-')}", item))
+    return out
 
 
 @app.command()
@@ -94,6 +105,8 @@ def audit(
     profile: opt.Profile = None,
     authorization_details: opt.AuthDetails = None,
     template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
     scp: opt.Scp = None,
@@ -107,11 +120,14 @@ def audit(
     from iam_audit.audit import run_planned
     from iam_audit.config import suppress
     from iam_audit.findings import exit_code_for
+    from iam_audit.fix.iac import attach_template_fixes, template_changes
     from iam_audit.render import renderer_for
 
     refuse_overlap(_input_files(locals()), [("--output", output)])
     resolved = opt.resolve(**_source_options(locals()), read_organization=True)
     result = suppress(run_planned(resolved.planned, notes=resolved.notes), config)
+    changes = template_changes(result, resolved.planned, resolved.source)
+    result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt).render(result), output)
     report_crashes(result.findings)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
@@ -130,6 +146,8 @@ def fix(
     profile: opt.Profile = None,
     authorization_details: opt.AuthDetails = None,
     template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
     out_dir: Annotated[
@@ -162,6 +180,12 @@ def fix(
             plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
         )
         raise typer.Exit(int(code))
+    from iam_audit.fix.iac import template_changes as compute_template_changes
+
+    template_changes = compute_template_changes(result, resolved.planned, resolved.source)
+    if template_changes:
+        emit(_render_template_changes(plan, template_changes, fmt), None)
+        raise typer.Exit(int(ExitCode.INPUT if incomplete else ExitCode.FINDINGS))
     emit(render_plan(plan, fmt, incomplete=incomplete), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
@@ -169,6 +193,26 @@ def fix(
     if incomplete:  # the core check could not run: never "nothing to fix"
         raise typer.Exit(int(ExitCode.INPUT))
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
+
+
+def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
+    """``fix`` on a template: the changes to make in it, in its own language."""
+    from iam_audit.fix.emit import plan_to_dict
+    from iam_audit.fix.iac import iac_to_dict, render_iac
+    from iam_audit.render.escape import for_terminal
+
+    if fmt is TextFormat.JSON:
+        return (
+            json.dumps({**plan_to_dict(plan), "template_changes": iac_to_dict(changes)}, indent=2)
+            + "\n"
+        )
+    covered = {(c.role_arn, check) for c in changes for check in c.checks}
+    skipped = [
+        f"not fixed: {s.check} {for_terminal(s.role_arn)}: {for_terminal(s.reason)}"
+        for s in plan.skipped
+        if (s.role_arn, s.check) not in covered
+    ]
+    return render_iac(changes) + "".join(line + "\n" for line in skipped)
 
 
 @app.command()

@@ -84,11 +84,25 @@ AuthDetails = Annotated[
     ),
 ]
 Template = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Option(
         "--template",
-        help="CloudFormation JSON/YAML (also `cdk synth` output).",
+        help="CloudFormation or SAM JSON/YAML; repeat for the stacks of one deployment.",
         rich_help_panel=SOURCE,
+    ),
+]
+CdkOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--cdk-out",
+        help="A CDK cloud assembly (the cdk.out folder of `cdk synth`): every stack in it.",
+        rich_help_panel=SOURCE,
+    ),
+]
+Stacks = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--stack", help="With --cdk-out: only this stack (repeatable).", rich_help_panel=SOURCE
     ),
 ]
 TerraformPlan = Annotated[
@@ -155,28 +169,43 @@ ConfigOpt = Annotated[
 def build_source(
     *,
     authorization_details: Path | None,
-    template: Path | None,
+    template: list[Path] | None,
     terraform_plan: Path | None,
     parameters: list[str] | None,
     profile: str | None,
     region: str | None,
     account_id: str | None,
+    cdk_out: Path | None = None,
+    stack: list[str] | None = None,
 ) -> Source:
     """The one source the options name; live AWS when none is named."""
-    named = [p for p in (authorization_details, template, terraform_plan) if p is not None]
+    templates = template or []
+    named = [
+        p
+        for p in (authorization_details, templates or None, terraform_plan, cdk_out)
+        if p is not None
+    ]
     if len(named) > 1:
         raise typer.BadParameter(
-            "give at most one of --authorization-details, --template, --terraform-plan"
+            "give at most one of --authorization-details, --template, --cdk-out, --terraform-plan"
         )
+    if stack and cdk_out is None:
+        raise typer.BadParameter("--stack goes with --cdk-out")
     if authorization_details is not None:
         from iam_audit.sources.auth_details import AuthDetailsSource
 
         return AuthDetailsSource(authorization_details)
-    if template is not None:
-        from iam_audit.sources.cloudformation import load_template
+    if templates or cdk_out is not None:
+        from iam_audit.sources.deployment import StackFile, cdk_stacks, load_deployment
 
-        return load_template(
-            template,
+        if cdk_out is not None:
+            stacks = cdk_stacks(cdk_out, stack or ())
+        else:
+            stacks = [
+                StackFile(_stack_name(p, templates), p, named=len(templates) > 1) for p in templates
+            ]
+        return load_deployment(
+            stacks,
             parameters=_pairs(parameters),
             region=region,
             account_id=account_id,
@@ -188,6 +217,13 @@ def build_source(
     from iam_audit.sources.live import LiveSource
 
     return LiveSource(profile=profile, region=region)
+
+
+def _stack_name(path: Path, paths: list[Path]) -> str:
+    """A template's stack name: its file name without the extension, unless two files share it."""
+    stems = [p.stem.removesuffix(".template") for p in paths]
+    stem = path.stem.removesuffix(".template")
+    return stem if stems.count(stem) == 1 else str(path)
 
 
 def _pairs(values: list[str] | None) -> dict[str, str]:
@@ -285,9 +321,11 @@ def resolve(
     account_id: str | None,
     profile: str | None,
     authorization_details: Path | None,
-    template: Path | None,
+    template: list[Path] | None,
     terraform_plan: Path | None,
     parameter: list[str] | None,
+    cdk_out: Path | None = None,
+    stack: list[str] | None = None,
     scp: list[Path] | None = None,
     rcp: list[Path] | None = None,
     read_organization: bool = False,
@@ -310,6 +348,8 @@ def resolve(
         profile=profile,
         region=region,
         account_id=account_id,
+        cdk_out=cdk_out,
+        stack=stack,
     )
     found = resolve_targets(chosen, source)
     planned, notes = found.planned, list(found.notes)

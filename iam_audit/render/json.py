@@ -37,7 +37,21 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
             origin["pointer"] = finding.origin.pointer
         if finding.origin.line is not None:
             origin["line"] = finding.origin.line
+        if finding.origin.stack:
+            origin["stack"] = finding.origin.stack
+        if finding.origin.construct:
+            origin["construct"] = finding.origin.construct
         out["origin"] = origin
+    if finding.template_fix is not None:
+        t = finding.template_fix
+        out["template_fix"] = {
+            "file": t.file,
+            "language": t.language,
+            "where": t.where,
+            "snippet": t.snippet,
+            "diff": t.diff,
+            "note": t.note or None,
+        }
     if finding.suppression is not None:
         out["suppressed"] = {
             "reason": finding.suppression.reason,

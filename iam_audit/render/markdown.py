@@ -11,6 +11,7 @@ and nothing from input can end a line or a table row.
 from __future__ import annotations
 
 import json
+import re
 from typing import assert_never
 
 from iam_audit.findings import AuditResult, Finding, Status
@@ -70,6 +71,10 @@ def _section(finding: Finding) -> list[str]:
         lines.append(f"- where: {_where(finding)}")
         if finding.origin.pointer and finding.origin.line is not None:
             lines.append(f"- resource: {_code(finding.origin.pointer)}")
+        if finding.origin.stack:
+            lines.append(f"- stack: {_code(finding.origin.stack)}")
+        if finding.origin.construct:
+            lines.append(f"- construct: {_code(finding.origin.construct)}")
     if finding.missing:
         lines.append(f"- missing: {', '.join(_code(a) for a in finding.missing)}")
     if finding.unresolved:
@@ -90,12 +95,29 @@ def _section(finding: Finding) -> list[str]:
             "",
             f"Fix ({_text(target)}):",
             "",
-            "```json",
-            json.dumps(finding.fix, indent=2),
-            "```",
+            *_block("json", json.dumps(finding.fix, indent=2)),
         ]
+    change = finding.template_fix
+    if change is not None:
+        lines += [
+            "",
+            f"Fix in the template ({_code(change.file)} at {_code(change.where)}):",
+            "",
+            *_block(change.language, change.snippet.rstrip("\n")),
+        ]
+        if change.note:
+            lines += ["", _text(change.note)]
+        if change.diff:
+            lines += ["", *_block("diff", change.diff.rstrip("\n"))]
     lines.append("")
     return lines
+
+
+def _block(language: str, text: str) -> list[str]:
+    """A fenced code block whose fence is longer than any run of backticks in ``text``."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", text, fence]
 
 
 class MarkdownRenderer:

@@ -108,6 +108,10 @@ def _locations(finding: Finding, origin: Origin | None) -> list[dict[str, Any]]:
         location["logicalLocations"].append(
             {"fullyQualifiedName": origin.pointer, "kind": "object"}
         )
+    if origin.construct:
+        location["logicalLocations"].append(
+            {"fullyQualifiedName": origin.construct, "kind": "module"}
+        )
     return [location]
 
 
@@ -143,6 +147,31 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
             "fixTarget": finding.fix_target,
         },
     }
+    change = finding.template_fix
+    if change is not None and change.insert_line is not None and change.inserted is not None:
+        # An insertion is a replacement of an empty region (SARIF 2.1.0 §3.57.3: "If
+        # deletedRegion is an empty region, ... insertedContent is inserted").
+        point = {"startLine": change.insert_line, "startColumn": 1}
+        result["fixes"] = [
+            {
+                "description": {"text": for_terminal(f"Add to {change.where}")},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": _artifact_uri(change.file)},
+                        "replacements": [
+                            {
+                                "deletedRegion": {
+                                    **point,
+                                    "endLine": change.insert_line,
+                                    "endColumn": 1,
+                                },
+                                "insertedContent": {"text": change.inserted},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ]
     suppression = finding.suppression
     if suppression is not None and not suppression.expired:
         entry: dict[str, Any] = {"kind": "external", "justification": suppression.reason}

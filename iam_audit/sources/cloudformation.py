@@ -24,9 +24,13 @@ Roles come from ``AWS::IAM::Role`` (``Policies``, ``ManagedPolicyArns``, ``Permi
 from ``AWS::Cognito::UserPool``. Every role and document carries an :class:`Origin` with the JSON
 pointer and line of the resource.
 
-Known limits: macros and transforms (``AWS::Serverless-2016-10-31``, ``AWS::Include``,
-``Fn::ForEach``) are not expanded (run ``sam build`` or ``cdk synth`` first; the inventory notes
-say so); nested stacks are not followed; roles and policies outside the template are not known.
+A SAM template (``Transform: AWS::Serverless-2016-10-31``) is expanded first by AWS's translator
+(:mod:`iam_audit.sources.sam`). Several templates, a CDK cloud assembly and nested stacks are read
+as one deployment by :mod:`iam_audit.sources.deployment`, which feeds each stack the values the
+others export.
+
+Known limits: other macros and transforms (``AWS::Include``, ``Fn::ForEach``) are not expanded
+(the inventory notes say so); roles and policies outside the deployment are not known.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -58,7 +62,15 @@ from iam_audit.model import (
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, has_placeholder, unresolved, unresolved_in
 
-__all__ = ["TemplateSource", "load_template"]
+__all__ = [
+    "NestedStack",
+    "Stack",
+    "StackContext",
+    "TemplateSource",
+    "decode_template",
+    "load_template",
+    "read_stack",
+]
 
 _INSTALL_ADVICE = "pip install 'iam-audit[iac]'"
 
@@ -101,6 +113,28 @@ _SUB_RE = re.compile(r"\$\{([^}]*)\}")
 _DYNAMIC_REF_RE = re.compile(r"\{\{resolve:([^}]*)\}\}")
 
 
+#: Amplify Gen 1 uploads category templates as ``…/amplify-cfn-templates/CATEGORY/FILE``.
+_AMPLIFY_URL_RE = re.compile(r"/amplify-cfn-templates/([^/]+)/([^/?]+)$")
+
+
+def _amplify_template(root: Path, url: str) -> Path | None:
+    """The local copy of an Amplify Gen 1 category template the root stack names by S3 URL.
+
+    The Amplify CLI builds each category stack to ``amplify/backend/CATEGORY/RESOURCE/build/FILE``
+    and copies it under ``amplify/backend/awscloudformation/build/CATEGORY/RESOURCE/build/``
+    beside the root stack; either is the same template. ``None`` unless exactly one file fits.
+    """
+    match = _AMPLIFY_URL_RE.search(url)
+    if match is None:
+        return None
+    category, name = match.groups()
+    build = root.parent  # amplify/backend/awscloudformation/build
+    near = sorted(p for p in (build / category).glob(f"*/build/{name}") if p.is_file())
+    far = sorted(p for p in (build.parent.parent / category).glob(f"*/build/{name}") if p.is_file())
+    candidates = near or far  # the copy beside the root stack is the one deployed
+    return candidates[0] if len(candidates) == 1 else None
+
+
 class _NoValue:
     """``AWS::NoValue``: the property or list item disappears."""
 
@@ -125,6 +159,18 @@ def _key_line(mapping: Mapping[str, Any], key: str) -> int | None:
 
 def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Written:
+    """For a template a transform rewrote: each written resource's line, each generated one's owner."""
+
+    lines: Mapping[str, int | None]
+    owners: Mapping[str, str]
 
 
 def _decode(path: Path) -> dict[str, Any]:
@@ -155,6 +201,12 @@ def _decode(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: not a CloudFormation template (expected a mapping)")
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
+        if path.name.startswith("serverless.") or {"service", "provider"} <= set(template):
+            raise InputError(
+                f"{path}: a Serverless Framework service, not a CloudFormation template",
+                advice="run `sls package` and audit "
+                ".serverless/cloudformation-template-update-stack.json",
+            )
         raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
     for logical, resource in resources.items():
         # CloudFormation refuses these too: "[/Resources/R] resource definition is malformed"
@@ -302,9 +354,15 @@ class _Resolver:
         parameters: Mapping[str, str],
         region: str | None,
         account_id: str | None,
+        imports: Mapping[str, JSON] | None = None,
+        nested_outputs: Mapping[str, Mapping[str, JSON]] | None = None,
+        stack_name: str | None = None,
     ) -> None:
         self.path = path
+        self.stack_name = stack_name
         self.template = template
+        self.imports: Mapping[str, JSON] = imports or {}
+        self.nested_outputs: Mapping[str, Mapping[str, JSON]] = nested_outputs or {}
         self.resources: Mapping[str, Any] = template["Resources"]
         self.region = region
         self.account = account_id
@@ -375,6 +433,8 @@ class _Resolver:
                 if self.partition is None:
                     return self._unknown_pseudo("URLSuffix", "--region")
                 return "amazonaws.com.cn" if self.partition == "aws-cn" else "amazonaws.com"
+            case "AWS::StackName" if self.stack_name:
+                return self.stack_name
             case "AWS::StackName" | "AWS::StackId":
                 return generated(name.replace("::", "."))
             case "AWS::NotificationARNs":
@@ -487,6 +547,11 @@ class _Resolver:
                     return self._arn("logs", True, f"log-group:{ref}:*", inner)
                 case "AWS::S3::Bucket", "Arn":
                     return f"arn:{self._pseudo('AWS::Partition')}:s3:::{ref}"
+                case "AWS::CloudFormation::Stack", _ if attribute.startswith("Outputs."):
+                    outputs = self.nested_outputs.get(logical, {})
+                    name = attribute.removeprefix("Outputs.")
+                    if name in outputs:
+                        return outputs[name]
             return generated(logical, attribute)
 
         value, found = self._cached((logical, f"GetAtt.{attribute}"), node, compute)
@@ -636,6 +701,8 @@ class _Resolver:
                 return self._find_in_map(arg, node, marks)
             case "Fn::ImportValue":
                 name = self._string(self.resolve(arg, marks), node, key)
+                if name in self.imports:
+                    return self.imports[name]
                 return unresolved("ImportValue", name)
             case "Fn::Base64":
                 text = self._string(self.resolve(arg, marks), node, key)
@@ -744,13 +811,41 @@ def _unqualified(ref: str) -> str:
 class _Builder:
     """Turns a decoded template into roles, functions and pools."""
 
-    def __init__(self, path: Path, resolver: _Resolver) -> None:
+    def __init__(
+        self,
+        path: Path,
+        resolver: _Resolver,
+        *,
+        stack: str = "",
+        written: _Written | None = None,
+    ) -> None:
         self.path = path
         self.r = resolver
         self.location = str(path)
+        self.stack = stack
+        self.written = written
 
     def origin(self, pointer: str, line: int | None) -> Origin:
-        return Origin(SourceKind.CLOUDFORMATION, self.location, pointer=pointer, line=line)
+        """Where ``pointer`` is; a resource a transform generated points at the one written."""
+        logical = _unescape(pointer.split("/")[2]) if pointer.startswith("/Resources/") else ""
+        construct = ""
+        if logical:
+            metadata = self.r.resource(logical).get("Metadata")
+            path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+            construct = path if isinstance(path, str) else ""
+        if self.written is not None and logical:
+            owner = self.written.owners.get(logical)
+            if owner is not None:
+                pointer = f"/Resources/{_escape(owner)}"
+            line = line or self.written.lines.get(owner or logical)
+        return Origin(
+            SourceKind.CLOUDFORMATION,
+            self.location,
+            pointer=pointer,
+            line=line,
+            stack=self.stack,
+            construct=construct,
+        )
 
     def _resource_origin(self, logical: str) -> Origin:
         return self.origin(f"/Resources/{_escape(logical)}", _key_line(self.r.resources, logical))
@@ -919,8 +1014,11 @@ class _Builder:
             symbolic=tuple(sorted(parts.marks)),
         )
 
-    def functions(self) -> dict[str, LambdaFunction]:
-        permissions = self._permissions()
+    def functions(
+        self, foreign: Sequence[tuple[set[str], dict[str, Any]]] = ()
+    ) -> dict[str, LambdaFunction]:
+        """Each ``AWS::Lambda::Function``, with the permissions of this and ``foreign`` stacks."""
+        permissions = [*self._permissions(), *foreign]
         out: dict[str, LambdaFunction] = {}
         for logical, marks in self._logicals("AWS::Lambda::Function"):
             node = self.r.resource(logical)
@@ -967,6 +1065,10 @@ class _Builder:
                 timeout=int(str(timeout)) if str(timeout).isdigit() else None,
             )
         return out
+
+    def permissions(self) -> list[tuple[set[str], dict[str, Any]]]:
+        """This template's ``AWS::Lambda::Permission`` statements (see :meth:`_permissions`)."""
+        return self._permissions()
 
     def _permissions(self) -> list[tuple[set[str], dict[str, Any]]]:
         """Each ``AWS::Lambda::Permission`` as a resource-policy statement, with its targets.
@@ -1034,10 +1136,66 @@ class _Builder:
             )
         return out
 
+    def outputs(self) -> tuple[dict[str, JSON], dict[str, JSON]]:
+        """``Outputs``: name → value, and export name → value (what ``Fn::ImportValue`` gets)."""
+        outputs = self.r.template.get("Outputs")
+        values: dict[str, JSON] = {}
+        exports: dict[str, JSON] = {}
+        for key, body in (outputs if isinstance(outputs, dict) else {}).items():
+            if not isinstance(body, dict) or "Value" not in body:
+                continue
+            condition = body.get("Condition")
+            if condition is not None and self.r.condition(condition, body) is False:
+                continue
+            marks: set[str] = set()
+            value = self.r.resolve(body["Value"], marks)
+            values[str(key)] = value
+            if isinstance(body.get("Export"), dict):
+                name = self.r.resolve(body["Export"].get("Name"), marks)
+                if isinstance(name, str) and not has_placeholder(name):
+                    exports[name] = value
+        return values, exports
+
+    def nested_stacks(self) -> tuple[NestedStack, ...]:
+        """Each ``AWS::CloudFormation::Stack``: its local template (if any) and its parameters.
+
+        A CDK nested stack names its template in the ``aws:asset:path`` metadata (a file beside
+        the parent in ``cdk.out``); a packaged or hand-written one in ``TemplateURL`` (a relative
+        path or ``file://``); an ``https://``/``s3://`` URL is not local.
+        """
+        out: list[NestedStack] = []
+        for logical, marks in self._logicals("AWS::CloudFormation::Stack"):
+            body = self.r.resource(logical)
+            metadata = body.get("Metadata")
+            asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+            url = self.r.prop(logical, "TemplateURL", marks)
+            url_text = str(url) if isinstance(url, str) else ""
+            local: Path | None = None
+            if isinstance(asset, str) and asset.endswith(".json"):
+                local = self.path.parent / asset
+                url_text = url_text or asset
+            elif url_text.startswith("file://"):
+                local = self.path.parent / url_text[len("file://") :]
+            elif url_text and "://" not in url_text and not has_placeholder(url_text):
+                local = self.path.parent / url_text
+            elif _AMPLIFY_URL_RE.search(url_text):
+                local = _amplify_template(self.path, url_text)
+            given = self.r.prop(logical, "Parameters", marks)
+            values: dict[str, str] = {}
+            for key, value in (given if isinstance(given, dict) else {}).items():
+                if isinstance(value, list):
+                    values[str(key)] = ",".join(str(v) for v in value)
+                elif isinstance(value, str | int | float) and not isinstance(value, bool):
+                    values[str(key)] = str(value)
+            out.append(NestedStack(str(logical), local, url_text, values))
+        return tuple(out)
+
     def transform_notes(self) -> None:
         transform = self.r.template.get("Transform")
         names = transform if isinstance(transform, list) else [transform] if transform else []
         for name in names:
+            if name == "AWS::Serverless-2016-10-31":
+                continue  # expanded before the template is read
             self.r.notes.add(
                 f"the template uses Transform {name}; resources it would generate are not read "
                 "(audit the processed template, e.g. from `sam build` or the console)"
@@ -1045,6 +1203,55 @@ class _Builder:
         for logical in self.r.resources:
             if str(logical).startswith("Fn::ForEach"):
                 self.r.notes.add(f"{logical} is not expanded (AWS::LanguageExtensions)")
+
+
+@dataclasses.dataclass(frozen=True)
+class NestedStack:
+    """An ``AWS::CloudFormation::Stack`` of a template: where its template is, what it is passed."""
+
+    logical: str
+    #: the local file its template is in, when the template names one (``None``: not local)
+    path: Path | None
+    #: what the template says of it (``TemplateURL`` or the CDK asset path), for notes
+    url: str
+    parameters: Mapping[str, str]
+
+
+@dataclasses.dataclass(frozen=True)
+class StackContext:
+    """What a fix written in the template's own language needs to know of one stack.
+
+    ``references`` maps a value the stack's resources have (an ARN, a name, a pool ID) to the
+    intrinsic function that yields it: ``("GetAtt", "ImportPool.Arn")`` or ``("Ref", "X")``.
+    """
+
+    path: Path
+    stack: str
+    region: str | None
+    account_id: str | None
+    partition: str | None
+    logical_ids: frozenset[str]
+    references: Mapping[str, tuple[str, str]]
+    #: generated logical ID → the written (SAM) resource it came from
+    written_as: Mapping[str, str]
+    sam: bool
+    #: a distinctive parameter value (6 characters or more) → the parameter that holds it
+    parameters: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True)
+class Stack:
+    """One template read as one stack: its source, its exports and its nested stacks."""
+
+    source: TemplateSource
+    outputs: Mapping[str, JSON]
+    exports: Mapping[str, JSON]
+    nested: tuple[NestedStack, ...]
+    #: SAM function logical ID → the local ``CodeUri`` (relative to the template's folder)
+    code_uris: Mapping[str, str]
+    #: this stack's ``AWS::Lambda::Permission`` statements with the function names they target
+    permissions: tuple[tuple[set[str], dict[str, Any]], ...] = ()
+    context: StackContext | None = None
 
 
 def load_template(
@@ -1058,26 +1265,109 @@ def load_template(
 
     ``parameters`` override the template's parameter defaults; ``region`` and ``account_id`` give
     the pseudo-parameters ``AWS::Region`` (and from it ``AWS::Partition`` and ``AWS::URLSuffix``)
-    and ``AWS::AccountId``. Raises :class:`InputError` (exit 3) with the file and line for
-    invalid YAML/JSON, an unknown tag or intrinsic function, a circular reference or a policy
-    document that is not an IAM policy; raises it too when cfn-lint is not installed.
+    and ``AWS::AccountId``. A SAM template is expanded first (:mod:`iam_audit.sources.sam`).
+    Raises :class:`InputError` (exit 3) with the file and line for invalid YAML/JSON, an unknown
+    tag or intrinsic function, a circular reference or a policy document that is not an IAM
+    policy; raises it too when cfn-lint is not installed.
     """
-    template = _decode(path)
+    return read_stack(path, parameters=parameters, region=region, account_id=account_id).source
+
+
+def decode_template(path: Path) -> dict[str, Any]:
+    """The template at ``path`` (``-``: standard input) decoded, as :func:`read_stack` reads it."""
+    return _decode(path)
+
+
+def read_stack(
+    path: Path,
+    *,
+    parameters: Mapping[str, str] = {},
+    region: str | None = None,
+    account_id: str | None = None,
+    imports: Mapping[str, JSON] | None = None,
+    nested_outputs: Mapping[str, Mapping[str, JSON]] | None = None,
+    foreign_permissions: Sequence[tuple[set[str], dict[str, Any]]] = (),
+    stack: str = "",
+    stack_name: str | None = None,
+    decoded: dict[str, Any] | None = None,
+) -> Stack:
+    """Read one template as one stack of a deployment (see :func:`load_template`).
+
+    ``imports`` gives the values other stacks export (``Fn::ImportValue`` resolves to them);
+    ``nested_outputs`` the ``Outputs`` of this stack's nested stacks by logical ID (for
+    ``Fn::GetAtt [Nested, Outputs.Name]``); ``foreign_permissions`` the ``AWS::Lambda::Permission``
+    statements of the other stacks (a permission often lives beside the pool, not the function);
+    ``stack`` names the stack in every origin; ``stack_name``, where the deployment says it (a CDK
+    manifest), is the value of ``AWS::StackName``; ``decoded`` is the template already read (a
+    file is read once, so ``-`` works). The result carries the values this stack exports
+    and its nested stacks, for :mod:`iam_audit.sources.deployment` to follow.
+    """
+    from iam_audit.sources import sam
+
+    template = decoded if decoded is not None else _decode(path)
     _check_functions(path, template)
+    written = None
+    code_uris: Mapping[str, str] = {}
+    if sam.is_sam(template):
+        original = template["Resources"]
+        expansion = sam.expand(template, path, region=region)
+        lines = {str(k): _key_line(original, k) for k in original}
+        written = _Written(lines=lines, owners=expansion.generated_from)
+        template = expansion.template
+        code_uris = expansion.code_uris
     _find_cycle(path, template["Resources"])
-    resolver = _Resolver(path, template, parameters, region, account_id)
-    builder = _Builder(path, resolver)
+    resolver = _Resolver(
+        path, template, parameters, region, account_id, imports, nested_outputs, stack_name
+    )
+    builder = _Builder(path, resolver, stack=stack, written=written)
     builder.transform_notes()
     parts = builder.roles()
     managed = builder.attach_policies(parts)
     roles = {logical: builder.finish_role(p, managed) for logical, p in parts.items()}
-    functions = builder.functions()
+    functions = builder.functions(foreign_permissions)
     pools = builder.user_pools()
-    return TemplateSource(
+    outputs, exports = builder.outputs()
+    nested = builder.nested_stacks()
+    source = TemplateSource(
         path,
         roles,
         functions,
         pools,
         tuple(sorted(resolver.notes)),
         account_id,
+    )
+    references: dict[str, tuple[str, str]] = {}
+    for table in (pools, functions, roles):
+        for logical, value in table.items():
+            references.setdefault(value.arn, ("GetAtt", f"{logical}.Arn"))
+    for logical, pool in pools.items():
+        references.setdefault(pool.pool_id, ("Ref", logical))
+    for logical, function in functions.items():
+        references.setdefault(function.name, ("Ref", logical))
+    for logical, role in roles.items():
+        references.setdefault(role.name, ("Ref", logical))
+    context = StackContext(
+        path=path,
+        stack=stack,
+        region=region,
+        account_id=account_id,
+        partition=resolver.partition,
+        logical_ids=frozenset(str(k) for k in template["Resources"]),
+        references=references,
+        written_as=dict(written.owners) if written else {},
+        sam=written is not None,
+        parameters={
+            value: name
+            for name, value in sorted(resolver.parameters.items(), reverse=True)
+            if isinstance(value, str) and len(value) >= 6 and not has_placeholder(value)
+        },
+    )
+    return Stack(
+        source=source,
+        outputs=outputs,
+        exports=exports,
+        nested=nested,
+        code_uris=code_uris,
+        permissions=tuple(builder.permissions()),
+        context=context,
     )

@@ -584,6 +584,11 @@ class _Builder:
 
         if not isinstance(value, str | dict) or value == "":
             return None
+        if isinstance(value, str) and not value.lstrip().startswith("{"):
+            # Terraform writes every known policy as JSON text; anything else was followed from
+            # a reference inside the expression (``jsonencode({... Resource = x.arn})`` reaches
+            # the plan as just ``x.arn``): the document is unknown until apply.
+            return None
         document = parse_policy(value, name=name, kind=kind, location=f"{self.location} {address}")
         return dataclasses.replace(document, origin=self.origin(address))
 
@@ -963,6 +968,12 @@ def load_plan(
     and the inventory notes say so. Raises :class:`InputError` (exit 3) for a file that is not a
     plan in JSON or a policy that is not an IAM policy.
     """
+    if path.suffix == ".tf" or path.is_dir():
+        raise InputError(
+            f"{path}: Terraform configuration, not a plan in JSON",
+            advice="terraform plan -out tfplan && terraform show -json tfplan > plan.json, "
+            "then --terraform-plan plan.json",
+        )
     data = _read(path)
     _refuse_partial(path, data)
     plan = _Plan(path, data, region, account_id)

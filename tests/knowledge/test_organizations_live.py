@@ -38,6 +38,10 @@ ALLOW = parse_policy(
 )
 
 
+#: without a pool to migrate from, a live audit of a named role is incomplete (exit 3)
+OLD_POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_Old"
+
+
 def _organization(session: Any) -> tuple[str, str, str, str]:
     """An organization with a member account in an OU that denies cognito-idp:*.
 
@@ -193,7 +197,17 @@ def test_a_live_audit_reads_or_names_the_organization(
         with enable_iam_authentication():
             result = CliRunner().invoke(
                 app,
-                ["audit", "--lambda-role", "migration", "--region", "eu-central-1", "-f", "json"],
+                [
+                    "audit",
+                    "--lambda-role",
+                    "migration",
+                    "--source-pool-arn",
+                    OLD_POOL,
+                    "--region",
+                    "eu-central-1",
+                    "-f",
+                    "json",
+                ],
             )
     finally:
         mp.undo()

@@ -472,13 +472,27 @@ def test_missing_cfn_lint_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -
     assert "pip install 'iam-audit[iac]'" in err.value.diagnostics()
 
 
-def test_transform_is_noted_not_expanded(tmp_path: Path) -> None:
-    path = tmp_path / "sam.yaml"
+def test_other_transform_is_noted_not_expanded(tmp_path: Path) -> None:
+    # A macro other than SAM is not expanded: the inventory says so instead of guessing.
+    path = tmp_path / "macro.yaml"
     path.write_text(
-        "Transform: AWS::Serverless-2016-10-31\n"
-        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: {}\n"
+        "Transform: MyCompany::Macro\nResources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
     )
     source = load_template(path)
     assert source.inventory().roles == ()
     (note,) = source.inventory().notes
-    assert "Transform AWS::Serverless-2016-10-31" in note
+    assert "Transform MyCompany::Macro" in note
+
+
+def test_invalid_sam_template_is_one_line(tmp_path: Path) -> None:
+    # AWS SAM requires Runtime and Handler for a function packaged as a zip (CodeUri).
+    path = tmp_path / "sam.yaml"
+    path.write_text(
+        "Transform: AWS::Serverless-2016-10-31\n"
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src/\n      Events:\n        E:\n          Type: NoSuchEvent\n"
+    )
+    with pytest.raises(InputError) as err:
+        load_template(path)
+    assert str(err.value).startswith(f"{path}: invalid SAM template:")
+    assert "\n" not in str(err.value)
