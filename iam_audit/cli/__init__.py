@@ -11,6 +11,7 @@ import typer
 from iam_audit import __version__
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
+from iam_audit.cli.conventions import single_value_everywhere
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.render import OutputFormat, TextFormat
@@ -287,6 +288,7 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
+single_value_everywhere(app)  # after every command is registered
 
 
 def main() -> None:
