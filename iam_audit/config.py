@@ -1,8 +1,17 @@
-"""Gate controls from configuration: suppressions with a reason and an optional expiry.
+"""Configuration: defaults for the command line, and suppressions with a reason and an expiry.
 
 Configuration lives in ``.iam-audit.toml`` (top level) or in ``pyproject.toml`` under
-``[tool.iam-audit]``, searched for in the current directory in that order, or in the file given
-with ``--config``::
+``[tool.iam-audit]``. Without ``--config FILE`` it is searched for from the current folder up to
+the repository root (the first folder holding ``.git``) or the filesystem root; in each folder
+``.iam-audit.toml`` comes first, and a ``pyproject.toml`` without ``[tool.iam-audit]`` is passed
+over (as ruff and black find their ``[tool.*]`` table)::
+
+    [tool.iam-audit]
+    region = "eu-west-1"             # defaults: an option given on the command line wins
+    account-id = "111122223333"
+    fail-on = "warning"
+    format = "sarif"
+    skip = ["COG008"]                # checks not to report
 
     [[tool.iam-audit.suppressions]]
     check = "COG006"                 # a check ID, or a glob such as "COG00*"
@@ -19,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,20 +37,26 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
-from iam_audit.findings import AuditResult, Finding, Status, Suppression
+from iam_audit.findings import AuditResult, FailOn, Finding, Status, Suppression
 from iam_audit.model import SourceKind
+from iam_audit.render.interface import OutputFormat
 
 __all__ = [
     "CONFIG_FILE",
     "Config",
     "SuppressionRule",
     "apply_suppressions",
+    "find_config",
     "load_config",
+    "without_checks",
 ]
 
 CONFIG_FILE = ".iam-audit.toml"
 _PYPROJECT = "pyproject.toml"
-_TABLE_KEYS = frozenset({"suppressions"})
+#: Settings that are defaults of command-line options (``--region`` ... ``--skip``).
+_DEFAULTS = frozenset({"region", "account-id", "fail-on", "format", "skip"})
+_TABLE_KEYS = frozenset({"suppressions", *_DEFAULTS})
+_ACCOUNT_RE = re.compile(r"^\d{12}$")
 _RULE_KEYS = frozenset({"check", "role", "reason", "expires"})
 _GLOB_CHARS = frozenset("*?[")
 
@@ -75,6 +91,24 @@ class Config:
 
     suppressions: tuple[SuppressionRule, ...] = ()
     path: Path | None = None
+    region: str | None = None
+    account_id: str | None = None
+    fail_on: FailOn | None = None
+    format: OutputFormat | None = None
+    skip: tuple[str, ...] = ()
+
+    def defaults(self) -> dict[str, object]:
+        """The settings given, keyed by the command parameter each is the default of (Click's
+        ``default_map``), with ``config`` naming this file so the command reads the same one."""
+        values: dict[str, object] = {
+            "region": self.region,
+            "account_id": self.account_id,
+            "fail_on": self.fail_on.value if self.fail_on else None,
+            "fmt": self.format.value if self.format else None,
+            "skip": list(self.skip) or None,
+            "config": str(self.path) if self.path else None,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
 def _role_names(finding: Finding) -> tuple[str, ...]:
@@ -153,7 +187,41 @@ def _parse(table: Mapping[str, Any], where: str, path: Path) -> Config:
     rules = tuple(
         _rule(entry, f"{path} suppressions[{index}]", known) for index, entry in enumerate(entries)
     )
-    return Config(suppressions=rules, path=path)
+    return Config(suppressions=rules, path=path, **_settings(table, where, known))
+
+
+def _settings(table: Mapping[str, Any], where: str, known: set[str]) -> dict[str, Any]:
+    """The defaults ``table`` gives, checked as the command line would check them."""
+    out: dict[str, Any] = {}
+    for key in ("region", "account-id"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"{where}: {key} must be a string")
+        if key == "account-id" and not _ACCOUNT_RE.match(value):
+            raise InputError(f"{where}: account-id must be 12 digits, got {value!r}")
+        out[key.replace("-", "_")] = value.strip()
+    for key, kind in (("fail-on", FailOn), ("format", OutputFormat)):
+        value = table.get(key)
+        if value is None:
+            continue
+        choices = [member.value for member in kind]
+        if not isinstance(value, str) or value.lower() not in choices:
+            raise InputError(f"{where}: {key} must be one of {', '.join(choices)}, got {value!r}")
+        out["fail_on" if key == "fail-on" else "format"] = kind(value.lower())
+    skip = table.get("skip")
+    if skip is not None:
+        if not isinstance(skip, list) or not all(isinstance(c, str) for c in skip):
+            raise InputError(f"{where}: skip must be a list of check IDs")
+        unknown = sorted(set(skip) - known)
+        if unknown:
+            raise InputError(
+                f"{where}: skip names unknown check {', '.join(unknown)}",
+                advice=f"checks: {', '.join(sorted(known))}",
+            )
+        out["skip"] = tuple(sorted(set(skip)))
+    return out
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -178,24 +246,50 @@ def _from_file(path: Path) -> Config | None:
     return _parse(data, str(path), path)
 
 
+def find_config(start: Path) -> Config | None:
+    """The first configuration from ``start`` up to the repository root (the folder holding
+    ``.git``, a folder or, in a worktree, a file) or the filesystem root; ``None`` when none."""
+    folder = start.absolute()
+    while True:
+        for name in (CONFIG_FILE, _PYPROJECT):
+            candidate = folder / name
+            if candidate.is_file():
+                found = _from_file(candidate)
+                if found is not None:
+                    return found
+        if (folder / ".git").exists() or folder.parent == folder:
+            return None
+        folder = folder.parent
+
+
 def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
-    """Read ``path`` (``--config``), else ``.iam-audit.toml``, else ``pyproject.toml``'s
-    ``[tool.iam-audit]`` in ``cwd`` (default: the current directory); an empty :class:`Config`
-    when there is none. Raises :class:`InputError` (exit 3) for a missing ``--config`` file,
-    invalid TOML, a suppression without a reason, an unknown check or key, or a bad date.
+    """Read ``path`` (``--config``), else the configuration :func:`find_config` finds from
+    ``cwd`` (default: the current folder); an empty :class:`Config` when there is none. Raises
+    :class:`InputError` (exit 3) for a missing ``--config`` file, invalid TOML, a suppression
+    without a reason, an unknown check, key or setting value, or a bad date.
     """
     if path is not None:
         if not path.is_file():
             raise InputError(f"config file {path} does not exist")
         return _from_file(path) or Config(path=path)
-    base = cwd if cwd is not None else Path.cwd()
-    for name in (CONFIG_FILE, _PYPROJECT):
-        candidate = base / name
-        if candidate.is_file():
-            found = _from_file(candidate)
-            if found is not None:
-                return found
-    return Config()
+    return find_config(cwd if cwd is not None else Path.cwd()) or Config()
+
+
+def without_checks(result: AuditResult, skip: Sequence[str]) -> AuditResult:
+    """``result`` without the results of the checks in ``skip`` (``--skip``, config ``skip``),
+    and a note naming them, so a skipped check is never mistaken for a passing one."""
+    if not skip:
+        return result
+    known = _known_checks()
+    unknown = sorted(set(skip) - known)
+    if unknown:
+        raise InputError(
+            f"--skip: unknown check {', '.join(unknown)}",
+            advice=f"checks: {', '.join(sorted(known))}",
+        )
+    kept = tuple(f for f in result.findings if f.check not in skip)
+    note = f"not run (skipped): {', '.join(sorted(set(skip)))}"
+    return AuditResult(kept, (*result.notes, note))
 
 
 def apply_suppressions(

@@ -19,6 +19,7 @@ __all__ = [
     "Severity",
     "Status",
     "exit_code_for",
+    "fails_run",
     "fingerprint",
 ]
 
@@ -136,7 +137,8 @@ class AuditResult:
         return out
 
 
-def _fails(finding: Finding, fail_on: FailOn) -> bool:
+def fails_run(finding: Finding, fail_on: FailOn) -> bool:
+    """Whether ``finding`` alone sets exit code 1 under ``--fail-on`` ``fail_on``."""
     if not finding.counts_as_failure:
         return False
     match fail_on:
@@ -154,6 +156,6 @@ def exit_code_for(result: AuditResult, fail_on: FailOn) -> ExitCode:
     """0, or 1 when a result at or above ``fail_on`` failed, or 4 when a check crashed."""
     if any(f.status is Status.ERROR for f in result.findings):
         return ExitCode.INTERNAL
-    if any(_fails(f, fail_on) for f in result.findings):
+    if any(fails_run(f, fail_on) for f in result.findings):
         return ExitCode.FINDINGS
     return ExitCode.OK

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +17,8 @@ from typer.core import TyperOption
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
-from iam_audit.cli.conventions import SingleValueCommand
+from iam_audit.cli.conventions import IamAuditCommand
+from tests.conftest import asset, write_json
 
 runner = CliRunner()
 
@@ -49,7 +55,7 @@ SINGLE = list(_single_value_options())
 
 def test_every_command_refuses_repeats() -> None:
     assert len(LEAVES) >= 12, LEAVES  # audit, fix, ..., csv check, lambda check, logs diagnose
-    assert [p for p, c in LEAVES if not isinstance(c, SingleValueCommand)] == []
+    assert [p for p, c in LEAVES if not isinstance(c, IamAuditCommand)] == []
 
 
 @pytest.mark.parametrize(("path", "option"), SINGLE, ids=[f"{' '.join(p)} {o}" for p, o in SINGLE])
@@ -80,3 +86,262 @@ def test_spellings_of_one_option_count_together() -> None:
     result = runner.invoke(app, ["audit", "-f", "json", "--format", "table"])
     assert result.exit_code == 2
     assert "'--format' / '-f'" in said(result.stderr)
+
+
+# -- audit conventions on the asset account ------------------------------------------------------
+
+POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
+BROKEN = ["--lambda-role", "TestingMigration-role", "--logs-role", "CognitoImportLogs"]
+GOOD = ["--lambda-role", "GoodMigration", "--logs-role", "GoodImportLogs"]
+
+
+def audit(*args: str, details: Path | None = None) -> Any:
+    source = str(details or asset("auth_details", "account.json"))
+    return runner.invoke(
+        app, ["audit", "--authorization-details", source, "--user-pool-arn", POOL, *args]
+    )
+
+
+@pytest.fixture
+def warning_only(tmp_path: Path) -> Path:
+    """An account whose good pair has one defect, of a warning-severity check (COG005: the Lambda
+    role cannot write its /aws/lambda logs)."""
+    data = json.loads(asset("auth_details", "account.json").read_text())
+    for role in data["RoleDetailList"]:
+        if role["RoleName"] == "GoodMigration":
+            role["AttachedManagedPolicies"] = []
+    return write_json(tmp_path / "auth.json", data)
+
+
+def test_quiet_prints_failures_only() -> None:
+    loud, quiet = audit(*BROKEN), audit(*BROKEN, "--quiet")
+    assert loud.exit_code == quiet.exit_code == 1
+    assert "  PASS " in loud.stdout
+    assert "  SKIP " in loud.stdout
+    marks = [line.split()[0] for line in quiet.stdout.splitlines() if line.startswith("  ")]
+    assert set(marks) >= {"FAIL", "WARN"}
+    assert not set(marks) & {"PASS", "SKIP", "SUPPRESSED"}
+    assert "note:" not in quiet.stdout
+    # the summary still counts every result
+    assert quiet.stdout.splitlines()[-1] == loud.stdout.splitlines()[-1]
+
+
+def test_quiet_drops_notes_and_short_form(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    with _cwd(tmp_path):
+        loud = audit(*BROKEN, "--skip", "COG008")
+        quiet = audit(*BROKEN, "--skip", "COG008", "-q")
+    assert "note: not run (skipped): COG008" in loud.stdout
+    assert "note:" not in quiet.stdout
+
+
+def test_output_creates_missing_folders(tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "iam" / "audit.json"
+    result = audit(*BROKEN, "-f", "json", "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert json.loads(out.read_text())["summary"]["fail"] == 2
+
+
+def test_output_under_a_file_is_an_input_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = audit(*BROKEN, "-o", str(tmp_path / "file" / "audit.txt"))
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: cannot write")
+
+
+def test_warning_severity_failure_says_why_exit_is_0(warning_only: Path) -> None:
+    result = audit(*GOOD, details=warning_only)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    failing = [line for line in lines if line.startswith("  FAIL ")]
+    assert len(failing) == 1
+    assert "COG005 lambda-logging" in failing[0]
+    assert "[warning] Lambda role GoodMigration" in failing[0]
+    assert lines[-1] == (
+        "1 warning-severity failure; exit 0 because --fail-on is error "
+        "(--fail-on warning fails on them)"
+    )
+    strict = audit(*GOOD, "--fail-on", "warning", details=warning_only)
+    assert strict.exit_code == 1
+    assert "exit 0 because" not in strict.stdout
+    never = audit(*BROKEN, "--fail-on", "never")
+    assert never.exit_code == 0
+    assert never.stdout.splitlines()[-1] == (
+        "2 failures and 1 warn result; exit 0 because --fail-on is never"
+    )
+
+
+def _junit_cases(xml: str) -> dict[str, ET.Element]:
+    root = ET.fromstring(xml.split("\n", 1)[1])
+    return {
+        f"{case.get('classname', '').rsplit('/', 1)[-1]} {case.get('name')}": case
+        for case in root.iter("testcase")
+    }
+
+
+@pytest.mark.parametrize(("fail_on", "marked"), [("error", "skipped"), ("warning", "failure")])
+def test_junit_failure_only_at_or_above_fail_on(
+    warning_only: Path, fail_on: str, marked: str
+) -> None:
+    result = audit(*GOOD, "-f", "junit", "--fail-on", fail_on, details=warning_only)
+    cases = _junit_cases(result.stdout)
+    case = cases["GoodMigration COG005 lambda-logging"]
+    element = case.find(marked)
+    assert element is not None, ET.tostring(case)
+    assert len(list(case)) == 1
+    if marked == "skipped":
+        assert element.get("message", "").startswith("below --fail-on error: Lambda role")
+        assert "missing: logs:CreateLogStream" in (element.text or "")
+    # a green run has no red test case, a red one has
+    failures = sum(1 for c in cases.values() if c.find("failure") is not None)
+    assert failures == (0 if result.exit_code == 0 else 1)
+
+
+def test_junit_error_severity_failure_stays_a_failure() -> None:
+    cases = _junit_cases(audit(*BROKEN, "-f", "junit").stdout)
+    assert (
+        cases["TestingMigration-role COG001 lambda-admin-initiate-auth"].find("failure") is not None
+    )
+    warn = cases["CognitoImportLogs COG007 trust-too-broad"]
+    assert warn.find("failure") is None
+    assert warn.find("skipped") is not None
+
+
+# -- configuration: defaults, discovery, --config ----------------------------------------------
+
+
+@contextlib.contextmanager
+def _cwd(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def _repo(tmp_path: Path, config: str, where: str = "pyproject.toml") -> Path:
+    """A repository holding ``config`` at its root; returns its ``infra/stacks`` folder."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / where).write_text(config)
+    inner = root / "infra" / "stacks"
+    inner.mkdir(parents=True)
+    return inner
+
+
+DEFAULTS = '[tool.iam-audit]\nfail-on = "never"\nformat = "json"\nskip = ["COG008"]\n'
+
+
+def test_config_found_from_a_subfolder_gives_defaults(tmp_path: Path) -> None:
+    with _cwd(_repo(tmp_path, DEFAULTS)):
+        result = audit(*BROKEN)
+    assert result.exit_code == 0, result.output  # fail-on never
+    data = json.loads(result.stdout)  # format json
+    assert {r["check"] for r in data["results"]} == {f"COG00{i}" for i in range(1, 8)} | {"COG009"}
+    assert "not run (skipped): COG008" in data["notes"]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "starts"),
+    [
+        (["--fail-on", "error"], 1, "{"),
+        (["--format", "table"], 0, "CognitoImportLogs"),
+        (["-f", "table", "--fail-on", "warning"], 1, "CognitoImportLogs"),
+    ],
+)
+def test_command_line_wins_over_config(
+    tmp_path: Path, args: list[str], code: int, starts: str
+) -> None:
+    with _cwd(_repo(tmp_path, DEFAULTS)):
+        result = audit(*BROKEN, *args)
+    assert result.exit_code == code, result.output
+    assert result.stdout.startswith(starts)
+
+
+def test_environment_wins_over_config(tmp_path: Path) -> None:
+    with _cwd(_repo(tmp_path, DEFAULTS)):
+        result = runner.invoke(
+            app,
+            [
+                "audit",
+                "--authorization-details",
+                str(asset("auth_details", "account.json")),
+                "--user-pool-arn",
+                POOL,
+                *BROKEN,
+            ],
+            env={"IAM_AUDIT_FORMAT": "table"},
+        )
+    assert result.stdout.startswith("CognitoImportLogs")
+
+
+def test_dedicated_file_and_suppressions_found_from_a_subfolder(tmp_path: Path) -> None:
+    config = (
+        'fail-on = "error"\n[[suppressions]]\ncheck = "COG003"\nrole = "CognitoImportLogs"\n'
+        'reason = "trust fixed in the next stack (SEC-7)"\n'
+        '[[suppressions]]\ncheck = "COG001"\nrole = "TestingMigration-role"\nreason = "r"\n'
+    )
+    with _cwd(_repo(tmp_path, config, ".iam-audit.toml")):
+        result = audit(*BROKEN)
+    assert result.exit_code == 0, result.output
+    assert "suppressed: trust fixed in the next stack (SEC-7)" in result.stdout
+
+
+def test_config_above_the_repository_root_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".iam-audit.toml").write_text('fail-on = "never"\n')
+    with _cwd(_repo(tmp_path, "[project]\nname = 'x'\n")):
+        assert audit(*BROKEN).exit_code == 1
+
+
+def test_explicit_config_wins_over_discovery(tmp_path: Path) -> None:
+    named = tmp_path / "ci.toml"
+    named.write_text('format = "sarif"\n')
+    with _cwd(_repo(tmp_path, DEFAULTS)):
+        result = audit(*BROKEN, "--config", str(named))
+    assert result.exit_code == 1  # the discovered fail-on never is not read
+    assert json.loads(result.stdout)["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    ("config", "said"),
+    [
+        ('format = "html"\n', "format must be one of table, json, sarif, junit, markdown"),
+        ('fail-on = "sometimes"\n', "fail-on must be one of error, warning, never"),
+        ('account-id = "1234"\n', "account-id must be 12 digits"),
+        ('skip = ["COG999"]\n', "skip names unknown check COG999"),
+        ('colour = "red"\n', "unknown setting colour"),
+    ],
+)
+def test_bad_config_setting_is_an_input_error(tmp_path: Path, config: str, said: str) -> None:
+    with _cwd(_repo(tmp_path, config, ".iam-audit.toml")):
+        result = audit(*BROKEN)
+    assert result.exit_code == 3, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert said in lines[0]
+
+
+def test_help_works_beside_a_broken_config(tmp_path: Path) -> None:
+    with _cwd(_repo(tmp_path, "not toml [", ".iam-audit.toml")):
+        assert runner.invoke(app, ["audit", "--help"]).exit_code == 0
+        assert runner.invoke(app, ["audit"]).exit_code == 3
+
+
+def test_config_region_and_account_reach_the_template_source(tmp_path: Path) -> None:
+    inner = _repo(tmp_path, '[tool.iam-audit]\nregion = "eu-west-3"\naccount-id = "444455556666"\n')
+    stack = str(asset("cfn", "stack.yaml"))
+    with _cwd(inner):
+        from_config = runner.invoke(app, ["audit", "--template", stack, "-f", "json"])
+        given = runner.invoke(
+            app, ["audit", "--template", stack, "-f", "json", "--account-id", "111122223333"]
+        )
+    roles = {r["role"] for r in json.loads(from_config.stdout)["results"]}
+    assert "arn:aws:iam::444455556666:role/cognito-migration-prod" in roles
+    roles = {r["role"] for r in json.loads(given.stdout)["results"]}
+    assert "arn:aws:iam::111122223333:role/cognito-migration-prod" in roles
+
+
+def test_help_ignores_the_config_defaults_it_cannot_read(tmp_path: Path) -> None:
+    with _cwd(_repo(tmp_path, DEFAULTS)):
+        assert runner.invoke(app, ["audit", "--help"]).exit_code == 0

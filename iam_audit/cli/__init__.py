@@ -11,7 +11,7 @@ import typer
 from iam_audit import __version__
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
-from iam_audit.cli.conventions import single_value_everywhere
+from iam_audit.cli.conventions import conventions_everywhere
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.render import OutputFormat, TextFormat
@@ -90,16 +90,19 @@ def audit(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
     config: ConfigOpt = None,
+    skip: opt.SkipOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_checks
-    from iam_audit.config import suppress
+    from iam_audit.config import suppress, without_checks
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
 
     resolved = opt.resolve(**_source_options(locals()))
-    result = suppress(run_checks(resolved.target, notes=resolved.notes), config)
-    emit(renderer_for(fmt).render(result), output)
+    result = run_checks(resolved.target, notes=resolved.notes)
+    result = suppress(without_checks(result, skip or ()), config)
+    emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
 
@@ -288,7 +291,7 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
-single_value_everywhere(app)  # after every command is registered
+conventions_everywhere(app)  # after every command is registered
 
 
 def main() -> None:

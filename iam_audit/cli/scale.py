@@ -131,10 +131,12 @@ def scan(
     output: opt.OutputOpt = None,
     fail_on: opt.FailOnOpt = FailOn.ERROR,
     config: opt.ConfigOpt = None,
+    skip: opt.SkipOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """``scan``: read, audit, render, exit (help and exit codes: SCAN_HELP)."""
     from iam_audit import aws
-    from iam_audit.config import suppress
+    from iam_audit.config import suppress, without_checks
     from iam_audit.render import renderer_for
     from iam_audit.scan import resolve_regions, scan_exit_code
     from iam_audit.scan import scan as run_scan
@@ -143,10 +145,11 @@ def scan(
     names = resolve_regions(session, regions)
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
         found = run_scan(session, names, progress=tick)
-    found = dataclasses.replace(found, result=suppress(found.result, config))
+    result = suppress(without_checks(found.result, skip or ()), config)
+    found = dataclasses.replace(found, result=result)
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
-    emit(renderer_for(fmt).render(found.result), output)
+    emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(found.result), output)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 
 
