@@ -19,6 +19,19 @@ over (as ruff and black find their ``[tool.*]`` table)::
     reason = "broad grant kept until the legacy pool is retired (SEC-1234)"
     expires = 2026-12-31             # optional; TOML date or "YYYY-MM-DD"
 
+A template resource may suppress the results whose origin is that resource, in its ``Metadata``
+(as cfn-lint reads ``Metadata: cfn-lint: config: ignore_checks`` and checkov
+``Metadata: checkov: skip: [{id, comment}]``), with the same rules::
+
+    ImportLogsRole:
+      Type: AWS::IAM::Role
+      Metadata:
+        iam-audit:
+          ignore:
+            - id: COG006
+              reason: logs:* kept until the shared log policy lands (SEC-42)
+              expires: 2027-03-31
+
 A suppression needs a reason. It applies to ``fail`` and ``warn`` results only, and stops applying
 after its expiry date, which the result's notes then say. Suppressed results stay in every output,
 marked; :attr:`iam_audit.findings.Finding.counts_as_failure` keeps them out of the exit code.
@@ -38,7 +51,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.findings import AuditResult, FailOn, Finding, Status, Suppression
-from iam_audit.model import SourceKind
+from iam_audit.model import Origin, SourceKind
 from iam_audit.render.interface import OutputFormat
 
 __all__ = [
@@ -48,6 +61,7 @@ __all__ = [
     "apply_suppressions",
     "find_config",
     "load_config",
+    "template_rules",
     "without_checks",
 ]
 
@@ -58,6 +72,7 @@ _DEFAULTS = frozenset({"region", "account-id", "fail-on", "format", "skip"})
 _TABLE_KEYS = frozenset({"suppressions", *_DEFAULTS})
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _RULE_KEYS = frozenset({"check", "role", "reason", "expires"})
+_METADATA_KEYS = frozenset({"id", "reason", "expires"})
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -292,28 +307,92 @@ def without_checks(result: AuditResult, skip: Sequence[str]) -> AuditResult:
     return AuditResult(kept, (*result.notes, note))
 
 
+def _resource_of(origin: Origin) -> tuple[str, str]:
+    """The template file and the ``/Resources/ID`` pointer of the resource ``origin`` is in."""
+    return origin.location, "/".join(origin.pointer.split("/")[:3])
+
+
+def template_rules(origin: Origin | None, known: set[str]) -> tuple[SuppressionRule, ...]:
+    """The suppressions in the ``Metadata: iam-audit: ignore:`` of ``origin``'s resource.
+
+    Each one names a check ``id``, a ``reason`` and an optional ``expires``, checked as a
+    configuration suppression is, and matches only the results whose origin is that resource.
+    """
+    if origin is None or origin.kind is not SourceKind.CLOUDFORMATION or origin.metadata is None:
+        return ()
+    location, resource = _resource_of(origin)
+    where = f"{location} {resource}/Metadata/iam-audit"
+    value = origin.metadata
+    if not isinstance(value, dict) or set(value) - {"ignore"}:
+        raise InputError(f"{where}: expected a mapping with one key, ignore")
+    entries = value.get("ignore")
+    if not isinstance(entries, list):
+        raise InputError(f"{where}: ignore must be a list of {{id, reason, expires}}")
+    logical = resource.split("/")[-1]
+    rules = []
+    for index, entry in enumerate(entries):
+        here = f"{where} ignore[{index}]"
+        if not isinstance(entry, dict):
+            raise InputError(f"{here}: an ignore entry is a mapping {{id, reason, expires}}")
+        unknown = sorted(set(entry) - _METADATA_KEYS)
+        if unknown:
+            raise InputError(
+                f"{here}: unknown key {', '.join(map(str, unknown))}",
+                advice="an ignore entry takes id, reason and expires",
+            )
+        if not isinstance(entry.get("id"), str):
+            raise InputError(f"{here}: id is required (a check ID such as COG006)")
+        table = {
+            "check": entry["id"],
+            "role": logical,
+            **{k: v for k, v in entry.items() if k != "id"},
+        }
+        rules.append(_rule(table, here, known))
+    return tuple(rules)
+
+
 def apply_suppressions(
     result: AuditResult, suppressions: Sequence[SuppressionRule], today: datetime.date
 ) -> AuditResult:
     """``result`` with each ``fail``/``warn`` finding that a rule names marked suppressed.
 
-    The first matching rule wins. An expired rule still marks the finding (``expired=True``),
-    so outputs can say so, but the finding counts again; the notes say which rules expired and
-    which matched nothing (stale suppressions).
+    The rules are the configuration's, then those in the ``Metadata`` of the template resource
+    each finding comes from (:func:`template_rules`). The first matching rule wins. An expired
+    rule still marks the finding (``expired=True``), so outputs can say so, but the finding
+    counts again; the notes say which rules expired and which matched nothing (stale
+    suppressions).
     """
     notes = list(result.notes)
     used: dict[int, bool] = {}
     findings: list[Finding] = []
+    configured = len(suppressions)
+    rules = list(suppressions)
+    by_resource: dict[tuple[str, str], list[int]] = {}
+    known: set[str] | None = None
+    for finding in result.findings:
+        origin = finding.origin
+        if origin is None or origin.metadata is None:
+            continue
+        key = _resource_of(origin)
+        if key not in by_resource:
+            known = known if known is not None else _known_checks()
+            found = template_rules(origin, known)
+            by_resource[key] = list(range(len(rules), len(rules) + len(found)))
+            rules.extend(found)
     for finding in result.findings:
         rule_index = None
         if finding.status in (Status.FAIL, Status.WARN):
-            rule_index = next(
-                (i for i, rule in enumerate(suppressions) if rule.matches(finding)), None
+            own = (
+                by_resource.get(_resource_of(finding.origin), [])
+                if finding.origin is not None and finding.origin.metadata is not None
+                else []
             )
+            candidates = [*range(configured), *own]
+            rule_index = next((i for i in candidates if rules[i].matches(finding)), None)
         if rule_index is None:
             findings.append(finding)
             continue
-        rule = suppressions[rule_index]
+        rule = rules[rule_index]
         expired = rule.expired(today)
         used[rule_index] = expired
         marker = Suppression(
@@ -322,7 +401,7 @@ def apply_suppressions(
             expired=expired,
         )
         findings.append(dataclasses.replace(finding, suppression=marker))
-    for index, rule in enumerate(suppressions):
+    for index, rule in enumerate(rules):
         if index not in used:
             notes.append(f"{rule.describe()} matched no failing result")
         elif used[index]:
@@ -334,8 +413,7 @@ def apply_suppressions(
 
 
 def suppress(result: AuditResult, path: Path | None = None) -> AuditResult:
-    """``result`` with the suppressions of ``path`` (or the default files) applied as of today."""
+    """``result`` with the suppressions of ``path`` (or the default files) and of the template
+    resources its findings come from applied as of today."""
     config = load_config(path)
-    if not config.suppressions:
-        return result
     return apply_suppressions(result, config.suppressions, datetime.date.today())

@@ -6,7 +6,7 @@ Every value is frozen. A source builds them; checks, the engine and the renderer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -46,13 +46,16 @@ class Origin:
     """Where a value came from, precisely enough for a finding to point at it.
 
     ``location`` is a file path or an ARN; ``pointer`` a JSON pointer inside it; ``line`` the
-    1-based line of the node in a template file, where the parser knows it.
+    1-based line of the node in a template file, where the parser knows it. ``metadata`` is the
+    ``Metadata: iam-audit:`` value of the template resource the pointer is in, as written (its
+    ``ignore`` suppressions, read by :mod:`iam_audit.config`); not part of equality.
     """
 
     kind: SourceKind
     location: str
     pointer: str = ""
     line: int | None = None
+    metadata: JSON = field(default=None, compare=False)
 
 
 class PolicyKind(StrEnum):

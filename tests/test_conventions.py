@@ -345,3 +345,93 @@ def test_config_region_and_account_reach_the_template_source(tmp_path: Path) -> 
 def test_help_ignores_the_config_defaults_it_cannot_read(tmp_path: Path) -> None:
     with _cwd(_repo(tmp_path, DEFAULTS)):
         assert runner.invoke(app, ["audit", "--help"]).exit_code == 0
+
+
+# -- suppressions in a template resource's Metadata ---------------------------------------------
+
+# cfn-lint reads its own from `Metadata: cfn-lint: config: ignore_checks` and checkov from
+# `Metadata: checkov: skip: [{id, comment}]`; ours sit under `Metadata: iam-audit: ignore:`.
+PSEUDO = ["--region", "eu-west-1", "--account-id", "111122223333"]
+
+
+def _stack(tmp_path: Path, metadata: str, resource: str = "ImportLogsRole") -> Path:
+    text = asset("cfn", "stack.yaml").read_text()
+    head = f"  {resource}:\n    Type: AWS::IAM::Role\n"
+    assert head in text
+    indented = "".join(f"      {line}\n" for line in metadata.splitlines())
+    path = tmp_path / "stack.yaml"
+    path.write_text(text.replace(head, f"{head}    Metadata:\n{indented}"))
+    return path
+
+
+def _template_audit(path: Path, *args: str) -> Any:
+    (path.parent / ".git").mkdir(exist_ok=True)  # no configuration above the test's folder
+    with _cwd(path.parent):
+        return runner.invoke(app, ["audit", "--template", str(path), *PSEUDO, "-f", "json", *args])
+
+
+def _by_check(result: Any) -> dict[str, dict[str, Any]]:
+    return {r["check"]: r for r in json.loads(result.stdout)["results"] if "Import" in r["role"]}
+
+
+IGNORE_TRUST = (
+    "iam-audit:\n  ignore:\n    - id: COG007\n      reason: partner account, reviewed (SEC-9)\n"
+)
+
+
+def test_metadata_suppression_marks_the_resource_result(tmp_path: Path) -> None:
+    before = _by_check(_template_audit(_stack(tmp_path, "")))
+    result = _template_audit(_stack(tmp_path, IGNORE_TRUST))
+    after = _by_check(result)
+    assert "suppressed" not in before["COG007"]
+    assert after["COG007"]["suppressed"] == {
+        "reason": "partner account, reviewed (SEC-9)",
+        "expires": None,
+        "expired": False,
+    }
+    assert "suppressed" not in after["COG002"]  # another check of the same resource
+    assert result.exit_code == 1  # COG001 and COG002 still fail
+
+
+def test_metadata_suppression_applies_only_to_its_resource(tmp_path: Path) -> None:
+    meta = "iam-audit:\n  ignore:\n    - id: COG001\n      reason: not this resource's result\n"
+    result = _template_audit(_stack(tmp_path, meta))
+    data = json.loads(result.stdout)
+    cog001 = next(r for r in data["results"] if r["check"] == "COG001")
+    assert "suppressed" not in cog001  # COG001 is the migration role's, not ImportLogsRole's
+    assert any("COG001 on ImportLogsRole" in n and "matched no failing" in n for n in data["notes"])
+
+
+def test_metadata_suppression_expires(tmp_path: Path) -> None:
+    meta = IGNORE_TRUST + "      expires: 2020-01-31\n"
+    result = _template_audit(_stack(tmp_path, meta))
+    data = json.loads(result.stdout)
+    assert _by_check(result)["COG007"]["suppressed"]["expired"] is True
+    assert any("expired on 2020-01-31; its results count again" in n for n in data["notes"])
+
+
+@pytest.mark.parametrize(
+    ("metadata", "said"),
+    [
+        ("iam-audit:\n  ignore:\n    - id: COG007\n", "reason is required"),
+        ("iam-audit:\n  ignore:\n    - id: COG999\n      reason: r\n", "unknown check 'COG999'"),
+        (
+            "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      until: x\n",
+            "unknown key until",
+        ),
+        (
+            "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      expires: soon\n",
+            "expires must be a date",
+        ),
+        ("iam-audit:\n  skip: [COG007]\n", "expected a mapping with one key, ignore"),
+    ],
+)
+def test_bad_metadata_suppression_is_an_input_error(
+    tmp_path: Path, metadata: str, said: str
+) -> None:
+    result = _template_audit(_stack(tmp_path, metadata))
+    assert result.exit_code == 3, result.output
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert "stack.yaml /Resources/ImportLogsRole/Metadata/iam-audit" in line
+    assert said in line

@@ -694,7 +694,16 @@ class _Builder:
         self.location = str(path)
 
     def origin(self, pointer: str, line: int | None) -> Origin:
-        return Origin(SourceKind.CLOUDFORMATION, self.location, pointer=pointer, line=line)
+        """Where ``pointer`` is, with its resource's ``Metadata: iam-audit:`` (suppressions)."""
+        logical = None
+        if pointer.startswith("/Resources/"):
+            logical = pointer.split("/")[2].replace("~1", "/").replace("~0", "~")
+        resource = self.r.resources.get(logical) if logical is not None else None
+        metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+        own = metadata.get("iam-audit") if isinstance(metadata, dict) else None
+        return Origin(
+            SourceKind.CLOUDFORMATION, self.location, pointer=pointer, line=line, metadata=own
+        )
 
     def _resource_origin(self, logical: str) -> Origin:
         return self.origin(f"/Resources/{_escape(logical)}", _key_line(self.r.resources, logical))
