@@ -435,3 +435,30 @@ def test_bad_metadata_suppression_is_an_input_error(
     assert "\n" not in line
     assert "stack.yaml /Resources/ImportLogsRole/Metadata/iam-audit" in line
     assert said in line
+
+
+# -- long repeated details are said once -----------------------------------------------------
+
+
+def test_csv_header_mismatch_says_the_expected_header_once(tmp_path: Path) -> None:
+    from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, describe
+
+    header = tmp_path / "header.json"
+    header.write_text(json.dumps({"CSVHeader": list(STANDARD_HEADER), "UserPoolId": POOL_ID}))
+    schema = tmp_path / "pool.json"
+    schema.write_text(json.dumps(describe()))
+    data = tmp_path / "users.csv"
+    # four columns of the 20-odd: every other one is missing, one is unknown
+    data.write_text("name,email,Email_Verified,cognito:username\nA,a@example.com,true,a\n")
+    result = runner.invoke(
+        app,
+        ["csv", "check", str(data), "--header-file", str(header), "--schema", str(schema)],
+        env={"COLUMNS": "100"},
+    )
+    assert result.exit_code == 1, result.output
+    missing = [line for line in result.stdout.splitlines() if "header-missing-column" in line]
+    assert len(missing) >= 10
+    expected = ",".join(STANDARD_HEADER)
+    assert result.stdout.count(expected) == 1
+    first = next(line for line in result.stdout.splitlines() if line.startswith("line 1: header-"))
+    assert f"expected header: {expected}" in first
