@@ -462,3 +462,38 @@ def test_csv_header_mismatch_says_the_expected_header_once(tmp_path: Path) -> No
     assert result.stdout.count(expected) == 1
     first = next(line for line in result.stdout.splitlines() if line.startswith("line 1: header-"))
     assert f"expected header: {expected}" in first
+
+
+def test_who_can_quiet_prints_the_principals_only(tmp_path: Path) -> None:
+    from tests.scale.accounts import ACTION
+    from tests.scale.accounts import POOL as SCALE_POOL
+    from tests.scale.test_whocan import hand_built
+
+    details = write_json(tmp_path / "account.json", hand_built())
+    args = ["who-can", ACTION, "--resource", SCALE_POOL, "--authorization-details", str(details)]
+    loud, quiet = runner.invoke(app, args), runner.invoke(app, [*args, "--quiet"])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert "note: " in loud.stderr
+    assert quiet.stderr == ""
+    assert quiet.stdout.splitlines() == loud.stdout.splitlines()[:-1]
+    assert all(line.split()[0] in ("allowed", "conditional") for line in quiet.stdout.splitlines())
+
+
+def test_csv_check_quiet_drops_the_not_shown_notes(tmp_path: Path) -> None:
+    from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, describe
+
+    header = tmp_path / "header.json"
+    header.write_text(json.dumps({"CSVHeader": list(STANDARD_HEADER), "UserPoolId": POOL_ID}))
+    schema = tmp_path / "pool.json"
+    schema.write_text(json.dumps(describe()))
+    data = tmp_path / "users.csv"
+    data.write_text("name,email,Email_Verified,cognito:username\nA,a@example.com,true,a\n")
+    base = ["csv", "check", str(data), "--header-file", str(header), "--schema", str(schema)]
+    args = [*base, "--max-per-rule", "2"]
+    loud, quiet = runner.invoke(app, args), runner.invoke(app, [*args, "-q"])
+    assert loud.exit_code == quiet.exit_code == 1
+    assert "more not shown" in loud.stdout
+    assert "more not shown" not in quiet.stdout
+    assert [line for line in loud.stdout.splitlines() if "more not shown" not in line] == (
+        quiet.stdout.splitlines()
+    )

@@ -86,8 +86,11 @@ def who_can(
     profile: opt.Profile = None,
     fmt: opt.TextFormatOpt = TextFormat.TABLE,
     output: opt.OutputOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
-    """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP)."""
+    """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP).
+
+    ``--quiet``: the principals only, without the notes and the summary line."""
     from iam_audit.whocan import check_action, result_to_dict
     from iam_audit.whocan import who_can as answer
 
@@ -102,7 +105,7 @@ def who_can(
 
             source = read_authorization_details(profile=profile)
         result = answer(source, action, resource)
-    for note in result.notes:
+    for note in () if quiet else result.notes:
         typer.echo(f"note: {for_terminal(note)}", err=True)
     if fmt is TextFormat.JSON:
         emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
@@ -114,11 +117,13 @@ def who_can(
             for g in result.principals
         ]
         allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
-        lines.append(
+        summary = (
             f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
             f"of {result.examined} principals: {for_terminal(result.action)} on "
             f"{for_terminal(result.resource)}"
         )
+        if not quiet:
+            lines.append(summary)
         emit("\n".join(lines), output)
     raise typer.Exit(int(ExitCode.OK))
 
