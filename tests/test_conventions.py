@@ -497,3 +497,40 @@ def test_csv_check_quiet_drops_the_not_shown_notes(tmp_path: Path) -> None:
     assert [line for line in loud.stdout.splitlines() if "more not shown" not in line] == (
         quiet.stdout.splitlines()
     )
+
+
+# -- README: the pre-commit snippet works as written ---------------------------------------------
+
+
+def test_readme_pre_commit_hook_runs_as_written(tmp_path: Path) -> None:
+    """pre-commit runs a hook as ``shlex.split(entry) + [files]``; do the same with the README's
+    local hook and the installed ``iam-audit`` (next to this interpreter) on PATH."""
+    import shlex
+    import subprocess
+    import sys
+
+    import yaml
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### pre-commit") :]
+    snippet = re.search(r"```yaml\n(# \.pre-commit-config\.yaml.*?)```", section, re.S)
+    assert snippet is not None
+    (repo,) = yaml.safe_load(snippet.group(1))["repos"]
+    assert repo["repo"] == "local"  # no rev: to name a release that does not exist
+    (hook,) = repo["hooks"]
+    assert hook["language"] == "system"
+    stack = asset("cfn", "stack.yaml")
+    assert re.search(hook["files"], "infra/stack.yaml")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(
+        [*shlex.split(hook["entry"]), str(stack), str(stack)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr  # the asset stack fails COG001/COG002/COG007
+    summaries = [line for line in done.stdout.splitlines() if line.endswith("skipped")]
+    assert summaries == ["3 failed, 0 warned, 7 passed, 1 skipped"] * 2  # once per file
