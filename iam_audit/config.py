@@ -399,6 +399,7 @@ def apply_suppressions(
             reason=rule.reason,
             expires=rule.expires.isoformat() if rule.expires else None,
             expired=expired,
+            in_source=rule_index >= configured,
         )
         findings.append(dataclasses.replace(finding, suppression=marker))
     for index, rule in enumerate(rules):

@@ -65,11 +65,13 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
-    """A suppression from configuration that matched a finding."""
+    """A suppression that matched a finding: from configuration, or ``in_source`` (the
+    ``Metadata`` of the template resource the finding comes from)."""
 
     reason: str
     expires: str | None = None
     expired: bool = False
+    in_source: bool = False
 
 
 @dataclass(frozen=True, slots=True)

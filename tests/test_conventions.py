@@ -364,10 +364,10 @@ def _stack(tmp_path: Path, metadata: str, resource: str = "ImportLogsRole") -> P
     return path
 
 
-def _template_audit(path: Path, *args: str) -> Any:
+def _template_audit(path: Path, fmt: str = "json") -> Any:
     (path.parent / ".git").mkdir(exist_ok=True)  # no configuration above the test's folder
     with _cwd(path.parent):
-        return runner.invoke(app, ["audit", "--template", str(path), *PSEUDO, "-f", "json", *args])
+        return runner.invoke(app, ["audit", "--template", str(path), *PSEUDO, "-f", fmt])
 
 
 def _by_check(result: Any) -> dict[str, dict[str, Any]]:
@@ -534,3 +534,13 @@ def test_readme_pre_commit_hook_runs_as_written(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr  # the asset stack fails COG001/COG002/COG007
     summaries = [line for line in done.stdout.splitlines() if line.endswith("skipped")]
     assert summaries == ["3 failed, 0 warned, 7 passed, 1 skipped"] * 2  # once per file
+
+
+def test_metadata_suppression_is_in_source_in_sarif(tmp_path: Path) -> None:
+    result = _template_audit(_stack(tmp_path, IGNORE_TRUST), "sarif")
+    (run,) = json.loads(result.stdout)["runs"]
+    by_rule = {r["ruleId"]: r for r in run["results"]}
+    assert by_rule["COG007"]["suppressions"] == [
+        {"kind": "inSource", "justification": "partner account, reviewed (SEC-9)"}
+    ]
+    assert "suppressions" not in by_rule["COG002"]
