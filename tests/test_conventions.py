@@ -544,3 +544,20 @@ def test_metadata_suppression_is_in_source_in_sarif(tmp_path: Path) -> None:
         {"kind": "inSource", "justification": "partner account, reviewed (SEC-9)"}
     ]
     assert "suppressions" not in by_rule["COG002"]
+
+
+def test_lambda_check_quiet_prints_failures_only(tmp_path: Path) -> None:
+    from tests.preflight.conftest import make_zip
+
+    package = tmp_path / "function.zip"
+    package.write_bytes(
+        make_zip({"lambda_function.py": "def lambda_handler(e, c)\n    return e\n"})
+    )
+    args = ["lambda", "check", "--zip", str(package), "--runtime", "python3.12"]
+    args += ["--handler", "lambda_function.lambda_handler"]
+    loud, quiet = runner.invoke(app, args), runner.invoke(app, [*args, "--quiet"])
+    assert loud.exit_code == quiet.exit_code == 1
+    assert {line.split()[0] for line in loud.stdout.splitlines()[:-1]} >= {"PASS", "FAIL", "SKIP"}
+    lines = quiet.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["FAIL"]
+    assert lines[-1] == loud.stdout.splitlines()[-1]

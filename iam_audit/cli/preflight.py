@@ -252,6 +252,7 @@ def lambda_check(
     output: OutputOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
     from iam_audit.preflight.lambdacheck import FunctionPackage, check_function
@@ -285,7 +286,7 @@ def lambda_check(
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
-    emit(_render(fmt, report.as_dict(), lambda_table(report)), output)
+    emit(_render(fmt, report.as_dict(), lambda_table(report, quiet=quiet)), output)
     raise typer.Exit(1 if report.failed else 0)
 
 

@@ -71,10 +71,13 @@ def jobs_table(report: JobsReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def lambda_table(report: LambdaReport) -> str:
-    """One line per result: status, the error it guards against, where, the message."""
+def lambda_table(report: LambdaReport, *, quiet: bool = False) -> str:
+    """One line per result (``quiet``: per failure or warning): status, the error it guards
+    against, where, the message; then the counts."""
     out = []
     for r in report.results:
+        if quiet and r.status not in (Status.FAIL, Status.WARN):
+            continue
         where = ""
         if r.file:
             where = f" ({_t(r.file)}{f':{r.line}' if r.line else ''})"
