@@ -16,6 +16,8 @@ __all__ = [
     "Arn",
     "Inventory",
     "LambdaFunction",
+    "OrgLevel",
+    "OrgPolicies",
     "Origin",
     "PolicyDocument",
     "PolicyKind",
@@ -66,6 +68,8 @@ class PolicyKind(StrEnum):
     BOUNDARY = "boundary"
     TRUST = "trust"
     RESOURCE = "resource"
+    SCP = "scp"
+    RCP = "rcp"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -153,12 +157,41 @@ def pool_arn_from_id(pool_id: str, account: str, partition: str | None = None) -
 
 
 @dataclass(frozen=True, slots=True)
+class OrgLevel:
+    """One level of an AWS Organizations path (the root, an OU, or the account) and the SCPs or
+    RCPs attached to it. ``label`` says which, for a person: ``"root r-ab12"``, ``"OU
+    ou-ab12-cd34"``, ``"account 111122223333"``, or the file the policies were read from."""
+
+    label: str
+    policies: tuple[PolicyDocument, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgPolicies:
+    """The organization policies that bound an account: SCP and RCP levels, root first.
+
+    ``scp`` bounds the account's principals, ``rcp`` its resources; an empty tuple means that
+    kind is not evaluated. ``management_account``: the organization's management account, to
+    which neither applies; ``source`` says where they were read from; ``organization_id``
+    (``o-...``, when known) is the ``aws:PrincipalOrgID`` of the account's principals.
+    """
+
+    scp: tuple[OrgLevel, ...] = ()
+    rcp: tuple[OrgLevel, ...] = ()
+    management_account: str | None = None
+    source: str = ""
+    organization_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Role:
     """An IAM role with every policy that takes part in evaluating its requests.
 
     ``managed`` holds the default version of each attached managed policy whose document the
     source has; ``unknown_managed`` the ARNs of attached policies it has not (offline, an AWS
     managed policy outside the snapshot). ``symbolic`` lists values a template left unresolved.
+    ``organization``: the SCPs and RCPs of the role's account, when known (``--scp``/``--rcp``
+    or AWS Organizations); ``None`` means they are not evaluated.
     """
 
     arn: str
@@ -173,6 +206,7 @@ class Role:
     path: str = "/"
     tags: tuple[tuple[str, str], ...] = ()
     symbolic: tuple[str, ...] = ()
+    organization: OrgPolicies | None = None
 
     @property
     def identity_policies(self) -> tuple[PolicyDocument, ...]:

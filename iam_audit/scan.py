@@ -39,6 +39,7 @@ from iam_audit.findings import AuditResult, FailOn, Finding, exit_code_for
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
+    OrgPolicies,
     Origin,
     SourceKind,
     UserPool,
@@ -319,10 +320,14 @@ def _in_pool(finding: Finding, read: PoolRead) -> Finding:
 
 
 def _audit_pool(
-    read: PoolRead, source: AuthDetailsSource, checks: Sequence[type[Check]]
+    read: PoolRead,
+    source: AuthDetailsSource,
+    checks: Sequence[type[Check]],
+    organization: OrgPolicies | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Discovery on what the scan read for one pool, then the checks on each role pair."""
     from iam_audit.discover import discover
+    from iam_audit.sources.organizations import attach
 
     pool = read.pool
     prefix = f"pool {pool.pool_id} ({read.region})"
@@ -335,7 +340,7 @@ def _audit_pool(
     lambda_skip = read.lambda_skip or "the pool has no UserMigration trigger"
     if read.function is not None:
         try:
-            lambda_role = source.get_role(read.function.role_arn)
+            lambda_role = attach(source.get_role(read.function.role_arn), organization)
         except InputError:
             lambda_skip = (
                 f"the trigger's role {read.function.role_arn} is not among this account's roles "
@@ -344,7 +349,7 @@ def _audit_pool(
     logs_roles = []
     for arn in pool.import_logs_role_arns:
         try:
-            logs_roles.append(source.get_role(arn))
+            logs_roles.append(attach(source.get_role(arn), organization))
         except InputError:
             notes.append(f"{prefix}: import jobs name logs role {arn}, which is not in the account")
     logs_skip = "no import job of the pool names a logs role"
@@ -375,6 +380,7 @@ def scan(
     checks: Sequence[type[Check]] = ALL_CHECKS,
     progress: Callable[[str], None] | None = None,
     workers: int = 8,
+    organization: OrgPolicies | None = None,
 ) -> ScanResult:
     """Read IAM once and every region concurrently, then audit every pool that imports users.
 
@@ -382,7 +388,8 @@ def scan(
     audited (there is nothing of the import path to check). ``progress`` is called, from this
     thread, with each region's name (and ``"iam"``) as its read completes. Raises
     :class:`~iam_audit.errors.AccessError` when IAM cannot be read at all: without the roles
-    nothing can be audited.
+    nothing can be audited. ``organization``: the account's SCPs and RCPs, evaluated for every
+    role audited.
     """
     # IAM is global; its client still wants a region when none is configured
     iam = aws.client(session, "iam", session.region_name or (regions[0] if regions else None))
@@ -417,7 +424,7 @@ def scan(
                 )
                 continue
             audited += 1
-            pool_findings, pool_notes = _audit_pool(pool_read, source, checks)
+            pool_findings, pool_notes = _audit_pool(pool_read, source, checks, organization)
             findings.extend(pool_findings)
             notes.extend(pool_notes)
     notes.extend(f"not read: {failure}" for failure in failures)

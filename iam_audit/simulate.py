@@ -2,32 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from iam_audit.engine import (
     ContextMode,
+    Decision,
     EvalResult,
     Principal,
     PrincipalKind,
     Request,
     evaluate,
     parse_policy,
+    resource_account,
+    resource_policy_decides,
 )
+from iam_audit.engine.actions import is_unknown_action, suggest_action
 from iam_audit.errors import InputError
-from iam_audit.model import PolicyDocument, PolicyKind, parse_arn
+from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind, parse_arn
+from iam_audit.render.escape import for_terminal
 
-__all__ = ["SimulateQuestion", "load_policy_file", "result_to_dict", "simulate"]
+__all__ = [
+    "SimulateQuestion",
+    "action_warning",
+    "load_policy_file",
+    "resource_policy_kind",
+    "result_to_dict",
+    "simulate",
+    "table_lines",
+]
 
 
 def load_policy_file(path: Path, kind: PolicyKind) -> PolicyDocument:
-    """A policy document from a file (JSON or URL-encoded JSON), named after the file."""
+    """A policy document from a file (JSON or URL-encoded JSON), named after the file.
+
+    A condition operator IAM does not define (``StringEqualz``) is an invalid policy, as IAM
+    refuses to store it: :class:`~iam_audit.errors.PolicyParseError` names the JSON path.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
-    return parse_policy(text, name=path.name, kind=kind, location=str(path))
+    return parse_policy(text, name=path.name, kind=kind, location=str(path), strict_operators=True)
+
+
+def resource_policy_kind(action: str, resource: str) -> PolicyKind:
+    """How ``--resource-policy`` is read: a role's trust policy for ``sts:AssumeRole*`` on a
+    role, else a resource policy."""
+    return (
+        PolicyKind.TRUST
+        if resource_policy_decides(action, resource) == "trust"
+        else (PolicyKind.RESOURCE)
+    )
+
+
+def action_warning(action: str) -> str | None:
+    """One line for stderr when ``action`` is not a known action, with the closest one."""
+    if not is_unknown_action(action):
+        return None
+    hint = suggest_action(action)
+    return f"warning: {action!r} is not a known action" + (
+        f"; did you mean {hint}?" if hint else ""
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,20 +77,52 @@ class SimulateQuestion:
     resource_policy: PolicyDocument | None = None
     principal_service: str | None = None
     context: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    organization: OrgPolicies | None = None
+    trust_policy: PolicyDocument | None = None
+
+
+def _check_trust(question: SimulateQuestion) -> None:
+    """``--trust-policy``: the question is whether the caller may assume the role."""
+    if question.resource_policy is not None:
+        raise InputError("give --trust-policy or --resource-policy, not both")
+    if not question.action.lower().startswith("sts:"):
+        raise InputError(
+            f"--trust-policy answers sts: actions on the role (sts:AssumeRole…), "
+            f"not {question.action}"
+        )
+    if resource_policy_decides("sts:AssumeRole", question.resource) != "trust":
+        raise InputError(
+            f"--trust-policy: --resource must be the role's ARN, not {question.resource!r}",
+            advice="e.g. --resource arn:aws:iam::111122223333:role/NAME",
+        )
 
 
 def simulate(question: SimulateQuestion) -> EvalResult:
-    """Evaluate the question exactly as IAM would, with the context as the whole request."""
+    """Evaluate the question exactly as IAM would, with the context as the whole request.
+
+    With ``trust_policy`` (``--trust-policy``) the question is trust evaluation: the trust policy
+    itself must allow the caller (an identity ``Allow`` alone never does). A ``--resource-policy``
+    for ``sts:AssumeRole*`` on a role is the role's trust policy, and a ``kms:`` question on a
+    key is decided by the key policy given as ``--resource-policy`` (without one, it is not
+    allowed: the answer depends on the key policy).
+    """
+    if question.trust_policy is not None:
+        _check_trust(question)
+        question = replace(question, resource_policy=question.trust_policy, trust_policy=None)
     if question.caller_arn and question.principal_service:
         raise InputError("give --caller-arn or --principal-service, not both")
     if question.principal_service and question.policies:
         raise InputError("a service principal has no identity policies: drop --policy")
     if question.resource_policy is None and not question.policies:
-        raise InputError("nothing to evaluate: give --policy FILE or --resource-policy FILE")
+        raise InputError(
+            "nothing to evaluate: give --policy FILE, --resource-policy FILE or --trust-policy FILE"
+        )
     if question.resource_policy is not None and not (
         question.caller_arn or question.principal_service
     ):
-        raise InputError("--resource-policy needs --principal-service NAME or --caller-arn ARN")
+        raise InputError(
+            "--resource-policy and --trust-policy need --principal-service NAME or --caller-arn ARN"
+        )
     if question.resource != "*" and not question.resource.startswith("arn:"):
         parse_arn(question.resource, what="--resource ARN")
     principal = None
@@ -62,28 +131,75 @@ def simulate(question: SimulateQuestion) -> EvalResult:
         principal = Principal(PrincipalKind.AWS, question.caller_arn)
     elif question.principal_service:
         principal = Principal(PrincipalKind.SERVICE, question.principal_service)
+    context = dict(question.context)
+    parts = question.resource.split(":")
+    if len(parts) > 5 and parts[3] and not any(k.lower() == "aws:requestedregion" for k in context):
+        # every request is sent to a region: a call on a regional resource goes to its region
+        # ("aws:RequestedRegion", reference_policies_condition-keys.html)
+        context["aws:RequestedRegion"] = (parts[3],)
     request = Request(
         action=question.action,
         resource=question.resource,
         principal=principal,
-        context=dict(question.context),
+        context=context,
         mode=ContextMode.REQUEST,
     )
-    parts = question.resource.split(":")
-    resource_account = parts[4] if len(parts) > 5 and parts[4] else None
-    if principal is not None and principal.account and resource_account is None:
-        resource_account = principal.account
+    owner = resource_account(question.resource)  # None for ``aws`` (AWS managed policies)
+    if principal is not None and principal.account and owner is None:
+        owner = principal.account
     return evaluate(
         request,
         identity=question.policies or None,
         boundary=question.boundary,
         resource_policy=question.resource_policy,
-        resource_account=resource_account,
+        resource_account=owner,
+        organization=question.organization,
     )
 
 
-def result_to_dict(result: EvalResult) -> dict[str, Any]:
-    """DESIGN.md's ``simulate`` JSON, in AWS's own words."""
+def _reason(result: EvalResult, action: str, resource: str) -> str | None:
+    """Why the request is not allowed, in one sentence; ``None`` when it is."""
+    if result.allowed:
+        return None
+    if result.decision is Decision.EXPLICIT_DENY:
+        return "an explicit Deny applies"
+    decides = resource_policy_decides(action, resource)
+    blocked = result.blocked_by
+    if blocked == "boundary":
+        return "no statement of the permissions boundary allows it"
+    if blocked == "missing-resource-policy":
+        if decides == "trust":
+            return (
+                "it depends on the role's trust policy, which was not given (--trust-policy FILE):"
+                " identity policies alone never allow assuming a role"
+            )
+        return (
+            "it depends on the key policy, which was not given (--resource-policy FILE): "
+            "IAM policies allow access to a KMS key only where its key policy lets them"
+        )
+    if blocked == "resource-policy":
+        if decides == "trust":
+            return "the trust policy does not allow the caller (an identity Allow is not enough)"
+        if decides == "key":
+            return "the key policy does not allow it (an identity Allow is not enough)"
+        return "the resource policy does not allow the caller (another account's resource)"
+    if blocked == "identity":
+        return "the resource policy grants the caller's account, but no identity policy allows it"
+    return "no statement allows it"
+
+
+def result_to_dict(
+    result: EvalResult, action: str | None = None, resource: str | None = None
+) -> dict[str, Any]:
+    """DESIGN.md's ``simulate`` JSON, in AWS's own words
+    (``policies/schemas/simulate-result.schema.json``).
+
+    ``blocked_by`` names the layer that denied an otherwise allowed request (``null`` when none
+    did), ``reason`` says in one sentence why the request is not allowed (``null`` when it is),
+    ``notes`` what the engine could not use. Given without ``action`` and ``resource``, the
+    reason is worded without knowing whose policy decides.
+    """
+    reason = _reason(result, action or "", resource or "")
     return {
         "decision": result.decision.value,
         "matched_statements": [
@@ -97,4 +213,26 @@ def result_to_dict(result: EvalResult) -> dict[str, Any]:
             for ref in result.matched
         ],
         "unresolved": list(result.unresolved),
-    }
+        "blocked_by": result.blocked_by or None,
+        "reason": reason,
+        "notes": list(result.notes),
+    } | ({"decided_by": result.decided_by} if result.decided_by else {})
+
+
+def table_lines(data: dict[str, Any], action: str, resource: str) -> list[str]:
+    """The table view of :func:`result_to_dict`'s ``data``; values from input are escaped."""
+    lines = [f"{data['decision']}: {for_terminal(action)} on {for_terminal(resource)}"]
+    lines += [
+        f"  {for_terminal(m['effect']):<5} {for_terminal(m['policy'])} "
+        f"{for_terminal(m['statement'])}"
+        for m in data["matched_statements"]
+    ]
+    if data.get("decided_by"):
+        lines.append(f"  decided by {for_terminal(data['decided_by'])}")
+    if data["decision"] == Decision.IMPLICIT_DENY.value and data["reason"]:
+        lines.append(f"  denied: {for_terminal(data['reason'])}")
+    if data["unresolved"]:
+        keys = for_terminal(", ".join(data["unresolved"]))
+        lines.append(f"  depends on condition keys not in --context: {keys}")
+    lines += [f"  note: {for_terminal(note)}" for note in data["notes"]]
+    return lines

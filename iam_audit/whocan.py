@@ -35,7 +35,10 @@ Known limits: resource policies, SCPs, RCPs and session policies are not read. A
 another account than the resource is never listed: cross-account access needs the resource's own
 policy to allow it, and who-can reads none (user pools have no resource policy, so for them this
 is exact). An attached policy the document does not hold (an AWS managed policy outside the
-built-in snapshot) is named in ``notes``, and the principal is judged without it.
+built-in snapshot) is named in ``notes``, and the principal is judged without it. A question that
+a role's trust policy or a KMS key policy decides (``sts:AssumeRole*`` on a role, ``kms:`` on a
+key: ``resource_policy_decides``) is never answered ``allowed``, since who-can reads neither:
+a principal whose own policies allow it is ``conditional``, and a note names the policy.
 """
 
 from __future__ import annotations
@@ -58,11 +61,13 @@ from iam_audit.engine import (
     Request,
     evaluate,
     policy_notes,
+    resource_account,
+    resource_policy_decides,
 )
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.errors import InputError
-from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
+from iam_audit.model import OrgPolicies, Origin, PolicyDocument, PolicyKind, SourceKind
 from iam_audit.sources.auth_details import AuthDetailsSource
 
 __all__ = [
@@ -223,7 +228,7 @@ class _ActionFilter:
         hit = (
             low == "*"
             or low == self.action
-            or (has_wildcard(low) and glob_regex(low).fullmatch(self.action) is not None)
+            or (has_wildcard(low) and glob(low).fullmatch(self.action))
         )
         self._memo[entry] = hit
         return hit
@@ -359,6 +364,9 @@ class _Walk:
         self.source = source
         self.request = request
         self.filter = _ActionFilter(request.action)
+        #: a role's trust policy or a KMS key policy decides (the file's identity policies alone
+        #: never allow): every principal goes to the engine, which says it hangs on that policy
+        self.resource_decides = resource_policy_decides(request.action, request.resource)
         self.notes: set[str] = set()
         self._managed: dict[str, _Doc | bool | None] = {}
         self._boundaries: dict[str, _Doc | None] = {}
@@ -596,7 +604,7 @@ class _Walk:
             elif verdict[0]:
                 return None  # a Deny that applies whatever else holds: an explicit deny
             verdicts.append(verdict)
-        if FAST_PATH and decided:
+        if FAST_PATH and decided and self.resource_decides is None:
             return self._decide_fixed(arn, kind, docs, verdicts, boundary, boundary_unknown)
         result = self._evaluate(arn, detail, docs, boundary, pending.resource_account)
         if not (result.allowed or result.conditional):
@@ -825,7 +833,49 @@ def _arn_parts(resource: str) -> tuple[str | None, str | None]:
     parts = resource.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn":
         return None, None
-    return parts[3] or None, parts[4] or None
+    return parts[3] or None, resource_account(resource)
+
+
+def _bounded(
+    found: Sequence[Grantee],
+    request: Request,
+    resource_account: str | None,
+    organization: OrgPolicies,
+    notes: set[str],
+) -> list[Grantee]:
+    """``found`` bounded by the organization's SCPs and RCPs (:func:`apply_organization`)."""
+    from iam_audit.engine import apply_organization
+
+    kept: list[Grantee] = []
+    denied: dict[str, int] = {}
+    for grantee in found:
+        asked = Request(
+            request.action,
+            request.resource,
+            principal=Principal(PrincipalKind.AWS, grantee.arn),
+            context=request.context,
+            mode=ContextMode.OPEN,
+        )
+        answer = apply_organization(
+            asked, EvalResult(Decision.ALLOWED), organization, resource_account
+        )
+        if not answer.allowed and not answer.conditional:
+            denied[answer.decided_by] = denied.get(answer.decided_by, 0) + 1
+            continue
+        unresolved = tuple(sorted({*grantee.unresolved, *answer.unresolved}, key=str.lower))
+        conditional = answer.conditional or not answer.allowed
+        kept.append(
+            Grantee(
+                grantee.arn,
+                grantee.type,
+                Access.CONDITIONAL if conditional else grantee.decision,
+                unresolved,
+                grantee.via,
+            )
+        )
+    for decided_by, count in sorted(denied.items()):
+        notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")
+    return kept
 
 
 def check_action(action: str) -> str:
@@ -839,8 +889,17 @@ def check_action(action: str) -> str:
     return text
 
 
-def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResult:
+def who_can(
+    source: AuthDetailsSource,
+    action: str,
+    resource: str,
+    organization: OrgPolicies | None = None,
+) -> WhoCanResult:
     """Every role and user of ``source`` that may perform ``action`` on ``resource``.
+
+    ``organization``: the account's SCPs and RCPs; a principal they deny is not listed (a note
+    counts them and names the policy and level), one whose answer hangs on their conditions is
+    ``conditional``.
 
     Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
     for a URL-encoded document that is not JSON (naming the file and place). A statement the
@@ -873,6 +932,8 @@ def who_can(source: AuthDetailsSource, action: str, resource: str) -> WhoCanResu
         if grantee is not None:
             found.append(grantee)
     notes = set(walk.notes)
+    if organization is not None:
+        found = _bounded(found, walk.request, resource_account, organization, notes)
     foreign = sorted(a for a in accounts if a and resource_account and a != resource_account)
     if foreign:
         notes.add(

@@ -20,6 +20,7 @@ from iam_audit.engine import (
     StatementRef,
     evaluate,
     evaluate_policies,
+    resource_account,
 )
 from iam_audit.findings import Evidence, Finding, Status
 from iam_audit.model import Role
@@ -36,19 +37,35 @@ __all__ = [
 
 
 def role_context(role: Role) -> dict[str, tuple[str, ...]]:
-    """What IAM knows of every request the role makes: its ARN, account and tags."""
+    """What IAM knows of every request the role makes: its ARN, account, tags and, when AWS
+    Organizations was read, its organization (``aws:PrincipalOrgID``)."""
     context: dict[str, tuple[str, ...]] = {"aws:PrincipalArn": (role.arn,)}
     if role.account_id:
         context["aws:PrincipalAccount"] = (role.account_id,)
     context["aws:PrincipalType"] = ("AssumedRole",)
     for key, value in role.tags:
         context[f"aws:PrincipalTag/{key}"] = (value,)
+    if role.organization is not None and role.organization.organization_id:
+        context["aws:PrincipalOrgID"] = (role.organization.organization_id,)
     return context
 
 
 def _resource_account(resource: str) -> str | None:
+    return resource_account(resource)  # the engine's reading (``aws``: an AWS managed policy)
+
+
+def _requested_region(resource: str) -> dict[str, tuple[str, ...]]:
+    """``aws:RequestedRegion`` of a call on ``resource``: the region in its ARN, when it has one.
+
+    "aws:RequestedRegion ... the AWS Region that was called in the request"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html);
+    a call on a regional resource goes to that resource's region.
+    """
     parts = resource.split(":")
-    return parts[4] if len(parts) > 5 and parts[4] else None
+    region = parts[3] if len(parts) > 5 else ""
+    if region and "$" not in region and "*" not in region:
+        return {"aws:RequestedRegion": (region,)}
+    return {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +98,7 @@ def ask_identity(role: Role, action: str, resource: str) -> Answer:
         action=action,
         resource=resource,
         principal=Principal(PrincipalKind.AWS, role.arn),
-        context=role_context(role),
+        context=role_context(role) | _requested_region(resource),
         mode=ContextMode.OPEN,
     )
     result = evaluate(
@@ -89,6 +106,7 @@ def ask_identity(role: Role, action: str, resource: str) -> Answer:
         identity=role.identity_policies,
         boundary=role.boundary,
         resource_account=_resource_account(resource),
+        organization=role.organization,
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None
     return Answer(action, resource, result, role.unknown_managed, unknown_boundary)
@@ -118,7 +136,12 @@ def ask_trust(role: Role, principal: Principal) -> Answer:
         context={},
         mode=ContextMode.OPEN,
     )
-    result = evaluate(request, resource_policy=role.trust, resource_account=role.account_id or None)
+    result = evaluate(
+        request,
+        resource_policy=role.trust,
+        resource_account=role.account_id or None,
+        organization=role.organization,
+    )
     return Answer("sts:AssumeRole", role.arn, result, (), None)
 
 

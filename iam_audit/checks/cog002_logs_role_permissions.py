@@ -8,6 +8,7 @@ from typing import ClassVar
 from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
+from iam_audit.checks.logs import LogGroup
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import parse_arn
 from iam_audit.templates import fill
@@ -20,14 +21,18 @@ LOG_ACTIONS = (
 )
 
 
-def import_log_group_arn(pool_arn: str, pool_name: str = "*") -> str:
+def import_log_group(pool_arn: str, pool_name: str = "*") -> LogGroup:
     """``/aws/cognito/userpools/POOL_ID/POOL_NAME``: where Cognito writes a pool's import logs."""
     arn = parse_arn(pool_arn, expect_service="cognito-idp", what="user pool ARN")
     pool_id = arn.resource.split("/", 1)[-1]
-    return (
-        f"arn:{arn.partition}:logs:{arn.region}:{arn.account}:log-group:"
-        f"/aws/cognito/userpools/{pool_id}/{pool_name}"
+    return LogGroup(
+        arn.partition, arn.region, arn.account, f"/aws/cognito/userpools/{pool_id}/{pool_name}"
     )
+
+
+def import_log_group_arn(pool_arn: str, pool_name: str = "*") -> str:
+    """The bare ARN of :func:`import_log_group`."""
+    return import_log_group(pool_arn, pool_name).arn
 
 
 class LogsRolePermissions:
@@ -36,7 +41,9 @@ class LogsRolePermissions:
     **What it checks**
     ``logs:CreateLogGroup``, ``logs:CreateLogStream`` and ``logs:DescribeLogStreams`` on the log
     group ``/aws/cognito/userpools/POOL_ID/POOL_NAME`` of the import pool (``--user-pool-arn``),
-    and ``logs:PutLogEvents`` on its streams (one stream per job, ``JOB_ID/JOB_NAME``).
+    and ``logs:PutLogEvents`` on its streams (one stream per job, ``JOB_ID/JOB_NAME``), each on the
+    resource AWS authorizes it on: ``log-group:NAME:*`` grants the group's actions, the bare
+    ``log-group:NAME`` (the form for tagging actions) does not.
 
     **Why it matters**
     Without them the import job fails before reading a row: "The Amazon CloudWatch Logs role cannot
@@ -80,9 +87,7 @@ class LogsRolePermissions:
             )
             return
         pool = parse_arn(target.user_pool_arn, expect_service="cognito-idp", what="user pool ARN")
-        group = import_log_group_arn(target.user_pool_arn)
-        stream = f"{group}:log-stream:*"
-        needs = [(action, group) for action in LOG_ACTIONS[:3]] + [(LOG_ACTIONS[3], stream)]
+        needs = import_log_group(target.user_pool_arn).needs(LOG_ACTIONS)
         fix = fill(
             "logs-role-permissions.json",
             Partition=pool.partition,

@@ -8,9 +8,13 @@ from typing import ClassVar
 from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
+from iam_audit.checks.logs import LogGroup
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import parse_arn
 from iam_audit.templates import fill
+
+#: What the function's own logging calls: Lambda creates one stream per instance and writes to it.
+NEEDED = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
 class LambdaLogging:
@@ -19,7 +23,10 @@ class LambdaLogging:
     **What it checks**
     ``logs:CreateLogStream`` and ``logs:PutLogEvents`` on the streams of
     ``/aws/lambda/FUNCTION`` in the function's region and account (the import pool's when the
-    function is unknown; ``FUNCTION`` is then ``*``).
+    function is unknown; ``FUNCTION`` is then ``*``), each on the resource AWS authorizes it on:
+    the Lambda console's ``log-group:/aws/lambda/FUNCTION:*`` and Amplify's
+    ``log-group:/aws/lambda/FUNCTION:log-stream:*`` both grant them; the bare
+    ``log-group:/aws/lambda/FUNCTION`` (the form for tagging actions) does not.
 
     **Why it matters**
     Without them the trigger's own errors (``Runtime.ImportModuleError``,
@@ -31,8 +38,8 @@ class LambdaLogging:
 
     **Fix**
     ``logs:CreateLogGroup``, ``logs:CreateLogStream``, ``logs:PutLogEvents`` on
-    ``log-group:/aws/lambda/FUNCTION`` and its streams (what ``AWSLambdaBasicExecutionRole`` grants,
-    scoped to the one function).
+    ``log-group:/aws/lambda/FUNCTION:*`` (what ``AWSLambdaBasicExecutionRole`` grants, scoped to
+    the one function).
 
     **Known limits**
     ``logs:CreateLogGroup`` is not required: the group is often created by the deployment.
@@ -68,19 +75,7 @@ class LambdaLogging:
             return
         scope = parse_arn(scope_arn)
         function = target.function.name if target.function else "*"
-        group = (
-            f"arn:{scope.partition}:logs:{scope.region}:{scope.account}:log-group:"
-            f"/aws/lambda/{function}"
-        )
-        needs = [
-            ("logs:CreateLogStream", group),
-            ("logs:PutLogEvents", f"{group}:log-stream:*"),
-        ]
-        fix = fill(
-            "lambda-logging.json",
-            Partition=scope.partition,
-            Region=scope.region,
-            Account=scope.account,
-            FunctionName=function,
-        )
+        group = LogGroup(scope.partition, scope.region, scope.account, f"/aws/lambda/{function}")
+        needs = group.needs(NEEDED)
+        fix = fill("lambda-logging.json", LogGroupPolicyArn=group.policy_arn)
         yield judge_grants(self.meta, role, needs, what="Lambda", fix=fix)

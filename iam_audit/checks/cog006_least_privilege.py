@@ -8,7 +8,7 @@ from typing import ClassVar
 from iam_audit.checks.ask import ask_identity, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import ACTION as AUTH_ACTION
-from iam_audit.checks.cog002_logs_role_permissions import import_log_group_arn
+from iam_audit.checks.cog002_logs_role_permissions import import_log_group, import_log_group_arn
 from iam_audit.engine import (
     ContextMode,
     Principal,
@@ -137,11 +137,9 @@ class LeastPrivilege:
                 ("also allows log groups outside /aws/cognito/", "logs:PutLogEvents", outside),
                 ("also allows other services (iam:PassRole)", "iam:PassRole", "*"),
             ]
-            needed = [
-                ("logs:CreateLogGroup", group),
-                ("logs:CreateLogStream", group),
-                ("logs:PutLogEvents", f"{group}:log-stream:*"),
-            ]
+            needed = import_log_group(target.user_pool_arn).needs(
+                ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
+            )
             yield self._verdict(target.logs_role, needed, probes, "logs")
 
     def _verdict(

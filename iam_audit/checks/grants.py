@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,6 +47,29 @@ def judge_grants(
     when the answer hangs on a condition key or on a managed policy the source does not hold.
     """
     answers = [ask_identity(role, action, resource) for action, resource in needs]
+    organization = [a for a in answers if a.result.blocked_by in ("scp", "rcp")]
+    if organization:
+        first = organization[0]
+        # the role's own policies, as if no organization policy applied: do they allow it?
+        alone = dataclasses.replace(role, organization=None)
+        lacking = tuple(
+            a.action for a in organization if not ask_identity(alone, a.action, a.resource).allowed
+        )
+        also = f"; no policy of the role allows {', '.join(lacking)} either" if lacking else ""
+        return finding(
+            meta,
+            role,
+            Status.FAIL,
+            f"{what} role {_short(role)}: {first.result.decided_by} blocks "
+            f"{_actions(organization)} on {first.resource}; the organization's policy must "
+            f"allow it (iam-audit never changes SCPs or RCPs){also}",
+            evidence=evidence_of([r for a in organization for r in a.result.matched]),
+            missing=tuple(a.action for a in organization),
+            fix=only_actions(fix, lacking) if fix and lacking else None,
+            fix_target=fix_target if fix and lacking else None,
+            unresolved=_unresolved(answers),
+            locator=meta.id,
+        )
     denied = [a for a in answers if a.result.decision is Decision.EXPLICIT_DENY]
     boundary = [
         a

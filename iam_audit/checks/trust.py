@@ -31,6 +31,18 @@ def judge_service_trust(
     answer = ask_trust(role, Principal(PrincipalKind.SERVICE, service))
     result = answer.result
     evidence = evidence_of(result.matched)
+    if result.blocked_by in ("scp", "rcp"):
+        return finding(
+            meta,
+            role,
+            Status.FAIL,
+            f"{what} role {role.name}: {result.decided_by} stops {service} from assuming it; "
+            "the organization's policy must allow it (iam-audit never changes SCPs or RCPs)",
+            evidence=evidence,
+            missing=("sts:AssumeRole",),
+            unresolved=result.unresolved,
+            locator=service,
+        )
     if result.decision is Decision.EXPLICIT_DENY:
         return finding(
             meta,

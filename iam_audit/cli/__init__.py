@@ -29,7 +29,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"iam-audit {__version__}")
+        from iam_audit.awsdata import data_summary
+
+        typer.echo(f"iam-audit {__version__}\n{data_summary()}")
         raise typer.Exit()
 
 
@@ -68,7 +70,9 @@ _SOURCE_OPTIONS = (
 
 def _source_options(values: dict[str, object]) -> dict[str, Any]:
     """The selection and source options of a command's parameters."""
-    return {name: values[name] for name in _SOURCE_OPTIONS}
+    return {name: values[name] for name in _SOURCE_OPTIONS} | {
+        name: values[name] for name in ("scp", "rcp") if name in values
+    }
 
 
 @app.command()
@@ -86,6 +90,8 @@ def audit(
     template: opt.Template = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -99,7 +105,7 @@ def audit(
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
 
-    resolved = opt.resolve(**_source_options(locals()))
+    resolved = opt.resolve(**_source_options(locals()), read_organization=True)
     result = run_checks(resolved.target, notes=resolved.notes)
     result = suppress(without_checks(result, skip or ()), config)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
@@ -199,16 +205,35 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: TextFormatOpt = TextFormat.TABLE,
+    trust_policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust-policy",
+            help="The role's trust policy: the question is then whether the caller may assume it.",
+        ),
+    ] = None,
 ) -> None:
     """Answer one question offline: may this principal do ACTION on RESOURCE?
 
     Exit 0 when allowed, 1 when denied.
     """
     from iam_audit.model import PolicyKind
-    from iam_audit.simulate import SimulateQuestion, load_policy_file, result_to_dict
+    from iam_audit.simulate import (
+        SimulateQuestion,
+        action_warning,
+        load_policy_file,
+        resource_policy_kind,
+        result_to_dict,
+        table_lines,
+    )
     from iam_audit.simulate import simulate as run_simulation
 
+    warning = action_warning(action)
+    if warning:
+        typer.echo(warning, err=True)
     pairs = parse_context_pairs(context)
     question = SimulateQuestion(
         action=action,
@@ -217,26 +242,21 @@ def simulate(
         boundary=load_policy_file(boundary, PolicyKind.BOUNDARY) if boundary else None,
         caller_arn=caller_arn,
         resource_policy=(
-            load_policy_file(resource_policy, PolicyKind.RESOURCE) if resource_policy else None
+            load_policy_file(resource_policy, resource_policy_kind(action, resource))
+            if resource_policy
+            else None
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
+        organization=opt.organization(scp, rcp)[0],
+        trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)
-    data = result_to_dict(result)
+    data = result_to_dict(result, action, resource)
     if fmt is TextFormat.JSON:
         emit(json.dumps(data, indent=2), None)
     else:
-        lines = [f"{data['decision']}: {for_terminal(action)} on {for_terminal(resource)}"]
-        lines += [
-            f"  {for_terminal(m['effect']):<5} {for_terminal(m['policy'])} "
-            f"{for_terminal(m['statement'])}"
-            for m in data["matched_statements"]
-        ]
-        if data["unresolved"]:
-            keys = for_terminal(", ".join(data["unresolved"]))
-            lines.append(f"  depends on condition keys not in --context: {keys}")
-        emit("\n".join(lines), None)
+        emit("\n".join(table_lines(data, action, resource)), None)
     raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
 
 

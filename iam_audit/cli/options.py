@@ -14,6 +14,7 @@ from iam_audit.render.interface import OutputFormat, TextFormat
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.checks.base import AuditTarget
+    from iam_audit.model import OrgPolicies
     from iam_audit.select import Selection
     from iam_audit.sources.interface import Source
 
@@ -101,6 +102,26 @@ Parameters = Annotated[
     list[str] | None,
     typer.Option(
         "--parameter", help="Template parameter KEY=VALUE (repeatable).", rich_help_panel=SOURCE
+    ),
+]
+
+Scp = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--scp",
+        help="SCPs attached at one level of the account's path: a policy document or a JSON list "
+        "of them (repeatable: root first, then each OU, then the account). Live: read from AWS "
+        "Organizations when allowed.",
+        rich_help_panel=SOURCE,
+    ),
+]
+Rcp = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--rcp",
+        help="RCPs attached at one level, as --scp (repeatable: root first, then each OU, then "
+        "the account).",
+        rich_help_panel=SOURCE,
     ),
 ]
 
@@ -216,6 +237,38 @@ def selection(
     )
 
 
+def organization(
+    scp: list[Path] | None, rcp: list[Path] | None, source: Source | None = None
+) -> tuple[OrgPolicies | None, tuple[str, ...]]:
+    """The SCPs and RCPs to evaluate: the files given, else (live) AWS Organizations' own.
+
+    Offline sources without ``--scp``/``--rcp`` evaluate none and say nothing; live, a caller
+    that may not read AWS Organizations gets a note saying what was not evaluated and why.
+    """
+    from iam_audit.sources.organizations import organization_from_files
+
+    found = organization_from_files(scp, rcp)
+    if found is not None or source is None:
+        return found, ()
+    from iam_audit.sources.live import LiveSource
+
+    if not isinstance(source, LiveSource):
+        return None, ()
+    return live_organization(source.session, source.account_id())
+
+
+def live_organization(
+    session: object, account_id: str | None
+) -> tuple[OrgPolicies | None, tuple[str, ...]]:
+    """AWS Organizations' SCPs and RCPs for ``account_id``, with the note of what was not read."""
+    if not account_id:
+        return None, ()
+    from iam_audit.sources.live import read_live_organization
+
+    found, note = read_live_organization(session, account_id)
+    return found, (note,) if note else ()
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """What ``audit`` and ``fix`` work on: the selection, its source, the target and notes."""
@@ -240,8 +293,15 @@ def resolve(
     template: Path | None,
     terraform_plan: Path | None,
     parameter: list[str] | None,
+    scp: list[Path] | None = None,
+    rcp: list[Path] | None = None,
+    read_organization: bool = False,
 ) -> Resolved:
-    """Options → selection → source → the role pair under audit."""
+    """Options → selection → source → the role pair under audit.
+
+    With ``--scp``/``--rcp`` files, or live when ``read_organization``, both roles carry the
+    organization policies of their account (:attr:`iam_audit.model.Role.organization`).
+    """
     from iam_audit.select import resolve_target
 
     chosen = selection(
@@ -257,4 +317,16 @@ def resolve(
         account_id=account_id,
     )
     target, notes = resolve_target(chosen, source)
+    if scp or rcp or read_organization:
+        import dataclasses
+
+        from iam_audit.sources.organizations import attach
+
+        found, org_notes = organization(scp, rcp, source)
+        target = dataclasses.replace(
+            target,
+            lambda_role=attach(target.lambda_role, found),
+            logs_role=attach(target.logs_role, found),
+        )
+        notes = [*notes, *org_notes]
     return Resolved(chosen, source, target, tuple(notes))

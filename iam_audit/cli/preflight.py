@@ -345,7 +345,7 @@ def logs_diagnose(
     else:
         events = _live_events(user_pool_id, function, window, profile, region, notes)
     report = diagnose(events, context=context)
-    for note in notes:
+    for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
     emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
     raise typer.Exit(1 if report.failed else 0)

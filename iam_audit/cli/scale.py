@@ -84,6 +84,8 @@ def who_can(
     ],
     authorization_details: opt.AuthDetails = None,
     profile: opt.Profile = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: opt.TextFormatOpt = TextFormat.TABLE,
     output: opt.OutputOpt = None,
     quiet: opt.QuietOpt = False,
@@ -95,6 +97,13 @@ def who_can(
     from iam_audit.whocan import who_can as answer
 
     check_action(action)
+    organization, org_notes = opt.organization(scp, rcp)
+    if organization is None and authorization_details is None and not (scp or rcp):
+        from iam_audit import aws
+
+        parts = resource.split(":")
+        account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+        organization, org_notes = opt.live_organization(aws.make_session(profile), account)
     with _collector_paused():
         if authorization_details is not None:
             from iam_audit.sources.auth_details import AuthDetailsSource
@@ -104,8 +113,8 @@ def who_can(
             from iam_audit.scan import read_authorization_details
 
             source = read_authorization_details(profile=profile)
-        result = answer(source, action, resource)
-    for note in () if quiet else result.notes:
+        result = answer(source, action, resource, organization)
+    for note in () if quiet else (*org_notes, *result.notes):
         typer.echo(f"note: {for_terminal(note)}", err=True)
     if fmt is TextFormat.JSON:
         emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
@@ -132,6 +141,8 @@ def scan(
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
+    scp: opt.Scp = None,
+    rcp: opt.Rcp = None,
     fmt: opt.FormatOpt = OutputFormat.TABLE,
     output: opt.OutputOpt = None,
     fail_on: opt.FailOnOpt = FailOn.ERROR,
@@ -148,10 +159,16 @@ def scan(
 
     session = aws.make_session(profile, region)
     names = resolve_regions(session, regions)
+    organization, org_notes = opt.organization(scp, rcp)
+    if organization is None and not (scp or rcp):
+        identity = aws.call(aws.client(session, "sts", region or None), "sts", "GetCallerIdentity")
+        organization, org_notes = opt.live_organization(session, str(identity["Account"]))
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
-        found = run_scan(session, names, progress=tick)
-    result = suppress(without_checks(found.result, skip or ()), config)
-    found = dataclasses.replace(found, result=result)
+        found = run_scan(session, names, progress=tick, organization=organization)
+    result = without_checks(found.result, skip or ())
+    if org_notes:
+        result = dataclasses.replace(result, notes=(*result.notes, *org_notes))
+    found = dataclasses.replace(found, result=suppress(result, config))
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(found.result), output)

@@ -8,6 +8,7 @@ decision), ``actions`` (the action catalogue), ``types`` (the values that cross 
 from iam_audit.engine.actions import UnknownAction, expand_action, is_known_action, unknown_actions
 from iam_audit.engine.evaluate import (
     allows_not_principal,
+    apply_organization,
     clear_compile_cache,
     compile_cache_info,
     evaluate,
@@ -15,8 +16,11 @@ from iam_audit.engine.evaluate import (
     named_principals,
     parse_policy,
     policy_notes,
+    resource_account,
+    resource_policy_decides,
     validate_policy,
 )
+from iam_audit.engine.parse import unknown_operators
 from iam_audit.engine.types import (
     ContextMode,
     Decision,
@@ -37,6 +41,7 @@ __all__ = [
     "StatementRef",
     "UnknownAction",
     "allows_not_principal",
+    "apply_organization",
     "clear_compile_cache",
     "compile_cache_info",
     "evaluate",
@@ -46,6 +51,9 @@ __all__ = [
     "named_principals",
     "parse_policy",
     "policy_notes",
+    "resource_account",
+    "resource_policy_decides",
     "unknown_actions",
+    "unknown_operators",
     "validate_policy",
 ]

@@ -1,37 +1,41 @@
-"""The catalogue of IAM actions, read from the data file policyuniverse ships.
+"""The catalogue of IAM actions: today's, from :mod:`iam_audit.awsdata`.
 
-policyuniverse's module code prints, mutates its arguments and loads its 8 MB catalogue at import
-time (STYLE.md §5, Appendix B), so this module never imports it: it locates the installed package
-with :func:`importlib.util.find_spec` (which does not execute the package) and reads its
-``data.json`` once, on first use. Only service prefixes and action names are kept.
+The catalogue is AWS's Service Authorization Reference as shipped in ``iam_audit/data/`` (its
+date: ``iam-audit --version``). An action the reference no longer lists but policyuniverse's older
+catalogue (November 2023) did is *retired*, not unknown (:attr:`UnknownAction.retired`).
 
 Action names compare case-insensitively ("The prefix and the action name are case insensitive",
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
 :func:`expand_action` returns names as the catalogue spells them (``cognito-idp:AdminInitiateAuth``).
 
-Known limits: the catalogue is as recent as the installed policyuniverse release (1.5.1.20231109:
-November 2023); actions AWS added later are reported unknown.
+Known limits: actions AWS added after the shipped data's date are reported unknown until
+``scripts/refresh_aws_data.py`` is run.
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
-import importlib.util
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
+from iam_audit.awsdata import (
+    Catalogue,
+    catalogue,
+    named_by_aws_managed_policy,
+    retired_action,
+    retired_service,
+)
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import glob_regex, has_wildcard
+from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.model import PolicyDocument
 
 __all__ = [
+    "Catalogue",
     "UnknownAction",
     "catalogue",
     "expand_action",
     "is_known_action",
+    "is_unknown_action",
+    "suggest_action",
     "unknown_actions",
 ]
 
@@ -41,64 +45,23 @@ class UnknownAction:
     """An action a policy names that the catalogue does not know.
 
     ``policy``: the document's name; ``statement``: the statement's Sid or ``#index``;
-    ``action``: as written; ``suggestion``: the closest known action, or ``None``.
+    ``action``: as written; ``suggestion``: the closest known action, or ``None``;
+    ``retired``: AWS listed the action (or its whole service) once and no longer does.
     """
 
     policy: str
     statement: str
     action: str
     suggestion: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Catalogue:
-    """Service prefix → {lower-case action name → name as AWS spells it}."""
-
-    services: Mapping[str, Mapping[str, str]]
-
-    def names(self, service: str) -> Mapping[str, str]:
-        return self.services.get(service, {})
-
-
-def _data_file() -> Path | None:
-    spec = importlib.util.find_spec("policyuniverse")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        candidate = Path(location) / "data.json"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-@functools.cache
-def catalogue() -> Catalogue:
-    """The action catalogue, read once. Empty when policyuniverse is not installed."""
-    path = _data_file()
-    if path is None:
-        return Catalogue({})
-    with path.open(encoding="utf-8") as handle:
-        data = json.load(handle)
-    services: dict[str, dict[str, str]] = {}
-    if isinstance(data, dict):
-        for entry in data.values():
-            if not isinstance(entry, dict):
-                continue
-            prefix, actions = entry.get("prefix"), entry.get("actions")
-            if isinstance(prefix, str) and isinstance(actions, dict):
-                names = services.setdefault(prefix.lower(), {})
-                for name in actions:
-                    if isinstance(name, str):
-                        names[name.lower()] = name
-    return Catalogue({prefix: dict(names) for prefix, names in services.items()})
+    retired: bool = False
 
 
 def _services_for(service_pattern: str) -> list[str]:
     known = catalogue().services
     if not has_wildcard(service_pattern):
         return [service_pattern] if service_pattern in known else []
-    regex = glob_regex(service_pattern)
-    return sorted(prefix for prefix in known if regex.fullmatch(prefix))
+    pattern = glob(service_pattern)
+    return sorted(prefix for prefix in known if pattern.fullmatch(prefix))
 
 
 def expand_action(pattern: str) -> frozenset[str]:
@@ -120,8 +83,8 @@ def expand_action(pattern: str) -> frozenset[str]:
             if name in names:
                 found.add(f"{prefix}:{names[name]}")
             continue
-        regex = glob_regex(name)
-        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if regex.fullmatch(low))
+        matcher = glob(name)
+        found.update(f"{prefix}:{spelt}" for low, spelt in names.items() if matcher.fullmatch(low))
     return frozenset(found)
 
 
@@ -158,18 +121,34 @@ def _suggest(action: str) -> str | None:
     return None
 
 
+def is_unknown_action(action: str) -> bool:
+    """Is ``action`` (no wildcard, or a pattern) absent from the catalogue? ``False`` when no
+    catalogue is installed: nothing can then be called unknown."""
+    return bool(catalogue().services) and not is_known_action(action)
+
+
+def suggest_action(action: str) -> str | None:
+    """The closest known action to ``action`` (``cognito-idp:AdminInitateAuth`` →
+    ``cognito-idp:AdminInitiateAuth``), or ``None`` when nothing is close."""
+    return _suggest(action)
+
+
 def unknown_actions(policy: PolicyDocument) -> tuple[UnknownAction, ...]:
     """Every ``Action``/``NotAction`` entry of ``policy`` the catalogue does not know.
 
     With a suggestion from :mod:`difflib`, e.g. ``cognito-idp:AdminInitateAuth`` →
-    ``cognito-idp:AdminInitiateAuth``. Sorted by statement index, then action. Nothing is
-    reported when policyuniverse is not installed (every action would look unknown).
+    ``cognito-idp:AdminInitiateAuth``; an action of a retired service, or one its service no longer
+    lists, is marked ``retired`` (and gets no suggestion). An action a current AWS managed policy
+    names is not reported, though the reference may not list it yet. Sorted by statement index, then action.
     """
-    if not catalogue().services:
-        return ()
     out: list[UnknownAction] = []
     for statement in compile_policy(policy).statements:
         for text in sorted(set(statement.actions.texts)):
-            if not is_known_action(text):
+            if is_known_action(text):
+                continue
+            prefix = text.strip().partition(":")[0]
+            if retired_action(text) or (retired_service(prefix) and not has_wildcard(prefix)):
+                out.append(UnknownAction(policy.name, statement.ref.label, text, None, True))
+            elif not named_by_aws_managed_policy(text):
                 out.append(UnknownAction(policy.name, statement.ref.label, text, _suggest(text)))
     return tuple(out)

@@ -1,8 +1,8 @@
 """Compiling policy documents once, and matching their statements against requests.
 
-A :class:`CompiledPolicy` holds each statement with its actions lower-cased and its wildcards turned
-into regular expressions, indexed by service prefix so that a request for ``cognito-idp:X`` only
-looks at statements that can match it. Compiled forms are cached per
+A :class:`CompiledPolicy` holds each statement with its actions lower-cased and its wildcards
+compiled into linear-time matchers (:class:`~iam_audit.engine.match.Glob`), indexed by service
+prefix so that a request for ``cognito-idp:X`` only looks at statements that can match it. Compiled forms are cached per
 :class:`~iam_audit.model.PolicyDocument` object (equality of documents is identity), so a managed
 policy shared by 10,000 roles compiles once. The cache holds a strong reference to each document,
 which keeps ``id`` values from being reused; :func:`clear_compile_cache` empties it.

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import functools
 import ipaddress
 import re
@@ -41,7 +42,17 @@ from enum import Enum
 
 from iam_audit.engine.match import Resolution, Template, arn_like, pieces_glob
 
-__all__ = ["Condition", "Tri", "compile_conditions", "evaluate_condition", "tri_and", "tri_or"]
+__all__ = [
+    "OPERATOR_NAMES",
+    "Condition",
+    "Tri",
+    "compile_conditions",
+    "evaluate_condition",
+    "is_known_operator",
+    "suggest_operator",
+    "tri_and",
+    "tri_or",
+]
 
 
 class Tri(Enum):
@@ -104,6 +115,36 @@ _OPERATORS: dict[str, tuple[str, bool]] = {
     "notipaddress": ("ip", True),
     "null": ("null", False),
 }
+#: The operators as AWS spells them (reference_policies_elements_condition_operators.html).
+OPERATOR_NAMES: tuple[str, ...] = (
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "Null",
+)
 # Families whose values may hold policy variables.
 _VARIABLE_FAMILIES = frozenset({"string", "string-ic", "string-like", "arn", "bool"})
 
@@ -148,6 +189,27 @@ def _parse_operator(operator: str) -> tuple[str | None, bool, str, bool]:
         # condition"; a set qualifier on Null has no meaning either.
         return None, False, qualifier, if_exists
     return family, negated, qualifier, if_exists
+
+
+def is_known_operator(operator: str) -> bool:
+    """Is ``operator`` one IAM defines (with its ``ForAnyValue:``/``ForAllValues:`` and
+    ``IfExists`` forms)? Names compare case-insensitively, as the engine reads them."""
+    return _parse_operator(operator)[0] is not None
+
+
+def suggest_operator(operator: str) -> str | None:
+    """The closest operator IAM defines (``StringEqualz`` → ``StringEquals``), or ``None``."""
+    name = operator.strip()
+    prefix = ""
+    for qualifier in ("ForAnyValue:", "ForAllValues:"):
+        if name.lower().startswith(qualifier.lower()):
+            prefix, name = qualifier, name[len(qualifier) :]
+    suffix = ""
+    if name.lower().endswith("ifexists") and len(name) > len("IfExists"):
+        suffix, name = "IfExists", name[: -len("IfExists")]
+    by_lower = {known.lower(): known for known in OPERATOR_NAMES}
+    close = difflib.get_close_matches(name.lower(), by_lower, n=1, cutoff=0.75)
+    return f"{prefix}{by_lower[close[0]]}{suffix}" if close else None
 
 
 def _value_text(value: object) -> str:

@@ -3,7 +3,8 @@
 Implements https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 and the cross-account page (reference_policies_evaluation-logic-cross-account.html) for the policy
 types iam-audit reads: identity-based policies, a permissions boundary and one resource-based policy
-(a role's trust policy is one). SCPs, RCPs and session policies are not modelled.
+(a role's trust policy is one), and, when given, the organization's SCPs and RCPs
+(:func:`apply_organization`). Session policies are not modelled.
 
 How a request is decided (``evaluate``):
 
@@ -25,11 +26,12 @@ logic in which a condition key that the caller did not supply is unknown; the se
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from iam_audit.engine.compile import (
@@ -52,10 +54,11 @@ from iam_audit.engine.types import (
     Request,
     StatementRef,
 )
-from iam_audit.model import PolicyDocument, PolicyKind
+from iam_audit.model import OrgLevel, OrgPolicies, PolicyDocument, PolicyKind
 
 __all__ = [
     "allows_not_principal",
+    "apply_organization",
     "clear_compile_cache",
     "compile_cache_info",
     "evaluate",
@@ -63,6 +66,8 @@ __all__ = [
     "named_principals",
     "parse_policy",
     "policy_notes",
+    "resource_account",
+    "resource_policy_decides",
     "validate_policy",
 ]
 
@@ -71,6 +76,42 @@ _ROLE_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:role/.+$")
 _ROOT_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:root$")
 _SESSION_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:assumed-role/.+$")
 _FEDERATED_USER_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:federated-user/.+$")
+_KMS_KEY_RE = re.compile(r"^arn:[^:]+:kms:[^:]*:\d{12}:key/.+$")
+
+
+def resource_account(resource: str) -> str | None:
+    """The 12-digit account that owns ``resource`` (an ARN), or ``None``.
+
+    ``None`` also for the ARNs whose account field is not an account: ``aws`` in an AWS managed
+    policy's ARN ("An AWS managed policy is a standalone policy that is created and administered
+    by AWS ... For example, arn:aws:iam::aws:policy/IAMReadOnlyAccess is an AWS managed policy",
+    access_policies_managed-vs-inline.html), and the empty field of global resources
+    (``arn:aws:s3:::bucket``).
+    """
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and len(parts[4]) == 12 and parts[4].isdigit():
+        return parts[4]
+    return None
+
+
+def resource_policy_decides(action: str, resource: str) -> str | None:
+    """Whose policy must itself allow the request, whatever identity policies say.
+
+    ``"trust"`` for ``sts:AssumeRole*`` on a role ARN, ``"key"`` for a ``kms:`` action on a KMS
+    key ARN, ``None`` otherwise. "Role trust policies and KMS key policies are exceptions to this
+    logic, because they must explicitly allow access for principals" (IAM policy evaluation
+    logic); "unless the key policy explicitly allows it, you cannot use IAM policies to allow
+    access to a KMS key" (AWS KMS "Key policies", kms/latest/developerguide/key-policies.html).
+    """
+    lowered = action.lower()
+    if lowered.startswith("sts:assumerole") and _ROLE_RE.match(resource):
+        return "trust"
+    if lowered.startswith("kms:") and _KMS_KEY_RE.match(resource):
+        return "key"
+    return None
+
+
+_DECIDING_POLICY = {"trust": "the role's trust policy", "key": "the key policy"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -387,6 +428,8 @@ def _ref_key(ref: StatementRef) -> tuple[str, str, int]:
 def _same_account(principal: Principal | None, resource_account: str | None) -> bool:
     if resource_account is None or principal is None:
         return True
+    if not (len(resource_account) == 12 and resource_account.isdigit()):
+        return True  # ``aws`` (AWS managed policies), ``*``: not an account that owns it
     account = principal.account
     return account is None or account == resource_account
 
@@ -403,6 +446,7 @@ def evaluate(
     boundary: PolicyDocument | None = None,
     resource_policy: PolicyDocument | None = None,
     resource_account: str | None = None,
+    organization: OrgPolicies | None = None,
 ) -> EvalResult:
     """Evaluate one request the way IAM does.
 
@@ -412,7 +456,8 @@ def evaluate(
     account whose policies are unknown (a trust-policy probe). ``boundary``: the principal's
     permissions boundary. ``resource_policy``: the policy on the resource (for ``sts:AssumeRole``
     the role's trust policy). ``resource_account``: the account owning the resource; ``None``
-    means the principal's own account.
+    means the principal's own account. ``organization``: the SCPs of the principal's account and
+    the RCPs of the resource's account (see :func:`apply_organization`); ``None``: not evaluated.
 
     Returns the decision with the statements that made it (``matched``), the condition keys it
     depended on that the context did not supply (``unresolved``), whether in ``OPEN`` mode some
@@ -424,8 +469,8 @@ def evaluate(
 
     Known limits (where this departs from, or goes beyond what AWS documents of, real IAM):
 
-    * SCPs, RCPs, session policies, VPC endpoint policies and the root user's implicit full
-      access are not modelled.
+    * Session policies, VPC endpoint policies and the root user's implicit full access are not
+      modelled; SCPs and RCPs only when ``organization`` is given.
     * ``conditional`` treats statements' conditions as independent, so it can say "conditional"
       for a combination of key values no real request could hold (never the reverse).
     * A ``NotPrincipal`` list excludes a principal only when it names that principal itself (AWS
@@ -440,6 +485,11 @@ def evaluate(
     * ``{"AWS": "*"}`` is taken to match every principal, service principals included.
     * A ``Resource`` pattern is matched against the whole ARN (``*`` spans ``:`` and ``/``), not
       segment by segment.
+    * ``sts:AssumeRole*`` on a role and ``kms:`` actions on a key are decided by the role's trust
+      policy and the key policy (:func:`resource_policy_decides`): identity policies alone never
+      allow them. Without that policy the request is not allowed, ``blocked_by`` is
+      ``"missing-resource-policy"`` and, in ``OPEN`` mode, ``conditional`` says whether a policy
+      delegating to the account (the default key policy) would allow it.
     """
     action, service = _split_action(request.action)
     values, known = _context(request)
@@ -490,15 +540,31 @@ def evaluate(
             boundary_present,
             notes,
         )
+    decides = resource_policy_decides(action, request.resource)
+    missing = decides is not None and resource_policy is None and identity is not None
+    if missing:
+        # Not given, so unknown: it may delegate to the account (as the default key policy
+        # does), and the identity policies then decide; it is never taken to allow.
+        aggregates[ACCOUNT].tri = Tri.UNKNOWN
+        notes.add(
+            f"{request.action} on {request.resource} is decided by "
+            f"{_DECIDING_POLICY[decides or 'key']}, which was not given"
+        )
     shape = _shape(
         principal is None or principal.kind is PrincipalKind.AWS,
         identity is not None,
         boundary_present,
-        resource_policy is not None,
-        resource_policy is not None and resource_policy.kind is PolicyKind.TRUST,
+        resource_policy is not None or missing,
+        (resource_policy is not None and resource_policy.kind is PolicyKind.TRUST)
+        or decides is not None,
         _same_account(principal, resource_account),
     )
-    return _conclude(shape, aggregates, notes, request.mode)
+    result = _conclude(shape, aggregates, notes, request.mode)
+    if missing and result.blocked_by == "resource-policy":
+        result = replace(result, blocked_by="missing-resource-policy")
+    if organization is not None:
+        result = apply_organization(request, result, organization, resource_account)
+    return result
 
 
 _ONE_LAYER = _Shape(
@@ -591,3 +657,155 @@ def allows_not_principal(
 def policy_notes(policy: PolicyDocument) -> tuple[str, ...]:
     """What the engine could not use in ``policy``: malformed statements, unknown operators."""
     return compile_policy(policy).notes
+
+
+# ---------------------------------------------------------------------------------------------
+# Organization policies: SCPs and RCPs
+#
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
+# ("SCP evaluation"): "for a permission to be allowed for a specific account, there must be an
+# explicit Allow statement at every level from the root through each OU in the direct path to the
+# account (including the target account itself)"; "a Deny statement at any level ... denies".
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html
+# ("Service control policies (SCPs)"): "SCPs don't affect users or roles in the management
+# account", and "SCPs do not affect service-linked roles".
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+# ("Resource control policies (RCPs)"): RCPs "apply to resources of the following AWS services"
+# (iam_audit.awsdata.rcp_services), "don't affect resources in the management account", and do
+# not restrict service-linked roles; they are evaluated level by level like SCPs.
+
+_SERVICE_LINKED_RE = re.compile(
+    r"^arn:[^:]+:(?:iam::\d{12}:role/aws-service-role/|sts::\d{12}:assumed-role/AWSServiceRoleFor)"
+)
+
+
+def _is_service_linked(principal: Principal | None) -> bool:
+    return (
+        principal is not None
+        and principal.kind is PrincipalKind.AWS
+        and _SERVICE_LINKED_RE.match(principal.value) is not None
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _LevelVerdict:
+    """One kind of organization policy, level by level: the first level that denies, and how."""
+
+    deny: tuple[OrgLevel, EvalResult] | None
+    no_allow: OrgLevel | None
+    unresolved: tuple[str, ...]
+    conditional: bool
+    notes: tuple[str, ...]
+
+
+def _levels(request: Request, levels: Sequence[OrgLevel]) -> _LevelVerdict:
+    deny: tuple[OrgLevel, EvalResult] | None = None
+    no_allow: OrgLevel | None = None
+    unresolved: set[str] = set()
+    notes: set[str] = set()
+    conditional = False
+    for level in levels:
+        answer = evaluate_policies(request, level.policies)
+        notes.update(answer.notes)
+        unresolved.update(answer.unresolved)
+        conditional = conditional or answer.conditional
+        if answer.decision is Decision.EXPLICIT_DENY and deny is None:
+            deny = (level, answer)
+        elif answer.decision is Decision.IMPLICIT_DENY and no_allow is None:
+            no_allow = level
+    return _LevelVerdict(deny, no_allow, _spellings(unresolved), conditional, tuple(sorted(notes)))
+
+
+def _org_kinds(
+    request: Request, organization: OrgPolicies, resource_account: str | None
+) -> list[tuple[str, Sequence[OrgLevel]]]:
+    """The organization policy kinds that apply to ``request``: ("SCP", levels), ("RCP", ...)."""
+    from iam_audit.awsdata import rcp_services
+
+    principal = request.principal
+    management = organization.management_account
+    if _is_service_linked(principal):
+        return []
+    kinds: list[tuple[str, Sequence[OrgLevel]]] = []
+    principal_account = principal.account if principal is not None else None
+    member_principal = principal is None or (
+        principal.kind is PrincipalKind.AWS
+        and (management is None or principal_account != management)
+    )
+    if organization.scp and member_principal:
+        kinds.append(("SCP", organization.scp))
+    service = request.action.lower().partition(":")[0]
+    owner = resource_account or principal_account
+    if (
+        organization.rcp
+        and service in rcp_services()
+        and (management is None or owner != management)
+    ):
+        kinds.append(("RCP", organization.rcp))
+    return kinds
+
+
+def apply_organization(
+    request: Request,
+    result: EvalResult,
+    organization: OrgPolicies,
+    resource_account: str | None = None,
+) -> EvalResult:
+    """``result`` (the account's own policies' answer) bounded by the organization's SCPs and RCPs.
+
+    SCPs bound principals of member accounts, RCPs the resources of member accounts for the
+    services that support them; neither applies to the management account or to service-linked
+    roles, nor SCPs to service principals. Within each kind, every level (root first, then each OU,
+    then the account) must have an applicable Allow, and a Deny at any level wins. A Deny makes the
+    request ``explicitDeny`` (as AWS's "with an explicit deny in a service control policy"); a level
+    without an Allow makes an otherwise allowed request ``implicitDeny``. Either way ``blocked_by``
+    is ``"scp"`` or ``"rcp"`` and ``decided_by`` names the policy, statement and level. Unknown
+    condition keys in the organization policies join ``unresolved``; in ``OPEN`` mode an
+    allowed request whose SCP or RCP answer hangs on them is ``conditional``.
+    """
+    if result.decision is Decision.EXPLICIT_DENY:
+        return result
+    verdicts = [
+        (kind, _levels(request, levels))
+        for kind, levels in _org_kinds(request, organization, resource_account)
+    ]
+    if not verdicts:
+        return result
+    unresolved = set(result.unresolved)
+    notes = set(result.notes)
+    conditional = result.conditional
+    for _, verdict in verdicts:
+        unresolved.update(verdict.unresolved)
+        notes.update(verdict.notes)
+        conditional = conditional or (verdict.conditional and request.mode is ContextMode.OPEN)
+    merged = dataclasses.replace(
+        result,
+        unresolved=_spellings(unresolved) if unresolved else (),
+        notes=tuple(sorted(notes)),
+    )
+    for kind, verdict in verdicts:
+        if verdict.deny is not None:
+            level, answer = verdict.deny
+            ref = answer.matched[0] if answer.matched else None
+            said = f"{kind} {ref.policy} (statement {ref.label})" if ref else kind
+            return dataclasses.replace(
+                merged,
+                decision=Decision.EXPLICIT_DENY,
+                matched=answer.matched,
+                blocked_by=kind.lower(),
+                decided_by=f"{said} at {level.label}",
+                conditional=conditional,
+            )
+    if result.decision is not Decision.ALLOWED:
+        return dataclasses.replace(merged, conditional=conditional)
+    for kind, verdict in verdicts:
+        if verdict.no_allow is not None:
+            return dataclasses.replace(
+                merged,
+                decision=Decision.IMPLICIT_DENY,
+                matched=(),
+                blocked_by=kind.lower(),
+                decided_by=f"no {kind} at {verdict.no_allow.label} allows it",
+                conditional=conditional,
+            )
+    return dataclasses.replace(merged, conditional=conditional)

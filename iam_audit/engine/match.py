@@ -26,13 +26,11 @@ __all__ = [
     "Template",
     "arn_like",
     "glob",
-    "glob_regex",
     "has_wildcard",
     "pieces_glob",
 ]
 
 _VARIABLE_RE = re.compile(r"\$\{([^{}]*)\}")
-_VARIABLE_BODY_RE = re.compile(r"\s*([^,'\s][^,']*?)\s*(?:,\s*'([^']*)'\s*)?")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -41,84 +39,133 @@ def has_wildcard(text: str) -> bool:
     return "*" in text or "?" in text
 
 
-def _glob_source(text: str) -> str:
-    out: list[str] = []
-    for char in text:
-        if char == "*":
-            out.append(".*")
-        elif char == "?":
-            out.append(".")
+# ---------------------------------------------------------------------------------------------
+# Wildcard matching in linear time
+#
+# A pattern is read as segments of fixed length (literal characters and ``?``) separated by runs
+# of ``*``. Inside a run of ``*`` and ``?`` with at least one ``*``, the ``?`` can move before
+# the stars (``*?*?`` and ``??*`` match the same strings), so ``*?*?*?*?*?*?*?*?Z`` becomes the
+# segment ``????????``, then ``*``, then ``Z``. A string then matches when the first segment
+# matches at its start, the last at its end, and each middle segment is found, in order, at its
+# leftmost place between them: taking the leftmost place of a fixed-length segment leaves the
+# most room for the rest, so no other choice can succeed where it fails. No position is ever
+# revisited, which bounds the work by the string's length times the pattern's (never the
+# exponential backtracking of a regular expression such as ``.*..*..*.``): segments without
+# ``?`` are found with ``str.find``; one holding both ``?`` and characters with a regular
+# expression made only of literals and ``.``, which has no quantifier or alternation and so no
+# choice to backtrack into (each start position costs at most the segment's length).
+
+
+class _Segment:
+    """A run of literal characters and ``?`` (fixed length), found or tested in a string."""
+
+    __slots__ = ("length", "regex", "text")
+
+    def __init__(self, items: list[str | None]) -> None:
+        # items: one character each, None for ``?``
+        self.length = len(items)
+        if all(item is not None for item in items):
+            self.text: str | None = "".join(item for item in items if item is not None)
+            self.regex: re.Pattern[str] | None = None
         else:
-            out.append(re.escape(char))
-    return "".join(out)
+            self.text = None
+            literal = any(item is not None for item in items)
+            source = "".join("." if item is None else re.escape(item) for item in items)
+            self.regex = re.compile(source, re.DOTALL) if literal else None
+
+    def at(self, value: str, position: int) -> bool:
+        """Does the segment match ``value`` at ``position`` (the caller checked the length)?"""
+        if self.text is not None:
+            return value.startswith(self.text, position)
+        if self.regex is None:
+            return True  # only ``?``: any characters
+        return self.regex.match(value, position) is not None
+
+    def find(self, value: str, start: int, end: int) -> int:
+        """The leftmost position at or after ``start`` where the segment matches and ends by
+        ``end``; -1 when there is none."""
+        if self.text is not None:
+            return value.find(self.text, start, end)
+        if self.regex is None:
+            return start if start + self.length <= end else -1
+        found = self.regex.search(value, start, end)
+        return -1 if found is None else found.start()
 
 
-@functools.lru_cache(maxsize=16384)
-def glob_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """The compiled regular expression of an IAM wildcard pattern (use ``fullmatch``)."""
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile(_glob_source(pattern), flags)
-
-
-@functools.lru_cache(maxsize=16384)
-def _compiled(source: str) -> re.Pattern[str]:
-    return re.compile(source, re.DOTALL)
+def _segments(pieces: tuple[tuple[str, bool], ...]) -> list[list[str | None]]:
+    """Split pieces into fixed-length segments at each run of ``*`` (``?`` moved before it)."""
+    segments: list[list[str | None]] = [[]]
+    star = False  # inside a run of wildcards that holds a ``*``
+    for text, wild in pieces:
+        for char in text:
+            if wild and char == "*":
+                star = True
+            elif wild and char == "?":
+                segments[-1].append(None)
+            else:
+                if star:
+                    segments.append([])
+                    star = False
+                segments[-1].append(char)
+    if star:
+        segments.append([])
+    return segments
 
 
 class Glob:
-    """A compiled IAM wildcard pattern; :meth:`fullmatch` tests a whole string.
+    """A compiled IAM wildcard pattern; :meth:`fullmatch` tests a whole string in linear time.
 
-    Patterns made of literal text and ``*`` (nearly all of them) match without regular
-    expressions: a prefix, a suffix and the chunks between stars found in order (leftmost-first
-    is exact for ``*``). Patterns with ``?`` fall back to a cached regular expression.
+    See the comment above :class:`_Segment` for the algorithm and why it is exact.
     """
 
-    __slots__ = ("_chunks", "_exact", "_min", "_regex")
+    __slots__ = ("_all", "_exact", "_head", "_middle", "_min", "_tail")
 
     def __init__(self, pieces: tuple[tuple[str, bool], ...]) -> None:
-        chunks: list[str] = [""]
-        question = False
-        for text, wild in pieces:
-            if not wild:
-                chunks[-1] += text
-                continue
-            question = question or "?" in text
-            first, *rest = text.split("*")
-            chunks[-1] += first
-            chunks.extend(rest)
-        self._regex = _compiled(_pieces_source(pieces)) if question else None
-        self._exact = chunks[0] if len(chunks) == 1 and not question else None
-        self._chunks = tuple(chunks)
-        self._min = sum(len(chunk) for chunk in chunks)
+        raw = _segments(pieces)
+        segments = [_Segment(items) for items in raw]
+        self._head = segments[0]
+        self._tail = segments[-1] if len(segments) > 1 else None
+        self._middle = tuple(segments[1:-1])
+        self._min = sum(segment.length for segment in segments)
+        self._exact = self._head.text if self._tail is None else None
+        self._all = self._tail is not None and not self._min and not self._middle  # ``*``
 
     def fullmatch(self, value: str) -> bool:
         """Does the pattern match all of ``value``?"""
         if self._exact is not None:
             return value == self._exact
-        if self._regex is not None:
-            return self._regex.fullmatch(value) is not None
-        chunks = self._chunks
-        first, last = chunks[0], chunks[-1]
-        if len(value) < self._min or not value.startswith(first) or not value.endswith(last):
+        if self._all:
+            return True
+        size = len(value)
+        head, tail = self._head, self._tail
+        if tail is None:  # no ``*``: one fixed-length segment
+            return size == head.length and head.at(value, 0)
+        if size < self._min or not head.at(value, 0):
             return False
-        position, end = len(first), len(value) - len(last)
-        for chunk in chunks[1:-1]:
-            found = value.find(chunk, position, end)
+        end = size - tail.length
+        if not tail.at(value, end):
+            return False
+        position = head.length
+        for segment in self._middle:
+            found = segment.find(value, position, end)
             if found < 0:
                 return False
-            position = found + len(chunk)
+            position = found + segment.length
         return True
-
-
-def glob(pattern: str) -> Glob:
-    """The :class:`Glob` of a wildcard pattern (uncached: callers keep it)."""
-    return Glob(((pattern, True),))
 
 
 @functools.lru_cache(maxsize=16384)
 def pieces_glob(pieces: tuple[tuple[str, bool], ...]) -> Glob:
     """The :class:`Glob` of resolved template pieces (cached: built per request)."""
     return Glob(pieces)
+
+
+def glob(pattern: str) -> Glob:
+    """The :class:`Glob` of a wildcard pattern (``*`` and ``?`` are wildcards; cached).
+
+    Matching is case-sensitive: for actions, lower-case both the pattern and the string.
+    """
+    return pieces_glob(((pattern, True),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,8 +272,22 @@ class Resolution:
         return "".join(text for text, _ in self.pieces)
 
 
-def _pieces_source(pieces: tuple[tuple[str, bool], ...]) -> str:
-    return "".join(_glob_source(text) if wild else re.escape(text) for text, wild in pieces)
+def _variable_body(body: str) -> tuple[str, str | None] | None:
+    """``aws:PrincipalTag/team, 'x'`` → (key, default); ``None`` when not a variable.
+
+    The key holds no comma or quote; the default, after one comma, is a single-quoted string.
+    (Parsed by hand: a regular expression with a lazy key is quadratic on long bodies.)
+    """
+    key_part, comma, rest = body.partition(",")
+    key = key_part.strip()
+    if not key or "'" in key:
+        return None
+    if not comma:
+        return key, None
+    default = rest.strip()
+    if len(default) < 2 or default[0] != "'" or default[-1] != "'" or "'" in default[1:-1]:
+        return None
+    return key, default[1:-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,12 +313,12 @@ class Template:
             if body in _ESCAPES:
                 parts.append(_Literal(_ESCAPES[body], False))
             else:
-                inner = _VARIABLE_BODY_RE.fullmatch(body)
+                inner = _variable_body(body)
                 if inner is None:
                     parts.append(_Literal(match.group(0), True))
                 else:
-                    key_text = inner.group(1)
-                    parts.append(_Variable(key_text.lower(), key_text, inner.group(2)))
+                    key_text, default = inner
+                    parts.append(_Variable(key_text.lower(), key_text, default))
                     keys.append(key_text.lower())
             position = match.end()
         if position < len(raw):

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator
 from urllib.parse import unquote
 
+from iam_audit.engine.conditions import is_known_operator, suggest_operator
 from iam_audit.errors import PolicyParseError
 from iam_audit.model import JSON, PolicyDocument, PolicyKind
 
@@ -27,6 +28,7 @@ __all__ = [
     "RESOURCE_KINDS",
     "parse_policy",
     "statements_of",
+    "unknown_operators",
     "validate_policy",
     "validate_statement",
 ]
@@ -255,6 +257,12 @@ def validate_statement(
             path,
             location,
         )
+    elif kind is PolicyKind.SCP and (has_principal or has_not_principal):
+        # "SCP syntax": the Principal element is not supported
+        raise _fail("a service control policy must not name a Principal", path, location)
+    elif kind is PolicyKind.RCP and not has_principal:
+        # "RCP syntax": Principal is required (and only "*" is supported)
+        raise _fail("a resource control policy statement must name a Principal", path, location)
 
 
 def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | None = None) -> None:
@@ -274,8 +282,9 @@ def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | No
     policy means): resources are any non-empty strings (not checked to be ARNs); action names
     are not checked against the catalogue (see ``unknown_actions``); ``NotPrincipal`` and
     ``Resource`` are accepted in trust policies, which IAM refuses to save, so that checks can
-    flag them; condition operators are not checked (an unknown one makes its statement never
-    apply, and ``evaluate`` says so in ``notes``).
+    flag them; condition operators are not checked here (an unknown one makes its statement never
+    apply, and ``evaluate`` says so in ``notes``; :func:`unknown_operators` lists them, and
+    ``parse_policy(strict_operators=True)`` refuses them).
     """
     if not isinstance(document, dict):
         raise _fail(f"a policy must be a JSON object, got {_type_name(document)}", "$", location)
@@ -307,6 +316,26 @@ def validate_policy(document: JSON, *, location: str = "", kind: PolicyKind | No
         validate_statement(statement, path, location=location, kind=kind)
 
 
+def unknown_operators(document: JSON) -> tuple[tuple[str, str, str | None], ...]:
+    """Condition operators IAM does not define: (JSON path, operator, closest real one).
+
+    IAM refuses to store a policy that uses one; the engine reads it as a statement that never
+    applies (``evaluate`` says so in ``notes``). In document order; nothing for a document that
+    is not a policy (``validate_policy`` says what is wrong with it).
+    """
+    found: list[tuple[str, str, str | None]] = []
+    for _index, path, statement in statements_of(document):
+        block = statement.get("Condition") if isinstance(statement, dict) else None
+        if not isinstance(block, dict):
+            continue
+        for operator in block:
+            if isinstance(operator, str) and operator and not is_known_operator(operator):
+                found.append(
+                    (_key_path(f"{path}.Condition", operator), operator, suggest_operator(operator))
+                )
+    return tuple(found)
+
+
 def _decode_text(value: str, location: str) -> JSON:
     text = value.strip()
     if not text.startswith(("{", "[")) and "%" in text:
@@ -325,14 +354,21 @@ def _decode_text(value: str, location: str) -> JSON:
 
 
 def parse_policy(
-    value: str | JSON, *, name: str, kind: PolicyKind, location: str = ""
+    value: str | JSON,
+    *,
+    name: str,
+    kind: PolicyKind,
+    location: str = "",
+    strict_operators: bool = False,
 ) -> PolicyDocument:
     """Decode a dict, JSON text or URL-encoded JSON text into a validated PolicyDocument.
 
     Text is URL-decoded when it does not start with ``{`` but holds ``%`` escapes (``%7B%22Ver…``),
     as the raw IAM API returns it. The decoded JSON text is kept in ``PolicyDocument.text``.
     Raises :class:`PolicyParseError` (naming ``location`` and the JSON path) when the value is not
-    an IAM policy of kind ``kind``. The document is registered with the engine's compile cache as
+    an IAM policy of kind ``kind`` or, with ``strict_operators``, when a condition operator is
+    not one IAM defines (IAM would refuse to store it; otherwise it is left to ``notes`` and
+    COG008). The document is registered with the engine's compile cache as
     validated (evaluation will not check it again); the cache keeps it alive until
     ``clear_compile_cache()``.
     """
@@ -350,6 +386,14 @@ def parse_policy(
     else:
         document = value
     validate_policy(document, location=location, kind=kind)
+    if strict_operators:
+        for path, operator, suggestion in unknown_operators(document)[:1]:
+            hint = f" (did you mean {suggestion}?)" if suggestion else ""
+            raise _fail(
+                f"unknown condition operator {operator!r}{hint}; IAM refuses such a policy",
+                path,
+                location,
+            )
     parsed = PolicyDocument(name=name, kind=kind, document=document, text=text)
     # Register it with the compile cache as already validated: evaluation will not check the
     # statements again. (Imported here: the compiler imports this module.)

@@ -112,10 +112,15 @@ class EvalResult:
     an otherwise allowed request: ``"deny"`` (an explicit Deny), ``"boundary"`` (an identity Allow,
     or a resource-policy grant to the role ARN, outside the permissions boundary),
     ``"resource-policy"`` (identity policies allow, but a cross-account request or a trust policy
-    also needs the resource policy to name the principal), ``"identity"`` (the resource policy
+    also needs the resource policy to name the principal), ``"missing-resource-policy"`` (as
+    ``"resource-policy"``, for a role's trust policy or a KMS key policy that was not given),
+    ``"identity"`` (the resource policy
     names the principal's account, or another account's principal, whose identity policies do not
     allow the request) or ``""``. ``notes``: statements the engine could not use (an unknown
     condition operator, a malformed statement), so a reader knows why they did not apply.
+    ``decided_by``: when an organization policy decided (``blocked_by`` ``"scp"`` or ``"rcp"``),
+    which one and at which level, e.g. ``"SCP deny-regions (statement DenyAllOutsideEU) at OU
+    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``.
     """
 
     decision: Decision
@@ -124,6 +129,7 @@ class EvalResult:
     conditional: bool = False
     blocked_by: str = ""
     notes: tuple[str, ...] = ()
+    decided_by: str = ""
 
     @property
     def allowed(self) -> bool:

@@ -1,25 +1,31 @@
-"""AWS managed policies offline: a small, dated, versioned snapshot shipped with the package.
+"""AWS managed policies offline: the default version of every one, dated, shipped compressed.
 
-A role that attaches ``AWSLambdaBasicExecutionRole`` must not be judged as if that policy were
-empty. Offline sources (templates, plans, authorization-details files that omit AWS managed
-policies) ask :func:`aws_managed_policy` for the document; ``None`` means the policy is outside
-the snapshot, and the source then lists its ARN in :attr:`iam_audit.model.Role.unknown_managed`
-so checks say it was assumed unknown.
+A role that attaches ``AWSLambdaBasicExecutionRole`` or ``ReadOnlyAccess`` must not be judged as
+if that policy were empty. Offline sources (templates, plans, authorization-details files that
+omit AWS managed policies) ask :func:`aws_managed_policy` for the document; ``None`` means the
+policy is outside the snapshot, and the source then lists its ARN in
+:attr:`iam_audit.model.Role.unknown_managed` so checks say it was assumed unknown. Live and
+authorization-details sources use the account's own copy first (:func:`attached_policies`).
 
-The snapshot (``aws_managed_policies.json``) records its ``source`` and ``retrieved`` date and,
-per policy, the default ``version``; ``scripts/refresh_managed_policies.py`` regenerates it.
+The snapshot is ``iam_audit/data/aws_managed_policies.json.xz``: minified JSON
+``{ARN: [default version, last updated, document]}`` (about 250 KB for some 1,600 policies),
+decompressed once, on the first lookup. Its package, version and date are in
+``iam_audit/data/manifest.json`` (:func:`snapshot`); ``scripts/refresh_aws_data.py`` regenerates
+both.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import json
+import lzma
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+
+import orjson
 
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
 
@@ -33,7 +39,7 @@ __all__ = [
     "snapshot",
 ]
 
-SNAPSHOT_FILE = "aws_managed_policies.json"
+SNAPSHOT_FILE = "aws_managed_policies.json.xz"
 
 _AWS_MANAGED_RE = re.compile(r"^arn:([^:]+):iam::aws:policy(/.*)$")
 
@@ -50,19 +56,21 @@ class Snapshot:
 
 @functools.cache
 def _load() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath(SNAPSHOT_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
+    raw = resources.files("iam_audit").joinpath("data", SNAPSHOT_FILE).read_bytes()
+    data: dict[str, Any] = orjson.loads(lzma.decompress(raw))
     return data
 
 
 def snapshot() -> Snapshot:
-    """Where the snapshot came from, when, and what it holds."""
-    data = _load()
+    """Where the snapshot came from, when (its newest policy update), and what it holds."""
+    from iam_audit.awsdata import data_info
+
+    info = data_info()["managed_policies"]
     return Snapshot(
-        source=str(data["source"]),
-        retrieved=str(data["retrieved"]),
-        arns=tuple(sorted(data["policies"])),
-        left_out=tuple(sorted((str(k), str(v)) for k, v in data.get("left_out", {}).items())),
+        source=f"{info.package} {info.version} ({info.origin})",
+        retrieved=info.updated,
+        arns=tuple(sorted(_load())),
+        left_out=(),
     )
 
 
@@ -90,14 +98,15 @@ def aws_managed_policy(arn: str) -> PolicyDocument | None:
     key = _canonical(arn)
     if key is None:
         return None
-    entry = _load()["policies"].get(key)
+    entry = _load().get(key)
     if entry is None:
         return None
     from iam_audit.engine import parse_policy
 
-    pointer = "/policies/" + key.replace("~", "~0").replace("/", "~1")
+    version, _updated, body = entry
+    pointer = "/" + key.replace("~", "~0").replace("/", "~1") + "/2"
     document = parse_policy(
-        entry["document"],
+        body,
         name=arn,
         kind=PolicyKind.MANAGED,
         location=f"{SNAPSHOT_FILE} {key}",
@@ -105,7 +114,7 @@ def aws_managed_policy(arn: str) -> PolicyDocument | None:
     return dataclasses.replace(
         document,
         origin=Origin(SourceKind.FILE, SNAPSHOT_FILE, pointer=pointer),
-        version_id=str(entry["version"]),
+        version_id=str(version),
     )
 
 

@@ -4,6 +4,14 @@ The signatures are data (``signatures.json`` next to this module): regexes match
 case-insensitively, specific before generic, each with an example line and a fix template. Pure:
 callers hand in events (parsed from an export with :func:`parse_export`, or read live by
 ``preflight.live``), get back grouped :class:`Diagnosis` values.
+
+Linear in the input. A pattern is one regex, or a list of steps (each searched from where the
+previous one's match ended: ``["ResourceNotFoundException", "User pool (?P<id>...)"]`` is what
+``ResourceNotFoundException.*?User pool (?P<id>...)`` meant, without rescanning the rest of the
+line from every occurrence of the first step, which was quadratic). Lazy repeats and unbounded
+``.*``/``.+`` are refused when signatures load, so no step can rescan a line from every position.
+A line longer than CloudWatch's largest event (:data:`MAX_EVENT_BYTES`) is cut to it, and the
+report says so.
 """
 
 from __future__ import annotations
@@ -20,9 +28,11 @@ from iam_audit.errors import InputError
 from iam_audit.render.escape import shell
 
 __all__ = [
+    "MAX_EVENT_BYTES",
     "SEED_ERRORS",
     "Diagnosis",
     "DiagnosisReport",
+    "LinePattern",
     "LogEvent",
     "Signature",
     "SignatureMatch",
@@ -62,6 +72,38 @@ _PLACEHOLDERS = {
 }
 _MAX_LINES_SHOWN = 10
 
+#: "Event size: 256 KB (maximum). This quota can't be changed." (CloudWatch Logs quotas,
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html). A longer
+#: line cannot be one CloudWatch event: it is cut to this many UTF-8 bytes before matching.
+MAX_EVENT_BYTES = 256 * 1024
+
+#: What makes a regex rescan the line from each place it starts: a lazy repeat (``*?``, ``+?``,
+#: ``??``, ``{m,n}?``) or ``.*``/``.+``. Write such a pattern as steps instead.
+_RESCANNING = re.compile(r"(?<!\\)(?:\\\\)*(?:[*+?}]\?|\.[*+])")
+
+
+@dataclass(frozen=True, slots=True)
+class LinePattern:
+    """One way a signature shows in a line: regexes found in order, each after the previous.
+
+    Each step is one ``search`` from where the previous step's match ended, so the whole costs
+    one pass over the line per step. The named groups of every step are the match's fields.
+    """
+
+    steps: tuple[re.Pattern[str], ...]
+
+    def search(self, line: str) -> dict[str, str | None] | None:
+        """The named groups when every step is found in order; ``None`` otherwise."""
+        position = 0
+        fields: dict[str, str | None] = {}
+        for step in self.steps:
+            found = step.search(line, position)
+            if found is None:
+                return None
+            fields.update(found.groupdict())
+            position = found.end()
+        return fields
+
 
 @dataclass(frozen=True, slots=True)
 class Signature:
@@ -69,7 +111,7 @@ class Signature:
 
     id: str
     name: str
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[LinePattern, ...]
     example: str
     fix: str
     group: str = ""
@@ -132,12 +174,27 @@ class DiagnosisReport:
         return {"diagnoses": [d.as_dict() for d in self.diagnoses]}
 
 
+def _pattern(raw: object) -> LinePattern:
+    """A pattern of ``signatures.json``: one regex, or a non-empty list of steps."""
+    items: list[object] = raw if isinstance(raw, list) else [raw]
+    steps = [step for step in items if isinstance(step, str) and step]
+    if not steps or len(steps) != len(items):
+        raise TypeError("a pattern is a regex or a non-empty list of regexes")
+    for step in steps:
+        if _RESCANNING.search(step):
+            raise TypeError(
+                f"pattern {step!r} has a lazy repeat or an unbounded .* / .+ "
+                "(quadratic on long lines); write it as a list of steps"
+            )
+    return LinePattern(tuple(re.compile(step, re.IGNORECASE) for step in steps))
+
+
 def _compile(entry: Mapping[str, Any]) -> Signature:
     try:
         return Signature(
             id=str(entry["id"]),
             name=str(entry["name"]),
-            patterns=tuple(re.compile(p, re.IGNORECASE) for p in entry["patterns"]),
+            patterns=tuple(_pattern(p) for p in entry["patterns"]),
             example=str(entry["example"]),
             fix=str(entry["fix"]),
             group=str(entry.get("group", "")),
@@ -166,19 +223,32 @@ def load_signatures(text: str | None = None) -> tuple[Signature, ...]:
     return sigs
 
 
+def cut_event(text: str) -> tuple[str, int]:
+    """``text`` cut to :data:`MAX_EVENT_BYTES` UTF-8 bytes, and its size in bytes when it was
+    cut (0 when it fits)."""
+    if len(text) * 4 <= MAX_EVENT_BYTES:
+        return text, 0  # no character takes more than 4 bytes
+    data = text.encode("utf-8", "surrogatepass")
+    if len(data) <= MAX_EVENT_BYTES:
+        return text, 0
+    return data[:MAX_EVENT_BYTES].decode("utf-8", "ignore"), len(data)
+
+
 def match_text(text: str, signatures: Iterable[Signature]) -> SignatureMatch | None:
-    """The first signature (in file order) matching any line of ``text``, or ``None``."""
+    """The first signature (in file order) matching any line of ``text``, or ``None``.
+
+    ``text`` is cut to :data:`MAX_EVENT_BYTES` first (:func:`diagnose` says when it was).
+    """
     sigs = tuple(signatures)
+    text = cut_event(text)[0]
     lines = text.splitlines() or [text]
     for sig in sigs:
         for pattern in sig.patterns:
             for line in lines:
                 found = pattern.search(line)
-                if found:
+                if found is not None:
                     fields = tuple(
-                        (k, v.strip().rstrip(".,; "))
-                        for k, v in sorted(found.groupdict().items())
-                        if v
+                        (k, v.strip().rstrip(".,; ")) for k, v in sorted(found.items()) if v
                     )
                     return SignatureMatch(sig, line.strip(), fields)
     return None
@@ -250,9 +320,17 @@ def diagnose(
     ctx = dict(context or {})
     groups: dict[tuple[str, str], _Group] = {}
     total = 0
+    cut: list[str] = []
     for event in events:
         total += 1
-        found = match_text(event.message, sigs)
+        message, size = cut_event(event.message)
+        if size:
+            where = f"{event.source} " if event.source else ""
+            cut.append(
+                f"event {total} {where}is {size:,} bytes, more than a CloudWatch Logs event can "
+                f"hold ({MAX_EVENT_BYTES:,}); only its first {MAX_EVENT_BYTES:,} bytes were read"
+            )
+        found = match_text(message, sigs)
         if found is None:
             continue
         fields = _Fill(ctx)
@@ -289,7 +367,7 @@ def diagnose(
                 fix=_fill_fix(group.signature.fix, fill),
             )
         )
-    return DiagnosisReport(diagnoses=tuple(diagnoses), events=total)
+    return DiagnosisReport(diagnoses=tuple(diagnoses), events=total, notes=tuple(cut))
 
 
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:?\d{2})?")

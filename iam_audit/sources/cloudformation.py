@@ -2,7 +2,9 @@
 
 The template is decoded by cfn-lint's ``cfnlint.decode`` (kept by AWS): it turns the short-form
 tags (``!Sub``, ``!GetAtt`` ...) into their long forms and keeps the line of every node, which
-SARIF needs. Intrinsic functions are then resolved here, the way CloudFormation would at deploy
+SARIF needs. Plain YAML scalars that YAML 1.1 would type as dates or numbers
+(``Version: 2012-10-17``, an unquoted account ID) keep the text written, as CloudFormation reads
+them (:func:`_load_yaml`). Intrinsic functions are then resolved here, the way CloudFormation would at deploy
 time, as far as the template, ``--parameter`` values, ``--region`` and ``--account-id`` allow:
 
 * ``Ref`` to parameters (given value, else ``Default``), pseudo-parameters and resources;
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import json
 import logging
 import re
@@ -136,19 +139,74 @@ def _decode(path: Path) -> dict[str, Any]:
     logging.getLogger("cfnlint").propagate = False
     if not path.is_file():
         raise InputError(f"cannot read template {path}: no such file")
-    template, matches = decode(str(path))
-    if matches:
-        first = matches[0]
-        line = getattr(first, "linenumber", None)
-        where = f"{path}:{line}" if line else str(path)
-        message = str(getattr(first, "message", first)).strip()
-        raise InputError(f"{where}: invalid template: {message}")
+    text = _text(path)
+    # Anchors ("&x") go through cfn-lint first: its decoder refuses alias bombs.
+    template = _load_yaml(text, str(path)) if text is not None and "&" not in text else None
+    if template is None:
+        template, matches = decode(str(path))
+        if matches:
+            first = matches[0]
+            line = getattr(first, "linenumber", None)
+            where = f"{path}:{line}" if line else str(path)
+            message = str(getattr(first, "message", first)).strip()
+            raise InputError(f"{where}: invalid template: {message}")
+        if text is not None and "&" in text:
+            template = _load_yaml(text, str(path)) or template
     if not isinstance(template, dict):
         raise InputError(f"{path}: not a CloudFormation template (expected a mapping)")
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
     return template
+
+
+def _text(path: Path) -> str | None:
+    """The file's text, or ``None`` when it is not UTF-8 (cfn-lint's decoder then says so)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _load_yaml(text: str, filename: str) -> Any:
+    """The template read by cfn-lint's YAML loader, with scalars kept as CloudFormation reads them.
+
+    YAML 1.1 (PyYAML, so cfn-lint's decoder too) reads the plain scalar ``2012-10-17`` as a
+    date, ``111122223333`` as an integer and ``012345670123`` as an *octal* integer (another
+    number), ``1.50`` as the float ``1.5``. CloudFormation takes ``Version: 2012-10-17`` and an
+    unquoted account ID as the text written. So plain timestamps, integers and floats are
+    built as strings holding their source text (with the node's marks, like every other
+    string); where a number is wanted (``Fn::Select``'s index, ``Timeout``) the text reads as
+    it. Booleans and nulls stay as YAML reads them. ``None`` when the text is not YAML that
+    this loader reads; cfn-lint's decoder is then asked, and says what is wrong.
+    """
+    from yaml import YAMLError
+
+    loader = _source_text_loader()(text, filename)
+    try:
+        return loader.get_single_data()
+    except (YAMLError, ValueError, TypeError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+@functools.cache
+def _source_text_loader() -> type[Any]:
+    """cfn-lint's ``CfnFullLoader`` with timestamps and numbers built from their source text."""
+    from cfnlint.decode import cfn_yaml
+    from cfnlint.decode.node import str_node
+
+    class SourceTextLoader(cfn_yaml.CfnFullLoader):
+        """Plain scalars that YAML 1.1 reads as timestamps or numbers keep their text."""
+
+    def source_text(loader: Any, node: Any) -> Any:
+        return str_node(node.value, node.start_mark, node.end_mark)
+
+    for tag in ("timestamp", "int", "float"):
+        SourceTextLoader.add_constructor(f"tag:yaml.org,2002:{tag}", source_text)
+    SourceTextLoader.add_multi_constructor("!", cfn_yaml.multi_constructor)
+    return SourceTextLoader
 
 
 def _check_functions(path: Path, node: Any) -> None:
@@ -562,7 +620,7 @@ class _Resolver:
                 try:
                     return items[int(index)]
                 except (ValueError, IndexError):
-                    raise self.error(node, f"Fn::Select index {index!r} out of range") from None
+                    raise self.error(node, f"Fn::Select index {index} out of range") from None
             case "Fn::Split":
                 if not isinstance(arg, list) or len(arg) != 2:
                     raise self.error(node, "Fn::Split takes [delimiter, string]")

@@ -16,6 +16,7 @@ from iam_audit.errors import InputError
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
+    OrgPolicies,
     Origin,
     PolicyDocument,
     PolicyKind,
@@ -25,7 +26,7 @@ from iam_audit.model import (
     parse_arn,
 )
 
-__all__ = ["LiveSource", "read_function"]
+__all__ = ["LiveSource", "read_function", "read_live_organization"]
 
 
 class LiveSource:
@@ -222,6 +223,39 @@ def read_function(lam: Any, ref: str) -> LambdaFunction | None:
         runtime=config.get("Runtime"),
         timeout=config.get("Timeout"),
     )
+
+
+_ORG_LISTS = {"ListParents": "Parents", "ListPoliciesForTarget": "Policies"}
+
+
+def read_live_organization(session: Any, account_id: str) -> tuple[OrgPolicies | None, str]:
+    """The SCPs and RCPs of ``account_id`` from AWS Organizations, and a note (see
+    :func:`iam_audit.sources.organizations.read_organization`)."""
+    from iam_audit.sources.organizations import OrganizationsUnreadable, read_organization
+
+    org = aws.client(session, "organizations", session.region_name or "us-east-1")
+
+    def call(operation: str, kwargs: dict[str, Any]) -> Any:
+        try:
+            if operation in _ORG_LISTS:
+                return list(
+                    aws.paginate(org, "organizations", operation, _ORG_LISTS[operation], **kwargs)
+                )
+            answer = aws.call(org, "organizations", operation, **kwargs)
+        except aws.ClientError as err:
+            code = aws.error_code(err)
+            if code == "AWSOrganizationsNotInUseException":
+                return None
+            if code in ("PolicyTypeNotEnabledException", "InvalidInputException"):
+                raise InputError(f"{operation}: {code}") from None
+            raise OrganizationsUnreadable(f"{operation}: {code or err}") from None
+        if operation == "DescribeOrganization":
+            return answer.get("Organization", {})
+        if operation == "DescribePolicy":
+            return answer["Policy"]
+        return answer
+
+    return read_organization(call, account_id)
 
 
 def _parse(value: Any, name: str, kind: PolicyKind, arn: str) -> PolicyDocument:

@@ -9,10 +9,22 @@ cannot tell stays a placeholder (:mod:`iam_audit.sources.symbolic`): ``<aws_iam_
 for a name Terraform will generate, ``<Unresolved...>`` for anything else, which the role then lists
 in ``Role.symbolic``.
 
+A resource whose every value is unknown (an attachment of a new role and a new policy) has no
+``values`` in ``planned_values``; it is read from ``after_unknown`` and the configuration like any
+other. Instances of ``count`` and ``for_each`` (``aws_iam_role.x[0]``, ``aws_iam_role.x["a"]``)
+and resources of child modules are read like root ones; ``count.index``, ``each.key`` and
+``each.value`` in a reference are the instance's own. An attachment whose policy or role stays
+unknown is kept as an unknown policy (on every role, granting nothing, when the role is unknown). The
+region is ``data.aws_region``, else the root aws provider's ``region`` (a constant or a variable
+from the plan's ``variables``). A plan with ``"errored": true`` or ``"complete": false`` is refused.
+
 Known limits: the plan's JSON holds only the references of an expression, not its text, so
 ``"${aws_x.y.arn}/*"`` and ``aws_x.y.arn`` look alike; a policy field resolved that way is marked
-unresolved on the role (``<Unresolved.Expression...>``). ``local.*`` values, ``count.index`` and
-``each.*`` are not evaluated. Plans carry no line numbers: origins point at resource addresses.
+unresolved on the role (``<Unresolved.Expression...>``). ``local.*`` values are not evaluated, and
+a reference that lost its attribute (``aws_iam_role.x[each.key].name`` reaches the plan as
+``aws_iam_role.x`` and ``each.key``) is resolved only for the fields whose attribute is implied,
+and read as the idiom ``X[count.index]`` / ``X[each.key]`` (``X[count.index + 1]`` looks the same).
+Plans carry no line numbers: origins point at resource addresses.
 
 Resources read: ``aws_iam_role`` (``inline_policy`` blocks, ``managed_policy_arns``,
 ``permissions_boundary``, ``assume_role_policy``), ``aws_iam_role_policy``, ``aws_iam_policy``,
@@ -56,6 +68,30 @@ _REF_RE = re.compile(
 #: Unknown is ``after_unknown`` (or absent from ``values``).
 _UNKNOWN = object()
 
+#: The attribute a field takes from the resource type it names, for references that lost it
+#: (``role = aws_iam_role.x[count.index].id`` reaches the plan as ``aws_iam_role.x``,
+#: ``count.index``): (resource type, field, referenced type) → attribute. For these fields the
+#: provider takes one value only (a role name, a policy ARN, a role ARN, a function ARN), so
+#: ``name`` and ``id`` (equal for roles) or ``arn`` and ``id`` (equal for policies) agree.
+_IMPLIED_ATTRIBUTE: dict[tuple[str, str, str], str] = {
+    ("aws_iam_role_policy", "role", "aws_iam_role"): "name",
+    ("aws_iam_role_policy_attachment", "role", "aws_iam_role"): "name",
+    ("aws_iam_role_policy_attachment", "policy_arn", "aws_iam_policy"): "arn",
+    ("aws_iam_role_policies_exclusive", "role_name", "aws_iam_role"): "name",
+    ("aws_iam_role_policy_attachments_exclusive", "role_name", "aws_iam_role"): "name",
+    ("aws_lambda_function", "role", "aws_iam_role"): "arn",
+    ("aws_lambda_permission", "function_name", "aws_lambda_function"): "function_name",
+    ("aws_cognito_user_pool", "lambda_config.user_migration", "aws_lambda_function"): "arn",
+}
+_OBJECT_RE = re.compile(r"^(?:data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+$")
+
+
+def _is_object(ref: str) -> bool:
+    """``aws_iam_role.x`` or ``data.aws_x.y``: a whole resource, no index or attribute."""
+    return bool(_OBJECT_RE.match(ref)) and not ref.startswith(
+        ("var.", "local.", "module.", "each.", "count.", "path.", "terraform.")
+    )
+
 
 @dataclass
 class _Resource:
@@ -69,6 +105,8 @@ class _Resource:
     values: dict[str, Any]
     unknown: Any = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    index: str | int | None = None  # the ``count`` index or ``for_each`` key of this instance
+    for_each: list[str] = field(default_factory=list)  # references of its ``for_each_expression``
 
 
 def _strip_index(address: str) -> str:
@@ -138,12 +176,21 @@ class _Plan:
             for rc in data.get("resource_changes") or []
             if isinstance(rc, dict)
         }
+        # What the plan destroys is gone after apply: prior_state still lists it.
+        destroyed = {
+            str(rc.get("address"))
+            for rc in data.get("resource_changes") or []
+            if isinstance(rc, dict) and (rc.get("change") or {}).get("actions") == ["delete"]
+        }
         prior = (data.get("prior_state") or {}).get("values", {}).get("root_module", {})
         for module in (prior, (data.get("planned_values") or {}).get("root_module", {})):
             for raw in self._walk_modules(module):
                 resource = self._resource(raw, unknowns)
-                if resource is not None:
+                if resource is not None and resource.address not in destroyed:
                     self.resources[resource.address] = resource
+        self.region: str | None = None  # read while the plan's own region is worked out
+        self.account: str | None = None
+        self.partition: str | None = None
         self.region = region or self._region()
         self.account = account or self._account()
         self.partition = partition_for_region(self.region) if self.region else None
@@ -159,20 +206,31 @@ class _Plan:
                 yield from self._walk_modules(child)
 
     def _resource(self, raw: Mapping[str, Any], unknowns: Mapping[str, Any]) -> _Resource | None:
+        """One resource of ``planned_values`` (or ``prior_state``).
+
+        A resource whose every value is unknown until apply (an attachment of a role and a policy
+        that are both new) has no ``values`` at all: it is kept, and its values are then taken
+        from ``after_unknown`` and the configuration like any other unknown value.
+        """
         address = raw.get("address")
-        if not isinstance(address, str) or not isinstance(raw.get("values"), dict):
+        values = raw.get("values", {})
+        if not isinstance(address, str) or not isinstance(values, dict):
             return None
         module, local = _split_address(address)
         config = self._configs.get(_config_module_key(module), {}).get(_strip_index(local), {})
+        index = raw.get("index")
+        for_each = (config.get("for_each_expression") or {}).get("references") or []
         return _Resource(
             address=address,
             module=module,
             mode=str(raw.get("mode", "managed")),
             type=str(raw.get("type", "")),
             name=str(raw.get("name", "")),
-            values=dict(raw["values"]),
+            values=dict(values),
             unknown=unknowns.get(address, {}),
             config=config.get("expressions") or {},
+            index=index if isinstance(index, str | int) and not isinstance(index, bool) else None,
+            for_each=[str(r) for r in for_each],
         )
 
     def _index_configuration(self, module: Mapping[str, Any], key: str) -> None:
@@ -197,14 +255,22 @@ class _Plan:
                     self.notes.add(f"region {value} taken from {resource.address}")
                     return value
         config = (self.data.get("configuration") or {}).get("provider_config") or {}
-        for provider in config.values():
-            if isinstance(provider, dict) and provider.get("name") == "aws":
-                value = ((provider.get("expressions") or {}).get("region") or {}).get(
-                    "constant_value"
-                )
-                if isinstance(value, str) and value:
-                    self.notes.add(f"region {value} taken from the aws provider configuration")
-                    return value
+        # The root module's default aws provider (key "aws"; "aws.east" is an alias, and
+        # "module.m:aws" a module's own): its region is a constant or, the commonest layout,
+        # ``region = var.region``, read from the plan's ``variables``.
+        defaults = sorted(
+            (key != "aws", str(key))
+            for key, provider in config.items()
+            if isinstance(provider, dict) and provider.get("name") == "aws" and ":" not in key
+        )
+        for _, key in defaults:
+            expression = (config[key].get("expressions") or {}).get("region")
+            if not isinstance(expression, dict):
+                continue
+            value = self.expression(expression, "", set(), f"provider {key} region")
+            if isinstance(value, str) and value:
+                self.notes.add(f"region {value} taken from the aws provider configuration")
+                return value
         self.notes.add("the region is unknown (pass --region)")
         return None
 
@@ -229,19 +295,72 @@ class _Plan:
         expression = _get(resource.config, path)
         if isinstance(expression, dict):
             return self.expression(
-                expression, resource.module, marks, f"{resource.address}.{'.'.join(map(str, path))}"
+                expression,
+                resource.module,
+                marks,
+                f"{resource.address}.{'.'.join(map(str, path))}",
+                site=resource,
+                field=".".join(str(p) for p in path if isinstance(p, str)),
             )
         return _UNKNOWN
 
     def expression(
-        self, expression: Mapping[str, Any], module: str, marks: set[str], where: str
+        self,
+        expression: Mapping[str, Any],
+        module: str,
+        marks: set[str],
+        where: str,
+        *,
+        site: _Resource | None = None,
+        field: str = "",
     ) -> Any:
+        """The value of a configuration expression: a constant, or the one thing it references.
+
+        ``site`` is the resource instance the expression belongs to (``field`` its attribute):
+        ``count.index``, ``each.key`` and ``each.value`` are read from that instance.
+        """
         if "constant_value" in expression:
             return expression["constant_value"]
         leaves = _leaf_references([str(r) for r in expression.get("references") or []])
+        if site is not None:
+            leaves = self._instance_references(leaves, site, field)
         if len(leaves) != 1:
             return _UNKNOWN
         return self.reference(leaves[0], module, marks)
+
+    def _instance_references(self, leaves: list[str], site: _Resource, field: str) -> list[str]:
+        """References with ``count.index``/``each.key``/``each.value`` read from ``site``.
+
+        The plan keeps only the references of ``aws_iam_role.x[each.key].name``: ``aws_iam_role.x``
+        and ``each.key``, without the attribute. The index is ``site``'s own; the attribute is
+        the one ``field`` takes from that resource type (:data:`_IMPLIED_ATTRIBUTE`), and without
+        one the expression stays unknown. ``each.value.name`` under ``for_each = aws_iam_role.x``
+        is ``aws_iam_role.x[KEY].name``.
+        """
+        if site.index is None:
+            return leaves
+        key = json.dumps(site.index)
+        objects = [r for r in _leaf_references(site.for_each) if _is_object(r)]
+        out: list[str] = []
+        for ref in leaves:
+            if ref == "each.value" or ref.startswith("each.value."):
+                if len(objects) != 1:
+                    return leaves
+                ref = f"{objects[0]}[{key}]{ref[len('each.value') :]}"
+                if "." not in ref.rsplit("]", 1)[-1]:
+                    ref = self._with_attribute(ref, objects[0], site, field)
+            out.append(ref)
+        counters = [r for r in out if r in ("count.index", "each.key")]
+        rest = [r for r in out if r not in counters]
+        if counters and len(rest) == 1 and _is_object(rest[0]):
+            return [self._with_attribute(f"{rest[0]}[{key}]", rest[0], site, field)]
+        return out
+
+    @staticmethod
+    def _with_attribute(ref: str, target: str, site: _Resource, field: str) -> str:
+        target_type = target.split(".")[-2]
+        attribute = _IMPLIED_ATTRIBUTE.get((site.type, field, target_type))
+        return f"{ref}.{attribute}" if attribute else ref
 
     def _module_config(self, module: str) -> dict[str, Any]:
         return self._configs.get(_config_module_key(module), {})
@@ -529,12 +648,36 @@ class _Builder:
             return []
         return [p for p in roles.values() if value in (p.name, p.arn)]
 
+    def _role_targets(
+        self, roles: Mapping[str, _RoleParts], resource: _Resource, key: str, marks: set[str]
+    ) -> list[_RoleParts]:
+        """The roles a policy resource's ``key`` names (a role name or ARN).
+
+        When the plan cannot tell which role, the policy is not dropped: it may land on any role
+        of the plan, so every role lists ``<Unresolved.ADDRESS.KEY>`` among the managed policies
+        the source does not hold (a grant it lacks is then ``warn``, never ``fail``), and none
+        gets the policy's statements (nothing passes on them). No role is returned.
+        """
+        value = self.plan.value(resource, key, marks=marks)
+        if isinstance(value, str) and value:
+            return self._targets(roles, value)
+        mark = unresolved(resource.address, key)
+        self.plan.notes.add(
+            f"{resource.address}: {key} is unknown until apply; the policy may land on any role "
+            "of the plan and counts as unknown on each"
+        )
+        for parts in roles.values():
+            parts.marks.add(mark)
+            if mark not in parts.managed_arns:
+                parts.managed_arns.append(mark)
+        return []
+
     def attach(self, roles: Mapping[str, _RoleParts]) -> dict[str, PolicyDocument]:
         """Attach role policies and managed policies; apply the ``*_exclusive`` resources."""
         plan = self.plan
         for resource in self.of_type("aws_iam_role_policy"):
             marks: set[str] = set()
-            targets = self._targets(roles, plan.value(resource, "role", marks=marks))
+            targets = self._role_targets(roles, resource, "role", marks)
             name = plan.value(resource, "name", marks=marks)
             policy = plan.value(resource, "policy", marks=marks)
             document = self._policy(
@@ -561,8 +704,14 @@ class _Builder:
         for resource in self.of_type("aws_iam_role_policy_attachment"):
             marks = set()
             arn = plan.value(resource, "policy_arn", marks=marks)
-            for parts in self._targets(roles, plan.value(resource, "role", marks=marks)):
-                if isinstance(arn, str) and arn not in parts.managed_arns:
+            if not isinstance(arn, str) or not arn:
+                arn = unresolved(resource.address, "policy_arn")
+                plan.notes.add(
+                    f"{resource.address}: policy_arn is unknown until apply; "
+                    "the policy it attaches is not judged"
+                )
+            for parts in self._role_targets(roles, resource, "role", marks):
+                if arn not in parts.managed_arns:
                     parts.managed_arns.append(arn)
                     parts.marks |= marks | unresolved_in(arn)
         for resource in self.of_type("aws_iam_role_policies_exclusive"):
@@ -733,6 +882,26 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+def _refuse_partial(path: Path, data: Mapping[str, Any]) -> None:
+    """A plan Terraform did not finish says nothing of what it left out: refuse it (exit 3).
+
+    ``errored`` is true when planning failed part-way (Terraform still writes the plan file);
+    ``complete`` is false when changes were left out: ``-target``, or deferred actions. Plans
+    from before Terraform 1.6/1.8 carry neither field and are taken as whole.
+    """
+    if data.get("errored") is True:
+        raise InputError(
+            f"{path}: the plan errored (terraform plan failed part-way), so it is not audited",
+            advice="fix the errors `terraform plan` reported and plan again",
+        )
+    if data.get("complete") is False:
+        raise InputError(
+            f"{path}: the plan is incomplete (planned with -target, or with deferred changes), "
+            "so it is not audited",
+            advice="audit a plan of the whole configuration: `terraform plan -out` without -target",
+        )
+
+
 def load_plan(
     path: Path, *, region: str | None = None, account_id: str | None = None
 ) -> PlanSource:
@@ -743,7 +912,9 @@ def load_plan(
     and the inventory notes say so. Raises :class:`InputError` (exit 3) for a file that is not a
     plan in JSON or a policy that is not an IAM policy.
     """
-    plan = _Plan(path, _read(path), region, account_id)
+    data = _read(path)
+    _refuse_partial(path, data)
+    plan = _Plan(path, data, region, account_id)
     builder = _Builder(plan)
     parts = builder.roles()
     managed = builder.attach(parts)

@@ -7,7 +7,8 @@
 4. ``OPEN`` and ``REQUEST`` mode reach the same decision.
 5. ``conditional`` is sound: when ``OPEN`` says the answer is not conditional, no values for the
    keys the context lacked change whether the request is allowed.
-6. With identity policies only, ``evaluate`` agrees with ``evaluate_policies``.
+6. With identity policies only, ``evaluate`` agrees with ``evaluate_policies`` (but where a role's
+   trust policy or a KMS key policy decides: see ``resource_policy_decides``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from iam_audit.engine import (
     Request,
     evaluate,
     evaluate_policies,
+    resource_policy_decides,
     validate_policy,
 )
 from iam_audit.engine.parse import parse_policy
@@ -480,6 +482,8 @@ def test_conditional_is_sound(
 def test_identity_only_matches_one_layer(bodies: list[dict[str, Any]], request: Request) -> None:
     assume(all(_valid(b, PolicyKind.INLINE) for b in bodies))
     assume(request.principal is None or request.principal.kind is PrincipalKind.AWS)
+    # Except where a trust or key policy decides: identity policies alone never allow those.
+    assume(resource_policy_decides(request.action, request.resource) is None)
     docs = [_doc(b, f"id{i}", PolicyKind.INLINE) for i, b in enumerate(bodies)]
     full = evaluate(request, identity=docs)
     layer = evaluate_policies(request, docs)

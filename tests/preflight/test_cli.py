@@ -367,6 +367,21 @@ def test_logs_offline_nothing_known_exits_0(app: typer.Typer, tmp_path: Path) ->
     assert result.stdout == "no known import error in 1 log events\n"
 
 
+def test_logs_line_over_a_cloudwatch_event_is_cut_with_a_note(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    # "Event size: 256 KB (maximum)." (CloudWatch Logs quotas, cloudwatch_limits_cwl.html)
+    export = tmp_path / "events.txt"
+    export.write_text("The user import job has expired. " + "x" * 300_000 + "\n")
+    result = run(app, "logs", "diagnose", "--file", export, "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["diagnoses"][0]["error"] == "ImportJobExpired"
+    assert result.stderr == (
+        "event 1 is 300,033 bytes, more than a CloudWatch Logs event can hold (262,144); "
+        "only its first 262,144 bytes were read\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b'{"logGroups": []}', "not a log export"), (b"\x00\x00\x00", "binary"), (b"", "empty")],

