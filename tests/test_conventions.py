@@ -561,3 +561,11 @@ def test_lambda_check_quiet_prints_failures_only(tmp_path: Path) -> None:
     lines = quiet.stdout.splitlines()
     assert [line.split()[0] for line in lines[:-1]] == ["FAIL"]
     assert lines[-1] == loud.stdout.splitlines()[-1]
+
+
+def test_skip_names_a_known_check() -> None:
+    result = audit(*BROKEN, "--skip", "COG999")
+    assert result.exit_code == 3
+    assert result.stderr.startswith("error: --skip: unknown check COG999")
+    kept = json.loads(audit(*BROKEN, "--skip", "COG001", "--skip", "COG003", "-f", "json").stdout)
+    assert {r["check"] for r in kept["results"]} & {"COG001", "COG003"} == set()
