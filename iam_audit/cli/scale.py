@@ -171,7 +171,8 @@ def scan(
     found = dataclasses.replace(found, result=suppress(result, config))
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
-    emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(found.result), output)
+    renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)
+    emit(renderer.render(found.result), output)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 
 

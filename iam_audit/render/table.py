@@ -45,16 +45,24 @@ class TableRenderer:
     """One line per result, grouped by role; each failure followed by its evidence and fix.
 
     A failure of a warning-severity check is marked ``[warning]``; when failures are below
-    ``fail_on`` the last line says why the exit code is 0. ``quiet`` prints failures only: no
-    passing, skipped or suppressed results and no notes, then the summary.
+    ``fail_on`` the last line says why the exit code is 0 (unless ``exit_reason`` is false: the
+    command exits non-zero for another reason, such as a region ``scan`` could not read).
+    ``quiet`` prints failures only: no passing, skipped or suppressed results and no notes, then
+    the summary.
     """
 
     def __init__(
-        self, show_fix: bool = True, *, fail_on: FailOn = FailOn.ERROR, quiet: bool = False
+        self,
+        show_fix: bool = True,
+        *,
+        fail_on: FailOn = FailOn.ERROR,
+        quiet: bool = False,
+        exit_reason: bool = True,
     ) -> None:
         self.show_fix = show_fix
         self.fail_on = fail_on
         self.quiet = quiet
+        self.exit_reason = exit_reason
 
     def render(self, result: AuditResult) -> str:
         lines: list[str] = []
@@ -80,7 +88,7 @@ class TableRenderer:
             + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f", {summary['error']} internal errors" if summary["error"] else "")
         )
-        why = _below_threshold(result, self.fail_on)
+        why = _below_threshold(result, self.fail_on) if self.exit_reason else ""
         if why:
             lines.append(why)
         return "\n".join(lines) + "\n"
