@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -32,6 +33,8 @@ def run_checks(
         except IamAuditError:
             raise
         except Exception as err:  # a bug in one check must not hide the others' results
+            if os.environ.get("IAM_AUDIT_DEBUG"):
+                raise  # the traceback, as the one-line message promises
             role = target.lambda_role if check.meta.role_kind is RoleKind.LAMBDA else None
             role = role or target.logs_role
             findings.append(

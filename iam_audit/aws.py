@@ -9,18 +9,27 @@ import ipaddress
 import re
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 
-from iam_audit.errors import AccessError, InputError, NoCredentialsError
+from iam_audit.errors import AccessError, ExitCode, IamAuditError, InputError, NoCredentialsError
 from iam_audit.render.escape import for_terminal, redact_url
 
-__all__ = ["aws_errors", "client", "endpoint_warning", "make_session", "permission_for"]
+__all__ = [
+    "AwsError",
+    "aws_errors",
+    "client",
+    "endpoint_warning",
+    "make_session",
+    "permission_for",
+    "translate",
+]
 
 T = TypeVar("T")
 
@@ -120,30 +129,125 @@ def permission_for(service: str, operation: str) -> str:
     return f"{service}:{operation}"
 
 
+#: Codes that mean the credentials themselves were refused (expired, unknown, mis-signed).
+_CREDENTIAL_CODES = {
+    "InvalidClientTokenId",
+    "UnrecognizedClientException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AuthFailure",
+}
+#: Codes of throttling that outlasted botocore's retries.
+_THROTTLE_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "SlowDown",
+}
+#: Every exception class a boto3 call raises for AWS's or the network's sake.
+AWS_ERRORS = (
+    botocore.exceptions.ClientError,
+    botocore.exceptions.BotoCoreError,
+    botocore.parsers.ResponseParserError,
+)
+#: The attribute :func:`aws_errors` sets on an error it lets through: the call it came from.
+_CALL = "_iam_audit_call"
+
+
+class AwsError(IamAuditError):
+    """AWS failed in a way that is neither access nor input: a 5xx or throttling after the
+    retries, a dropped connection, a reply botocore cannot parse (exit 4)."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+def translate(err: BaseException, call: str | None = None) -> IamAuditError | None:
+    """The one mapping of boto3/botocore errors to ours; ``None`` for other exceptions.
+
+    Exit 3 (:class:`AccessError`, :class:`InputError`) for what the user can fix: no or refused
+    credentials, a denied call, an unknown profile or region, an endpoint that cannot be reached,
+    a request AWS rejects as invalid (4xx). Exit 4 (:class:`AwsError`) otherwise: a server error
+    or throttling after the retries, a dropped connection, a reply that cannot be parsed. The
+    message names the API call (``iam:GetRole``).
+    """
+    if isinstance(err, IamAuditError):
+        return err
+    exc = botocore.exceptions
+    if isinstance(err, exc.NoCredentialsError | exc.PartialCredentialsError):
+        return NoCredentialsError()
+    if isinstance(err, exc.ProfileNotFound):
+        return InputError(f"AWS profile not found: {err}")
+    if isinstance(err, exc.NoRegionError):
+        return InputError(
+            "no AWS region configured", advice="pass --region or set AWS_DEFAULT_REGION"
+        )
+    if isinstance(err, exc.ClientError):
+        return _client_error(err, call)
+    where = call or getattr(err, _CALL, None) or "an AWS call"
+    if isinstance(err, botocore.parsers.ResponseParserError):  # not a BotoCoreError
+        return AwsError(f"{where}: AWS's reply could not be parsed ({_first_line(err)})")
+    if not isinstance(err, exc.BotoCoreError):
+        return None
+    if isinstance(err, exc.EndpointConnectionError):
+        return AccessError(f"cannot reach AWS for {where}: {redact_url(err)}")
+    if isinstance(err, exc.ConnectionClosedError | exc.ReadTimeoutError):
+        return AwsError(
+            f"{where}: the connection to AWS dropped before the reply ({redact_url(err)})"
+        )
+    return AwsError(f"{where} failed: {type(err).__name__}: {redact_url(_first_line(err))}")
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
+
+
+def _client_error(err: Any, call: str | None) -> IamAuditError:
+    response = err.response or {}
+    code = str(response.get("Error", {}).get("Code", ""))
+    message = " ".join(str(response.get("Error", {}).get("Message", "")).split())
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    operation = str(getattr(err, "operation_name", "") or "")
+    call = call or getattr(err, _CALL, None)
+    where = operation or call or "an AWS call"
+    if code in _CREDENTIAL_CODES:
+        return AccessError(f"AWS rejected the credentials for {where}: {message or code}")
+    if code in _DENIED_CODES or "AccessDenied" in code:
+        match = _NOT_AUTHORIZED.search(message)
+        needed = match.group(1) if match else call
+        return AccessError(f"AWS denied {where}: {message or code}", permission=needed)
+    detail = f"{code or 'error'}{f' (HTTP {status})' if status else ''}: {message or code}"
+    if code in _THROTTLE_CODES:
+        return AwsError(f"{where} was throttled after the retries: {detail}")
+    if isinstance(status, int) and status >= 500:
+        return AwsError(f"{where} failed on AWS's side after the retries: {detail}")
+    return InputError(f"AWS refused {where}: {detail}")
+
+
 @contextmanager
 def aws_errors(service: str, operation: str) -> Iterator[None]:
-    """Turn credential and access errors of one call into :class:`AccessError` (exit 3)."""
+    """Turn credential and access errors of one call into :class:`AccessError` (exit 3).
+
+    Other botocore errors go through unchanged, marked with the call, so callers can still handle
+    ``NoSuchEntity`` and the like; what nobody handles reaches the CLI, which maps it with
+    :func:`translate`.
+    """
+    call = permission_for(service, operation)
     try:
         yield
-    except (
-        botocore.exceptions.NoCredentialsError,
-        botocore.exceptions.PartialCredentialsError,
-    ):
-        raise NoCredentialsError() from None
-    except botocore.exceptions.ClientError as err:
-        code = str(err.response.get("Error", {}).get("Code", ""))
-        message = str(err.response.get("Error", {}).get("Message", ""))
-        if code in _DENIED_CODES or "AccessDenied" in code:
-            match = _NOT_AUTHORIZED.search(message)
-            needed = match.group(1) if match else permission_for(service, operation)
-            raise AccessError(
-                f"AWS denied {operation}: {message or code}", permission=needed
-            ) from None
-        if code in ("InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken"):
-            raise AccessError(f"AWS rejected the credentials: {message or code}") from None
+    except AWS_ERRORS as err:
+        mapped = translate(err, call)
+        if isinstance(mapped, AccessError | NoCredentialsError):
+            raise mapped from None
+        with suppress(AttributeError, TypeError):
+            setattr(err, _CALL, call)
         raise
-    except botocore.exceptions.EndpointConnectionError as err:
-        raise AccessError(f"cannot reach AWS: {redact_url(err)}") from None
 
 
 def call(api: Any, service: str, operation: str, **kwargs: Any) -> Any:

@@ -51,6 +51,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.findings import AuditResult, FailOn, Finding, Status, Suppression
+from iam_audit.inputs import MAX_CONFIG, read_text
 from iam_audit.model import Origin, SourceKind
 from iam_audit.render.interface import OutputFormat
 
@@ -114,14 +115,13 @@ class Config:
 
     def defaults(self) -> dict[str, object]:
         """The settings given, keyed by the command parameter each is the default of (Click's
-        ``default_map``), with ``config`` naming this file so the command reads the same one."""
+        ``default_map``)."""
         values: dict[str, object] = {
             "region": self.region,
             "account_id": self.account_id,
             "fail_on": self.fail_on.value if self.fail_on else None,
             "fmt": self.format.value if self.format else None,
             "skip": list(self.skip) or None,
-            "config": str(self.path) if self.path else None,
         }
         return {name: value for name, value in values.items() if value is not None}
 
@@ -240,13 +240,13 @@ def _settings(table: Mapping[str, Any], where: str, known: set[str]) -> dict[str
 
 
 def _read(path: Path) -> dict[str, Any]:
+    text = read_text(path, "config file", MAX_CONFIG)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as err:
-        raise InputError(f"cannot read config {path}: {err.strerror}") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise InputError(f"{path}: invalid TOML: {err}") from None
+    except RecursionError:
+        raise InputError(f"{path}: invalid TOML: it nests too deeply") from None
 
 
 def _from_file(path: Path) -> Config | None:
@@ -284,8 +284,6 @@ def load_config(path: Path | None = None, *, cwd: Path | None = None) -> Config:
     without a reason, an unknown check, key or setting value, or a bad date.
     """
     if path is not None:
-        if not path.is_file():
-            raise InputError(f"config file {path} does not exist")
         return _from_file(path) or Config(path=path)
     return find_config(cwd if cwd is not None else Path.cwd()) or Config()
 
@@ -413,8 +411,11 @@ def apply_suppressions(
     return AuditResult(tuple(findings), tuple(notes))
 
 
-def suppress(result: AuditResult, path: Path | None = None) -> AuditResult:
-    """``result`` with the suppressions of ``path`` (or the default files) and of the template
-    resources its findings come from applied as of today."""
-    config = load_config(path)
+def suppress(
+    result: AuditResult, path: Path | None = None, *, loaded: Config | None = None
+) -> AuditResult:
+    """``result`` with the suppressions of the configuration (``loaded``, as the command line
+    already read it; else read from ``path`` or the default files) and of the template resources
+    its findings come from, applied as of today."""
+    config = loaded if loaded is not None else load_config(path)
     return apply_suppressions(result, config.suppressions, datetime.date.today())

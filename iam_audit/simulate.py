@@ -20,6 +20,7 @@ from iam_audit.engine import (
 )
 from iam_audit.engine.actions import is_unknown_action, suggest_action
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_POLICY, read_text
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind, parse_arn
 from iam_audit.render.escape import for_terminal
 
@@ -40,10 +41,7 @@ def load_policy_file(path: Path, kind: PolicyKind) -> PolicyDocument:
     A condition operator IAM does not define (``StringEqualz``) is an invalid policy, as IAM
     refuses to store it: :class:`~iam_audit.errors.PolicyParseError` names the JSON path.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    text = read_text(path, "policy file", MAX_POLICY)
     return parse_policy(text, name=path.name, kind=kind, location=str(path), strict_operators=True)
 
 

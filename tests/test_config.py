@@ -123,7 +123,7 @@ def test_bad_configuration_is_one_clear_line(tmp_path: Path, text: str, message:
 
 
 def test_missing_explicit_config(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="does not exist"):
+    with pytest.raises(InputError, match="no such file"):
         load_config(tmp_path / "nope.toml")
 
 

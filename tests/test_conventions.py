@@ -569,3 +569,22 @@ def test_skip_names_a_known_check() -> None:
     assert result.stderr.startswith("error: --skip: unknown check COG999")
     kept = json.loads(audit(*BROKEN, "--skip", "COG001", "--skip", "COG003", "-f", "json").stdout)
     assert {r["check"] for r in kept["results"]} & {"COG001", "COG003"} == set()
+
+
+def test_config_from_standard_input_is_read_once(tmp_path: Path) -> None:
+    """`--config -` (the shared input reader's standard input): its defaults and its
+    suppressions both apply, so the command line reads it once and the command reuses it."""
+    config = (
+        'format = "json"\n[[suppressions]]\ncheck = "COG003"\nrole = "CognitoImportLogs"\n'
+        'reason = "piped in"\n'
+    )
+    with _cwd(_repo(tmp_path, "[project]\nname = 'x'\n")):
+        result = runner.invoke(
+            app,
+            ["audit", "--authorization-details", str(asset("auth_details", "account.json")),
+             "--user-pool-arn", POOL, *BROKEN, "--config", "-"],
+            input=config,
+        )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    by_check = {r["check"]: r for r in json.loads(result.stdout)["results"]}  # format from stdin
+    assert by_check["COG003"]["suppressed"]["reason"] == "piped in"

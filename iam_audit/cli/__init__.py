@@ -10,10 +10,11 @@ import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
-from iam_audit.cli.conventions import conventions_everywhere
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
+from iam_audit.cli.conventions import config_of, conventions_everywhere
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
+from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
 
@@ -75,9 +76,16 @@ def _source_options(values: dict[str, object]) -> dict[str, Any]:
     }
 
 
+def _input_files(values: dict[str, Any]) -> list[tuple[str, Path | None]]:
+    """(option, path) of every file a command reads, for :func:`iam_audit.inputs.refuse_overlap`."""
+    names = ("authorization_details", "template", "terraform_plan", "config")
+    return [(f"--{n.replace('_', '-')}", values.get(n)) for n in names]
+
+
 @app.command()
 @handle_errors
 def audit(
+    ctx: typer.Context,
     lambda_role: opt.LambdaRole = None,
     logs_role: opt.LogsRole = None,
     user_pool_arn: opt.UserPoolArn = None,
@@ -105,10 +113,12 @@ def audit(
     from iam_audit.findings import exit_code_for
     from iam_audit.render import renderer_for
 
+    refuse_overlap(_input_files(locals()), [("--output", output)])
     resolved = opt.resolve(**_source_options(locals()), read_organization=True)
     result = run_checks(resolved.target, notes=resolved.notes)
-    result = suppress(without_checks(result, skip or ()), config)
+    result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
+    report_crashes(result.findings)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
 
@@ -142,6 +152,9 @@ def fix(
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
 
+    read = _input_files(locals())
+    refuse_overlap(read, [("--out-dir", out_dir)])
+    refuse_overlap(read, [("--backup-dir", backup_dir)])
     resolved = opt.resolve(**_source_options(locals()))
     target = resolved.target
     result = run_checks(target)
@@ -156,7 +169,7 @@ def fix(
         raise typer.Exit(int(code))
     emit(render_plan(plan, fmt), None)
     if out_dir is not None:
-        for path in write_plan(plan, out_dir):
+        for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
     raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
 

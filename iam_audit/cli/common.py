@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
+from typer.exceptions import TyperException
 
 from iam_audit.errors import ExitCode, IamAuditError, InputError
 from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
+if TYPE_CHECKING:
+    from iam_audit.findings import Finding
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "parse_context_pairs"]
+__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs", "report_crashes"]
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -39,8 +44,58 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except BrokenPipeError:  # `iam-audit … | head`: the reader left; nothing is wrong here
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(_SIGPIPE_EXIT) from None
+        except (typer.Exit, typer.Abort, TyperException):
+            raise  # deliberate exits and Click's usage errors (typer.Exit is a RuntimeError)
+        except Exception as err:  # the one last-resort handler: a bug is exit 4, never 1
+            known = _aws_error(err)
+            if os.environ.get("IAM_AUDIT_DEBUG"):
+                raise
+            if known is not None:
+                typer.echo(known.diagnostics(), err=True)
+                raise typer.Exit(int(known.exit_code)) from None
+            typer.echo(internal_error_line(err), err=True)
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper
+
+
+def report_crashes(findings: Iterable[Finding]) -> None:
+    """One stderr line when a check crashed (its ``internal-error`` result; the run exits 4)."""
+    crashed = [f for f in findings if f.slug == "internal-error"]
+    if crashed:
+        more = f" (and {len(crashed) - 1} more)" if len(crashed) > 1 else ""
+        typer.echo(
+            f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
+            err=True,
+        )
+
+
+#: What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
+_SIGPIPE_EXIT = 141
+
+
+def internal_error_line(err: BaseException) -> str:
+    """The one line a bug gets on stderr."""
+    detail = " ".join(str(err).split())[:300]
+    name = type(err).__name__
+    return (
+        f"internal error: {name}{': ' + detail if detail else ''}; "
+        "IAM_AUDIT_DEBUG=1 shows the traceback"
+    )
+
+
+def _aws_error(err: Exception) -> IamAuditError | None:
+    """An AWS error nobody handled, as ours (only when botocore is loaded: offline runs never
+    import it)."""
+    if "botocore" not in sys.modules:
+        return None
+    from iam_audit import aws
+
+    return aws.translate(err)
 
 
 def emit(text: str, output: Path | None) -> None:

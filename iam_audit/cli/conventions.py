@@ -15,14 +15,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from typer.core import TyperCommand, TyperOption
 
 from iam_audit.cli.common import handle_errors
 
-__all__ = ["IamAuditCommand", "conventions_everywhere"]
+if TYPE_CHECKING:
+    from iam_audit.config import Config
+
+__all__ = ["IamAuditCommand", "config_of", "conventions_everywhere"]
+
+#: Where a command finds the configuration its defaults came from (``ctx.meta``).
+_CONFIG = "iam_audit.config"
 
 
 def _repeatable(param: object) -> bool:
@@ -63,11 +69,22 @@ class IamAuditCommand(TyperCommand):
         from iam_audit.config import load_config
 
         path = Path(named) if isinstance(named, str) else None
-        defaults = handle_errors(load_config)(path).defaults()
+        loaded = handle_errors(load_config)(path)
+        ctx.meta[_CONFIG] = loaded  # read once: `--config -` is standard input
+        defaults = loaded.defaults()
         ctx.default_map = {
             **(ctx.default_map or {}),
             **{name: value for name, value in defaults.items() if name in params},
         }
+
+
+def config_of(ctx: typer.Context) -> Config | None:
+    """The configuration the command line read for this command (``None``: not read, e.g. the
+    command was called without :class:`IamAuditCommand`)."""
+    from iam_audit.config import Config
+
+    found = ctx.meta.get(_CONFIG)
+    return found if isinstance(found, Config) else None
 
 
 def conventions_everywhere(app: typer.Typer) -> None:

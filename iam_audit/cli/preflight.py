@@ -19,6 +19,7 @@ from typing import IO, Annotated, Any, assert_never
 
 import typer
 
+from iam_audit import inputs
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import InputError
@@ -60,22 +61,6 @@ def _render(fmt: ReportFormat, as_dict: dict[str, Any], table: str) -> str:
             return table
         case _:
             assert_never(fmt)
-
-
-def _read_bytes(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{what} {path} is a directory") from None
-    except OSError as err:
-        raise InputError(f"cannot read {what} {path}: {err.strerror}") from None
-
-
-def _read_text(path: Path, what: str) -> str:
-    try:
-        return _read_bytes(path, what).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{what} {path} is not UTF-8 text") from None
 
 
 @contextmanager
@@ -153,19 +138,17 @@ def csv_check(
         raise typer.BadParameter("use --user-pool-id or --header-file/--schema, not both")
     if not user_pool_id and (header_file is None or schema is None):
         raise typer.BadParameter("give --user-pool-id, or both --header-file and --schema")
-    for out in (write_clean, write_rejects):
-        if out is not None and out.resolve() == file.resolve():
-            raise InputError(f"{out} is the input file; choose another output name")
+    inputs.refuse_overlap(
+        [("the CSV file", file), ("--header-file", header_file), ("--schema", schema)],
+        [("--write-clean", write_clean), ("--write-rejects", write_rejects), ("--output", output)],
+    )
     if header_file is not None and schema is not None:
-        import json
-
-        try:
-            described = json.loads(_read_text(schema, "schema file"))
-        except json.JSONDecodeError as err:
-            raise InputError(f"schema file {schema} is not JSON: {err.msg}") from None
+        described = inputs.read_json(schema, "schema file")
         if not isinstance(described, dict):
             raise InputError(f"schema file {schema} is not describe-user-pool output")
-        pool = pool_schema(described, parse_header_text(_read_text(header_file, "header file")))
+        header_text = inputs.read_text(header_file, "header file", inputs.MAX_JSON)
+        header_names = parse_header_text(header_text, f"header file {header_file}")
+        pool = pool_schema(described, header_names, f"schema file {schema}")
     else:
         from iam_audit.preflight import live
 
@@ -174,11 +157,10 @@ def csv_check(
             "cognito-idp", profile=profile, region=live.pool_region(user_pool_id, region)
         )
         pool = live.fetch_pool_schema(user_pool_id, client=client)
-    try:
-        stream = file.open("rb")
-    except OSError as err:
-        raise InputError(f"cannot read {file}: {err.strerror}") from None
-    with stream, _atomic((write_clean, write_rejects)) as (clean, rejects):
+    with (
+        inputs.open_binary(file, "CSV file") as stream,
+        _atomic((write_clean, write_rejects)) as (clean, rejects),
+    ):
         report = check_csv(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
@@ -255,7 +237,7 @@ def lambda_check(
     quiet: opt.QuietOpt = False,
 ) -> None:
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
-    from iam_audit.preflight.lambdacheck import FunctionPackage, check_function
+    from iam_audit.preflight.lambdacheck import MAX_ZIP_FILE, FunctionPackage, check_function
     from iam_audit.preflight.nodecheck import node_check
     from iam_audit.preflight.render import lambda_table
 
@@ -264,6 +246,7 @@ def lambda_check(
         raise typer.BadParameter("use --function, or --zip/--handler/--runtime/--env, not both")
     if not function and (zip_file is None or handler is None or runtime is None):
         raise typer.BadParameter("give --function NAME, or --zip, --handler and --runtime")
+    inputs.refuse_overlap([("--zip", zip_file)], [("--output", output)])
     if function:
         from iam_audit.preflight import live
 
@@ -280,7 +263,9 @@ def lambda_check(
         package = FunctionPackage(
             handler=handler,
             runtime=runtime,
-            code=_read_bytes(zip_file, "zip file"),
+            code=inputs.read_bytes(
+                zip_file, "zip file", MAX_ZIP_FILE, rule="no Lambda package is larger than"
+            ),
             name=str(zip_file),
             environment=tuple(sorted((k, v) for k, vs in pairs.items() for v in vs)),
         )
@@ -337,11 +322,12 @@ def logs_diagnose(
         raise typer.BadParameter("use --file, or --user-pool-id/--function, not both")
     if file is None and not (user_pool_id or function):
         raise typer.BadParameter("give --user-pool-id and/or --function, or --file")
+    inputs.refuse_overlap([("--file", file)], [("--output", output)])
     context = {k: v for k, v in (("pool", user_pool_id), ("function", function)) if v}
     notes: list[str] = []
     events: Any
     if file is not None:
-        events = parse_export(_read_bytes(file, "log file"), str(file))
+        events = parse_export(inputs.read_bytes(file, "log file", inputs.MAX_LOG), str(file))
     else:
         events = _live_events(user_pool_id, function, window, profile, region, notes)
     report = diagnose(events, context=context)

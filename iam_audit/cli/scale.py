@@ -13,9 +13,11 @@ import orjson
 import typer
 
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors
+from iam_audit.cli.common import emit, handle_errors, report_crashes
+from iam_audit.cli.conventions import config_of
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
+from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
 
@@ -97,6 +99,7 @@ def who_can(
     from iam_audit.whocan import who_can as answer
 
     check_action(action)
+    refuse_overlap([("--authorization-details", authorization_details)], [("--output", output)])
     organization, org_notes = opt.organization(scp, rcp)
     if organization is None and authorization_details is None and not (scp or rcp):
         from iam_audit import aws
@@ -138,6 +141,7 @@ def who_can(
 
 
 def scan(
+    ctx: typer.Context,
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
@@ -157,6 +161,7 @@ def scan(
     from iam_audit.scan import resolve_regions, scan_exit_code
     from iam_audit.scan import scan as run_scan
 
+    refuse_overlap([("--config", config)], [("--output", output)])
     session = aws.make_session(profile, region)
     names = resolve_regions(session, regions)
     organization, org_notes = opt.organization(scp, rcp)
@@ -168,11 +173,12 @@ def scan(
     result = without_checks(found.result, skip or ())
     if org_notes:
         result = dataclasses.replace(result, notes=(*result.notes, *org_notes))
-    found = dataclasses.replace(found, result=suppress(result, config))
+    found = dataclasses.replace(found, result=suppress(result, config, loaded=config_of(ctx)))
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
     renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)
     emit(renderer.render(found.result), output)
+    report_crashes(found.result.findings)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 
 

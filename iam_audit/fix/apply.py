@@ -26,6 +26,7 @@ from iam_audit.errors import (
     UsageError,
 )
 from iam_audit.fix.plan import FixPlan, PlannedFix
+from iam_audit.inputs import inside, read_json
 from iam_audit.render.escape import shell_command
 
 __all__ = [
@@ -189,7 +190,7 @@ def _save_backup(entries: list[BackupEntry], backup_dir: Path, now: datetime) ->
     except OSError as err:
         raise InputError(f"cannot create backup folder {backup_dir}: {err.strerror}") from None
     stamp = now.strftime("%Y%m%dT%H%M%S.%fZ")
-    path = backup_dir / f"iam-audit-backup-{stamp}.json"
+    path = inside(backup_dir, f"iam-audit-backup-{stamp}.json")
     data = {
         "format": BACKUP_FORMAT,
         "created": now.isoformat(),
@@ -308,14 +309,11 @@ def _restore(writer: Writer, entries: list[BackupEntry]) -> list[str]:
 
 def read_backup(path: Path) -> Backup:
     """Parse a backup file written by :func:`apply_plan`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    except ValueError as err:
-        raise InputError(f"{path} is not valid JSON: {err}") from None
+    data = read_json(path, "backup file")
     if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
         raise InputError(f"{path} is not an iam-audit backup file")
+    if not isinstance(data.get("entries") or [], list):
+        raise InputError(f"{path}: entries is not a list")
     entries = []
     for index, item in enumerate(data.get("entries") or []):
         try:

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.fix.plan import FixPlan, PlannedFix
+from iam_audit.inputs import inside, refuse_overlap, safe_name
 from iam_audit.render.escape import for_terminal
 from iam_audit.render.interface import TextFormat
 
-__all__ = ["document_text", "plan_to_dict", "render_plan", "unified_diff", "write_plan"]
+__all__ = [
+    "document_text",
+    "file_name",
+    "plan_to_dict",
+    "render_plan",
+    "unified_diff",
+    "write_plan",
+]
 
 
 def document_text(document: Mapping[str, Any] | None) -> str:
@@ -102,17 +110,28 @@ def render_plan(plan: FixPlan, fmt: TextFormat) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_plan(plan: FixPlan, out_dir: Path) -> list[Path]:
-    """Write each changed document to ``out_dir/<role>.<policy>.json``; return the paths."""
+def file_name(fix: PlannedFix) -> str:
+    """``<role>.<policy>.json``, each part made one safe file name (:func:`safe_name`), so a
+    role named ``../../x`` or ``/etc/x`` stays a file inside the folder."""
+    return f"{safe_name(fix.role_name)}.{safe_name(fix.policy_name)}.json"
+
+
+def write_plan(
+    plan: FixPlan, out_dir: Path, inputs: Iterable[tuple[str, Path | None]] = ()
+) -> list[Path]:
+    """Write each changed document to ``out_dir/<role>.<policy>.json``; return the paths.
+
+    Every path is checked to resolve inside ``out_dir`` and to be none of ``inputs`` (option,
+    path) before the first file is written.
+    """
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"cannot create {out_dir}: {err.strerror}") from None
+    planned = [(fix, inside(out_dir, file_name(fix))) for fix in plan.fixes if fix.changed]
+    refuse_overlap(list(inputs), [("--out-dir file", path) for _, path in planned])
     written = []
-    for fix in plan.fixes:
-        if not fix.changed:
-            continue
-        path = out_dir / f"{fix.role_name}.{fix.policy_name}.json"
+    for fix, path in planned:
         try:
             path.write_text(document_text(fix.after), encoding="utf-8")
         except OSError as err:

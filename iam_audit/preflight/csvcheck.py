@@ -636,6 +636,14 @@ class _Checker:
                     "updated-at-not-epoch",
                     f"updated_at {value!r} must be epoch time in seconds (e.g. 1471453471)",
                 )
+            elif len(value) > 13:  # past year 2286 in milliseconds; int() of 4,301 digits raises
+                out.add(
+                    number,
+                    col,
+                    "updated-at-not-epoch",
+                    f"updated_at has {len(value)} digits: too large for epoch time in seconds "
+                    "(e.g. 1471453471)",
+                )
             elif int(value) >= 100_000_000_000:
                 out.add(
                     number,

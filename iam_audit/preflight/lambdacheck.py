@@ -22,7 +22,9 @@ import ast
 import io
 import re
 import sys
+import weakref
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -34,6 +36,9 @@ from iam_audit.render.escape import shell_command
 
 __all__ = [
     "COGNITO_TRIGGER_TIMEOUT",
+    "MAX_UNZIPPED",
+    "MAX_ZIPPED",
+    "MAX_ZIP_FILE",
     "ClientInfo",
     "CognitoLookup",
     "FunctionPackage",
@@ -49,6 +54,16 @@ __all__ = [
 #: "it must respond within 5 seconds ... You can't change this five-second timeout value."
 COGNITO_TRIGGER_TIMEOUT = 5
 _MAX_SOURCE_BYTES = 2 * 1024 * 1024
+#: Lambda quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html),
+#: "Deployment package (.zip file archive) size": "50 MB (zipped, when uploaded through the
+#: Lambda API or SDKs). Upload larger files with Amazon S3." and "250 MB (unzipped)". Lambda
+#: counts them in MiB: its error reads "Unzipped size must be smaller than 262144000 bytes".
+MAX_ZIPPED = 50 * 1024 * 1024
+MAX_UNZIPPED = 250 * 1024 * 1024
+#: A zip read offline is refused above this: no package Lambda accepts is larger zipped than its
+#: unzipped limit.
+MAX_ZIP_FILE = MAX_UNZIPPED
+_CHUNK = 64 * 1024
 _POOL_ID = re.compile(r"\b[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+\b")
 _CLIENT_KEY = re.compile(r"CLIENT_?ID", re.IGNORECASE)
 _ADMIN_FLOWS = ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH")
@@ -176,9 +191,78 @@ def find_ids(environment: Sequence[tuple[str, str]]) -> tuple[tuple[str, ...], t
 
 def _open_zip(code: bytes, name: str) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(io.BytesIO(code))
+        archive = zipfile.ZipFile(io.BytesIO(code))
     except zipfile.BadZipFile:
         raise InputError(f"{name} is not a zip file") from None
+    except (zipfile.LargeZipFile, ValueError, EOFError, OverflowError, NotImplementedError) as err:
+        raise InputError(f"{name} is not a usable zip file: {err}") from None
+    _NAMES[archive] = name
+    return archive
+
+
+#: Bytes inflated so far from each open package, and its name (see :func:`read_member`).
+_INFLATED: weakref.WeakKeyDictionary[zipfile.ZipFile, int] = weakref.WeakKeyDictionary()
+_NAMES: weakref.WeakKeyDictionary[zipfile.ZipFile, str] = weakref.WeakKeyDictionary()
+
+
+def read_member(archive: zipfile.ZipFile, path: str, cap: int) -> bytes:
+    """The first ``cap`` bytes of member ``path``, inflated in chunks (never more than ``cap``).
+
+    What is inflated is counted against the member's declared size and, for the whole package,
+    against Lambda's 250 MB unzipped limit, so a zip whose sizes lie cannot take memory. Raises
+    :class:`InputError` (exit 3) for a member that is corrupt (a bad CRC, a broken stream), is
+    encrypted, or inflates beyond what it declares.
+    """
+    info = archive.getinfo(path)
+    name = _NAMES.get(archive, "the package")
+    out = bytearray()
+    try:
+        with archive.open(info) as stream:
+            while len(out) < cap:
+                chunk = stream.read(min(_CHUNK, cap - len(out)))
+                if not chunk:
+                    break
+                out += chunk
+                total = _INFLATED.get(archive, 0) + len(chunk)
+                _INFLATED[archive] = total
+                if len(out) > info.file_size or total > MAX_UNZIPPED:
+                    raise InputError(
+                        f"{name}: {path} inflates to more than its declared "
+                        f"{info.file_size:,} bytes (or the package beyond Lambda's "
+                        f"{MAX_UNZIPPED:,}-byte unzipped limit)"
+                    )
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as err:
+        raise InputError(f"{name}: {path} is corrupt: {err}") from None
+    except RuntimeError as err:  # zipfile: "File ... is encrypted, password required"
+        raise InputError(f"{name}: {path} cannot be read: {err}") from None
+    return bytes(out)
+
+
+def _size_results(package: FunctionPackage, archive: zipfile.ZipFile) -> list[LambdaResult]:
+    """Lambda's package limits, from the zip's length and its members' declared sizes."""
+    name = package.name or "the package"
+    zipped = len(package.code or b"")
+    unzipped = sum(max(info.file_size, 0) for info in archive.infolist())
+    results = []
+    if zipped > MAX_ZIPPED:
+        results.append(
+            LambdaResult(
+                None,
+                Status.WARN,
+                f"{name} is {zipped:,} bytes zipped; Lambda's API takes at most {MAX_ZIPPED:,} "
+                "(50 MB): upload it through Amazon S3",
+            )
+        )
+    if unzipped > MAX_UNZIPPED:
+        results.append(
+            LambdaResult(
+                None,
+                Status.FAIL,
+                f"{name} unzips to {unzipped:,} bytes (by its members' declared sizes); "
+                f"Lambda's limit is {MAX_UNZIPPED:,} (250 MB unzipped); its files were not read",
+            )
+        )
+    return results
 
 
 def check_function(
@@ -204,14 +288,18 @@ def check_function(
                 None, Status.SKIP, "container image function: the package checks read zips only"
             )
         )
-    elif runtime.startswith("python"):
+    elif runtime.startswith(("python", "nodejs")):
         parse_handler(package.handler)
         with _open_zip(package.code or b"", name) as archive:
-            results.extend(_python_checks(archive, package, sources))
-    elif runtime.startswith("nodejs"):
-        parse_handler(package.handler)
-        with _open_zip(package.code or b"", name) as archive:
-            results.extend(_node_checks(archive, package, node_check, sources))
+            sized = _size_results(package, archive)
+            results.extend(sized)
+            # a package over Lambda's limit is not inflated: it would prove nothing more
+            if any(r.status is Status.FAIL for r in sized):
+                pass
+            elif runtime.startswith("python"):
+                results.extend(_python_checks(archive, package, sources))
+            else:
+                results.extend(_node_checks(archive, package, node_check, sources))
     else:
         results.append(
             LambdaResult(
@@ -350,7 +438,7 @@ def _read(archive: zipfile.ZipFile, path: str) -> bytes | None:
     info = archive.getinfo(path)
     if info.file_size > _MAX_SOURCE_BYTES:
         return None
-    return archive.read(path)
+    return read_member(archive, path, _MAX_SOURCE_BYTES)
 
 
 #: Syntax added after Python 3.11 (the interpreter here): PEP 695 type parameters and ``type``
@@ -514,7 +602,7 @@ def _dependency_tops(archive: zipfile.ZipFile, names: Sequence[str]) -> frozense
             continue
         tops.add(parts[0].rsplit(".", 1)[0].split("-")[0].lower())
         if parts[1] in ("top_level.txt", "RECORD"):
-            text = archive.read(name).decode("utf-8", errors="replace")
+            text = read_member(archive, name, _MAX_SOURCE_BYTES).decode("utf-8", errors="replace")
             for row in text.splitlines():
                 head = PurePosixPath(row.split(",")[0]).parts[:1]
                 if head and not head[0].endswith((".dist-info", ".egg-info")):

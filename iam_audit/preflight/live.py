@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from iam_audit.errors import AccessError, InputError
+from iam_audit.errors import InputError
 from iam_audit.preflight.jobs import ImportJob
 from iam_audit.preflight.lambdacheck import ClientInfo, FunctionPackage
 from iam_audit.preflight.logsdiag import LogEvent
 from iam_audit.preflight.schema import PoolSchema, parse_header_text, pool_schema
-from iam_audit.render.escape import redact_url
 
 __all__ = [
     "LiveCognitoLookup",
@@ -37,16 +36,6 @@ __all__ = [
 ]
 
 _POOL_ID = re.compile(r"(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)_[0-9A-Za-z]+")
-_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnrecognizedClientException",
-    "InvalidClientTokenId",
-    "ExpiredToken",
-    "ExpiredTokenException",
-    "403",
-}
 
 
 class NotFoundError(InputError):
@@ -85,26 +74,19 @@ def _code(err: Exception) -> str:
 
 @contextmanager
 def _aws(permission: str, *, not_found: str | None = None) -> Iterator[None]:
-    """Translate botocore errors raised inside the block."""
-    import botocore.exceptions
+    """Translate botocore errors raised inside the block with :func:`iam_audit.aws.translate`,
+    the tool's one mapping (``ResourceNotFoundException`` becomes :class:`NotFoundError`)."""
+    from iam_audit import aws
 
     try:
         yield
-    except botocore.exceptions.NoCredentialsError:
-        raise AccessError(
-            "no AWS credentials found: set AWS_PROFILE or pass --profile, or use the "
-            "offline options"
-        ) from None
-    except botocore.exceptions.ClientError as err:
-        code = _code(err)
-        if code in _DENIED:
-            raise AccessError(f"AWS denied {permission}", permission=permission) from None
-        if code == "ResourceNotFoundException":
-            raise NotFoundError(not_found or f"{permission}: {code}") from None
-        message = err.response.get("Error", {}).get("Message", "")
-        raise InputError(f"{permission} failed: {code}: {message}") from None
-    except botocore.exceptions.BotoCoreError as err:
-        raise InputError(f"cannot call AWS ({permission}): {redact_url(err)}") from None
+    except aws.AWS_ERRORS as err:
+        if _code(err) == "ResourceNotFoundException":
+            raise NotFoundError(not_found or f"{permission}: ResourceNotFoundException") from None
+        mapped = aws.translate(err, permission)
+        if mapped is None:  # pragma: no cover - translate maps every botocore error
+            raise
+        raise mapped from None
 
 
 # -- csv check ------------------------------------------------------------------------------

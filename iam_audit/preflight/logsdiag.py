@@ -358,11 +358,7 @@ def diagnose(
             Diagnosis(
                 error=group.signature.name,
                 count=group.count,
-                first_seen=(
-                    datetime.fromtimestamp(group.first_seen / 1000, tz=UTC)
-                    if group.first_seen is not None
-                    else None
-                ),
+                first_seen=_when(group.first_seen),
                 example=group.example,
                 fix=_fill_fix(group.signature.fix, fill),
             )
@@ -380,10 +376,30 @@ def _text_timestamp(line: str) -> int | None:
     raw = found.group(0).replace(" ", "T").replace("Z", "+00:00")
     try:
         when = datetime.fromisoformat(raw)
-    except ValueError:
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        return _epoch_ms(when.timestamp() * 1000)
+    except (ValueError, OverflowError):  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
         return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    return int(when.timestamp() * 1000)
+
+
+def _when(epoch_ms: int | None) -> datetime | None:
+    """The UTC time of a timestamp from any source (a live event too), ``None`` when no date
+    has it."""
+    checked = _epoch_ms(epoch_ms)
+    return None if checked is None else datetime.fromtimestamp(checked / 1000, tz=UTC)
+
+
+#: CloudWatch Logs timestamps are milliseconds since the epoch; beyond year 9999 none is a date.
+_MAX_EPOCH_MS = 253_402_300_799_999
+
+
+def _epoch_ms(value: object) -> int | None:
+    """``value`` as epoch milliseconds when it is a finite number a date can have, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (0 <= value <= _MAX_EPOCH_MS):  # also False for NaN
+        return None
+    return int(value)
 
 
 def _json_events(data: object, name: str) -> Iterator[LogEvent]:
@@ -405,7 +421,7 @@ def _json_events(data: object, name: str) -> Iterator[LogEvent]:
         stamp = event.get("timestamp")
         yield LogEvent(
             message=event["message"],
-            timestamp=int(stamp) if isinstance(stamp, int | float) else None,
+            timestamp=_epoch_ms(stamp),
             source=str(event.get("logStreamName", "")),
         )
 
@@ -428,8 +444,12 @@ def parse_export(data: bytes, name: str) -> tuple[LogEvent, ...]:
     if stripped.startswith(("{", "[")):
         try:
             parsed = json.loads(stripped)
+        except RecursionError:
+            raise InputError(f"{name} is not usable JSON: it nests too deeply") from None
         except json.JSONDecodeError:
             parsed = None
+        except ValueError as err:  # e.g. an integer of more than 4,300 digits
+            raise InputError(f"{name} is not usable JSON: {err}") from None
         if parsed is not None:
             return tuple(_json_events(parsed, name))
         if stripped.startswith("{"):

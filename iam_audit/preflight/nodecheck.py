@@ -14,7 +14,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from iam_audit.preflight.lambdacheck import NodeCheck
+from iam_audit.preflight.lambdacheck import MAX_UNZIPPED, NodeCheck, read_member
 
 __all__ = ["node_check"]
 
@@ -48,7 +48,7 @@ def node_check(code: bytes, path: str, *, node: str | None = None) -> NodeCheck 
             if name in names and _safe(name):
                 target = root / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(archive.read(name))
+                target.write_bytes(read_member(archive, name, MAX_UNZIPPED))
         try:
             done = subprocess.run(
                 [executable, "--check", str(root / path)],

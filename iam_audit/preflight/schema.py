@@ -7,7 +7,6 @@ setting, username and alias attributes). Pure: callers hand in the parsed JSON.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -96,12 +95,34 @@ def _decimal_or_none(value: object) -> Decimal | None:
         return None
 
 
-def _spec(entry: Mapping[str, Any]) -> AttributeSpec | None:
+def _mapping(value: object, what: str) -> Mapping[str, Any]:
+    """An object of the description (absent: empty); :class:`InputError` for another type."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InputError(f"{what} is not a JSON object")
+    return value
+
+
+def _strings(value: object, what: str) -> tuple[str, ...]:
+    """A list of names of the description (absent: none); :class:`InputError` otherwise."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise InputError(f"{what} is not a list of strings")
+    return tuple(value)
+
+
+def _spec(entry: Mapping[str, Any], where: str) -> AttributeSpec | None:
     name = entry.get("Name")
     if not isinstance(name, str) or not name:
         return None
-    strings = entry.get("StringAttributeConstraints") or {}
-    numbers = entry.get("NumberAttributeConstraints") or {}
+    strings = _mapping(
+        entry.get("StringAttributeConstraints"), f"{where}: {name}'s StringAttributeConstraints"
+    )
+    numbers = _mapping(
+        entry.get("NumberAttributeConstraints"), f"{where}: {name}'s NumberAttributeConstraints"
+    )
     return AttributeSpec(
         name=name,
         data_type=str(entry.get("AttributeDataType") or "String"),
@@ -113,25 +134,28 @@ def _spec(entry: Mapping[str, Any]) -> AttributeSpec | None:
     )
 
 
-def pool_schema(describe: Mapping[str, Any], header: Sequence[str]) -> PoolSchema:
+def pool_schema(
+    describe: Mapping[str, Any], header: Sequence[str], where: str = "the schema file"
+) -> PoolSchema:
     """Build a :class:`PoolSchema` from ``describe_user_pool`` output and the expected header.
 
     ``describe`` may be the whole response (``{"UserPool": {...}}``) or the inner object, as
     ``aws cognito-idp describe-user-pool`` writes the former and SDK users often save the latter.
-    Raises :class:`InputError` when it is neither.
+    Raises :class:`InputError` (naming ``where``) when it is neither, or when a field has the
+    wrong JSON type.
     """
     pool: Any = describe.get("UserPool", describe)
     if not isinstance(pool, Mapping) or not (
         "SchemaAttributes" in pool or "Id" in pool or "AutoVerifiedAttributes" in pool
     ):
         raise InputError(
-            "the schema file is not describe-user-pool output",
+            f"{where} is not describe-user-pool output",
             advice="save it with: aws cognito-idp describe-user-pool --user-pool-id ID",
         )
     entries = pool.get("SchemaAttributes") or []
     if not isinstance(entries, list):
-        raise InputError("the schema file's SchemaAttributes is not a list")
-    specs = tuple(s for s in (_spec(e) for e in entries if isinstance(e, Mapping)) if s)
+        raise InputError(f"{where}: SchemaAttributes is not a list")
+    specs = tuple(s for s in (_spec(e, where) for e in entries if isinstance(e, Mapping)) if s)
     mfa_raw = pool.get("MfaConfiguration")
     mfa = MfaConfiguration(mfa_raw) if mfa_raw in {m.value for m in MfaConfiguration} else None
     if not header:
@@ -139,32 +163,35 @@ def pool_schema(describe: Mapping[str, Any], header: Sequence[str]) -> PoolSchem
     return PoolSchema(
         header=tuple(header),
         attributes=specs,
-        auto_verified=tuple(str(a) for a in pool.get("AutoVerifiedAttributes") or ()),
+        auto_verified=_strings(
+            pool.get("AutoVerifiedAttributes"), f"{where}: AutoVerifiedAttributes"
+        ),
         mfa=mfa,
-        username_attributes=tuple(str(a) for a in pool.get("UsernameAttributes") or ()),
-        alias_attributes=tuple(str(a) for a in pool.get("AliasAttributes") or ()),
+        username_attributes=_strings(
+            pool.get("UsernameAttributes"), f"{where}: UsernameAttributes"
+        ),
+        alias_attributes=_strings(pool.get("AliasAttributes"), f"{where}: AliasAttributes"),
         pool_id=pool.get("Id") if isinstance(pool.get("Id"), str) else None,
     )
 
 
-def parse_header_text(text: str) -> tuple[str, ...]:
-    """The expected header from a header file.
+def parse_header_text(text: str, where: str = "the header file") -> tuple[str, ...]:
+    """The expected header from a header file (``where`` names it in errors).
 
     Accepts the JSON that ``aws cognito-idp get-csv-header`` writes (``{"CSVHeader": [...]}``)
     or the header line itself (the first line of the CSV template the console downloads).
     """
+    from iam_audit.inputs import parse_json
+
     stripped = text.lstrip("\ufeff").strip()
     if not stripped:
-        raise InputError("the header file is empty")
+        raise InputError(f"{where} is empty")
     if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except json.JSONDecodeError as err:
-            raise InputError(f"the header file is not valid JSON: {err.msg}") from None
+        data = parse_json(stripped, where, "")
         names = data.get("CSVHeader") if isinstance(data, dict) else None
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise InputError(
-                "the header file's JSON has no CSVHeader list",
+                f"{where}: its JSON has no CSVHeader list",
                 advice="save it with: aws cognito-idp get-csv-header --user-pool-id ID",
             )
         return tuple(n.strip() for n in names)

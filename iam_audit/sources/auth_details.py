@@ -14,6 +14,7 @@ from typing import Any
 
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_ACCOUNT, STDIN, check_regular, open_binary, read_bytes
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
@@ -40,36 +41,29 @@ _RELEASE_STEP = 8 * 1024 * 1024
 def load_json_file(path: Path) -> Any:
     """Parse a JSON file, or raise :class:`InputError` naming it and what is wrong.
 
-    Large files in the AWS CLI's layout are parsed element by element from a memory map, so the
-    peak memory is about the parsed document alone (see :func:`_load_elements`); anything else is
-    parsed whole. Either way the result is the same.
+    The file is read through :mod:`iam_audit.inputs` (regular files or ``-`` only). Large files
+    in the AWS CLI's layout are parsed element by element from a memory map, so the peak memory
+    is about the parsed document alone (see :func:`_load_elements`); anything else is parsed
+    whole. Either way the result is the same.
     """
-    try:
-        size = path.stat().st_size
-        if size >= SPLIT_THRESHOLD:
-            with (
-                path.open("rb") as handle,
-                mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view,
-            ):
-                data = _load_elements(view)
-            if data is not None:
-                return data
-        raw = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read {path}: {err.strerror}") from None
-    try:
-        import orjson
+    if str(path) != STDIN and check_regular(path, _WHAT).st_size >= SPLIT_THRESHOLD:
+        with (
+            open_binary(path, _WHAT) as handle,
+            mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view,
+        ):
+            data = _load_elements(view)
+        if data is not None:
+            return data
+    raw = read_bytes(path, _WHAT, MAX_ACCOUNT)
+    import orjson
 
-        return orjson.loads(raw)
-    except ImportError:  # pragma: no cover - orjson is a dependency
-        import json
+    try:  # orjson refuses nesting deeper than 1,024 levels with a JSONDecodeError
+        return orjson.loads(raw.removeprefix(b"\xef\xbb\xbf"))
+    except orjson.JSONDecodeError as err:
+        raise InputError(f"{_WHAT} {path} is not valid JSON: {err}") from None
 
-        try:
-            return json.loads(raw)
-        except ValueError as err:
-            raise InputError(f"{path} is not valid JSON: {err}") from None
-    except ValueError as err:
-        raise InputError(f"{path} is not valid JSON: {err}") from None
+
+_WHAT = "authorization details"
 
 
 def _load_elements(view: mmap.mmap) -> Any | None:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_TEMPLATE, read_text
 from iam_audit.model import (
     JSON,
     LambdaFunction,
@@ -128,8 +129,9 @@ def _escape(token: str) -> str:
 
 def _decode(path: Path) -> dict[str, Any]:
     """Read ``path`` with cfn-lint's decoder; one-line :class:`InputError` on any problem."""
+    text = read_text(path, "template", MAX_TEMPLATE)
     try:
-        from cfnlint.decode import decode
+        from cfnlint.decode import decode_str
     except ImportError:
         raise InputError(
             "reading CloudFormation templates needs cfn-lint", advice=_INSTALL_ADVICE
@@ -137,35 +139,31 @@ def _decode(path: Path) -> dict[str, Any]:
     # cfn-lint logs its parse errors; we report them ourselves, once.
     logging.getLogger("cfnlint").addHandler(logging.NullHandler())
     logging.getLogger("cfnlint").propagate = False
-    if not path.is_file():
-        raise InputError(f"cannot read template {path}: no such file")
-    text = _text(path)
     # Anchors ("&x") go through cfn-lint first: its decoder refuses alias bombs.
-    template = _load_yaml(text, str(path)) if text is not None and "&" not in text else None
+    template = _load_yaml(text, str(path)) if "&" not in text else None
     if template is None:
-        template, matches = decode(str(path))
+        template, matches = decode_str(text)
         if matches:
             first = matches[0]
             line = getattr(first, "linenumber", None)
             where = f"{path}:{line}" if line else str(path)
             message = str(getattr(first, "message", first)).strip()
             raise InputError(f"{where}: invalid template: {message}")
-        if text is not None and "&" in text:
+        if "&" in text:
             template = _load_yaml(text, str(path)) or template
     if not isinstance(template, dict):
         raise InputError(f"{path}: not a CloudFormation template (expected a mapping)")
     resources = template.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise InputError(f"{path}: not a CloudFormation template (no Resources section)")
+    for logical, resource in resources.items():
+        # CloudFormation refuses these too: "[/Resources/R] resource definition is malformed"
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            line = _line(resource) or _line(logical)
+            raise InputError(
+                f"{path}:{line or '?'}: resource {logical} is not an object with a string Type"
+            )
     return template
-
-
-def _text(path: Path) -> str | None:
-    """The file's text, or ``None`` when it is not UTF-8 (cfn-lint's decoder then says so)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _load_yaml(text: str, filename: str) -> Any:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_PLAN, read_json
 from iam_audit.model import (
     LambdaFunction,
     Origin,
@@ -855,16 +856,7 @@ class _Builder:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes()
-    except OSError as err:
-        raise InputError(f"cannot read plan {path}: {err.strerror}") from None
-    try:
-        data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise InputError(
-            f"{path}: not JSON ({err})", advice="pass the output of `terraform show -json PLAN`"
-        ) from None
+    data = read_json(path, "plan", MAX_PLAN)
     if (
         not isinstance(data, dict)
         or "format_version" not in data
@@ -873,6 +865,12 @@ def _read(path: Path) -> dict[str, Any]:
         raise InputError(
             f"{path}: not a Terraform plan in JSON",
             advice="pass the output of `terraform show -json PLAN`, not the binary plan or state",
+        )
+    wrong = _wrong_shape(data)
+    if wrong:
+        raise InputError(
+            f"{path}: not a Terraform plan in JSON: {wrong}",
+            advice="pass the output of `terraform show -json PLAN`",
         )
     major = str(data["format_version"]).split(".")[0]
     if major != "1":
@@ -900,6 +898,57 @@ def _refuse_partial(path: Path, data: Mapping[str, Any]) -> None:
             "so it is not audited",
             advice="audit a plan of the whole configuration: `terraform plan -out` without -target",
         )
+
+
+#: The containers of ``terraform show -json`` and their JSON types, as the reader walks them.
+_SHAPE: dict[str, type] = {
+    "planned_values": dict,
+    "planned_values.root_module": dict,
+    "prior_state": dict,
+    "prior_state.values": dict,
+    "prior_state.values.root_module": dict,
+    "configuration": dict,
+    "configuration.root_module": dict,
+    "configuration.provider_config": dict,
+    "resource_changes": list,
+    "variables": dict,
+}
+_MODULE_SHAPE: dict[str, type] = {
+    "resources": list,
+    "child_modules": list,
+    "module_calls": dict,
+}
+
+
+def _wrong_shape(data: Mapping[str, Any]) -> str | None:
+    """The first container of the plan that has the wrong JSON type, named by its path."""
+    for dotted, expected in _SHAPE.items():
+        node: Any = data
+        for key in dotted.split("."):
+            node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, expected):
+            return f"{dotted} is not a JSON {'object' if expected is dict else 'array'}"
+    for root in ("planned_values", "prior_state.values", "configuration"):
+        node = data
+        for key in (*root.split("."), "root_module"):
+            node = node.get(key) if isinstance(node, dict) else None
+        pending = [(f"{root}.root_module", node)]
+        while pending:
+            where, module = pending.pop()
+            if not isinstance(module, dict):
+                continue
+            for key, expected in _MODULE_SHAPE.items():
+                value = module.get(key)
+                if value is not None and not isinstance(value, expected):
+                    return (
+                        f"{where}.{key} is not a JSON {'object' if expected is dict else 'array'}"
+                    )
+            for index, child in enumerate(module.get("child_modules") or []):
+                pending.append((f"{where}.child_modules[{index}]", child))
+            for name, call in (module.get("module_calls") or {}).items():
+                inner = call.get("module") if isinstance(call, dict) else None
+                pending.append((f"{where}.module_calls.{name}.module", inner))
+    return None
 
 
 def load_plan(

@@ -162,10 +162,10 @@ def test_csv_bad_input_exits_3_and_writes_nothing(
     ("setup", "message"),
     [
         ("missing-file", "cannot read"),
-        ("schema-not-json", "is not JSON"),
+        ("schema-not-json", "is not valid JSON"),
         ("schema-wrong-shape", "not describe-user-pool output"),
         ("header-not-header", "no CSVHeader"),
-        ("output-is-input", "is the input file"),
+        ("output-is-input", "it would overwrite an input"),
     ],
 )
 def test_csv_bad_side_files_exit_3(

@@ -334,3 +334,22 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     with scale._progress(3, "reading the account") as tick:
         tick("iam")
     assert piped.getvalue() == ""
+
+
+def test_cli_a_check_that_crashes_in_a_scan_is_exit_4_and_one_line(
+    account: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 10 item 13: a crash is exit 4 (never 1, the findings code), said in one line."""
+    from iam_audit.checks.cog001_lambda_admin_initiate_auth import LambdaAdminInitiateAuth
+
+    def broken(self: object, target: object) -> Any:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(LambdaAdminInitiateAuth, "run", broken)
+    result = runner.invoke(app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json"])
+    assert result.exit_code == 4, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("internal error: [")  # the pool it crashed on
+    assert "check COG001 crashed: ZeroDivisionError" in lines[0]
+    assert lines[0].endswith("IAM_AUDIT_DEBUG=1 shows the traceback")

@@ -328,7 +328,7 @@ def test_unknown_role_is_an_input_error(plan: PlanSource) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "not JSON"),
+        ("not json", "is not valid JSON"),
         ('{"format_version": "1.0", "values": {}}', "not a Terraform plan in JSON"),  # a state file
         ('{"format_version": "2.0", "planned_values": {}}', "format_version 2.0 is not supported"),
         ("[1, 2]", "not a Terraform plan in JSON"),

@@ -1,0 +1,65 @@
+"""The shared reader (iam_audit.inputs) on its own: limits, standard input, encodings."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from iam_audit.errors import InputError
+from iam_audit.inputs import parse_json, read_bytes, read_json, read_text
+
+
+def test_a_file_over_its_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    with path.open("wb") as handle:
+        handle.truncate(10_000_000_000)  # sparse: 10 GB that take no disk
+    with pytest.raises(InputError, match=r"it is 10,000,000,000 bytes; a plan is at most 1,024"):
+        read_bytes(path, "plan", 1024)
+
+
+def test_standard_input_is_read_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 5000)))
+    with pytest.raises(InputError, match=r"\(standard input\): it is more than 4,096 bytes"):
+        read_bytes("-", "log file", 4096)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf{}")))
+    assert read_json("-", "policy file") == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"\xff\xfe{\x00}\x00", "is not UTF-8 text (byte 0xff at offset 0)"),
+        (b"caf\xe9", "is not UTF-8 text (byte 0xe9 at offset 3)"),
+    ],
+)
+def test_text_that_is_not_utf8_names_the_byte(tmp_path: Path, data: bytes, words: str) -> None:
+    path = tmp_path / "f.txt"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        read_text(path, "header file", 100)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
+        ('{"a": ' + "9" * 5000 + "}", "Exceeds the limit"),
+        ('{"a": 1', "is not valid JSON (line 1 column 8"),
+    ],
+    ids=["deep", "digits", "truncated"],
+)
+def test_json_problems_are_input_errors(text: str, words: str) -> None:
+    with pytest.raises(InputError, match=words.replace("(", r"\(")) as caught:
+        parse_json(text, "plan", "p.json")
+    assert "plan p.json" in caught.value.message
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # no writer: opening it for reading would block forever
+    with pytest.raises(InputError, match="is a FIFO"):
+        read_bytes(fifo, "template", 100)
