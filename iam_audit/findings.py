@@ -20,6 +20,7 @@ __all__ = [
     "Status",
     "TemplateFix",
     "exit_code_for",
+    "fails_run",
     "fingerprint",
     "incomplete_notes",
 ]
@@ -66,11 +67,13 @@ class Evidence:
 
 @dataclass(frozen=True, slots=True)
 class Suppression:
-    """A suppression from configuration that matched a finding."""
+    """A suppression that matched a finding: from configuration, or ``in_source`` (the
+    ``Metadata`` of the template resource the finding comes from)."""
 
     reason: str
     expires: str | None = None
     expired: bool = False
+    in_source: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +175,8 @@ class AuditResult:
         return out
 
 
-def _fails(finding: Finding, fail_on: FailOn) -> bool:
+def fails_run(finding: Finding, fail_on: FailOn) -> bool:
+    """Whether ``finding`` alone sets exit code 1 under ``--fail-on`` ``fail_on``."""
     if not finding.counts_as_failure:
         return False
     match fail_on:
@@ -205,6 +209,6 @@ def exit_code_for(result: AuditResult, fail_on: FailOn) -> ExitCode:
         return ExitCode.INTERNAL
     if any(f.incomplete for f in result.findings):
         return ExitCode.INPUT
-    if any(_fails(f, fail_on) for f in result.findings):
+    if any(fails_run(f, fail_on) for f in result.findings):
         return ExitCode.FINDINGS
     return ExitCode.OK

@@ -6,7 +6,7 @@ Every value is frozen. A source builds them; checks, the engine and the renderer
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -50,7 +50,9 @@ class Origin:
     ``location`` is a file path or an ARN; ``pointer`` a JSON pointer inside it; ``line`` the
     1-based line of the node in a template file, where the parser knows it. For a deployment of
     several stacks, ``stack`` names the stack and ``construct`` the CDK construct path
-    (``aws:cdk:path`` metadata) of the resource, where known.
+    (``aws:cdk:path`` metadata) of the resource, where known. ``metadata`` is the
+    ``Metadata: iam-audit:`` value of the template resource the pointer is in, as written (its
+    ``ignore`` suppressions, read by :mod:`iam_audit.config`); not part of equality.
     """
 
     kind: SourceKind
@@ -59,6 +61,7 @@ class Origin:
     line: int | None = None
     stack: str = ""
     construct: str = ""
+    metadata: JSON = field(default=None, compare=False)
 
 
 class PolicyKind(StrEnum):

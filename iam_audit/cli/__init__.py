@@ -11,6 +11,7 @@ import typer
 from iam_audit import __version__
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
+from iam_audit.cli.conventions import config_of, conventions_everywhere
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -95,6 +96,7 @@ def _input_files(values: dict[str, Any]) -> list[tuple[str, Path | None]]:
 @app.command()
 @handle_errors
 def audit(
+    ctx: typer.Context,
     lambda_role: opt.LambdaRole = None,
     logs_role: opt.LogsRole = None,
     user_pool_arn: opt.UserPoolArn = None,
@@ -115,20 +117,23 @@ def audit(
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
     config: ConfigOpt = None,
+    skip: opt.SkipOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_planned
-    from iam_audit.config import suppress
+    from iam_audit.config import suppress, without_checks
     from iam_audit.findings import exit_code_for
     from iam_audit.fix.iac import attach_template_fixes, template_changes
     from iam_audit.render import renderer_for
 
     refuse_overlap(_input_files(locals()), [("--output", output)])
     resolved = opt.resolve(**_source_options(locals()), read_organization=True)
-    result = suppress(run_planned(resolved.planned, notes=resolved.notes), config)
+    result = run_planned(resolved.planned, notes=resolved.notes)
+    result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
     result = attach_template_fixes(result, changes)
-    emit(renderer_for(fmt).render(result), output)
+    emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
     report_crashes(result.findings)
     raise typer.Exit(int(exit_code_for(result, fail_on)))
 
@@ -371,6 +376,7 @@ def _register_extensions() -> None:
 
 
 _register_extensions()
+conventions_everywhere(app)  # after every command is registered
 
 
 def main() -> None:

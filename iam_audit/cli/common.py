@@ -99,7 +99,8 @@ def _aws_error(err: Exception) -> IamAuditError | None:
 
 
 def emit(text: str, output: Path | None) -> None:
-    """Write a report to ``output`` (opened only now) or to stdout.
+    """Write a report to ``output`` (opened only now, its missing parent folders made) or to
+    stdout.
 
     No line of it can start a GitHub Actions workflow command (:func:`guard_lines`; renderers
     escape every value, this keeps the promise for the whole report; JSON is never changed).
@@ -112,6 +113,7 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
         return
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as err:
         raise InputError(f"cannot write {output}: {err.strerror}") from None

@@ -161,7 +161,21 @@ FailOnOpt = Annotated[
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", help="Suppressions file (default: .iam-audit.toml or pyproject.toml)."
+        "--config",
+        help="Defaults and suppressions (default: the first .iam-audit.toml, or pyproject.toml "
+        "with a tool.iam-audit table, from here up to the repository root).",
+    ),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--skip", help="A check not to run, e.g. COG008 (repeatable).", show_default=False
+    ),
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Print failures only: no passing or skipped results, no notes."
     ),
 ]
 

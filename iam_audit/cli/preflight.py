@@ -20,6 +20,7 @@ from typing import IO, Annotated, Any, assert_never
 import typer
 
 from iam_audit import inputs
+from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import InputError
 from iam_audit.render.escape import for_terminal
@@ -125,6 +126,7 @@ def csv_check(
     output: OutputOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """Check a user-import CSV against the pool's header and schema before importing it."""
     from iam_audit.preflight.csvcheck import check_csv
@@ -162,7 +164,7 @@ def csv_check(
         report = check_csv(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
-    emit(_render(fmt, report.as_dict(), csv_table(report)), output)
+    emit(_render(fmt, report.as_dict(), csv_table(report, quiet=quiet)), output)
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -232,6 +234,7 @@ def lambda_check(
     output: OutputOpt = None,
     profile: ProfileOpt = None,
     region: RegionOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
     from iam_audit.preflight.lambdacheck import MAX_ZIP_FILE, FunctionPackage, check_function
@@ -268,7 +271,7 @@ def lambda_check(
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
-    emit(_render(fmt, report.as_dict(), lambda_table(report)), output)
+    emit(_render(fmt, report.as_dict(), lambda_table(report, quiet=quiet)), output)
     raise typer.Exit(1 if report.failed else 0)
 
 

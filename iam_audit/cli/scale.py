@@ -14,6 +14,7 @@ import typer
 
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, report_crashes
+from iam_audit.cli.conventions import config_of
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -89,8 +90,11 @@ def who_can(
     rcp: opt.Rcp = None,
     fmt: opt.TextFormatOpt = TextFormat.TABLE,
     output: opt.OutputOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
-    """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP)."""
+    """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP).
+
+    ``--quiet``: the principals only, without the notes and the summary line."""
     from iam_audit.whocan import check_action, result_to_dict
     from iam_audit.whocan import who_can as answer
 
@@ -113,7 +117,7 @@ def who_can(
 
             source = read_authorization_details(profile=profile)
         result = answer(source, action, resource, organization)
-    for note in (*org_notes, *result.notes):
+    for note in () if quiet else (*org_notes, *result.notes):
         typer.echo(f"note: {for_terminal(note)}", err=True)
     if fmt is TextFormat.JSON:
         emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
@@ -125,16 +129,19 @@ def who_can(
             for g in result.principals
         ]
         allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
-        lines.append(
+        summary = (
             f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
             f"of {result.examined} principals: {for_terminal(result.action)} on "
             f"{for_terminal(result.resource)}"
         )
+        if not quiet:
+            lines.append(summary)
         emit("\n".join(lines), output)
     raise typer.Exit(int(ExitCode.OK))
 
 
 def scan(
+    ctx: typer.Context,
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
@@ -144,10 +151,12 @@ def scan(
     output: opt.OutputOpt = None,
     fail_on: opt.FailOnOpt = FailOn.ERROR,
     config: opt.ConfigOpt = None,
+    skip: opt.SkipOpt = None,
+    quiet: opt.QuietOpt = False,
 ) -> None:
     """``scan``: read, audit, render, exit (help and exit codes: SCAN_HELP)."""
     from iam_audit import aws
-    from iam_audit.config import suppress
+    from iam_audit.config import suppress, without_checks
     from iam_audit.render import renderer_for
     from iam_audit.scan import resolve_regions, scan_exit_code
     from iam_audit.scan import scan as run_scan
@@ -161,13 +170,14 @@ def scan(
         organization, org_notes = opt.live_organization(session, str(identity["Account"]))
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
         found = run_scan(session, names, progress=tick, organization=organization)
-    result = found.result
+    result = without_checks(found.result, skip or ())
     if org_notes:
         result = dataclasses.replace(result, notes=(*result.notes, *org_notes))
-    found = dataclasses.replace(found, result=suppress(result, config))
+    found = dataclasses.replace(found, result=suppress(result, config, loaded=config_of(ctx)))
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
-    emit(renderer_for(fmt).render(found.result), output)
+    renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)
+    emit(renderer.render(found.result), output)
     report_crashes(found.result.findings)
     raise typer.Exit(int(scan_exit_code(found, fail_on)))
 

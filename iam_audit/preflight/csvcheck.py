@@ -422,6 +422,15 @@ class _Checker:
                 pool.pool_id or "USER_POOL_ID",
             ]
         )
+        said: list[bool] = []
+
+        def expect() -> str:
+            """The expected header, said by the first column problem only (it can be long)."""
+            if said:
+                return ""
+            said.append(True)
+            return f"; expected header: {expected} (from: {command})"
+
         seen: set[str] = set()
         for col in self.layout.columns:
             if col in seen:
@@ -435,8 +444,7 @@ class _Checker:
                     1,
                     col,
                     "header-unknown-column",
-                    f"column {col!r} is not in the pool's header{hint}; expected header: "
-                    f"{expected} (from: {command})",
+                    f"column {col!r} is not in the pool's header{hint}{expect()}",
                 )
         for col in pool.header:
             if col not in seen:
@@ -445,7 +453,7 @@ class _Checker:
                     col,
                     "header-missing-column",
                     f"column {col!r} is missing (every column must be present, values may be "
-                    f"empty); expected header: {expected} (from: {command})",
+                    f"empty){expect()}",
                 )
         if not pool.auto_verified:
             out.add(

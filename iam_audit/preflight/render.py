@@ -25,8 +25,8 @@ def to_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def csv_table(report: CsvReport) -> str:
-    """One line per problem shown, a note per truncated rule, then the verdict."""
+def csv_table(report: CsvReport, *, quiet: bool = False) -> str:
+    """One line per problem shown, a note per truncated rule (not when ``quiet``), the verdict."""
     out = []
     for p in report.problems:
         column = f" [{_t(p.column)}]" if p.column else ""
@@ -34,7 +34,7 @@ def csv_table(report: CsvReport) -> str:
     shown: dict[str, int] = {}
     for p in report.problems:
         shown[p.rule] = shown.get(p.rule, 0) + 1
-    for rule_id, count in report.counts:
+    for rule_id, count in () if quiet else report.counts:
         if count > shown.get(rule_id, 0):
             out.append(
                 f"{_t(rule_id)}: {count - shown.get(rule_id, 0):,} more not shown "
@@ -71,10 +71,13 @@ def jobs_table(report: JobsReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def lambda_table(report: LambdaReport) -> str:
-    """One line per result: status, the error it guards against, where, the message."""
+def lambda_table(report: LambdaReport, *, quiet: bool = False) -> str:
+    """One line per result (``quiet``: per failure or warning): status, the error it guards
+    against, where, the message; then the counts."""
     out = []
     for r in report.results:
+        if quiet and r.status not in (Status.FAIL, Status.WARN):
+            continue
         where = ""
         if r.file:
             where = f" ({_t(r.file)}{f':{r.line}' if r.line else ''})"

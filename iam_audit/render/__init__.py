@@ -4,18 +4,32 @@ from __future__ import annotations
 
 from typing import assert_never
 
+from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, Renderer, TextFormat
 
 __all__ = ["OutputFormat", "Renderer", "TextFormat", "renderer_for"]
 
 
-def renderer_for(fmt: OutputFormat) -> Renderer:
-    """The renderer of ``fmt`` (imported only when asked for)."""
+def renderer_for(
+    fmt: OutputFormat,
+    *,
+    fail_on: FailOn = FailOn.ERROR,
+    quiet: bool = False,
+    exit_reason: bool = True,
+) -> Renderer:
+    """The renderer of ``fmt`` (imported only when asked for).
+
+    ``fail_on`` lets the table say why failures below it leave the exit code 0, and JUnit mark
+    only results at or above it as ``<failure>``; ``quiet`` (``--quiet``) makes the table print
+    failures only (the other formats are complete reports for machines and stay whole);
+    ``exit_reason=False`` keeps the table from explaining an exit code 0 the command will not
+    return.
+    """
     match fmt:
         case OutputFormat.TABLE:
             from iam_audit.render.table import TableRenderer
 
-            return TableRenderer()
+            return TableRenderer(fail_on=fail_on, quiet=quiet, exit_reason=exit_reason)
         case OutputFormat.JSON:
             from iam_audit.render.json import JsonRenderer
 
@@ -27,7 +41,7 @@ def renderer_for(fmt: OutputFormat) -> Renderer:
         case OutputFormat.JUNIT:
             from iam_audit.render.junit import JunitRenderer
 
-            return JunitRenderer()
+            return JunitRenderer(fail_on=fail_on)
         case OutputFormat.MARKDOWN:
             from iam_audit.render.markdown import MarkdownRenderer
 

@@ -1,9 +1,14 @@
 """``--format junit``: JUnit XML for CI test reports (Jenkins, GitLab, Azure DevOps).
 
 One test case per check and role: ``classname`` is the role ARN, ``name`` the check
-(``COG001 lambda-admin-initiate-auth``). A failing or warning result is a ``<failure>`` whose text
-carries the message, what is missing and the fix; a crashed check an ``<error>``; a skipped check
-``<skipped>`` with its reason; a suppressed result ``<skipped>`` with the suppression's reason.
+(``COG001 lambda-admin-initiate-auth``). A failing or warning result at or above ``--fail-on`` is a
+``<failure>`` whose text carries the message, what is missing and the fix; one below it (a
+warning-severity failure under the default ``--fail-on error``) is ``<skipped>`` with the message
+``below --fail-on error: ...`` and the same text, so a green run has no red test, yet the result
+stays visible: GitLab shows a test case's output only when it did not pass (gitlab-org/gitlab
+issue 370760), so a passing case with ``<system-out>`` would hide it. A crashed check is an
+``<error>``; a skipped check ``<skipped>`` with its reason; a suppressed result ``<skipped>`` with
+the suppression's reason.
 Several results of one check on one role (one per principal, say) share the test case, and the
 worst decides it. No timestamps or durations, so the output is stable. Every value from input
 passes :func:`iam_audit.render.escape.for_xml`, so the document stays well-formed XML 1.0 and a
@@ -18,7 +23,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import assert_never
 
-from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.findings import AuditResult, FailOn, Finding, Status, fails_run
 from iam_audit.render.escape import for_xml as _x
 
 __all__ = ["JunitRenderer"]
@@ -65,7 +70,7 @@ def _details(finding: Finding) -> str:
     return "\n".join(lines)
 
 
-def _case(findings: Sequence[Finding]) -> ET.Element:
+def _case(findings: Sequence[Finding], fail_on: FailOn) -> ET.Element:
     first = findings[0]
     case = ET.Element(
         "testcase",
@@ -84,6 +89,9 @@ def _case(findings: Sequence[Finding]) -> ET.Element:
             pass
         case Status.SKIP:
             ET.SubElement(case, "skipped", {"message": _x(worst.message)})
+        case Status.WARN | Status.FAIL if not any(fails_run(f, fail_on) for f in shown):
+            message = f"below --fail-on {fail_on.value}: {_x(worst.message)}"
+            ET.SubElement(case, "skipped", {"message": message}).text = text
         case Status.WARN | Status.FAIL:
             level = "warn" if worst.status is Status.WARN else worst.severity.value
             element = ET.SubElement(case, "failure", {"message": _x(worst.message), "type": level})
@@ -101,10 +109,14 @@ def _case(findings: Sequence[Finding]) -> ET.Element:
 class JunitRenderer:
     """One ``<testsuites>`` holding one ``<testsuite name="iam-audit">``."""
 
+    def __init__(self, *, fail_on: FailOn = FailOn.ERROR) -> None:
+        self.fail_on = fail_on
+
     def render(self, result: AuditResult) -> str:
         ordered = sorted(result.findings, key=Finding.sort_key)
         cases = [
-            _case(list(group)) for _, group in groupby(ordered, key=lambda f: (f.role, f.check))
+            _case(list(group), self.fail_on)
+            for _, group in groupby(ordered, key=lambda f: (f.role, f.check))
         ]
         counts = {
             "tests": len(cases),

@@ -2,7 +2,8 @@
 
 Each failing, warning or crashed result becomes a SARIF ``result`` located at the file and line of
 the resource to change (templates) or at the role ARN (live, authorization details); suppressed
-results stay, marked with an external suppression and its justification. Rule descriptors come
+results stay, marked with a suppression (kind ``external`` from configuration, ``inSource`` from a
+template resource's ``Metadata``) and its justification. Rule descriptors come
 from the check catalogue. ``partialFingerprints["iamAudit/v1"]`` is :attr:`Finding.fingerprint`,
 stable across runs and wording, so code scanning tracks an alert from one commit to the next.
 Built as plain dicts; tests validate it against the OASIS SARIF 2.1.0 JSON schema.
@@ -174,7 +175,9 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         ]
     suppression = finding.suppression
     if suppression is not None and not suppression.expired:
-        entry: dict[str, Any] = {"kind": "external", "justification": suppression.reason}
+        # SARIF 2.1.0 suppression.kind "indicates where the suppression is persisted"
+        kind = "inSource" if suppression.in_source else "external"
+        entry: dict[str, Any] = {"kind": kind, "justification": suppression.reason}
         if suppression.expires:
             entry["properties"] = {"expires": suppression.expires}
         result["suppressions"] = [entry]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status, fails_run
 from iam_audit.fix.plan import INLINE_POLICY_NAME
 from iam_audit.render.escape import for_terminal as _t
 
@@ -23,23 +23,60 @@ def _role_label(arn: str) -> str:
     return _t(arn.rsplit("/", 1)[-1]) if arn else "(no role)"
 
 
-class TableRenderer:
-    """One line per result, grouped by role; each failure followed by its evidence and fix."""
+def _below_threshold(result: AuditResult, fail_on: FailOn) -> str:
+    """Why failing results leave the exit code 0: ``""`` when none does, or some fails the run."""
+    below = [f for f in result.findings if f.counts_as_failure and f.status is not Status.ERROR]
+    if not below or any(fails_run(f, fail_on) for f in result.findings):
+        return ""
+    failed = sum(1 for f in below if f.status is Status.FAIL)
+    warned = len(below) - failed
+    kinds = []
+    if failed:
+        errors = sum(1 for f in below if f.status is Status.FAIL and f.severity is Severity.ERROR)
+        severity = "" if errors else "warning-severity "
+        kinds.append(f"{failed} {severity}failure{'s' if failed != 1 else ''}")
+    if warned:
+        kinds.append(f"{warned} warn result{'s' if warned != 1 else ''}")
+    advice = "" if fail_on is FailOn.NEVER else " (--fail-on warning fails on them)"
+    return f"{' and '.join(kinds)}; exit 0 because --fail-on is {fail_on.value}{advice}"
 
-    def __init__(self, show_fix: bool = True) -> None:
+
+class TableRenderer:
+    """One line per result, grouped by role; each failure followed by its evidence and fix.
+
+    A failure of a warning-severity check is marked ``[warning]``; when failures are below
+    ``fail_on`` the last line says why the exit code is 0 (unless ``exit_reason`` is false: the
+    command exits non-zero for another reason, such as a region ``scan`` could not read).
+    ``quiet`` prints failures only: no passing, skipped or suppressed results and no notes, then
+    the summary.
+    """
+
+    def __init__(
+        self,
+        show_fix: bool = True,
+        *,
+        fail_on: FailOn = FailOn.ERROR,
+        quiet: bool = False,
+        exit_reason: bool = True,
+    ) -> None:
         self.show_fix = show_fix
+        self.fail_on = fail_on
+        self.quiet = quiet
+        self.exit_reason = exit_reason
 
     def render(self, result: AuditResult) -> str:
         lines: list[str] = []
         role = None
         for finding in result.findings:
+            if self.quiet and not finding.counts_as_failure:
+                continue
             if finding.role != role:
                 role = finding.role
                 if lines:
                     lines.append("")
                 lines.append(f"{_role_label(role)}  {_t(role)}" if role else "(no role)")
             lines.extend(self._finding(finding))
-        if result.notes:
+        if result.notes and not self.quiet:
             lines.append("")
             lines.extend(f"note: {_t(note)}" for note in result.notes)
         summary = result.summary()
@@ -51,13 +88,21 @@ class TableRenderer:
             + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
             + (f", {summary['error']} internal errors" if summary["error"] else "")
         )
+        why = _below_threshold(result, self.fail_on) if self.exit_reason else ""
+        if why:
+            lines.append(why)
         return "\n".join(lines) + "\n"
 
     def _finding(self, finding: Finding) -> list[str]:
         mark = _MARK[finding.status]
         if finding.suppression and not finding.suppression.expired:
             mark = "SUPPRESSED"
-        lines = [f"  {mark:<5} {finding.check} {finding.slug:<27} {_t(finding.message)}"]
+        tag = (
+            "[warning] "
+            if finding.status is Status.FAIL and finding.severity is Severity.WARNING
+            else ""
+        )
+        lines = [f"  {mark:<5} {finding.check} {finding.slug:<27} {tag}{_t(finding.message)}"]
         if finding.status in (Status.PASS, Status.SKIP):
             return lines
         lines.extend(

@@ -826,13 +826,16 @@ class _Builder:
         self.written = written
 
     def origin(self, pointer: str, line: int | None) -> Origin:
-        """Where ``pointer`` is; a resource a transform generated points at the one written."""
+        """Where ``pointer`` is, with its resource's ``Metadata: iam-audit:`` (suppressions); a
+        resource a transform generated points at the one written."""
         logical = _unescape(pointer.split("/")[2]) if pointer.startswith("/Resources/") else ""
         construct = ""
+        own = None
         if logical:
             metadata = self.r.resource(logical).get("Metadata")
             path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
             construct = path if isinstance(path, str) else ""
+            own = metadata.get("iam-audit") if isinstance(metadata, dict) else None
         if self.written is not None and logical:
             owner = self.written.owners.get(logical)
             if owner is not None:
@@ -845,6 +848,7 @@ class _Builder:
             line=line,
             stack=self.stack,
             construct=construct,
+            metadata=own,
         )
 
     def _resource_origin(self, logical: str) -> Origin:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from iam_audit.findings import AuditResult
+from iam_audit.findings import AuditResult, FailOn
 from iam_audit.render.junit import JunitRenderer
 from tests.render.goldens import check_golden
 
 
-def parse(result: AuditResult) -> ET.Element:
-    return ET.fromstring(JunitRenderer().render(result))
+def parse(result: AuditResult, fail_on: FailOn = FailOn.ERROR) -> ET.Element:
+    return ET.fromstring(JunitRenderer(fail_on=fail_on).render(result))
 
 
 def test_one_case_per_check_and_role(stack_result: AuditResult) -> None:
@@ -57,10 +57,18 @@ def test_suppressed_skipped_crashed_and_expired(edge_result: AuditResult) -> Non
     expired = cases["COG007"].find("failure")  # an expired suppression no longer hides it
     assert expired is not None
     assert "suppression expired on 2026-01-01: audit account access, agreed" in (expired.text or "")
-    warn = cases["COG002"].find("failure")
+    # a warn result is below the default --fail-on error: skipped, saying so, not a failure
+    assert cases["COG002"].find("failure") is None
+    below = cases["COG002"].find("skipped")
+    assert below is not None
+    assert below.attrib["message"].startswith("below --fail-on error: ")
+    assert cases["COG005"].find("*") is None  # a pass has no child
+    strict = {
+        c.attrib["name"].split()[0]: c for c in parse(edge_result, FailOn.WARNING).iter("testcase")
+    }
+    warn = strict["COG002"].find("failure")
     assert warn is not None
     assert warn.attrib["type"] == "warn"
-    assert cases["COG005"].find("*") is None  # a pass has no child
 
 
 def test_empty_result() -> None:

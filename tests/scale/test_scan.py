@@ -238,6 +238,15 @@ def test_cli_exit_3_when_a_region_is_denied(account: dict[str, Any]) -> None:
     assert result.exit_code == 3
     assert "warning: not read: region eu-west-1: AWS denied ListUserPools" in result.stderr
     assert "[good eu-central-1]" in result.stdout  # the readable region is still reported
+    assert "exit 0 because" not in result.stdout  # exit 3: the table does not explain a 0
+
+
+def test_cli_table_says_why_a_failing_scan_exits_0(account: dict[str, Any]) -> None:
+    result = runner.invoke(
+        app, ["scan", "--regions", "eu-central-1,eu-west-1", "--fail-on", "never"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith("; exit 0 because --fail-on is never")
 
 
 def test_cli_exit_3_when_iam_cannot_be_read(account: dict[str, Any]) -> None:
