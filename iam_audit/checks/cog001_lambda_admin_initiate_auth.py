@@ -35,7 +35,11 @@ class LambdaAdminInitiateAuth:
     the action is reported, never patched over.
 
     **Known limits**
-    A pool in another account cannot be reached at all: user pools have no resource policy.
+    A pool in another account cannot be reached with the role's own credentials (user pools have
+    no resource policy): the function assumes a role there, which COG011 audits. When the
+    function's code is known and makes no AdminInitiateAuth call with the role's own credentials
+    (another user store, a forgot-password-only function, a role it assumes), the check is
+    ``skip`` and COG010/COG011 judge the calls it does make.
     Organizations SCPs and session policies are not visible to the audit.
     """
 
@@ -63,6 +67,10 @@ class LambdaAdminInitiateAuth:
                 locator=self.meta.id,
             )
             return
+        skip = _code_skip(target)
+        if skip:
+            yield finding(self.meta, role, Status.SKIP, skip, locator=self.meta.id)
+            return
         fix = fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
         found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=fix)
         if found.status is Status.FAIL and not found.evidence and role.account_id:
@@ -79,3 +87,21 @@ class LambdaAdminInitiateAuth:
                     locator=self.meta.id,
                 )
         yield found
+
+
+def _code_skip(target: AuditTarget) -> str:
+    """Why the function's known code makes this check moot, or ``""``."""
+    code = target.code
+    if code is None:
+        return ""
+    if not code.calls_cognito():
+        return "the function calls no Cognito API: it authenticates against another store"
+    own = [c for c in code.own if c.action.lower() == ACTION.lower()]
+    if own:
+        return ""
+    if any(c.action.lower() == ACTION.lower() for c in code.calls):
+        return (
+            "the function calls AdminInitiateAuth with the credentials of a role it assumes, "
+            "not its own: COG011 checks that role"
+        )
+    return "the function's code does not call AdminInitiateAuth; COG010 checks the calls it makes"

@@ -61,6 +61,10 @@ _SOURCE_OPTIONS = (
     "template",
     "terraform_plan",
     "parameter",
+    "function_code",
+    "env",
+    "source_authorization_details",
+    "source_profile",
 )
 
 
@@ -84,6 +88,10 @@ def audit(
     template: opt.Template = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    source_authorization_details: opt.SourceAuthDetails = None,
+    source_profile: opt.SourceProfile = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -116,6 +124,10 @@ def fix(
     template: opt.Template = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    source_authorization_details: opt.SourceAuthDetails = None,
+    source_profile: opt.SourceProfile = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
     ] = None,
@@ -135,7 +147,7 @@ def fix(
     target = resolved.target
     result = run_checks(target)
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
-    plan = plan_fixes(result.findings, roles)
+    plan = plan_fixes(result.findings, [*roles, *target.chain_roles])
     if apply:
         from iam_audit.cli.apply import apply_command
 

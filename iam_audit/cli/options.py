@@ -104,6 +104,40 @@ Parameters = Annotated[
     ),
 ]
 
+CODE = "Code"
+FunctionCode = Annotated[
+    Path | None,
+    typer.Option(
+        "--function-code",
+        help="The migration function's package (zip or folder) to read its SDK calls from.",
+        rich_help_panel=CODE,
+    ),
+]
+FunctionEnv = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env",
+        help="The function's environment variable KEY=VALUE (repeatable; overrides the source).",
+        rich_help_panel=CODE,
+    ),
+]
+SourceAuthDetails = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-authorization-details",
+        help="The source pool account's `get-account-authorization-details` JSON (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
+SourceProfile = Annotated[
+    str | None,
+    typer.Option(
+        "--source-profile",
+        help="AWS profile of the source pool's account, read live (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
+
 
 FormatOpt = Annotated[
     OutputFormat,
@@ -226,8 +260,13 @@ def resolve(
     template: Path | None,
     terraform_plan: Path | None,
     parameter: list[str] | None,
+    function_code: Path | None = None,
+    env: list[str] | None = None,
+    source_authorization_details: Path | None = None,
+    source_profile: str | None = None,
 ) -> Resolved:
-    """Options → selection → source → the role pair under audit."""
+    """Options → selection → source → the role pair under audit (with its code's calls)."""
+    from iam_audit.codecalls.target import CodeOptions, attach_code
     from iam_audit.select import resolve_target
 
     chosen = selection(
@@ -243,4 +282,25 @@ def resolve(
         account_id=account_id,
     )
     target, notes = resolve_target(chosen, source)
-    return Resolved(chosen, source, target, tuple(notes))
+    if source_authorization_details is not None and source_profile is not None:
+        raise typer.BadParameter(
+            "give --source-authorization-details or --source-profile, not both"
+        )
+    code = CodeOptions(
+        function_code=function_code,
+        env=tuple((k, v) for k, _, v in (_env_pair(p) for p in env or ())),
+        source_authorization_details=source_authorization_details,
+        source_profile=source_profile,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+    )
+    target, code_notes = attach_code(target, source, code)
+    return Resolved(chosen, source, target, (*notes, *code_notes))
+
+
+def _env_pair(pair: str) -> tuple[str, str, str]:
+    key, sep, value = pair.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--env takes KEY=VALUE, got {pair!r}")
+    return key.strip(), sep, value

@@ -6,7 +6,14 @@ environment. The service data comes through an :class:`OperationMap`.
 """
 
 from iam_audit.codecalls.analyse import analyse_package
-from iam_audit.codecalls.interface import Assumed, CodeCalls, OperationMap, SdkCall, ServiceInfo, Value
+from iam_audit.codecalls.interface import (
+    Assumed,
+    CodeCalls,
+    OperationMap,
+    SdkCall,
+    ServiceInfo,
+    Value,
+)
 
 __all__ = [
     "Assumed",

@@ -68,9 +68,7 @@ class BotocoreOperationMap:
     to fall back to ``prefix:Operation``.
     """
 
-    def __init__(
-        self, actions: Callable[[str, str], tuple[str, ...] | None] | None = None
-    ) -> None:
+    def __init__(self, actions: Callable[[str, str], tuple[str, ...] | None] | None = None) -> None:
         self._actions = actions
 
     def service(self, name: str) -> ServiceInfo | None:

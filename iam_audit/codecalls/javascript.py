@@ -59,7 +59,9 @@ _DOCUMENT_OPERATIONS = {
     "transactwrite": "TransactWriteItems",
 }
 _V2_CREDENTIALS = frozenset(("ChainableTemporaryCredentials", "TemporaryCredentials"))
-_WRAPPERS = re.compile(r"^(?:__toESM|__importDefault|__importStar|_interopRequire\w*|__toCommonJS)$")
+_WRAPPERS = re.compile(
+    r"^(?:__toESM|__importDefault|__importStar|_interopRequire\w*|__toCommonJS)$"
+)
 
 
 # -- abstract values ------------------------------------------------------------------------
@@ -224,7 +226,8 @@ class _Analyser:
     def skip_expression(self, i: int) -> int:
         """The index just after the expression starting at ``i`` (brackets balanced; ASI)."""
         j = i
-        line = self.tok(i).line if self.tok(i) else 0
+        first = self.tok(i)
+        line = first.line if first is not None else 0
         while j < len(self.t):
             token = self.t[j]
             if token.kind == "punct" and token.text in "([{":
@@ -233,9 +236,13 @@ class _Analyser:
                 continue
             if token.kind == "punct" and token.text in (",", ";", ")", "]", "}"):
                 return j
-            if j > i and token.line > line and token.kind == "id":
-                if token.text in _STATEMENT_START:
-                    return j
+            if (
+                j > i
+                and token.line > line
+                and token.kind == "id"
+                and token.text in _STATEMENT_START
+            ):
+                return j
             line = token.line
             j += 1
         return j
@@ -259,10 +266,11 @@ class _Analyser:
                     j += 1
                     if depth <= 0:
                         break
-            elif not operand and text == ".":
-                j += 1
-                operand = True
-            elif text in ("|", "&", "=>") or (operand and text == "?"):
+            elif (
+                (not operand and text == ".")
+                or text in ("|", "&", "=>")
+                or (operand and text == "?")
+            ):
                 j += 1
                 operand = True
             else:
@@ -292,9 +300,13 @@ class _Analyser:
                 elif self.is_(i + 1, ".") and self.is_(i + 3, "=") and self.tok(i + 2):
                     prop = self.text(i + 2)
                     self.props.setdefault(token.text, {})[prop] = i + 4
-            elif token.kind == "str" and token.value and _TRIGGER.match(token.value):
-                if self.is_(i - 1, *_COMPARE, "case") or self.is_(i + 1, *_COMPARE):
-                    self.triggers.add(token.value)
+            elif (
+                token.kind == "str"
+                and token.value
+                and _TRIGGER.match(token.value)
+                and (self.is_(i - 1, *_COMPARE, "case") or self.is_(i + 1, *_COMPARE))
+            ):
+                self.triggers.add(token.value)
             i += 1
 
     def _import(self, i: int) -> int:
@@ -461,9 +473,7 @@ class _Analyser:
             k += 1
         return params, types
 
-    def _function_body(
-        self, name: str, params: list[str], types: dict[str, str], k: int
-    ) -> bool:
+    def _function_body(self, name: str, params: list[str], types: dict[str, str], k: int) -> bool:
         if self.is_(k, "{"):
             info = _FunctionInfo(params, types, (k, self.match(k)))
         else:
@@ -545,9 +555,9 @@ class _Analyser:
     def _function_with_param(self, name: str, at: int) -> _FunctionInfo | None:
         best: _FunctionInfo | None = None
         for info in self.functions.values():
-            if name in info.params and (at < 0 or info.body[0] <= at <= info.body[1]):
-                if best is None or info.body[0] > best.body[0]:
-                    best = info
+            inside = at < 0 or info.body[0] <= at <= info.body[1]
+            if name in info.params and inside and (best is None or info.body[0] > best.body[0]):
+                best = info
         if best is None:  # a name used outside: take any function with that parameter
             for info in self.functions.values():
                 if name in info.params and info.bound.get(name):
@@ -577,7 +587,7 @@ class _Analyser:
                 continue
             if self.is_(j, "?"):  # a ternary: either branch
                 then, k = self._binary(j + 1)
-                otherwise = _UNKNOWN
+                otherwise: _Abstract = _UNKNOWN
                 if self.is_(k, ":"):
                     otherwise, k = self._binary(k + 1)
                 left = then if not isinstance(then, _Unknown) else otherwise
@@ -705,9 +715,7 @@ class _Analyser:
                 k += 1
             else:
                 k = self.skip_expression(k)
-            if self.is_(k, ","):
-                k += 1
-            elif k < end and not self.is_(k, "}"):
+            if self.is_(k, ",") or (k < end and not self.is_(k, "}")):
                 k += 1
         return _Object(i, tuple(props))
 
@@ -767,9 +775,14 @@ class _Analyser:
             return value
         if isinstance(value, _Package):
             return self._package_member(value.name, name)
-        if isinstance(value, _Class) and value.kind == "v2" and name == "DocumentClient":
-            if value.service is not None and value.service.name == "dynamodb":
-                return _Class("doc", value.service)
+        if (
+            isinstance(value, _Class)
+            and value.kind == "v2"
+            and name == "DocumentClient"
+            and value.service is not None
+            and value.service.name == "dynamodb"
+        ):
+            return _Class("doc", value.service)
         if isinstance(value, _Object):
             for key, at in value.props:
                 if key == name:
@@ -945,9 +958,9 @@ class _Analyser:
         self.prepass()
         self.bind_calls()
         for i, token in enumerate(self.t):
-            if token.kind == "id" and not self.is_(i - 1, ".", "?."):
-                if token.text in ("new",) or self.is_(i + 1, ".", "?.", "("):
-                    self._unary(i)
+            starts = token.text == "new" or self.is_(i + 1, ".", "?.", "(")
+            if token.kind == "id" and not self.is_(i - 1, ".", "?.") and starts:
+                self._unary(i)
 
     def results(self) -> list[SdkCall]:
         out = list(self.calls.values())
@@ -968,9 +981,13 @@ class _Analyser:
 
 def _fallback(left: _Abstract, right: _Abstract) -> _Abstract:
     """``a || b``: an environment variable with a literal default, else the first known."""
-    if isinstance(left, _Str) and isinstance(right, _Str):
-        if left.value.kind == "env" and right.value.kind == "literal":
-            return _Str(Value("env", left.value.text, right.value.text))
+    if (
+        isinstance(left, _Str)
+        and isinstance(right, _Str)
+        and left.value.kind == "env"
+        and right.value.kind == "literal"
+    ):
+        return _Str(Value("env", left.value.text, right.value.text))
     return left if not isinstance(left, _Unknown) else right
 
 

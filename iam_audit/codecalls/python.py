@@ -206,11 +206,11 @@ class _Analyser:
             for item in node.items:
                 if item.optional_vars is not None:
                     self._assign(item.optional_vars, item.context_expr, scope)
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt | ast.NamedExpr | ast.Lambda):
-                self._collect(child, scope)
-            elif isinstance(child, ast.expr):
-                for inner in ast.walk(child):
+        for sub in ast.iter_child_nodes(node):
+            if isinstance(sub, ast.stmt | ast.NamedExpr | ast.Lambda):
+                self._collect(sub, scope)
+            elif isinstance(sub, ast.expr):
+                for inner in ast.walk(sub):
                     if isinstance(inner, ast.NamedExpr | ast.Lambda):
                         self._collect(inner, scope)
 
@@ -277,9 +277,14 @@ class _Analyser:
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
             first = self.eval(expr.values[0], scope)
             rest = self.eval(expr.values[-1], scope)
-            if isinstance(first, _Str) and isinstance(rest, _Str) and rest.value.kind == "literal":
-                if first.value.kind == "env" and first.value.default is None:
-                    return _Str(Value("env", first.value.text, rest.value.text))
+            if (
+                isinstance(first, _Str)
+                and isinstance(rest, _Str)
+                and rest.value.kind == "literal"
+                and first.value.kind == "env"
+                and first.value.default is None
+            ):
+                return _Str(Value("env", first.value.text, rest.value.text))
             return first if not isinstance(first, _Unknown) else rest
         if isinstance(expr, ast.Attribute):
             return self._attribute(self.eval(expr.value, scope), expr.attr)
@@ -288,9 +293,12 @@ class _Analyser:
             if isinstance(base, _AssumeResult):
                 return base
             index = self.eval(expr.slice, scope)
-            if isinstance(base, _Environ) and isinstance(index, _Str):
-                if index.value.kind == "literal":
-                    return _Str(Value("env", index.value.text))
+            if (
+                isinstance(base, _Environ)
+                and isinstance(index, _Str)
+                and index.value.kind == "literal"
+            ):
+                return _Str(Value("env", index.value.text))
             if isinstance(base, _Dict) and isinstance(index, _Str):
                 for k, v in base.items:
                     if k == index.value.text:
@@ -405,9 +413,7 @@ class _Analyser:
             return _Resource(service, creds)
         return _Client(service, creds)
 
-    def _method(
-        self, call: ast.Call, receiver: _Abstract, method: str, scope: _Scope
-    ) -> _Abstract:
+    def _method(self, call: ast.Call, receiver: _Abstract, method: str, scope: _Scope) -> _Abstract:
         if isinstance(receiver, _Session | _Module | _Environ):
             target = self._attribute(receiver, method)
             if isinstance(target, _Factory):
@@ -526,9 +532,12 @@ class _Analyser:
     def _triggers(self, node: ast.expr) -> None:
         items = node.elts if isinstance(node, ast.Tuple | ast.List | ast.Set) else [node]
         for item in items:
-            if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                if _TRIGGER.match(item.value):
-                    self.triggers.add(item.value)
+            if (
+                isinstance(item, ast.Constant)
+                and isinstance(item.value, str)
+                and _TRIGGER.match(item.value)
+            ):
+                self.triggers.add(item.value)
 
 
 def analyse_python(

@@ -32,14 +32,14 @@ def calls_table(facts: CodeFacts) -> str:
         if c.call.implicit:
             extra.append("made by the SDK's credentials provider")
         suffix = f"  [{'; '.join(extra)}]" if extra else ""
-        out.append(
-            printable(f"{c.where:<{width}}  {c.action:<{action_width}}  {target}{suffix}")
-        )
+        out.append(printable(f"{c.where:<{width}}  {c.action:<{action_width}}  {target}{suffix}"))
     triggers = ", ".join(facts.trigger_sources) or "none found"
     out.append(printable(f"trigger sources: {triggers}"))
     out.extend(printable(f"note: {note}") for note in facts.notes)
     files = len({c.call.file for c in facts.calls})
     out.append(
-        printable(f"{facts.package}: {len(facts.calls)} IAM actions from SDK calls in {files} files")
+        printable(
+            f"{facts.package}: {len(facts.calls)} IAM actions from SDK calls in {files} files"
+        )
     )
     return "\n".join(out) + "\n"

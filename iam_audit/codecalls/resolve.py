@@ -19,6 +19,7 @@ __all__ = ["CodeFacts", "Place", "ResolvedCall", "resolve_calls"]
 
 _POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
 _ARN = re.compile(r"^arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:(\d{12})?:.+$")
+_NO_ACCOUNT = "the account of the role whose credentials it uses is unresolved"
 _ROLE_ARN = re.compile(r"^arn:[a-z0-9-]+:iam::(\d{12}):role/.+$")
 
 
@@ -164,7 +165,7 @@ def _resource(
         if not match:
             return None, named, f"UserPoolId {text!r} is not a user pool ID"
         if account is None:
-            return None, named, "the account of the role whose credentials it uses is unresolved"
+            return None, named, _NO_ACCOUNT
         arn = f"arn:{place.partition}:cognito-idp:{match.group(1)}:{account}:userpool/{text}"
         return arn, named, ""
     if service == "secretsmanager":
@@ -175,7 +176,7 @@ def _resource(
             return text, named, ""
         return None, named, f"SecretId {text!r} is a name: its ARN ends in a random suffix"
     if account is None:
-        return None, "", "the account of the role whose credentials it uses is unresolved"
+        return None, "", _NO_ACCOUNT
     if not place.region:
         return None, "", "the function's region is unknown (pass --region)"
     prefix = f"arn:{place.partition}"
@@ -183,7 +184,10 @@ def _resource(
         ("TableName", f"{prefix}:dynamodb:{place.region}:{account}:table/{{}}"),
         ("FunctionName", f"{prefix}:lambda:{place.region}:{account}:function:{{}}"),
         ("KeyId", None),
-        ("Name", f"{prefix}:ssm:{place.region}:{account}:parameter/{{}}" if service == "ssm" else None),
+        (
+            "Name",
+            f"{prefix}:ssm:{place.region}:{account}:parameter/{{}}" if service == "ssm" else None,
+        ),
     ):
         value = call.param(param)
         if value is None:
@@ -216,9 +220,8 @@ def resolve_calls(code: CodeCalls, environment: Mapping[str, str], place: Place)
             account = place.account or None
         for action in call.actions:
             resource, named, why = _resource(call, env, place, account)
-            if why == "the account of the role whose credentials it uses is unresolved":
-                if via is None and call.assumed is None:
-                    why = "the function's account is unknown (pass --account-id)"
+            if why == _NO_ACCOUNT and via is None and call.assumed is None:
+                why = "the function's account is unknown (pass --account-id)"
             found = ResolvedCall(call, action, resource, named, why, via)
             resolved.append(found)
             if call.service == "sts" and call.operation.startswith("AssumeRole"):

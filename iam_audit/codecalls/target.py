@@ -1,0 +1,132 @@
+"""Adding what the function's code calls to an audit target (an edge: reads files, maybe AWS).
+
+The package comes from ``--function-code`` (a zip or a folder), the function's code location
+(live), or the local code a template or plan names; the environment from the function's
+configuration, overridden by ``--env``. The roles the code assumes are read from the same source
+when they are in its account, else from ``--source-authorization-details`` or ``--source-profile``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from iam_audit.checks.base import AuditTarget
+from iam_audit.codecalls.facts import facts_for, place_of
+from iam_audit.codecalls.load import files_from_zip, read_package
+from iam_audit.codecalls.resolve import CodeFacts
+from iam_audit.errors import InputError
+from iam_audit.model import Role, SourceKind
+from iam_audit.sources.interface import Source
+
+__all__ = ["CodeOptions", "attach_code"]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeOptions:
+    """The command-line options about the function's code and the source account."""
+
+    function_code: Path | None = None
+    env: tuple[tuple[str, str], ...] = ()
+    source_authorization_details: Path | None = None
+    source_profile: str | None = None
+    profile: str | None = None
+    region: str | None = None
+    account_id: str | None = None
+
+
+def _files(
+    target: AuditTarget, source: Source, options: CodeOptions
+) -> tuple[dict[str, bytes], str] | str:
+    """The package's files and name, or why there are none."""
+    if options.function_code is not None:
+        return read_package(options.function_code), str(options.function_code)
+    function = target.function
+    if function is None:
+        return target.code_skip_reason
+    if source.kind is SourceKind.LIVE:
+        from iam_audit.preflight import live
+
+        client = live.make_client("lambda", profile=options.profile, region=options.region)
+        package = live.load_function(function.arn or function.name, client=client)
+        if package.code is None:
+            return f"function {function.name} is a container image: pass --function-code PATH"
+        return files_from_zip(package.code, function.name), function.name
+    code_path = getattr(function, "code_path", None)
+    if code_path:
+        return read_package(Path(code_path)), code_path
+    inline = getattr(function, "inline_code", None)
+    if inline:
+        name = "index.py" if (function.runtime or "").startswith("python") else "index.js"
+        return {name: inline.encode()}, f"{function.name} (inline code)"
+    return (
+        f"the {source.kind.value} source does not say where the code of {function.name} is on "
+        "disk: pass --function-code PATH"
+    )
+
+
+def _chain_roles(
+    facts: CodeFacts, lambda_role: Role, source: Source, options: CodeOptions
+) -> tuple[tuple[Role, ...], str]:
+    """The roles the code assumes, read from the account that holds each, and a skip reason."""
+    roles: list[Role] = []
+    reasons: list[str] = []
+    other: Source | None = None
+    for assume in facts.assumptions:
+        arn = assume.resource
+        if arn is None:
+            continue
+        account = arn.split(":")[4]
+        if account == lambda_role.account_id:
+            roles.append(source.get_role(arn))
+            continue
+        if other is None:
+            if options.source_authorization_details is not None:
+                from iam_audit.sources.auth_details import AuthDetailsSource
+
+                other = AuthDetailsSource(options.source_authorization_details)
+            elif options.source_profile is not None:
+                from iam_audit.sources.live import LiveSource
+
+                other = LiveSource(profile=options.source_profile, region=options.region)
+        if other is None:
+            reasons.append(
+                f"role {arn} is in account {account}: pass --source-authorization-details FILE "
+                "or --source-profile NAME to audit its trust and permissions"
+            )
+            continue
+        found = other.account_id()
+        if found and found != account:
+            raise InputError(
+                f"the source account's side is account {found}, but the code assumes {arn}",
+                advice="pass the authorization details (or profile) of the account that holds it",
+            )
+        roles.append(other.get_role(arn))
+    return tuple(roles), "; ".join(reasons)
+
+
+def attach_code(
+    target: AuditTarget, source: Source, options: CodeOptions
+) -> tuple[AuditTarget, list[str]]:
+    """``target`` with the function's code calls (and the roles they assume), and notes."""
+    role = target.lambda_role
+    if role is None:
+        return target, []
+    found = _files(target, source, options)
+    if isinstance(found, str):
+        return replace(target, code_skip_reason=found), []
+    files, name = found
+    function = target.function
+    environment = dict(function.environment) if function is not None else {}
+    environment.update(dict(options.env))
+    place = place_of(
+        function.arn if function is not None and function.arn.startswith("arn:") else role.arn,
+        options.region,
+        options.account_id,
+    )
+    facts = facts_for(files, name, environment, place)
+    chain, reason = _chain_roles(facts, role, source, options)
+    notes = [
+        f"code of {name}: {len(facts.calls)} IAM actions from its SDK calls (lambda calls lists them)"
+    ]
+    return replace(target, code=facts, chain_roles=chain, chain_skip_reason=reason), notes
