@@ -136,7 +136,9 @@ class SourceAccountRole:
                 "Resource": arn,
             }
         )
-        found = judge_grants(self.meta, role, [(ASSUME, arn)], what="Lambda", fix=fix)
+        found = judge_grants(
+            self.meta, role, [(ASSUME, arn)], what="Lambda", fix=fix, caller_side=True
+        )
         yield replace(
             found, message=f"{found.message} (assumed at {assume.where})", locator=f"{ASSUME} {arn}"
         )
@@ -204,8 +206,19 @@ class SourceAccountRole:
                 locator=f"{source.arn} trust",
             )
         if result.conditional and lowered == {_EXTERNAL_ID} and not passed:
-            why = "its trust requires an sts:ExternalId the code does not pass"
-        elif result.conditional and _EXTERNAL_ID in lowered and passed and external_id is None:
+            return finding(
+                self.meta,
+                source,
+                Status.FAIL,
+                f"{role.name} may not assume {source.name}: its trust requires an "
+                f"sts:ExternalId the code does not pass at {assume.where}; pass it there "
+                "(iam-audit does not drop the condition)",
+                evidence=evidence,
+                missing=(ASSUME,),
+                unresolved=unresolved,
+                locator=f"{source.arn} trust",
+            )
+        if result.conditional and _EXTERNAL_ID in lowered and passed and external_id is None:
             given = assume.call.param("ExternalId")
             return finding(
                 self.meta,
@@ -228,7 +241,7 @@ class SourceAccountRole:
                 unresolved=unresolved,
                 locator=f"{source.arn} trust",
             )
-        elif passed and external_id is not None and any(r for r in result.matched):
+        elif passed and external_id is not None and self._wants_external_id(role, source):
             why = f"its trust does not accept the sts:ExternalId {external_id!r} the code passes"
         else:
             why = f"its trust policy does not name {role.arn} (or its account)"
@@ -244,6 +257,20 @@ class SourceAccountRole:
             unresolved=unresolved,
             locator=f"{source.arn} trust",
         )
+
+    def _wants_external_id(self, role: Role, source: Role) -> bool:
+        """Would some ``sts:ExternalId`` let ``role`` assume ``source``? (the value is wrong)."""
+        request = Request(
+            action=ASSUME,
+            resource=source.arn,
+            principal=Principal(PrincipalKind.AWS, role.arn),
+            context=role_context(role),
+            mode=ContextMode.OPEN,
+        )
+        result = evaluate(
+            request, resource_policy=source.trust, resource_account=source.account_id or None
+        )
+        return result.conditional and _EXTERNAL_ID in {k.lower() for k in result.unresolved}
 
     def _permissions(
         self, source: Role, calls: tuple[ResolvedCall, ...], assume: ResolvedCall

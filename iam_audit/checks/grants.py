@@ -38,14 +38,18 @@ def judge_grants(
     what: str,
     fix: dict[str, Any] | None,
     fix_target: str = "inline",
+    caller_side: bool = False,
 ) -> Finding:
     """One finding on whether ``role`` is allowed every ``(action, resource)`` in ``needs``.
 
     ``fail`` names the explicit Deny or the boundary that blocks (and then offers no fix, since an
     Allow cannot work), or the actions no policy allows (with ``fix`` narrowed to them). ``warn``
     when the answer hangs on a condition key or on a managed policy the source does not hold.
+    ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
     """
-    answers = [ask_identity(role, action, resource) for action, resource in needs]
+    answers = [
+        ask_identity(role, action, resource, caller_side=caller_side) for action, resource in needs
+    ]
     denied = [a for a in answers if a.result.decision is Decision.EXPLICIT_DENY]
     boundary = [
         a

@@ -74,6 +74,14 @@ class _Table:
 
 
 @dataclass(frozen=True, slots=True)
+class _Paginator:
+    """``client.get_paginator("op")``: its ``paginate(...)`` makes the call."""
+
+    client: _Client
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
 class _Environ:
     pass
 
@@ -101,6 +109,7 @@ _Abstract = (
     | _Client
     | _Resource
     | _Table
+    | _Paginator
     | _Environ
     | _AssumeResult
     | _Str
@@ -424,19 +433,19 @@ class _Analyser:
             return _Table(receiver.service, name or Value("unknown"), receiver.creds)
         if isinstance(receiver, _Client | _Table):
             service = receiver.service
-            if method == "get_paginator" or method == "get_waiter":
+            if method in ("get_paginator", "get_waiter"):
                 name = self._first_str(call, scope, "operation_name")
                 if method == "get_paginator" and name is not None and name.kind == "literal":
                     operation = service.operation_for_method(name.text)
-                    if operation:
-                        self._record(call, receiver, operation, scope, paginator=True)
+                    if operation and isinstance(receiver, _Client):
+                        return _Paginator(receiver, operation)
                 return _UNKNOWN
             operation = service.operation_for_method(method)
             if operation is None:
                 return _UNKNOWN
             return self._record(call, receiver, operation, scope)
-        if isinstance(receiver, _Unknown) and method == "paginate":
-            return _UNKNOWN
+        if isinstance(receiver, _Paginator) and method == "paginate":
+            return self._record(call, receiver.client, receiver.operation, scope)
         return _UNKNOWN
 
     def _params(self, call: ast.Call, scope: _Scope) -> list[tuple[str, Value]]:
@@ -460,12 +469,11 @@ class _Analyser:
         receiver: _Client | _Table,
         operation: str,
         scope: _Scope,
-        paginator: bool = False,
     ) -> _Abstract:
         key = (call.lineno, call.col_offset)
         service = receiver.service
         if key not in self.calls:
-            params = [] if paginator else self._params(call, scope)
+            params = self._params(call, scope)
             if isinstance(receiver, _Table):
                 params.insert(0, ("TableName", receiver.name))
             self.calls[key] = SdkCall(
