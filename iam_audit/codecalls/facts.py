@@ -12,9 +12,22 @@ __all__ = ["default_map", "facts_for", "place_of"]
 
 
 def default_map() -> OperationMap:
-    """Services from botocore's models; actions ``prefix:Operation``."""
+    """Services from botocore's models; actions from the shipped service reference data.
+
+    ``iam_audit.awsdata.actions_for_operation`` (AWS's Service Authorization Reference, with its
+    documented exceptions such as S3's ``ListObjectsV2`` → ``s3:ListBucket``) where this
+    installation has it; otherwise, and for operations it does not know, ``prefix:Operation``.
+    """
+    import importlib
+    import importlib.util
+
     from iam_audit.codecalls.botocore_map import BotocoreOperationMap
 
+    if importlib.util.find_spec("iam_audit.awsdata") is not None:
+        awsdata = importlib.import_module("iam_audit.awsdata")
+        lookup = getattr(awsdata, "actions_for_operation", None)
+        if callable(lookup):
+            return BotocoreOperationMap(actions=lookup)
     return BotocoreOperationMap()
 
 

@@ -88,7 +88,7 @@ class Value:
         if self.kind == "env":
             if self.text in environment:
                 return environment[self.text]
-            return self.default
+            return self.default or None  # an empty default is no value
         return None
 
     def describe(self) -> str:
