@@ -137,7 +137,7 @@ def _value(value: Value | None, env: dict[str, str]) -> tuple[str | None, str, s
         if value.kind == "env":
             return None, named, f"environment variable {value.text} is not set"
         return None, "", "the code computes it"
-    if has_placeholder(text):
+    if value.kind == "env" and value.text in env and has_placeholder(text):
         return None, named, f"the template leaves it unresolved ({text})"
     return text, named, ""
 
