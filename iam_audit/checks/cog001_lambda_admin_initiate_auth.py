@@ -82,7 +82,9 @@ class LambdaAdminInitiateAuth:
                     Status.FAIL,
                     f"Lambda role {role.name} is in account {role.account_id} but the source pool "
                     f"is in {pool_account}: user pools have no resource policy, so no policy can "
-                    "grant AdminInitiateAuth across accounts; run the function in the pool's account",
+                    "grant AdminInitiateAuth across accounts; the function must call it with the "
+                    f"credentials of a role in {pool_account} that it assumes (COG011 "
+                    "source-account-role audits that chain)",
                     missing=(ACTION,),
                     locator=self.meta.id,
                 )

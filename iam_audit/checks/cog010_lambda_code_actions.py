@@ -14,7 +14,7 @@ from iam_audit.findings import Finding, Severity, Status
 
 
 def _sid(action: str) -> str:
-    return "IamAuditCode" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+    return "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
 
 
 class LambdaCodeActions:

@@ -148,6 +148,17 @@ def fix(
     result = run_checks(target)
     roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
     plan = plan_fixes(result.findings, [*roles, *target.chain_roles])
+    home = target.lambda_role.account_id if target.lambda_role else ""
+    elsewhere = {r.arn for r in target.chain_roles if r.account_id != home}
+    if apply and elsewhere:  # another account's roles: these credentials cannot write them
+        from iam_audit.fix.plan import FixPlan
+
+        plan = FixPlan(tuple(a for a in plan.actions if a.role_arn not in elsewhere))
+        typer.echo(
+            "note: fixes for " + ", ".join(sorted(elsewhere)) + " are in another account: "
+            "preview them without --apply and apply them with that account's credentials",
+            err=True,
+        )
     if apply:
         from iam_audit.cli.apply import apply_command
 
