@@ -76,6 +76,7 @@ def main() -> None:
         "source_trusts_other.json": (_trust_aws("arn:aws:iam::999988887777:root", None), _allow(reader, OLD_POOL)),
         "source_other_external_id.json": (_trust_aws(fn_role, "something-else"), _allow(reader, OLD_POOL)),
         "source_no_getuser.json": (_trust_aws(fn_role, "migr-7f3a"), _allow(reader[:1], OLD_POOL)),
+        "source_trusts_account.json": (_trust_aws(f"arn:aws:iam::{FUNCTION_ACCOUNT}:root", None), _allow(reader, OLD_POOL)),
     }
     for name, (trust, inline) in variants.items():
         _write(name, SOURCE_ACCOUNT, [("legacy-pool-reader", trust, inline)])
