@@ -8,8 +8,10 @@ when they are in its account, else from ``--source-authorization-details`` or ``
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from iam_audit.checks.base import AuditTarget
 from iam_audit.codecalls.facts import facts_for, place_of
@@ -45,13 +47,7 @@ def _files(
     if function is None:
         return target.code_skip_reason
     if source.kind is SourceKind.LIVE:
-        from iam_audit.preflight import live
-
-        client = live.make_client("lambda", profile=options.profile, region=options.region)
-        package = live.load_function(function.arn or function.name, client=client)
-        if package.code is None:
-            return f"function {function.name} is a container image: pass --function-code PATH"
-        return files_from_zip(package.code, function.name), function.name
+        return _live_files(function.arn or function.name, options)
     code_path = getattr(function, "code_path", None)
     if code_path:
         return read_package(Path(code_path)), code_path
@@ -63,6 +59,33 @@ def _files(
         f"the {source.kind.value} source does not say where the code of {function.name} is on "
         "disk: pass --function-code PATH"
     )
+
+
+def _fetch_within_endpoint(url: str) -> bytes:
+    """Download ``url``, unless ``AWS_ENDPOINT_URL`` names another host (then nothing leaves)."""
+    from iam_audit.preflight import live
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint and urlsplit(endpoint).hostname != urlsplit(url).hostname:
+        raise InputError(
+            f"its code location is outside AWS_ENDPOINT_URL ({urlsplit(url).hostname}), so it "
+            "was not downloaded"
+        )
+    return live.download(url)
+
+
+def _live_files(name: str, options: CodeOptions) -> tuple[dict[str, bytes], str] | str:
+    """The live function's package through its code location, or why it could not be read."""
+    from iam_audit.preflight import live
+
+    client = live.make_client("lambda", profile=options.profile, region=options.region)
+    try:
+        package = live.load_function(name, client=client, fetch=_fetch_within_endpoint)
+        if package.code is None:
+            return f"function {name} is a container image: pass --function-code PATH"
+        return files_from_zip(package.code, name), name
+    except InputError as err:  # the audit goes on without the code
+        return f"the code of {name} could not be read ({err.message}): pass --function-code PATH"
 
 
 def _chain_roles(
