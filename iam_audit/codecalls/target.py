@@ -48,10 +48,15 @@ def _files(
         return target.code_skip_reason
     if source.kind is SourceKind.LIVE:
         return _live_files(function.arn or function.name, options)
-    code_path = getattr(function, "code_path", None)
-    if code_path:
+    code_path = function.code_path
+    if code_path and Path(code_path).exists():
         return read_package(Path(code_path)), code_path
-    inline = getattr(function, "inline_code", None)
+    if code_path:
+        return (
+            f"the code of {function.name} the {source.kind.value} names ({code_path}) is not on "
+            "disk: build it (cdk synth, terraform plan) or pass --function-code PATH"
+        )
+    inline = function.inline_code
     if inline:
         name = "index.py" if (function.runtime or "").startswith("python") else "index.js"
         return {name: inline.encode()}, f"{function.name} (inline code)"

@@ -134,7 +134,12 @@ CASES: list[tuple[str, str, str, str, str | None, set[tuple[str, str, str, tuple
             ("COG001", "skip", "migration-cross-noassume", ()),
             ("COG010", "pass", "migration-cross-noassume", ()),
             ("COG011", "fail", "migration-cross-noassume", ("sts:AssumeRole",)),
-            ("COG011", "fail", "legacy-pool-reader", ("sts:AssumeRole",)),  # trusts migration-cross only
+            (
+                "COG011",
+                "fail",
+                "legacy-pool-reader",
+                ("sts:AssumeRole",),
+            ),  # trusts migration-cross only
             ("COG011", "pass", "legacy-pool-reader", ()),
         },
     ),
@@ -234,7 +239,9 @@ CASES: list[tuple[str, str, str, str, str | None, set[tuple[str, str, str, tuple
 ]
 
 
-def _audit(role: str, package: str | None, pool: str, source: str | None, *extra: str) -> dict[str, Any]:
+def _audit(
+    role: str, package: str | None, pool: str, source: str | None, *extra: str
+) -> dict[str, Any]:
     args = [
         "audit", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
         "--lambda-role", role, "--source-pool-arn", pool, "--user-pool-arn", NEW_POOL, "-f", "json",
@@ -263,7 +270,11 @@ def _verdicts(data: dict[str, Any]) -> set[tuple[str, str, str, tuple[str, ...]]
     [pytest.param(*c[1:], id=c[0]) for c in CASES],
 )
 def test_verdicts(
-    role: str, package: str, pool: str, source: str | None, expected: set[tuple[str, str, str, tuple[str, ...]]]
+    role: str,
+    package: str,
+    pool: str,
+    source: str | None,
+    expected: set[tuple[str, str, str, tuple[str, ...]]],
 ) -> None:
     assert _verdicts(_audit(role, package, pool, source)) == expected
 
@@ -297,10 +308,25 @@ def test_without_the_source_account_cog011_skips_naming_the_options() -> None:
 
 
 def test_trust_messages_say_which_condition_fails() -> None:
-    wrong = _messages(_audit("migration-cross", "packages/py_cross_account", OLD_POOL, "source_other_external_id.json"), "COG011")
-    assert "migration-cross may not assume legacy-pool-reader: its trust does not accept the sts:ExternalId 'migr-7f3a' the code passes" in wrong
-    absent = _messages(_audit("migration-cross", "public/previewme", OLD_POOL, "source_ok.json"), "COG011")
-    assert any("requires an sts:ExternalId the code does not pass at index.ts:18" in m for m in absent)
+    wrong = _messages(
+        _audit(
+            "migration-cross",
+            "packages/py_cross_account",
+            OLD_POOL,
+            "source_other_external_id.json",
+        ),
+        "COG011",
+    )
+    assert (
+        "migration-cross may not assume legacy-pool-reader: its trust does not accept the sts:ExternalId 'migr-7f3a' the code passes"
+        in wrong
+    )
+    absent = _messages(
+        _audit("migration-cross", "public/previewme", OLD_POOL, "source_ok.json"), "COG011"
+    )
+    assert any(
+        "requires an sts:ExternalId the code does not pass at index.ts:18" in m for m in absent
+    )
 
 
 def test_fix_adds_a_statement_on_each_side_of_the_chain() -> None:
@@ -313,7 +339,10 @@ def test_fix_adds_a_statement_on_each_side_of_the_chain() -> None:
     ]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
-    changes = {(c["role_name"], c["target"]): c["after"]["Statement"][-1] for c in json.loads(result.output)["changes"]}
+    changes = {
+        (c["role_name"], c["target"]): c["after"]["Statement"][-1]
+        for c in json.loads(result.output)["changes"]
+    }
     assert changes == {
         ("migration-cross-noassume", "inline"): {
             "Sid": "IamAuditAssumeSourceRole",
@@ -342,6 +371,16 @@ def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
     (change,) = json.loads(result.output)["changes"]
     added = [s for s in change["after"]["Statement"] if s["Sid"].startswith("IamAudit")]
     assert added == [
-        {"Sid": "IamAuditAdminGetUser", "Effect": "Allow", "Action": "cognito-idp:AdminGetUser", "Resource": SAME_POOL},
-        {"Sid": "IamAuditAdminListGroupsForUser", "Effect": "Allow", "Action": "cognito-idp:AdminListGroupsForUser", "Resource": SAME_POOL},
+        {
+            "Sid": "IamAuditAdminGetUser",
+            "Effect": "Allow",
+            "Action": "cognito-idp:AdminGetUser",
+            "Resource": SAME_POOL,
+        },
+        {
+            "Sid": "IamAuditAdminListGroupsForUser",
+            "Effect": "Allow",
+            "Action": "cognito-idp:AdminListGroupsForUser",
+            "Resource": SAME_POOL,
+        },
     ]

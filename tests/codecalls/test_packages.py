@@ -162,10 +162,18 @@ def test_a_zip_package_gives_the_same_calls_as_its_folder(tmp_path: Path) -> Non
 
 def test_unresolved_resource_says_why() -> None:
     result = runner.invoke(
-        app, ["lambda", "calls", "--function-code", str(asset("codecalls", "packages", "node_forgot_password"))]
+        app,
+        [
+            "lambda",
+            "calls",
+            "--function-code",
+            str(asset("codecalls", "packages", "node_forgot_password")),
+        ],
     )
     assert result.exit_code == 0
-    assert "unresolved: UserPoolId: environment variable OLD_USER_POOL_ID is not set" in result.output
+    assert (
+        "unresolved: UserPoolId: environment variable OLD_USER_POOL_ID is not set" in result.output
+    )
 
 
 @pytest.mark.parametrize(

@@ -172,7 +172,7 @@ SHAPES: list[tuple[str, str, str, list[tuple[int, str, str]]]] = [
     (
         "js-lookalike-not-sdk",
         "f.js",
-        'class AdminGetUserCommand {}\nconst c = { adminInitiateAuth() {} };\nnew AdminGetUserCommand();\nc.adminInitiateAuth({});\n',
+        "class AdminGetUserCommand {}\nconst c = { adminInitiateAuth() {} };\nnew AdminGetUserCommand();\nc.adminInitiateAuth({});\n",
         [],
     ),
     (
@@ -185,7 +185,9 @@ SHAPES: list[tuple[str, str, str, list[tuple[int, str, str]]]] = [
 
 
 def _shape(calls: tuple) -> list[tuple[int, str, str]]:
-    return [(c.line, c.actions[0], "own" if c.assumed is None else str(c.assumed.line)) for c in calls]
+    return [
+        (c.line, c.actions[0], "own" if c.assumed is None else str(c.assumed.line)) for c in calls
+    ]
 
 
 @pytest.mark.parametrize(
