@@ -37,9 +37,7 @@ def calls_table(facts: CodeFacts) -> str:
     out.append(printable(f"trigger sources: {triggers}"))
     out.extend(printable(f"note: {note}") for note in facts.notes)
     files = len({c.call.file for c in facts.calls})
-    out.append(
-        printable(
-            f"{facts.package}: {len(facts.calls)} IAM actions from SDK calls in {files} files"
-        )
-    )
+    actions = "1 IAM action" if len(facts.calls) == 1 else f"{len(facts.calls)} IAM actions"
+    where = "1 file" if files == 1 else f"{files} files"
+    out.append(printable(f"{facts.package}: {actions} from SDK calls in {where}"))
     return "\n".join(out) + "\n"
