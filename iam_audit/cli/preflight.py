@@ -321,8 +321,10 @@ def lambda_calls(
 
         if env:
             raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+        from iam_audit.codecalls.target import fetch_within_endpoint
+
         client = live.make_client("lambda", profile=profile, region=region)
-        package = live.load_function(function, client=client)
+        package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             raise InputError(f"function {function} has no zip package (a container image)")
         files = files_from_zip(package.code, function)

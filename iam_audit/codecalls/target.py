@@ -21,7 +21,7 @@ from iam_audit.errors import InputError
 from iam_audit.model import Role, SourceKind
 from iam_audit.sources.interface import Source
 
-__all__ = ["CodeOptions", "attach_code"]
+__all__ = ["CodeOptions", "attach_code", "fetch_within_endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ def _files(
     )
 
 
-def _fetch_within_endpoint(url: str) -> bytes:
+def fetch_within_endpoint(url: str) -> bytes:
     """Download ``url``, unless ``AWS_ENDPOINT_URL`` names another host (then nothing leaves)."""
     from iam_audit.preflight import live
 
@@ -85,7 +85,7 @@ def _live_files(name: str, options: CodeOptions) -> tuple[dict[str, bytes], str]
 
     client = live.make_client("lambda", profile=options.profile, region=options.region)
     try:
-        package = live.load_function(name, client=client, fetch=_fetch_within_endpoint)
+        package = live.load_function(name, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             return f"function {name} is a container image: pass --function-code PATH"
         return files_from_zip(package.code, name), name
