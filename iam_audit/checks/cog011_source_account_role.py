@@ -40,7 +40,8 @@ class SourceAccountRole:
     (the source pool), every call the code makes with the credentials it gets. When the source
     pool is in another account and the code calls Cognito with the function role's own
     credentials, that is a failure too. The other account's roles come from
-    ``--source-authorization-details FILE`` or ``--source-profile NAME``.
+    ``--source-authorization-details FILE``, ``--source-template FILE`` (that account's stack of
+    the same deployment) or ``--source-profile NAME``.
 
     **Why it matters**
     User pools have no resource policy, so a function in one account reaches a pool in another
@@ -146,7 +147,8 @@ class SourceAccountRole:
         if source is None:
             reason = target.chain_skip_reason or (
                 f"role {arn} is in account {_account(arn)}: pass --source-authorization-details "
-                "FILE or --source-profile NAME to audit its trust and permissions"
+                "FILE, --source-template FILE or --source-profile NAME to audit its trust and "
+                "permissions"
             )
             yield finding(self.meta, role, Status.SKIP, reason, locator=f"{arn} trust")
             return

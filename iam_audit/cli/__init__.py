@@ -64,6 +64,7 @@ _SOURCE_OPTIONS = (
     "function_code",
     "env",
     "source_authorization_details",
+    "source_template",
     "source_profile",
 )
 
@@ -91,6 +92,7 @@ def audit(
     function_code: opt.FunctionCode = None,
     env: opt.FunctionEnv = None,
     source_authorization_details: opt.SourceAuthDetails = None,
+    source_template: opt.SourceTemplate = None,
     source_profile: opt.SourceProfile = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
@@ -127,6 +129,7 @@ def fix(
     function_code: opt.FunctionCode = None,
     env: opt.FunctionEnv = None,
     source_authorization_details: opt.SourceAuthDetails = None,
+    source_template: opt.SourceTemplate = None,
     source_profile: opt.SourceProfile = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")

@@ -129,6 +129,14 @@ SourceAuthDetails = Annotated[
         rich_help_panel=CODE,
     ),
 ]
+SourceTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-template",
+        help="The source pool account's CloudFormation template of the deployment (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
 SourceProfile = Annotated[
     str | None,
     typer.Option(
@@ -263,6 +271,7 @@ def resolve(
     function_code: Path | None = None,
     env: list[str] | None = None,
     source_authorization_details: Path | None = None,
+    source_template: Path | None = None,
     source_profile: str | None = None,
 ) -> Resolved:
     """Options → selection → source → the role pair under audit (with its code's calls)."""
@@ -282,14 +291,16 @@ def resolve(
         account_id=account_id,
     )
     target, notes = resolve_target(chosen, source)
-    if source_authorization_details is not None and source_profile is not None:
+    given = [o for o in (source_authorization_details, source_template, source_profile) if o]
+    if len(given) > 1:
         raise typer.BadParameter(
-            "give --source-authorization-details or --source-profile, not both"
+            "give one of --source-authorization-details, --source-template, --source-profile"
         )
     code = CodeOptions(
         function_code=function_code,
         env=tuple((k, v) for k, _, v in (_env_pair(p) for p in env or ())),
         source_authorization_details=source_authorization_details,
+        source_template=source_template,
         source_profile=source_profile,
         profile=profile,
         region=region,

@@ -3,7 +3,8 @@
 The package comes from ``--function-code`` (a zip or a folder), the function's code location
 (live), or the local code a template or plan names; the environment from the function's
 configuration, overridden by ``--env``. The roles the code assumes are read from the same source
-when they are in its account, else from ``--source-authorization-details`` or ``--source-profile``.
+when they are in its account, else from ``--source-authorization-details``, ``--source-template``
+(the source account's stack of the same deployment) or ``--source-profile``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 from iam_audit.checks.base import AuditTarget
 from iam_audit.codecalls.facts import facts_for, place_of
 from iam_audit.codecalls.load import files_from_zip, read_package
-from iam_audit.codecalls.resolve import CodeFacts
+from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.errors import InputError
 from iam_audit.model import Role, SourceKind
 from iam_audit.sources.interface import Source
@@ -31,6 +32,7 @@ class CodeOptions:
     function_code: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
     source_authorization_details: Path | None = None
+    source_template: Path | None = None
     source_profile: str | None = None
     profile: str | None = None
     region: str | None = None
@@ -106,21 +108,19 @@ def _chain_roles(
             continue
         account = arn.split(":")[4]
         if account == lambda_role.account_id:
-            roles.append(source.get_role(arn))
+            try:
+                roles.append(source.get_role(arn))
+            except InputError as err:
+                reasons.append(
+                    f"role {arn}, which the code assumes, is not in the source ({err.message})"
+                )
             continue
         if other is None:
-            if options.source_authorization_details is not None:
-                from iam_audit.sources.auth_details import AuthDetailsSource
-
-                other = AuthDetailsSource(options.source_authorization_details)
-            elif options.source_profile is not None:
-                from iam_audit.sources.live import LiveSource
-
-                other = LiveSource(profile=options.source_profile, region=options.region)
+            other = _source_account(options, account, _region_of(facts, assume, options))
         if other is None:
             reasons.append(
-                f"role {arn} is in account {account}: pass --source-authorization-details FILE "
-                "or --source-profile NAME to audit its trust and permissions"
+                f"role {arn} is in account {account}: pass --source-authorization-details FILE, "
+                "--source-template FILE or --source-profile NAME to audit its trust and permissions"
             )
             continue
         found = other.account_id()
@@ -131,6 +131,34 @@ def _chain_roles(
             )
         roles.append(other.get_role(arn))
     return tuple(roles), "; ".join(reasons)
+
+
+def _region_of(facts: CodeFacts, assume: ResolvedCall, options: CodeOptions) -> str | None:
+    """``--region``, else the region of what the code calls as the assumed role (its pool)."""
+    if options.region:
+        return options.region
+    for call in facts.through(assume):
+        parts = (call.resource or "").split(":")
+        if len(parts) > 5 and parts[3]:
+            return parts[3]
+    return None
+
+
+def _source_account(options: CodeOptions, account: str, region: str | None) -> Source | None:
+    """The source for the source pool's account, from whichever option names it."""
+    if options.source_authorization_details is not None:
+        from iam_audit.sources.auth_details import AuthDetailsSource
+
+        return AuthDetailsSource(options.source_authorization_details)
+    if options.source_template is not None:
+        from iam_audit.sources.cloudformation import load_template
+
+        return load_template(options.source_template, region=region, account_id=account)
+    if options.source_profile is not None:
+        from iam_audit.sources.live import LiveSource
+
+        return LiveSource(profile=options.source_profile, region=options.region)
+    return None
 
 
 def attach_code(

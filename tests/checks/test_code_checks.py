@@ -9,6 +9,7 @@ an IAM user in another AWS account that you own", id_roles_common-scenarios_aws-
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -302,8 +303,8 @@ def test_without_the_source_account_cog011_skips_naming_the_options() -> None:
     data = _audit("migration-cross", "packages/py_cross_account", OLD_POOL, None)
     skips = [m for m in _messages(data, "COG011") if "--source-authorization-details" in m]
     assert skips == [
-        f"role {SRC} is in account 222233334444: pass --source-authorization-details FILE or "
-        "--source-profile NAME to audit its trust and permissions"
+        f"role {SRC} is in account 222233334444: pass --source-authorization-details FILE, "
+        "--source-template FILE or --source-profile NAME to audit its trust and permissions"
     ]
 
 
@@ -384,3 +385,39 @@ def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
             "Resource": SAME_POOL,
         },
     ]
+
+
+@pytest.mark.parametrize(
+    ("default", "changed", "trust"),
+    [
+        (None, None, ("pass", ())),
+        ("migr-7f3a", "rotated", ("fail", ("sts:AssumeRole",))),
+        (FN + "migration-cross", FN + "someone-else", ("fail", ("sts:AssumeRole",))),
+    ],
+    ids=[
+        "stack-trusts-the-function",
+        "stack-wants-another-external-id",
+        "stack-trusts-another-role",
+    ],
+)
+def test_source_account_from_its_template(
+    default: str | None, changed: str | None, trust: tuple[str, tuple[str, ...]], tmp_path: Path
+) -> None:
+    """``--source-template``: the other account's stack of the same deployment (a parameter's
+    default changed to make each failing variant)."""
+    text = asset("codecalls", "stacks", "source-account.yaml").read_text()
+    if default is not None and changed is not None:
+        assert f"Default: {default}" in text
+        text = text.replace(f"Default: {default}", f"Default: {changed}")
+    template = tmp_path / "source-account.yaml"
+    template.write_text(text)
+    data = _audit(
+        "migration-cross", "packages/py_cross_account", OLD_POOL, None,
+        "--source-template", str(template),
+    )  # fmt: skip
+    found = {
+        (f["status"], tuple(f["missing"]))
+        for f in data["results"]
+        if f["check"] == "COG011" and f["role"] == SRC
+    }
+    assert found == {trust, ("pass", ())}
