@@ -12,9 +12,13 @@ from iam_audit.checks.grants import judge_grants
 from iam_audit.codecalls.resolve import ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
 
+#: COG001's statement for the same grant, so that a plan fixing both adds it once
+_COG001_SID = {"cognito-idp:admininitiateauth": "CognitoMigrationAdminInitiateAuth"}
+
 
 def _sid(action: str) -> str:
-    return "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+    found = _COG001_SID.get(action.lower())
+    return found or "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
 
 
 class LambdaCodeActions:

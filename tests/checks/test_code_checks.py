@@ -421,3 +421,26 @@ def test_source_account_from_its_template(
         if f["check"] == "COG011" and f["role"] == SRC
     }
     assert found == {trust, ("pass", ())}
+
+
+def test_cog001_and_cog010_fix_the_same_grant_once() -> None:
+    args = [
+        "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
+        "--lambda-role", "migration-db-nosecret", "--source-pool-arn", SAME_POOL,
+        "--function-code", str(asset("codecalls", "packages", "py_cognito")),
+        "-f", "json", *[f"--env={e}" for e in SAME_ENV],
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    (change,) = json.loads(result.output)["changes"]
+    statements = [s for s in change["after"]["Statement"] if "cognito-idp" in json.dumps(s)]
+    assert [s["Sid"] for s in statements] == [
+        "CognitoMigrationAdminInitiateAuth",
+        "IamAuditAdminGetUser",
+        "IamAuditAdminListGroupsForUser",
+    ]
+    assert statements[0] == {
+        "Sid": "CognitoMigrationAdminInitiateAuth",
+        "Effect": "Allow",
+        "Action": "cognito-idp:AdminInitiateAuth",
+        "Resource": SAME_POOL,
+    }
