@@ -189,6 +189,7 @@ class _Analyser:
         self.notes: list[str] = []
         self._busy: set[tuple[str, int]] = set()
         self._memo: dict[int, _Abstract] = {}
+        self._closing = self._pair_brackets()
 
     # token helpers -----------------------------------------------------------------------
 
@@ -204,24 +205,23 @@ class _Analyser:
         return token is not None and token.kind in ("punct", "id") and token.text in texts
 
     def match(self, i: int) -> int:
-        """The index of the bracket closing the one at ``i`` (or the end)."""
-        pairs = {"(": ")", "[": "]", "{": "}"}
-        opening = self.text(i)
-        closing = pairs.get(opening)
-        if closing is None:
+        """The index of the bracket closing the one at ``i`` (or the end); ``i`` if none."""
+        if self.text(i) not in ("(", "[", "{"):
             return i
-        depth = 0
-        for j in range(i, len(self.t)):
-            token = self.t[j]
+        return self._closing.get(i, len(self.t) - 1)
+
+    def _pair_brackets(self) -> dict[int, int]:
+        """Every opening bracket's closing one, in one pass (unbalanced ones close at the end)."""
+        pairs: dict[int, int] = {}
+        stack: list[int] = []
+        for j, token in enumerate(self.t):
             if token.kind != "punct":
                 continue
-            if token.text in pairs:
-                depth += 1
-            elif token.text in (")", "]", "}"):
-                depth -= 1
-                if depth == 0:
-                    return j
-        return len(self.t) - 1
+            if token.text in ("(", "[", "{"):
+                stack.append(j)
+            elif token.text in (")", "]", "}") and stack:
+                pairs[stack.pop()] = j
+        return pairs
 
     def skip_expression(self, i: int) -> int:
         """The index just after the expression starting at ``i`` (brackets balanced; ASI)."""

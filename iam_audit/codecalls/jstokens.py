@@ -10,6 +10,7 @@ a comma or a keyword such as ``return``), as the ECMAScript grammar decides it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = ["Token", "tokenize"]
@@ -29,6 +30,11 @@ _KEYWORDS_BEFORE_EXPRESSION = frozenset(
         "instanceof", "yield", "await", "extends",
     )
 )  # fmt: skip
+_BY_FIRST: dict[str, tuple[str, ...]] = {}
+for _p in _PUNCTUATORS:
+    _BY_FIRST[_p[0]] = (*_BY_FIRST.get(_p[0], ()), _p)
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\ufeff]+")
+_IDENTIFIER = re.compile(r"[A-Za-z_$\u0080-\U0010ffff][\w$\u0080-\U0010ffff]*")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
 
 
@@ -161,7 +167,8 @@ class _Lexer:
             self.line += 1
             self.i += 1
         elif ch.isspace():
-            self.i += 1
+            found = _SPACE.match(s, i)
+            self.i = found.end() if found else i + 1
         elif s.startswith("//", i) or (i == 0 and s.startswith("#!")):
             end = s.find("\n", i)
             self.i = len(s) if end < 0 else end
@@ -175,9 +182,8 @@ class _Lexer:
         elif ch == "`":
             self._template()
         elif _is_id_start(ch) or ch == "\\":
-            j = i + 1
-            while j < len(s) and _is_id_part(s[j]):
-                j += 1
+            found = _IDENTIFIER.match(s, i)
+            j = found.end() if found else i + 1
             self.tokens.append(Token("id", s[i:j], self.line))
             self.i = j
         elif ch.isdigit() or (ch == "." and i + 1 < len(s) and s[i + 1].isdigit()):
@@ -189,7 +195,7 @@ class _Lexer:
         elif ch == "/" and self._regex_allowed():
             self._regex()
         else:
-            for punct in _PUNCTUATORS:
+            for punct in _BY_FIRST.get(ch, ()):
                 if s.startswith(punct, i):
                     self.tokens.append(Token("punct", punct, self.line))
                     self.i += len(punct)
