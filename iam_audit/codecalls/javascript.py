@@ -190,6 +190,8 @@ class _Analyser:
         self._busy: set[tuple[str, int]] = set()
         self._memo: dict[int, _Abstract] = {}
         self._closing = self._pair_brackets()
+        self._names: dict[str, _Abstract] = {}  # a name's value (bindings, not parameters)
+        self._cycles = 0  # how many evaluations a cycle cut short
 
     # token helpers -----------------------------------------------------------------------
 
@@ -515,11 +517,18 @@ class _Analyser:
         if name == "require":
             return _Function("require")
         if name in self.bindings:
+            if name in self._names:
+                return self._names[name]
+            cycles = self._cycles
+            value: _Abstract = _UNKNOWN
             for item in reversed(self.bindings[name]):
                 found = self.eval_binding(name, item)
                 if not isinstance(found, _Unknown):
-                    return found
-            return _UNKNOWN
+                    value = found
+                    break
+            if self._cycles == cycles:  # no cycle cut this short: the answer is final
+                self._names[name] = value
+            return value
         info = self._function_with_param(name, at)
         if info is not None:
             for arg in info.bound.get(name, ()):
@@ -543,6 +552,7 @@ class _Analyser:
         start = item if isinstance(item, int) else item[0]
         key = (name, start)
         if key in self._busy:
+            self._cycles += 1
             return _UNKNOWN
         self._busy.add(key)
         try:
@@ -570,13 +580,16 @@ class _Analyser:
             return self._memo[i]
         key = ("", i)
         if key in self._busy:
+            self._cycles += 1
             return _UNKNOWN
         self._busy.add(key)
+        cycles = self._cycles
         try:
             value, _ = self._binary(i)
         finally:
             self._busy.discard(key)
-        self._memo[i] = value
+        if self._cycles == cycles or not isinstance(value, _Unknown):
+            self._memo[i] = value
         return value
 
     def _binary(self, i: int) -> tuple[_Abstract, int]:
