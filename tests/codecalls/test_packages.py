@@ -7,6 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -14,6 +15,9 @@ from iam_audit.cli import app
 from tests.conftest import asset
 
 runner = CliRunner()
+SCHEMA = json.loads(
+    (Path(__file__).parent.parent.parent / "policies/schemas/lambda-calls.schema.json").read_text()
+)
 POOL = "arn:aws:cognito-idp:us-east-1:111122223333:userpool/us-east-1_Legacy1"
 OLD_POOL = "arn:aws:cognito-idp:eu-west-1:222233334444:userpool/eu-west-1_OldPool1"
 SOURCE_ROLE = "arn:aws:iam::222233334444:role/legacy-pool-reader"
@@ -149,6 +153,7 @@ def test_lambda_calls_lists_exactly_the_package_calls(
     ]
     assert found == expected
     assert data["trigger_sources"] == triggers
+    jsonschema.Draft7Validator(SCHEMA).validate(data)
 
 
 def test_a_zip_package_gives_the_same_calls_as_its_folder(tmp_path: Path) -> None:
