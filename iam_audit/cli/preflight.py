@@ -301,6 +301,14 @@ def lambda_calls(
         list[str] | None,
         typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
     ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="Offline: a CloudFormation template naming the code."),
+    ] = None,
+    terraform_plan: Annotated[
+        Path | None,
+        typer.Option("--terraform-plan", help="Offline: `terraform show -json` naming the code."),
+    ] = None,
     account_id: Annotated[
         str | None, typer.Option("--account-id", help="Offline: the function's account.")
     ] = None,
@@ -314,8 +322,34 @@ def lambda_calls(
     from iam_audit.codecalls.load import files_from_zip, read_package
     from iam_audit.codecalls.report import calls_table
 
-    if bool(function) == (function_code is not None):
-        raise typer.BadParameter("give --function NAME or --function-code PATH")
+    named = [o for o in (function, function_code, template, terraform_plan) if o]
+    if len(named) != 1:
+        raise typer.BadParameter(
+            "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
+        )
+    if template is not None or terraform_plan is not None:
+        from iam_audit.codecalls.target import CodeOptions, function_files, migration_function
+
+        if template is not None:
+            from iam_audit.sources.cloudformation import load_template
+
+            source: Any = load_template(template, region=region, account_id=account_id)
+        else:
+            from iam_audit.sources.terraform import load_plan
+
+            assert terraform_plan is not None
+            source = load_plan(terraform_plan, region=region, account_id=account_id)
+        chosen = migration_function(source)
+        found = function_files(chosen, source, CodeOptions(region=region, account_id=account_id))
+        if isinstance(found, str):
+            raise InputError(found)
+        files, name = found
+        environment = dict(chosen.environment)
+        environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
+        place = place_of(chosen.arn, region, account_id)
+        facts = facts_for(files, name, environment, place)
+        emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
+        raise typer.Exit(0)
     if function:
         from iam_audit.preflight import live
 

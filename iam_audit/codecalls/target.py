@@ -19,10 +19,16 @@ from iam_audit.codecalls.facts import facts_for, place_of
 from iam_audit.codecalls.load import files_from_zip, read_package
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.errors import InputError
-from iam_audit.model import Role, SourceKind
+from iam_audit.model import LambdaFunction, Role, SourceKind
 from iam_audit.sources.interface import Source
 
-__all__ = ["CodeOptions", "attach_code", "fetch_within_endpoint"]
+__all__ = [
+    "CodeOptions",
+    "attach_code",
+    "fetch_within_endpoint",
+    "function_files",
+    "migration_function",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,13 @@ def _files(
     function = target.function
     if function is None:
         return target.code_skip_reason
+    return function_files(function, source, options)
+
+
+def function_files(
+    function: LambdaFunction, source: Source, options: CodeOptions
+) -> tuple[dict[str, bytes], str] | str:
+    """The files of ``function``'s package as ``source`` locates them, or why there are none."""
     if source.kind is SourceKind.LIVE:
         return _live_files(function.arn or function.name, options)
     code_path = function.code_path
@@ -55,8 +68,9 @@ def _files(
         return read_package(Path(code_path)), code_path
     if code_path:
         return (
-            f"the code of {function.name} the {source.kind.value} names ({code_path}) is not on "
-            "disk: build it (cdk synth, terraform plan) or pass --function-code PATH"
+            f"the code of {function.name} that the {source.kind.value} source names "
+            f"({code_path}) is not on disk: build it (cdk synth, terraform plan) or pass "
+            "--function-code PATH"
         )
     inline = function.inline_code
     if inline:
@@ -186,3 +200,20 @@ def attach_code(
         f"code of {name}: {len(facts.calls)} IAM actions from its SDK calls (lambda calls lists them)"
     ]
     return replace(target, code=facts, chain_roles=chain, chain_skip_reason=reason), notes
+
+
+def migration_function(source: Source) -> LambdaFunction:
+    """The one migration function a template or plan holds: a pool's UserMigration trigger, or
+    the only function; :class:`InputError` otherwise."""
+    inventory = source.inventory()
+    triggers = {p.migration_lambda_arn for p in inventory.user_pools if p.migration_lambda_arn}
+    found = [f for f in inventory.functions if f.arn in triggers or f.name in triggers]
+    if not found and len(inventory.functions) == 1:
+        found = list(inventory.functions)
+    if len(found) != 1:
+        names = ", ".join(sorted(f.name for f in inventory.functions)) or "none"
+        raise InputError(
+            "cannot tell which function is the migration function",
+            advice=f"functions in the source: {names}; pass --function-code PATH",
+        )
+    return found[0]

@@ -184,7 +184,7 @@ def test_unresolved_resource_says_why() -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        ([], 2, "give --function NAME or --function-code PATH"),
+        ([], 2, "give one of --function NAME, --function-code PATH"),
         (["--function-code", "/nonexistent/fn.zip"], 3, "does not exist"),
         (["--function-code", "README.md"], 3, "is not a zip file"),
         (["--function-code", "tests", "--env", "NOEQUALS"], 3, "--env takes KEY=VALUE"),

@@ -60,3 +60,34 @@ def test_inline_zipfile_code_is_read(tmp_path: Path) -> None:
     found = _audit(tmp_path / "t.json")
     assert found["COG010"]["missing"] == ["cognito-idp:AdminGetUser"]
     assert "index.py:3" in found["COG010"]["message"]
+
+
+def test_lambda_calls_reads_the_code_a_template_or_plan_names() -> None:
+    """The stack's inline ZipFile and the plan's migrate.zip hold the same one-line handler."""
+    pool = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_OldPool42"
+    outputs = []
+    for option, path in (
+        ("--template", "tests/assets/cfn/stack.yaml"),
+        ("--terraform-plan", "tests/assets/terraform/cognito-import/plan.json"),
+    ):
+        result = runner.invoke(
+            app,
+            ["lambda", "calls", option, path, "--region", "eu-central-1", "--account-id",
+             "111122223333", "-f", "json"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(
+            [
+                (c["file"], c["line"], c["action"], c["resource"])
+                for c in json.loads(result.output)["calls"]
+            ]
+        )
+    assert outputs == [[("index.js", 1, "cognito-idp:AdminInitiateAuth", pool)]] * 2
+
+
+def test_lambda_calls_on_a_template_without_its_code_on_disk_exits_3() -> None:
+    result = runner.invoke(
+        app, ["lambda", "calls", "--template", "tests/assets/cfn/cdk-synth.template.json"]
+    )
+    assert result.exit_code == 3
+    assert "is not on disk" in result.output
