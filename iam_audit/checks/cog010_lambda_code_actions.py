@@ -47,8 +47,9 @@ class LambdaCodeActions:
     ``iam-audit-cognito-import``. An explicit Deny or a boundary is reported, never patched over.
 
     **Known limits**
-    Only calls the analyser can see: names passed between modules, objects' attributes, and
-    computed method names are not followed (computed ones are listed in the notes). A resource
+    Only calls the analyser can see: names passed between modules, attributes of objects other
+    than ``self``, and computed method names are not followed (computed ones are listed in the
+    notes). A resource
     the code computes, or names through an environment variable the configuration does not set,
     is reported unresolved (``warn``), never guessed. Secrets named by name (not ARN) are
     unresolved: their ARN ends in a random suffix. The IAM action is ``prefix:Operation``, which

@@ -7,8 +7,9 @@ through module globals, function locals, the parameters helpers are called with,
 local functions return. A call is an SDK call when its receiver evaluates to a client and the
 method is one of the service's operations.
 
-Known limits: attributes of objects (``self.client``), containers of clients, and values crossing
-modules are not followed; a ``getattr`` with a computed name is reported in the notes.
+Attributes set on ``self`` (``self.cognito = boto3.client(...)`` in ``__init__``) are followed by
+name, module-wide. Known limits: other objects' attributes, containers of clients, and values
+crossing modules are not followed; a ``getattr`` with a computed name is reported in the notes.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ class _Analyser:
         self.notes: list[str] = []
         self.triggers: set[str] = set()
         self.scope_of: dict[int, _Scope] = {}
+        self.attributes: dict[str, list[tuple[ast.expr, _Scope]]] = {}
         self.module = self._build(tree, None)
         self._busy: set[int] = set()
 
@@ -226,6 +228,12 @@ class _Analyser:
     def _assign(self, target: ast.expr, value: ast.expr, scope: _Scope) -> None:
         if isinstance(target, ast.Name):
             scope.assigned.setdefault(target.id, []).append(value)
+        elif (
+            isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == "self"
+        ):  # self.client = boto3.client(...): one value per attribute name, module-wide
+            self.attributes.setdefault(target.attr, []).append((value, scope))
 
     # evaluation --------------------------------------------------------------------------
 
@@ -296,6 +304,16 @@ class _Analyser:
                 return _Str(Value("env", first.value.text, rest.value.text))
             return first if not isinstance(first, _Unknown) else rest
         if isinstance(expr, ast.Attribute):
+            if (
+                isinstance(expr.value, ast.Name)
+                and expr.value.id == "self"
+                and expr.attr in self.attributes
+            ):
+                for value, where in reversed(self.attributes[expr.attr]):
+                    found = self.eval(value, where)
+                    if not isinstance(found, _Unknown):
+                        return found
+                return _UNKNOWN
             return self._attribute(self.eval(expr.value, scope), expr.attr)
         if isinstance(expr, ast.Subscript):
             base = self.eval(expr.value, scope)

@@ -76,6 +76,12 @@ SHAPES: list[tuple[str, str, str, list[tuple[int, str, str]]]] = [
         'import boto3\nr = boto3.client("sts").assume_role(RoleArn="arn:aws:iam::222233334444:role/r", RoleSessionName="s")\nk = r["Credentials"]\nold = boto3.client("cognito-idp", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"], aws_session_token=k["SessionToken"])\nold.admin_initiate_auth(UserPoolId="p")\n',
         [(2, "sts:AssumeRole", "own"), (5, "cognito-idp:AdminInitiateAuth", "2")],
     ),
+    (
+        "py-client-on-self",
+        "f.py",
+        'import boto3\nclass Migrator:\n    def __init__(self):\n        self.cognito = boto3.client("cognito-idp")\n    def look(self, name):\n        return self.cognito.admin_get_user(UserPoolId="p", Username=name)\n',
+        [(6, "cognito-idp:AdminGetUser", "own")],
+    ),
     # -- Python: not calls ------------------------------------------------------------------
     (
         "py-dead-import-string-comment",
