@@ -242,6 +242,10 @@ class LambdaFunction:
     handler: str | None = None
     runtime: str | None = None
     timeout: int | None = None
+    #: the package on disk a template or plan names (a CDK asset folder, a Terraform
+    #: ``filename`` or ``source_dir``), and the code written inline (CloudFormation ``ZipFile``)
+    code_path: str | None = None
+    inline_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

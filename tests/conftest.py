@@ -35,7 +35,19 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.setenv(key, value)
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
         monkeypatch.delenv(key, raising=False)
+    _no_code_download(monkeypatch)
     return empty
+
+
+def _no_code_download(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's Code.Location names a real S3 host: a test that wants the code injects it."""
+    from iam_audit.errors import InputError
+    from iam_audit.preflight import live
+
+    def refuse(url: str) -> bytes:
+        raise InputError("tests do not download code packages")
+
+    monkeypatch.setattr(live, "download", refuse)
 
 
 @pytest.fixture

@@ -54,6 +54,7 @@ def test_sarif_points_at_the_role_to_change() -> None:
     }
     assert lines == {
         "COG001": line_of(STACK, "  MigrationRole:"),
+        "COG010": line_of(STACK, "  MigrationRole:"),  # the inline code calls AdminInitiateAuth
         "COG002": line_of(STACK, "  ImportLogsRole:"),
         "COG007": line_of(STACK, "  ImportLogsRole:"),
     }

@@ -10,6 +10,8 @@ from iam_audit.checks.cog006_least_privilege import LeastPrivilege
 from iam_audit.checks.cog007_trust_too_broad import TrustTooBroad
 from iam_audit.checks.cog008_unknown_action import UnknownAction
 from iam_audit.checks.cog009_lambda_invoke_permission import LambdaInvokePermission
+from iam_audit.checks.cog010_lambda_code_actions import LambdaCodeActions
+from iam_audit.checks.cog011_source_account_role import SourceAccountRole
 
 ALL_CHECKS: tuple[type[Check], ...] = (
     LambdaAdminInitiateAuth,
@@ -21,6 +23,8 @@ ALL_CHECKS: tuple[type[Check], ...] = (
     TrustTooBroad,
     UnknownAction,
     LambdaInvokePermission,
+    LambdaCodeActions,
+    SourceAccountRole,
 )
 
 

@@ -105,8 +105,12 @@ class Answer:
         return self.allowed and self.unknown_boundary is not None
 
 
-def ask_identity(role: Role, action: str, resource: str) -> Answer:
-    """May the role's session call ``action`` on ``resource``? (identity policies + boundary)."""
+def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = False) -> Answer:
+    """May the role's session call ``action`` on ``resource``? (identity policies + boundary).
+
+    ``caller_side``: only the caller's half of a cross-account request (the other account's
+    resource policy, such as a role's trust, is judged on its own).
+    """
     request = Request(
         action=action,
         resource=resource,
@@ -118,7 +122,7 @@ def ask_identity(role: Role, action: str, resource: str) -> Answer:
         request,
         identity=role.identity_policies,
         boundary=role.boundary,
-        resource_account=_resource_account(resource),
+        resource_account=None if caller_side else _resource_account(resource),
         organization=role.organization,
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None

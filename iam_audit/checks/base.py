@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
+from iam_audit.codecalls.resolve import CodeFacts
 from iam_audit.findings import Finding, Severity
 from iam_audit.model import LambdaFunction, Role
 
@@ -62,6 +63,15 @@ class AuditTarget:
     lambda_skip_needs: str | None = None
     logs_skip_needs: str | None = None
     source_pool_skip: tuple[str, str] | None = None
+    #: what the function's code calls (``None``: the code is unknown, ``code_skip_reason`` why)
+    code: CodeFacts | None = None
+    code_skip_reason: str = (
+        "the function's code is unknown: pass --function-code PATH, or audit it live or from "
+        "a template whose code is on disk"
+    )
+    #: the roles the code assumes, as their account's source holds them
+    chain_roles: tuple[Role, ...] = ()
+    chain_skip_reason: str = ""
 
 
 class Check(Protocol):

@@ -36,7 +36,11 @@ class LambdaAdminInitiateAuth:
     the action is reported, never patched over.
 
     **Known limits**
-    A pool in another account cannot be reached at all: user pools have no resource policy.
+    A pool in another account cannot be reached with the role's own credentials (user pools have
+    no resource policy): the function assumes a role there, which COG011 audits. When the
+    function's code is known and makes no AdminInitiateAuth call with the role's own credentials
+    (another user store, a forgot-password-only function, a role it assumes), the check is
+    ``skip`` and COG010/COG011 judge the calls it does make.
     Organizations SCPs and session policies are not visible to the audit.
     """
 
@@ -90,6 +94,10 @@ class LambdaAdminInitiateAuth:
                 locator=self.meta.id,
             )
             return
+        skip = _code_skip(target)
+        if skip:
+            yield finding(self.meta, role, Status.SKIP, skip, locator=self.meta.id)
+            return
         fix = fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
         found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=fix)
         if found.status is Status.FAIL and not found.evidence and role.account_id:
@@ -101,8 +109,28 @@ class LambdaAdminInitiateAuth:
                     Status.FAIL,
                     f"Lambda role {role.name} is in account {role.account_id} but the source pool "
                     f"is in {pool_account}: user pools have no resource policy, so no policy can "
-                    "grant AdminInitiateAuth across accounts; run the function in the pool's account",
+                    "grant AdminInitiateAuth across accounts; the function must call it with the "
+                    f"credentials of a role in {pool_account} that it assumes (COG011 "
+                    "source-account-role audits that chain)",
                     missing=(ACTION,),
                     locator=self.meta.id,
                 )
         yield found
+
+
+def _code_skip(target: AuditTarget) -> str:
+    """Why the function's known code makes this check moot, or ``""``."""
+    code = target.code
+    if code is None:
+        return ""
+    if not code.calls_cognito():
+        return "the function calls no Cognito API: it authenticates against another store"
+    own = [c for c in code.own if c.action.lower() == ACTION.lower()]
+    if own:
+        return ""
+    if any(c.action.lower() == ACTION.lower() for c in code.calls):
+        return (
+            "the function calls AdminInitiateAuth with the credentials of a role it assumes, "
+            "not its own: COG011 checks that role"
+        )
+    return "the function's code does not call AdminInitiateAuth; COG010 checks the calls it makes"

@@ -41,21 +41,27 @@ def judge_grants(
     what: str,
     fix: dict[str, Any] | None,
     fix_target: str = "inline",
+    caller_side: bool = False,
 ) -> Finding:
     """One finding on whether ``role`` is allowed every ``(action, resource)`` in ``needs``.
 
     ``fail`` names the explicit Deny or the boundary that blocks (and then offers no fix, since an
     Allow cannot work), or the actions no policy allows (with ``fix`` narrowed to them). ``warn``
     when the answer hangs on a condition key or on a managed policy the source does not hold.
+    ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
     """
-    answers = [ask_identity(role, action, resource) for action, resource in needs]
+    answers = [
+        ask_identity(role, action, resource, caller_side=caller_side) for action, resource in needs
+    ]
     organization = [a for a in answers if a.result.blocked_by in ("scp", "rcp")]
     if organization:
         first = organization[0]
         # the role's own policies, as if no organization policy applied: do they allow it?
         alone = dataclasses.replace(role, organization=None)
         lacking = tuple(
-            a.action for a in organization if not ask_identity(alone, a.action, a.resource).allowed
+            a.action
+            for a in organization
+            if not ask_identity(alone, a.action, a.resource, caller_side=caller_side).allowed
         )
         also = f"; no policy of the role allows {', '.join(lacking)} either" if lacking else ""
         return finding(

@@ -72,6 +72,11 @@ _SOURCE_OPTIONS = (
     "parameter",
     "cdk_out",
     "stack",
+    "function_code",
+    "env",
+    "source_authorization_details",
+    "source_template",
+    "source_profile",
 )
 
 
@@ -113,6 +118,11 @@ def audit(
     parameter: opt.Parameters = None,
     scp: opt.Scp = None,
     rcp: opt.Rcp = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    source_authorization_details: opt.SourceAuthDetails = None,
+    source_template: opt.SourceTemplate = None,
+    source_profile: opt.SourceProfile = None,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -155,6 +165,11 @@ def fix(
     stack: opt.Stacks = None,
     terraform_plan: opt.TerraformPlan = None,
     parameter: opt.Parameters = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    source_authorization_details: opt.SourceAuthDetails = None,
+    source_template: opt.SourceTemplate = None,
+    source_profile: opt.SourceProfile = None,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
     ] = None,
@@ -176,8 +191,20 @@ def fix(
     refuse_overlap(read, [("--backup-dir", backup_dir)])
     resolved = opt.resolve(**_source_options(locals()))
     result = run_planned(resolved.planned)
-    plan = plan_fixes(result.findings, resolved.roles)
+    chain_roles = [r for item in resolved.planned for r in item.target.chain_roles]
+    plan = plan_fixes(result.findings, [*resolved.roles, *chain_roles])
     incomplete = incomplete_notes(result)
+    homes = {r.account_id for r in resolved.roles}
+    elsewhere = {r.arn for r in chain_roles if r.account_id not in homes}
+    if apply and elsewhere:  # another account's roles: these credentials cannot write them
+        from iam_audit.fix.plan import FixPlan
+
+        plan = FixPlan(tuple(a for a in plan.actions if a.role_arn not in elsewhere))
+        typer.echo(
+            "note: fixes for " + ", ".join(sorted(elsewhere)) + " are in another account: "
+            "preview them without --apply and apply them with that account's credentials",
+            err=True,
+        )
     if apply:
         from iam_audit.cli.apply import apply_command
 

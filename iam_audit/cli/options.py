@@ -137,6 +137,47 @@ Rcp = Annotated[
         rich_help_panel=SOURCE,
     ),
 ]
+CODE = "Code"
+FunctionCode = Annotated[
+    Path | None,
+    typer.Option(
+        "--function-code",
+        help="The migration function's package (zip or folder) to read its SDK calls from.",
+        rich_help_panel=CODE,
+    ),
+]
+FunctionEnv = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--env",
+        help="The function's environment variable KEY=VALUE (repeatable; overrides the source).",
+        rich_help_panel=CODE,
+    ),
+]
+SourceAuthDetails = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-authorization-details",
+        help="The source pool account's `get-account-authorization-details` JSON (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
+SourceTemplate = Annotated[
+    Path | None,
+    typer.Option(
+        "--source-template",
+        help="The source pool account's CloudFormation template of the deployment (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
+SourceProfile = Annotated[
+    str | None,
+    typer.Option(
+        "--source-profile",
+        help="AWS profile of the source pool's account, read live (COG011).",
+        rich_help_panel=CODE,
+    ),
+]
 
 
 FormatOpt = Annotated[
@@ -343,12 +384,21 @@ def resolve(
     scp: list[Path] | None = None,
     rcp: list[Path] | None = None,
     read_organization: bool = False,
+    function_code: Path | None = None,
+    env: list[str] | None = None,
+    source_authorization_details: Path | None = None,
+    source_template: Path | None = None,
+    source_profile: str | None = None,
 ) -> Resolved:
-    """Options → selection → source → the targets under audit.
+    """Options → selection → source → the targets under audit, with the code's calls.
 
     With ``--scp``/``--rcp`` files, or live when ``read_organization``, every role carries the
-    organization policies of its account (:attr:`iam_audit.model.Role.organization`).
+    organization policies of its account (:attr:`iam_audit.model.Role.organization`). Each
+    target's migration function has its code's SDK calls attached (COG010, COG011).
     """
+    import dataclasses
+
+    from iam_audit.codecalls.target import CodeOptions, attach_code
     from iam_audit.select import resolve_targets
 
     chosen = selection(
@@ -368,8 +418,6 @@ def resolve(
     found = resolve_targets(chosen, source)
     planned, notes = found.planned, list(found.notes)
     if scp or rcp or read_organization:
-        import dataclasses
-
         from iam_audit.sources.organizations import attach
 
         policies, org_notes = organization(scp, rcp, source)
@@ -385,4 +433,31 @@ def resolve(
             for item in planned
         )
         notes = [*notes, *org_notes]
-    return Resolved(chosen, source, planned, tuple(notes))
+    given = [o for o in (source_authorization_details, source_template, source_profile) if o]
+    if len(given) > 1:
+        raise typer.BadParameter(
+            "give one of --source-authorization-details, --source-template, --source-profile"
+        )
+    code = CodeOptions(
+        function_code=function_code,
+        env=tuple((k, v) for k, _, v in (_env_pair(p) for p in env or ())),
+        source_authorization_details=source_authorization_details,
+        source_template=source_template,
+        source_profile=source_profile,
+        profile=profile,
+        region=region,
+        account_id=account_id,
+    )
+    with_code = []
+    for item in planned:
+        target, code_notes = attach_code(item.target, source, code)
+        with_code.append(dataclasses.replace(item, target=target))
+        notes.extend(n for n in code_notes if n not in notes)
+    return Resolved(chosen, source, tuple(with_code), tuple(notes))
+
+
+def _env_pair(pair: str) -> tuple[str, str, str]:
+    key, sep, value = pair.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--env takes KEY=VALUE, got {pair!r}")
+    return key.strip(), sep, value

@@ -275,6 +275,97 @@ def lambda_check(
     raise typer.Exit(1 if report.failed else 0)
 
 
+# -- lambda calls ---------------------------------------------------------------------------
+
+
+def lambda_calls(
+    function: Annotated[
+        str | None, typer.Option("--function", help="Live: the migration function's name.")
+    ] = None,
+    function_code: Annotated[
+        Path | None,
+        typer.Option("--function-code", help="Offline: the package, a zip file or a folder."),
+    ] = None,
+    env: Annotated[
+        list[str] | None,
+        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="Offline: a CloudFormation template naming the code."),
+    ] = None,
+    terraform_plan: Annotated[
+        Path | None,
+        typer.Option("--terraform-plan", help="Offline: `terraform show -json` naming the code."),
+    ] = None,
+    account_id: Annotated[
+        str | None, typer.Option("--account-id", help="Offline: the function's account.")
+    ] = None,
+    fmt: FormatOpt = ReportFormat.TABLE,
+    output: OutputOpt = None,
+    profile: ProfileOpt = None,
+    region: RegionOpt = None,
+) -> None:
+    """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
+    from iam_audit.codecalls.facts import facts_for, place_of
+    from iam_audit.codecalls.load import files_from_zip, read_package
+    from iam_audit.codecalls.report import calls_table
+
+    named = [o for o in (function, function_code, template, terraform_plan) if o]
+    if len(named) != 1:
+        raise typer.BadParameter(
+            "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
+        )
+    if template is not None or terraform_plan is not None:
+        from iam_audit.codecalls.target import CodeOptions, function_files, migration_function
+
+        if template is not None:
+            from iam_audit.sources.cloudformation import load_template
+
+            source: Any = load_template(template, region=region, account_id=account_id)
+        else:
+            from iam_audit.sources.terraform import load_plan
+
+            assert terraform_plan is not None
+            source = load_plan(terraform_plan, region=region, account_id=account_id)
+        chosen = migration_function(source)
+        found = function_files(chosen, source, CodeOptions(region=region, account_id=account_id))
+        if isinstance(found, str):
+            raise InputError(found)
+        files, name = found
+        environment = dict(chosen.environment)
+        environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
+        place = place_of(chosen.arn, region, account_id)
+        facts = facts_for(files, name, environment, place)
+        emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
+        raise typer.Exit(0)
+    if function:
+        from iam_audit.preflight import live
+
+        if env:
+            raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+        from iam_audit.codecalls.target import fetch_within_endpoint
+
+        client = live.make_client("lambda", profile=profile, region=region)
+        package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
+        if package.code is None:
+            raise InputError(f"function {function} has no zip package (a container image)")
+        files = files_from_zip(package.code, function)
+        environment = dict(package.environment)
+        place = place_of(package.arn, region, account_id)
+        name = function
+    else:
+        assert function_code is not None
+        files = read_package(function_code)
+        pairs = parse_context_pairs(env, "--env")
+        environment = {k: vs[-1] for k, vs in pairs.items()}
+        place = place_of(None, region, account_id)
+        name = str(function_code)
+    facts = facts_for(files, name, environment, place)
+    emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
+    raise typer.Exit(0)
+
+
 # -- logs diagnose --------------------------------------------------------------------------
 
 _SINCE = re.compile(r"(\d+)\s*([smhd])")
@@ -381,6 +472,7 @@ def register(app: typer.Typer) -> None:
     app.command("jobs")(handle_errors(jobs))
     lambda_app = typer.Typer(no_args_is_help=True, help="Check the user-migration Lambda.")
     lambda_app.command("check")(handle_errors(lambda_check))
+    lambda_app.command("calls")(handle_errors(lambda_calls))
     app.add_typer(lambda_app, name="lambda")
     logs_app = typer.Typer(
         no_args_is_help=True, help="Diagnose import errors from CloudWatch Logs."

@@ -177,6 +177,7 @@ def plan_fixes(findings: Iterable[Finding], roles: Iterable[Role]) -> FixPlan:
     by_arn = {role.arn: role for role in roles}
     inline_adds: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     trust_adds: dict[str, list[tuple[str, str]]] = {}
+    trust_statements: dict[str, list[tuple[str, dict[str, Any]]]] = {}
     actions: list[PlannedFix | SkippedFix] = []
     for finding in findings:
         if finding.status not in (Status.FAIL, Status.WARN):
@@ -191,17 +192,23 @@ def plan_fixes(findings: Iterable[Finding], roles: Iterable[Role]) -> FixPlan:
             service = _trust_service(finding)
             if service:
                 trust_adds.setdefault(finding.role, []).append((finding.check, service))
+            else:  # a statement naming an AWS principal (COG011): added as it is
+                for statement in _as_list(finding.fix.get("Statement")):
+                    trust_statements.setdefault(finding.role, []).append((finding.check, statement))
         else:
             for statement in _as_list(finding.fix.get("Statement")):
                 inline_adds.setdefault(finding.role, []).append((finding.check, statement))
-    for arn in sorted(set(inline_adds) | set(trust_adds)):
+    for arn in sorted(set(inline_adds) | set(trust_adds) | set(trust_statements)):
         role = by_arn[arn]
-        if arn in trust_adds:
+        if arn in trust_adds or arn in trust_statements:
             after: dict[str, Any] | None = role.trust.document if role.trust else None
             checks = []
-            for check, service in trust_adds[arn]:
+            for check, service in trust_adds.get(arn, ()):
                 after = merge_trust(after, service)
                 checks.append(check)
+            if arn in trust_statements:
+                after = merge_inline(after, [s for _, s in trust_statements[arn]])
+                checks.extend(c for c, _ in trust_statements[arn])
             assert after is not None
             before = role.trust.document if role.trust else None
             services = tuple(service for _, service in trust_adds[arn])

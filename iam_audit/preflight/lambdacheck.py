@@ -127,6 +127,7 @@ class FunctionPackage:
     environment: tuple[tuple[str, str], ...] = ()
     layers: tuple[str, ...] = ()
     package_type: str = "Zip"
+    arn: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,7 @@ def load_function(
         environment=tuple(sorted((str(k), str(v)) for k, v in variables.items())),
         layers=tuple(str(layer.get("Arn", "")) for layer in config.get("Layers") or ()),
         package_type=package_type,
+        arn=str(config.get("FunctionArn") or ""),
     )
 
 

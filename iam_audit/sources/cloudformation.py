@@ -1067,12 +1067,27 @@ class _Builder:
                 handler=handler if isinstance(handler, str) else None,
                 runtime=runtime if isinstance(runtime, str) else None,
                 timeout=int(str(timeout)) if str(timeout).isdigit() else None,
+                code_path=self._asset_path(logical),
+                inline_code=self._inline_code(logical, marks),
             )
         return out
 
     def permissions(self) -> list[tuple[set[str], dict[str, Any]]]:
         """This template's ``AWS::Lambda::Permission`` statements (see :meth:`_permissions`)."""
         return self._permissions()
+
+    def _asset_path(self, logical: str) -> str | None:
+        """The folder ``cdk synth`` staged the function's code in (``aws:asset:path``)."""
+        metadata = self.r.resource(logical).get("Metadata")
+        asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
+        if not isinstance(asset, str) or not asset:
+            return None
+        return str(self.path.parent / asset)
+
+    def _inline_code(self, logical: str, marks: set[str]) -> str | None:
+        code = self.r.prop(logical, "Code", marks)
+        inline = code.get("ZipFile") if isinstance(code, dict) else None
+        return inline if isinstance(inline, str) else None
 
     def _permissions(self) -> list[tuple[set[str], dict[str, Any]]]:
         """Each ``AWS::Lambda::Permission`` as a resource-policy statement, with its targets.

@@ -838,8 +838,23 @@ class _Builder:
                 handler=handler if isinstance(handler, str) else None,
                 runtime=runtime if isinstance(runtime, str) else None,
                 timeout=timeout if isinstance(timeout, int) else None,
+                code_path=self._code_path(resource, marks),
             )
         return out
+
+    def _code_path(self, resource: _Resource, marks: set[str]) -> str | None:
+        """The package ``filename`` names (relative to the plan's folder, where terraform ran),
+        or the ``source_dir`` of the ``archive_file`` whose ``output_path`` it is."""
+        filename = self.plan.value(resource, "filename", marks=marks)
+        if not isinstance(filename, str) or not filename:
+            return None
+        base = Path(self.location).parent
+        for archive in self.of_type("archive_file", mode="data"):
+            output = self.plan.value(archive, "output_path", marks=marks)
+            source_dir = self.plan.value(archive, "source_dir", marks=marks)
+            if output == filename and isinstance(source_dir, str) and source_dir:
+                return str(base / source_dir)
+        return str(base / filename)
 
     def user_pools(self) -> dict[str, UserPool]:
         plan = self.plan

@@ -42,6 +42,18 @@ def _findings(case: dict[str, Any], check_id: str, tmp_path: Path) -> list[Any]:
     target, _ = resolve_target(selection, source)
     if "function" in case:  # the offline source holds no functions: COG009 cases bring one
         target = replace(target, function=lambda_function(case))
+    if "code" in case:  # COG010/COG011 cases name a package (and accounts) in assets/codecalls
+        from iam_audit.codecalls.target import CodeOptions, attach_code
+
+        code = case["code"]
+        folder = Path(__file__).parent.parent / "assets" / "codecalls"
+        other = code.get("source_authorization_details")
+        options = CodeOptions(
+            function_code=folder / code["package"],
+            env=tuple(sorted(code.get("env", {}).items())),
+            source_authorization_details=folder / "accounts" / other if other else None,
+        )
+        target, _ = attach_code(target, source, options)
     check = next(c for c in ALL_CHECKS if c.meta.id == check_id)
     return list(run_checks(target, [check]).findings)
 

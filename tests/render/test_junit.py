@@ -22,7 +22,7 @@ def test_one_case_per_check_and_role(stack_result: AuditResult) -> None:
     assert len(cases) == len(pairs) == int(suite.attrib["tests"])
     assert {(c.attrib["classname"], c.attrib["name"].split()[0]) for c in cases} == pairs
     assert suite.attrib["failures"] == "3"
-    assert suite.attrib["skipped"] == "1"
+    assert suite.attrib["skipped"] == "3"  # COG007; COG010 and COG011 (the code is unknown)
     assert root.attrib == suite.attrib | {"name": "iam-audit"}
 
 

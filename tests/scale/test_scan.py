@@ -152,6 +152,8 @@ def test_two_regions_every_pool_is_found_and_audited(account: dict[str, Any]) ->
         "COG007": "skip",
         "COG008": "pass",
         "COG009": "pass",
+        "COG010": "skip",  # a scan does not read the functions' code
+        "COG011": "skip",
     }
     bad_results = _by_pool(found.result, bad["pool"])
     assert (bad_results["COG001"], bad_results["COG009"]) == ("fail", "fail")

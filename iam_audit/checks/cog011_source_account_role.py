@@ -1,0 +1,312 @@
+"""COG011: the chain of roles a cross-account migration function uses is complete."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from iam_audit.checks.ask import evidence_of, finding, role_context
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.grants import judge_grants
+from iam_audit.codecalls.resolve import ResolvedCall
+from iam_audit.engine import ContextMode, Decision, Principal, PrincipalKind, Request, evaluate
+from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import Role
+
+ASSUME = "sts:AssumeRole"
+_EXTERNAL_ID = "sts:externalid"
+
+
+def _account(arn: str | None) -> str:
+    parts = (arn or "").split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+class SourceAccountRole:
+    """The role the function's code assumes is reachable, trusts it, and may make its calls.
+
+    **What it checks**
+    For each ``sts:AssumeRole`` the function's code makes (``boto3`` ``assume_role``, v3
+    ``AssumeRoleCommand``, ``fromTemporaryCredentials``, v2 ``ChainableTemporaryCredentials``),
+    on the role ARN the code names (a literal or an environment variable), three links:
+    the function's role may call ``sts:AssumeRole`` on that role (its identity policies and
+    boundary); that role's trust policy lets the function's role assume it, with the
+    ``sts:ExternalId`` the code passes; and that role may make, on the resources the code names
+    (the source pool), every call the code makes with the credentials it gets. When the source
+    pool is in another account and the code calls Cognito with the function role's own
+    credentials, that is a failure too. The other account's roles come from
+    ``--source-authorization-details FILE``, ``--source-template FILE`` (that account's stack of
+    the same deployment) or ``--source-profile NAME``.
+
+    **Why it matters**
+    User pools have no resource policy, so a function in one account reaches a pool in another
+    only through a role there. A cross-account ``AssumeRole`` needs both sides: the caller's
+    identity policy and the role's trust. Any missing link fails every sign-in with
+    ``AccessDenied`` on ``sts:AssumeRole`` or on the Cognito call.
+
+    **Example**
+    The function role may ``sts:AssumeRole`` on ``arn:aws:iam::222233334444:role/legacy-reader``,
+    but that role trusts only ``arn:aws:iam::999988887777:root``.
+
+    **Fix**
+    The statement each failing link needs: ``sts:AssumeRole`` on the role in the function
+    role's inline policy; a trust statement naming the function's role (with the
+    ``sts:ExternalId`` the code passes); the Cognito actions on the source pool in the source
+    role's inline policy. Deny and boundaries are reported, never patched over.
+
+    **Known limits**
+    Skipped when the code is unknown, assumes no role, or the other account's side is not given.
+    In one account a trust that names the role itself suffices; this check still asks for the
+    identity permission too. Role chains longer than one hop, session policies and the source
+    account's SCPs are not evaluated.
+    """
+
+    meta: ClassVar[CheckMeta] = CheckMeta(
+        id="COG011",
+        slug="source-account-role",
+        severity=Severity.ERROR,
+        summary="The role the function assumes trusts it and may make its calls on the source pool",
+        role_kind=RoleKind.LAMBDA,
+        fixability=Fixability.SAFE,
+    )
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        role = target.lambda_role
+        if role is None:
+            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
+            return
+        code = target.code
+        if code is None:
+            yield finding(
+                self.meta, role, Status.SKIP, target.code_skip_reason, locator=self.meta.id
+            )
+            return
+        pool = target.source_pool_arn
+        pool_account = _account(pool)
+        own_cognito = [c for c in code.own if c.call.service == "cognito-idp"]
+        cross = bool(pool and pool_account and role.account_id and pool_account != role.account_id)
+        if cross and own_cognito:
+            yield finding(
+                self.meta,
+                role,
+                Status.FAIL,
+                f"the source pool is in account {pool_account} but the code calls "
+                f"{own_cognito[0].action} at {own_cognito[0].where} with the credentials of "
+                f"{role.name} ({role.account_id}); it must assume a role in {pool_account}",
+                missing=(own_cognito[0].action,),
+                locator=f"{self.meta.id} own-credentials",
+            )
+        if not code.assumptions:
+            if not (pool and pool_account and pool_account != role.account_id and own_cognito):
+                yield finding(
+                    self.meta,
+                    role,
+                    Status.SKIP,
+                    "the function's code assumes no role",
+                    locator=self.meta.id,
+                )
+            return
+        for assume in code.assumptions:
+            yield from self._chain(target, role, assume)
+
+    def _chain(self, target: AuditTarget, role: Role, assume: ResolvedCall) -> Iterator[Finding]:
+        code = target.code
+        assert code is not None
+        arn = assume.resource
+        if arn is None:
+            yield finding(
+                self.meta,
+                role,
+                Status.WARN,
+                f"the code assumes a role at {assume.where} that iam-audit cannot resolve "
+                f"({assume.unresolved}); set it in the function's environment or pass --env",
+                unresolved=(assume.named_by,) if assume.named_by else (),
+                locator=f"{ASSUME} {assume.where}",
+            )
+            return
+        fix = _policy(
+            {
+                "Sid": "IamAuditAssumeSourceRole",
+                "Effect": "Allow",
+                "Action": ASSUME,
+                "Resource": arn,
+            }
+        )
+        found = judge_grants(
+            self.meta, role, [(ASSUME, arn)], what="Lambda", fix=fix, caller_side=True
+        )
+        yield replace(
+            found, message=f"{found.message} (assumed at {assume.where})", locator=f"{ASSUME} {arn}"
+        )
+        source = next((r for r in target.chain_roles if r.arn == arn), None)
+        if source is None:
+            reason = target.chain_skip_reason or (
+                f"role {arn} is in account {_account(arn)}: pass --source-authorization-details "
+                "FILE, --source-template FILE or --source-profile NAME to audit its trust and "
+                "permissions"
+            )
+            yield finding(self.meta, role, Status.SKIP, reason, locator=f"{arn} trust")
+            return
+        yield self._trust(code.environment, role, source, assume)
+        yield from self._permissions(source, code.through(assume), assume)
+
+    def _trust(
+        self,
+        environment: tuple[tuple[str, str], ...],
+        role: Role,
+        source: Role,
+        assume: ResolvedCall,
+    ) -> Finding:
+        passed, external_id = assume.external_id(dict(environment))
+        context = role_context(role)
+        if passed and external_id is not None:
+            context["sts:ExternalId"] = (external_id,)
+        request = Request(
+            action=ASSUME,
+            resource=source.arn,
+            principal=Principal(PrincipalKind.AWS, role.arn),
+            context=context,
+            mode=ContextMode.OPEN,
+        )
+        result = evaluate(
+            request, resource_policy=source.trust, resource_account=source.account_id or None
+        )
+        statement: dict[str, Any] = {
+            "Sid": "IamAuditTrustMigrationFunction",
+            "Effect": "Allow",
+            "Principal": {"AWS": role.arn},
+            "Action": ASSUME,
+        }
+        if passed and external_id is not None:
+            statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
+        unresolved = tuple(k for k in result.unresolved)
+        lowered = {k.lower() for k in unresolved}
+        evidence = evidence_of(result.matched)
+        if result.decision is Decision.EXPLICIT_DENY:
+            return finding(
+                self.meta,
+                source,
+                Status.FAIL,
+                f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "
+                "remove or narrow that Deny",
+                evidence=evidence,
+                missing=(ASSUME,),
+                locator=f"{source.arn} trust",
+            )
+        if result.decision is Decision.ALLOWED and not result.conditional:
+            return finding(
+                self.meta,
+                source,
+                Status.PASS,
+                f"the trust policy of {source.name} lets {role.name} assume it",
+                evidence=evidence,
+                locator=f"{source.arn} trust",
+            )
+        if result.conditional and lowered == {_EXTERNAL_ID} and not passed:
+            return finding(
+                self.meta,
+                source,
+                Status.FAIL,
+                f"{role.name} may not assume {source.name}: its trust requires an "
+                f"sts:ExternalId the code does not pass at {assume.where}; pass it there "
+                "(iam-audit does not drop the condition)",
+                evidence=evidence,
+                missing=(ASSUME,),
+                unresolved=unresolved,
+                locator=f"{source.arn} trust",
+            )
+        if result.conditional and _EXTERNAL_ID in lowered and passed and external_id is None:
+            given = assume.call.param("ExternalId")
+            return finding(
+                self.meta,
+                source,
+                Status.WARN,
+                f"the trust of {source.name} requires an sts:ExternalId; the code passes one "
+                f"({given.describe() if given else ''}) whose value iam-audit cannot resolve",
+                evidence=evidence,
+                unresolved=unresolved,
+                locator=f"{source.arn} trust",
+            )
+        elif result.conditional:
+            return finding(
+                self.meta,
+                source,
+                Status.WARN,
+                f"the trust policy of {source.name} lets {role.name} assume it only if "
+                f"conditions on {', '.join(unresolved)} hold",
+                evidence=evidence,
+                unresolved=unresolved,
+                locator=f"{source.arn} trust",
+            )
+        elif passed and external_id is not None and self._wants_external_id(role, source):
+            why = f"its trust does not accept the sts:ExternalId {external_id!r} the code passes"
+        else:
+            why = f"its trust policy does not name {role.arn} (or its account)"
+        return finding(
+            self.meta,
+            source,
+            Status.FAIL,
+            f"{role.name} may not assume {source.name}: {why}",
+            evidence=evidence,
+            missing=(ASSUME,),
+            fix=_policy(statement),
+            fix_target="trust",
+            unresolved=unresolved,
+            locator=f"{source.arn} trust",
+        )
+
+    def _wants_external_id(self, role: Role, source: Role) -> bool:
+        """Would some ``sts:ExternalId`` let ``role`` assume ``source``? (the value is wrong)."""
+        request = Request(
+            action=ASSUME,
+            resource=source.arn,
+            principal=Principal(PrincipalKind.AWS, role.arn),
+            context=role_context(role),
+            mode=ContextMode.OPEN,
+        )
+        result = evaluate(
+            request, resource_policy=source.trust, resource_account=source.account_id or None
+        )
+        return result.conditional and _EXTERNAL_ID in {k.lower() for k in result.unresolved}
+
+    def _permissions(
+        self, source: Role, calls: tuple[ResolvedCall, ...], assume: ResolvedCall
+    ) -> Iterator[Finding]:
+        needs: dict[tuple[str, str], list[ResolvedCall]] = {}
+        for call in calls:
+            if call.resource is None:
+                yield finding(
+                    self.meta,
+                    source,
+                    Status.WARN,
+                    f"the code calls {call.action} at {call.where} as {source.name} on a resource "
+                    f"iam-audit cannot resolve ({call.unresolved})",
+                    unresolved=(call.named_by,) if call.named_by else (),
+                    locator=f"{call.action} {call.where}",
+                )
+            else:
+                needs.setdefault((call.action, call.resource), []).append(call)
+        if not calls:
+            yield finding(
+                self.meta,
+                source,
+                Status.PASS,
+                f"the code makes no call with the credentials of {source.name} "
+                f"(assumed at {assume.where})",
+                locator=f"{source.arn} calls",
+            )
+        for (action, resource), found_calls in sorted(needs.items()):
+            sid = "IamAuditSource" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+            fix = _policy({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource})
+            found = judge_grants(self.meta, source, [(action, resource)], what="Source", fix=fix)
+            where = ", ".join(dict.fromkeys(c.where for c in found_calls))
+            yield replace(
+                found,
+                message=f"{found.message} (called at {where})",
+                locator=f"{action} {resource}",
+            )

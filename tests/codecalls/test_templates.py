@@ -1,0 +1,93 @@
+"""Templates and plans: the audit reads the code they name on disk (CDK asset folders, ZipFile)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from iam_audit.cli import app
+from tests.conftest import asset
+
+runner = CliRunner()
+ASSET = "asset.5f2a1c3e9b7d4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"
+
+
+def _audit(template: Path, *extra: str) -> dict[str, dict[str, Any]]:
+    result = runner.invoke(
+        app,
+        ["audit", "--template", str(template), "--region", "us-east-1", "--account-id",
+         "111122223333", "-f", "json", *extra],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    data = json.loads(result.output)
+    return {f["check"]: f for f in data["results"] if f["check"] in ("COG001", "COG010", "COG011")}
+
+
+def test_cdk_asset_folder_is_the_code(tmp_path: Path) -> None:
+    shutil.copy(asset("cfn", "cdk-synth.template.json"), tmp_path / "t.json")
+    shutil.copytree(asset("codecalls", "packages", "node_forgot_password"), tmp_path / ASSET)
+    found = _audit(tmp_path / "t.json", "--env", "OLD_USER_POOL_ID=eu-west-1_Src0Pool9")
+    assert found["COG001"]["status"] == "skip"
+    assert found["COG010"]["status"] == "fail"
+    assert found["COG010"]["missing"] == ["cognito-idp:AdminGetUser"]
+    assert "(called at index.js:16)" in found["COG010"]["message"]
+
+
+def test_cdk_asset_folder_not_on_disk_is_a_skip_naming_it(tmp_path: Path) -> None:
+    shutil.copy(asset("cfn", "cdk-synth.template.json"), tmp_path / "t.json")
+    found = _audit(tmp_path / "t.json")
+    assert found["COG010"]["status"] == "skip"
+    assert f"({tmp_path / ASSET}) is not on disk" in found["COG010"]["message"]
+
+
+def test_inline_zipfile_code_is_read(tmp_path: Path) -> None:
+    template = json.loads(asset("cfn", "cdk-synth.template.json").read_text())
+    function = next(
+        body for body in template["Resources"].values() if body["Type"] == "AWS::Lambda::Function"
+    )
+    function["Metadata"].pop("aws:asset:path")
+    function["Properties"]["Runtime"] = "python3.12"
+    function["Properties"]["Code"] = {
+        "ZipFile": "import boto3, os\n"
+        "def handler(event, context):\n"
+        "    boto3.client('cognito-idp').admin_get_user(UserPoolId=os.environ['SOURCE_USER_POOL_ID'], Username='u')\n"
+    }
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    found = _audit(tmp_path / "t.json")
+    assert found["COG010"]["missing"] == ["cognito-idp:AdminGetUser"]
+    assert "index.py:3" in found["COG010"]["message"]
+
+
+def test_lambda_calls_reads_the_code_a_template_or_plan_names() -> None:
+    """The stack's inline ZipFile and the plan's migrate.zip hold the same one-line handler."""
+    pool = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_OldPool42"
+    outputs = []
+    for option, path in (
+        ("--template", "tests/assets/cfn/stack.yaml"),
+        ("--terraform-plan", "tests/assets/terraform/cognito-import/plan.json"),
+    ):
+        result = runner.invoke(
+            app,
+            ["lambda", "calls", option, path, "--region", "eu-central-1", "--account-id",
+             "111122223333", "-f", "json"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(
+            [
+                (c["file"], c["line"], c["action"], c["resource"])
+                for c in json.loads(result.output)["calls"]
+            ]
+        )
+    assert outputs == [[("index.js", 1, "cognito-idp:AdminInitiateAuth", pool)]] * 2
+
+
+def test_lambda_calls_on_a_template_without_its_code_on_disk_exits_3() -> None:
+    result = runner.invoke(
+        app, ["lambda", "calls", "--template", "tests/assets/cfn/cdk-synth.template.json"]
+    )
+    assert result.exit_code == 3
+    assert "is not on disk" in result.output
