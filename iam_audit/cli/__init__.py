@@ -217,14 +217,15 @@ def fix(
     template_changes = compute_template_changes(result, resolved.planned, resolved.source)
     if template_changes:
         emit(_render_template_changes(plan, template_changes, fmt), None)
-        raise typer.Exit(int(ExitCode.INPUT if incomplete else ExitCode.FINDINGS))
-    emit(render_plan(plan, fmt, incomplete=incomplete), None)
+    else:
+        emit(render_plan(plan, fmt, incomplete=incomplete), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
     if incomplete:  # the core check could not run: never "nothing to fix"
         raise typer.Exit(int(ExitCode.INPUT))
-    raise typer.Exit(int(ExitCode.OK if plan.empty and not plan.skipped else ExitCode.FINDINGS))
+    unfixed = template_changes or not plan.empty or plan.skipped
+    raise typer.Exit(int(ExitCode.FINDINGS if unfixed else ExitCode.OK))
 
 
 def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:

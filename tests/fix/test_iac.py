@@ -81,7 +81,12 @@ CASES = [
     (
         "tests/assets/cfn/stack.yaml",
         [],
-        {"COG001/cognito-migration-prod", "COG002/<ImportLogsRole>"},
+        # COG010 too: the function's code calls AdminInitiateAuth, which the COG001 fix grants
+        {
+            "COG001/cognito-migration-prod",
+            "COG010/cognito-migration-prod",
+            "COG002/<ImportLogsRole>",
+        },
     ),
     ("tests/assets/iac/sam/template.yaml", [], {"COG001/<MigrateFunctionRole>"}),
 ]
