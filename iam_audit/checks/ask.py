@@ -124,6 +124,7 @@ def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = 
         boundary=role.boundary,
         resource_account=None if caller_side else _resource_account(resource),
         organization=role.organization,
+        caller_side=caller_side,
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None
     return Answer(action, resource, result, role.unknown_managed, unknown_boundary)

@@ -447,8 +447,13 @@ def evaluate(
     resource_policy: PolicyDocument | None = None,
     resource_account: str | None = None,
     organization: OrgPolicies | None = None,
+    caller_side: bool = False,
 ) -> EvalResult:
     """Evaluate one request the way IAM does.
+
+    ``caller_side``: only the calling account's half of a cross-account request is asked (its
+    identity policies and boundary); the other account's policy that decides it (a role's trust,
+    a key policy) is judged on its own, so its absence here is not a reason to deny.
 
     ``identity``: the principal's identity-based policies (inline and managed). ``()`` means it
     has none; ``None`` (the default) means they are not part of the question: only the resource
@@ -541,7 +546,9 @@ def evaluate(
             notes,
         )
     decides = resource_policy_decides(action, request.resource)
-    missing = decides is not None and resource_policy is None and identity is not None
+    missing = (
+        decides is not None and resource_policy is None and identity is not None and not caller_side
+    )
     if missing:
         # Not given, so unknown: it may delegate to the account (as the default key policy
         # does), and the identity policies then decide; it is never taken to allow.

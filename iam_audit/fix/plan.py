@@ -211,7 +211,9 @@ def plan_fixes(findings: Iterable[Finding], roles: Iterable[Role]) -> FixPlan:
                 checks.extend(c for c, _ in trust_statements[arn])
             assert after is not None
             before = role.trust.document if role.trust else None
-            services = tuple(service for _, service in trust_adds[arn])
+            # ``added`` records the services (what `fix --apply` writes and rollback checks); a
+            # statement naming another account's principal (COG011) is never applied here
+            services = tuple(service for _, service in trust_adds.get(arn, ()))
             actions.append(
                 PlannedFix(arn, role.name, "trust", "trust", before, after, tuple(checks), services)
             )

@@ -37,6 +37,15 @@ PLAIN = "plain-name"
 FORMATS = ["table", "json", "sarif", "junit", "markdown"]
 
 
+#: A migration trigger's code: it calls AdminInitiateAuth on the pool it migrates from.
+MIGRATION_HANDLER = (
+    "const { CognitoIdentityProviderClient: C, AdminInitiateAuthCommand: A } = require("
+    '"@aws-sdk/client-cognito-identity-provider"); const c = new C({}); '
+    "exports.handler = async (e) => { await c.send(new A({ UserPoolId: process.env.OLD_POOL, "
+    'ClientId: "x", AuthFlow: "ADMIN_USER_PASSWORD_AUTH" })); return e; };'
+)
+
+
 def _function(name: str) -> str:
     """The payload as a function name: a ``:`` or a newline would make the function's ARN
     invalid (the audit then stops with one error line, before any output)."""
@@ -89,7 +98,7 @@ def _template(name: str) -> dict[str, Any]:
                     "Runtime": "nodejs20.x",
                     "Handler": "index.handler",
                     "Role": {"Fn::GetAtt": ["MigrationRole", "Arn"]},
-                    "Code": {"ZipFile": "exports.handler = async (e) => e;"},
+                    "Code": {"ZipFile": MIGRATION_HANDLER},
                 },
             },
             "MigrationRole": {

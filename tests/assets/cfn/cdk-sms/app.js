@@ -13,7 +13,16 @@ const legacy = 'eu-west-1_Legacy01';
 const fn = new lambda.Function(stack, 'MigrateFn', {
   runtime: lambda.Runtime.NODEJS_20_X,
   handler: 'index.handler',
-  code: lambda.Code.fromInline('exports.handler = async (event) => event;'),
+  code: lambda.Code.fromInline([
+    "const { CognitoIdentityProviderClient, AdminInitiateAuthCommand } = require('@aws-sdk/client-cognito-identity-provider');",
+    'const client = new CognitoIdentityProviderClient({});',
+    'exports.handler = async (event) => {',
+    '  await client.send(new AdminInitiateAuthCommand({ UserPoolId: process.env.OLD_USER_POOL_ID,',
+    "    ClientId: process.env.OLD_CLIENT_ID, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',",
+    '    AuthParameters: { USERNAME: event.userName, PASSWORD: event.request.password } }));',
+    '  return event;',
+    '};',
+  ].join('\n')),
   environment: { OLD_USER_POOL_ID: legacy },
 });
 fn.addToRolePolicy(new iam.PolicyStatement({
