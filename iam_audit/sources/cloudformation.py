@@ -59,6 +59,7 @@ from iam_audit.model import (
     UserPool,
     partition_for_region,
 )
+from iam_audit.sources.lambda_permission import permission_statement
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, has_placeholder, unresolved, unresolved_in
 
@@ -1092,9 +1093,7 @@ class _Builder:
     def _permissions(self) -> list[tuple[set[str], dict[str, Any]]]:
         """Each ``AWS::Lambda::Permission`` as a resource-policy statement, with its targets.
 
-        Mirrors what Lambda's AddPermission writes: ``SourceArn`` becomes ``ArnLike
-        AWS:SourceArn``, ``SourceAccount`` ``StringEquals AWS:SourceAccount``, ``PrincipalOrgID``
-        ``StringEquals aws:PrincipalOrgID``.
+        The statement is what Lambda's AddPermission writes (:func:`permission_statement`).
         """
         out: list[tuple[set[str], dict[str, Any]]] = []
         for logical, marks in self._logicals("AWS::Lambda::Permission"):
@@ -1102,37 +1101,16 @@ class _Builder:
             if not isinstance(resolved, dict):
                 continue
             target = _unqualified(str(resolved.get("FunctionName", "")))
-            principal = str(resolved.get("Principal", ""))
-            if principal == "*":
-                who: Any = "*"
-            elif principal.endswith((".amazonaws.com", ".amazon.com")):
-                who = {"Service": principal}
-            else:
-                who = {"AWS": principal}
-            statement: dict[str, Any] = {
-                "Sid": logical,
-                "Effect": "Allow",
-                "Principal": who,
-                "Action": str(resolved.get("Action", "lambda:InvokeFunction")),
-                "Resource": target,
-            }
-            condition: dict[str, dict[str, str]] = {}
-            if "SourceArn" in resolved:
-                condition.setdefault("ArnLike", {})["AWS:SourceArn"] = str(resolved["SourceArn"])
-            if "SourceAccount" in resolved:
-                condition.setdefault("StringEquals", {})["AWS:SourceAccount"] = str(
-                    resolved["SourceAccount"]
-                )
-            if "PrincipalOrgID" in resolved:
-                condition.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = str(
-                    resolved["PrincipalOrgID"]
-                )
-            if "FunctionUrlAuthType" in resolved:
-                condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = str(
-                    resolved["FunctionUrlAuthType"]
-                )
-            if condition:
-                statement["Condition"] = condition
+            statement = permission_statement(
+                logical,
+                str(resolved.get("Principal", "")),
+                str(resolved.get("Action", "lambda:InvokeFunction")),
+                target,
+                source_arn=resolved.get("SourceArn"),
+                source_account=resolved.get("SourceAccount"),
+                principal_org_id=resolved.get("PrincipalOrgID"),
+                function_url_auth_type=resolved.get("FunctionUrlAuthType"),
+            )
             out.append(({target}, statement))
         return out
 

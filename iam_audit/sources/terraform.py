@@ -56,6 +56,7 @@ from iam_audit.model import (
     UserPool,
     partition_for_region,
 )
+from iam_audit.sources.lambda_permission import permission_statement
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, unresolved, unresolved_in
 
@@ -773,32 +774,17 @@ class _Builder:
         for resource in self.of_type("aws_lambda_permission"):
             marks: set[str] = set()
             target = plan.value(resource, "function_name", marks=marks)
-            principal = str(plan.value(resource, "principal", marks=marks))
-            if principal == "*":
-                who: Any = "*"
-            elif principal.endswith((".amazonaws.com", ".amazon.com")):
-                who = {"Service": principal}
-            else:
-                who = {"AWS": principal}
             sid = plan.value(resource, "statement_id", marks=marks)
-            statement: dict[str, Any] = {
-                "Sid": sid if isinstance(sid, str) and sid else resource.address,
-                "Effect": "Allow",
-                "Principal": who,
-                "Action": str(plan.value(resource, "action", marks=marks)),
-            }
-            condition: dict[str, dict[str, str]] = {}
-            for key, operator, condition_key in (
-                ("source_arn", "ArnLike", "AWS:SourceArn"),
-                ("source_account", "StringEquals", "AWS:SourceAccount"),
-                ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
-                ("function_url_auth_type", "StringEquals", "lambda:FunctionUrlAuthType"),
-            ):
-                value = plan.value(resource, key, marks=marks)
-                if isinstance(value, str) and value:
-                    condition.setdefault(operator, {})[condition_key] = value
-            if condition:
-                statement["Condition"] = condition
+            statement = permission_statement(
+                sid if isinstance(sid, str) and sid else resource.address,
+                str(plan.value(resource, "principal", marks=marks)),
+                str(plan.value(resource, "action", marks=marks)),
+                str(target),
+                source_arn=plan.value(resource, "source_arn", marks=marks),
+                source_account=plan.value(resource, "source_account", marks=marks),
+                principal_org_id=plan.value(resource, "principal_org_id", marks=marks),
+                function_url_auth_type=plan.value(resource, "function_url_auth_type", marks=marks),
+            )
             if isinstance(target, str):
                 permissions.append((target, statement, resource.address))
         out: dict[str, LambdaFunction] = {}
