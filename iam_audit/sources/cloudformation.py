@@ -54,12 +54,12 @@ from iam_audit.model import (
     Origin,
     PolicyDocument,
     PolicyKind,
-    Role,
     SourceKind,
     UserPool,
     partition_for_region,
 )
 from iam_audit.sources.lambda_permission import permission_statement
+from iam_audit.sources.roles import RoleParts, finish_role, role_parts, tag_pairs
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, has_placeholder, unresolved, unresolved_in
 
@@ -769,23 +769,6 @@ class _Resolver:
         return value is not False
 
 
-@dataclasses.dataclass
-class _RoleParts:
-    """A role while its policies are being gathered from several resources."""
-
-    logical: str
-    arn: str
-    name: str
-    path: str
-    origin: Origin
-    trust: PolicyDocument | None
-    inline: list[PolicyDocument]
-    managed_arns: list[str]
-    boundary_arn: str | None
-    tags: tuple[tuple[str, str], ...]
-    marks: set[str]
-
-
 class TemplateSource(StaticSource):
     """The roles, functions and user pools of one CloudFormation template.
 
@@ -884,8 +867,8 @@ class _Builder:
         items = value if isinstance(value, list) else [value]
         return [str(v) for v in items if isinstance(v, str)]
 
-    def roles(self) -> dict[str, _RoleParts]:
-        out: dict[str, _RoleParts] = {}
+    def roles(self) -> dict[str, RoleParts]:
+        out: dict[str, RoleParts] = {}
         for logical, marks in self._logicals("AWS::IAM::Role"):
             props = self._props(logical)
             base = f"/Resources/{_escape(logical)}/Properties"
@@ -921,18 +904,8 @@ class _Builder:
                 )
             managed = self._arn_list(self.r.prop(logical, "ManagedPolicyArns", marks))
             boundary = self._arn_list(self.r.prop(logical, "PermissionsBoundary", marks))
-            tags_value = self.r.prop(logical, "Tags", marks)
-            tags = tuple(
-                sorted(
-                    (str(t.get("Key")), str(t.get("Value")))
-                    for t in (tags_value if isinstance(tags_value, list) else [])
-                    if isinstance(t, dict)
-                )
-            )
-            marks |= unresolved_in(arn, managed, boundary)
-            marks |= unresolved_in(*(d.document for d in inline), trust.document if trust else None)
-            out[logical] = _RoleParts(
-                logical=logical,
+            out[logical] = role_parts(
+                key=logical,
                 arn=arn,
                 name=name,
                 path=path,
@@ -941,17 +914,17 @@ class _Builder:
                 inline=inline,
                 managed_arns=managed,
                 boundary_arn=boundary[0] if boundary else None,
-                tags=tags,
+                tags=tag_pairs(self.r.prop(logical, "Tags", marks)),
                 marks=marks,
             )
         return out
 
-    def _targets(self, roles: Mapping[str, _RoleParts], names: Any) -> list[_RoleParts]:
+    def _targets(self, roles: Mapping[str, RoleParts], names: Any) -> list[RoleParts]:
         """The template roles that ``Roles``/``RoleName`` values (names) name."""
         wanted = set(self._arn_list(names))
         return [parts for parts in roles.values() if parts.name in wanted]
 
-    def attach_policies(self, roles: Mapping[str, _RoleParts]) -> dict[str, PolicyDocument]:
+    def attach_policies(self, roles: Mapping[str, RoleParts]) -> dict[str, PolicyDocument]:
         """Attach ``AWS::IAM::Policy``/``RolePolicy``/``ManagedPolicy``; the managed ones by ARN."""
         for rtype, key in (("AWS::IAM::Policy", "Roles"), ("AWS::IAM::RolePolicy", "RoleName")):
             for logical, marks in self._logicals(rtype):
@@ -992,32 +965,6 @@ class _Builder:
                     parts.managed_arns.append(arn)
                 parts.marks |= marks | unresolved_in(value)
         return managed
-
-    def finish_role(self, parts: _RoleParts, managed: Mapping[str, PolicyDocument]) -> Role:
-        """Look up every attached managed policy: in the template, then the AWS snapshot."""
-        from iam_audit.managed import attached_policies, boundary_policy
-
-        documents, unknown = attached_policies(parts.managed_arns, managed)
-        boundary = boundary_policy(parts.boundary_arn, managed)
-        for arn in unknown:
-            self.r.notes.add(
-                f"managed policy {arn} attached to {parts.logical} is neither in the template "
-                "nor in the AWS managed policy snapshot; assumed unknown"
-            )
-        return Role(
-            arn=parts.arn,
-            name=parts.name,
-            origin=parts.origin,
-            trust=parts.trust,
-            inline=tuple(parts.inline),
-            managed=documents,
-            boundary=boundary,
-            boundary_arn=parts.boundary_arn,
-            unknown_managed=unknown,
-            path=parts.path,
-            tags=parts.tags,
-            symbolic=tuple(sorted(parts.marks)),
-        )
 
     def functions(
         self, foreign: Sequence[tuple[set[str], dict[str, Any]]] = ()
@@ -1320,7 +1267,10 @@ def read_stack(
     builder.transform_notes()
     parts = builder.roles()
     managed = builder.attach_policies(parts)
-    roles = {logical: builder.finish_role(p, managed) for logical, p in parts.items()}
+    roles = {
+        logical: finish_role(p, managed, resolver.notes, file="template")
+        for logical, p in parts.items()
+    }
     functions = builder.functions(foreign_permissions)
     pools = builder.user_pools()
     outputs, exports = builder.outputs()

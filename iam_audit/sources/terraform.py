@@ -51,12 +51,12 @@ from iam_audit.model import (
     Origin,
     PolicyDocument,
     PolicyKind,
-    Role,
     SourceKind,
     UserPool,
     partition_for_region,
 )
 from iam_audit.sources.lambda_permission import permission_statement
+from iam_audit.sources.roles import RoleParts, finish_role, role_parts, tag_pairs
 from iam_audit.sources.static import StaticSource
 from iam_audit.sources.symbolic import generated, unresolved, unresolved_in
 
@@ -540,20 +540,6 @@ class _Plan:
         return json.dumps({"Version": "2012-10-17", "Statement": out})
 
 
-@dataclass
-class _RoleParts:
-    resource: _Resource
-    arn: str
-    name: str
-    path: str
-    trust: PolicyDocument | None
-    inline: list[PolicyDocument]
-    managed_arns: list[str]
-    boundary_arn: str | None
-    tags: tuple[tuple[str, str], ...]
-    marks: set[str]
-
-
 class PlanSource(StaticSource):
     """The roles, functions and user pools of one Terraform plan.
 
@@ -598,9 +584,9 @@ class _Builder:
         marks.add(mark)
         self.plan.notes.add(f"{address}: {what} is unknown until apply; its policy is not judged")
 
-    def roles(self) -> dict[str, _RoleParts]:
+    def roles(self) -> dict[str, RoleParts]:
         plan = self.plan
-        out: dict[str, _RoleParts] = {}
+        out: dict[str, RoleParts] = {}
         for resource in self.of_type("aws_iam_role"):
             marks: set[str] = set()
             arn = str(plan.attribute(resource, ("arn",), marks))
@@ -628,36 +614,29 @@ class _Builder:
             managed_value = plan.value(resource, "managed_policy_arns", marks=marks)
             managed = [str(a) for a in managed_value] if isinstance(managed_value, list) else []
             boundary = plan.value(resource, "permissions_boundary", marks=marks)
-            tags_value = plan.value(resource, "tags", marks=marks)
-            tags = (
-                tuple(sorted((str(k), str(v)) for k, v in (tags_value or {}).items()))
-                if isinstance(tags_value, dict)
-                else ()
-            )
-            marks |= unresolved_in(arn, managed, boundary if isinstance(boundary, str) else None)
-            marks |= unresolved_in(*(d.document for d in inline), trust.document if trust else None)
-            out[resource.address] = _RoleParts(
-                resource=resource,
+            out[resource.address] = role_parts(
+                key=resource.address,
                 arn=arn,
                 name=name,
                 path=role_path,
+                origin=self.origin(resource.address),
                 trust=trust,
                 inline=inline,
                 managed_arns=managed,
                 boundary_arn=boundary if isinstance(boundary, str) and boundary else None,
-                tags=tags,
+                tags=tag_pairs(plan.value(resource, "tags", marks=marks)),
                 marks=marks,
             )
         return out
 
-    def _targets(self, roles: Mapping[str, _RoleParts], value: Any) -> list[_RoleParts]:
+    def _targets(self, roles: Mapping[str, RoleParts], value: Any) -> list[RoleParts]:
         if not isinstance(value, str):
             return []
         return [p for p in roles.values() if value in (p.name, p.arn)]
 
     def _role_targets(
-        self, roles: Mapping[str, _RoleParts], resource: _Resource, key: str, marks: set[str]
-    ) -> list[_RoleParts]:
+        self, roles: Mapping[str, RoleParts], resource: _Resource, key: str, marks: set[str]
+    ) -> list[RoleParts]:
         """The roles a policy resource's ``key`` names (a role name or ARN).
 
         When the plan cannot tell which role, the policy is not dropped: it may land on any role
@@ -679,7 +658,7 @@ class _Builder:
                 parts.managed_arns.append(mark)
         return []
 
-    def attach(self, roles: Mapping[str, _RoleParts]) -> dict[str, PolicyDocument]:
+    def attach(self, roles: Mapping[str, RoleParts]) -> dict[str, PolicyDocument]:
         """Attach role policies and managed policies; apply the ``*_exclusive`` resources."""
         plan = self.plan
         for resource in self.of_type("aws_iam_role_policy"):
@@ -742,31 +721,6 @@ class _Builder:
                     parts.managed_arns[:] = [str(a) for a in arns]
                     parts.marks |= marks | unresolved_in(arns)
         return managed
-
-    def finish_role(self, parts: _RoleParts, managed: Mapping[str, PolicyDocument]) -> Role:
-        from iam_audit.managed import attached_policies, boundary_policy
-
-        documents, unknown = attached_policies(parts.managed_arns, managed)
-        for arn in unknown:
-            self.plan.notes.add(
-                f"managed policy {arn} attached to {parts.resource.address} is neither in the "
-                "plan nor in the AWS managed policy snapshot; assumed unknown"
-            )
-        boundary = boundary_policy(parts.boundary_arn, managed)
-        return Role(
-            arn=parts.arn,
-            name=parts.name,
-            origin=self.origin(parts.resource.address),
-            trust=parts.trust,
-            inline=tuple(parts.inline),
-            managed=documents,
-            boundary=boundary,
-            boundary_arn=parts.boundary_arn,
-            unknown_managed=unknown,
-            path=parts.path,
-            tags=parts.tags,
-            symbolic=tuple(sorted(parts.marks)),
-        )
 
     def functions(self) -> dict[str, LambdaFunction]:
         plan = self.plan
@@ -981,7 +935,9 @@ def load_plan(
     builder = _Builder(plan)
     parts = builder.roles()
     managed = builder.attach(parts)
-    roles = {address: builder.finish_role(p, managed) for address, p in parts.items()}
+    roles = {
+        address: finish_role(p, managed, plan.notes, file="plan") for address, p in parts.items()
+    }
     functions = builder.functions()
     pools = builder.user_pools()
     return PlanSource(path, roles, functions, pools, tuple(sorted(plan.notes)), plan.account)
