@@ -13,7 +13,7 @@ from iam_audit.checks.base import CheckMeta
 from iam_audit.engine import Decision, StatementRef
 from iam_audit.findings import Finding, Status
 from iam_audit.model import PolicyDocument, Role
-from iam_audit.sources.symbolic import UNRESOLVED_RE, describe
+from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, describe, has_placeholder
 
 __all__ = ["judge_grants", "only_actions"]
 
@@ -213,6 +213,15 @@ def _resting_on_unresolved(role: Role, missing: Sequence[Answer]) -> tuple[str, 
     """
     values = [v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)]
     documents = [*role.identity_policies, *([role.boundary] if role.boundary else [])]
+    if all(not has_placeholder(a.resource) for a in missing):
+        # A name the deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns)
+        # asked about with a concrete value from elsewhere (the code, the command line): whether
+        # the two are one resource is unknown until deployment. Asked with the template's own
+        # placeholder, the comparison is exact and needs no widening.
+        texts = [json.dumps(d.document) for d in documents]
+        values += sorted(
+            {g for t in texts for g in GENERATED_RE.findall(t) if not UNRESOLVED_RE.fullmatch(g)}
+        )
     used = [v for v in values if any(v in json.dumps(d.document) for d in documents)]
     if not used:
         return ()

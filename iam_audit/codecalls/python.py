@@ -534,10 +534,11 @@ class _Analyser:
             stack = list(getattr(scope.node, "body", []))
         while stack:
             node = stack.pop()
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue  # a function of the body is a scope of its own (its decorators aside)
             yield node
             for child in ast.iter_child_nodes(node):
-                if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-                    stack.append(child)
+                stack.append(child)
 
     def run(self) -> None:
         self.bind_parameters()

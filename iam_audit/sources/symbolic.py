@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
+    "GENERATED_RE",
     "UNRESOLVED_RE",
     "describe",
     "generated",
@@ -32,6 +33,8 @@ __all__ = [
 #: One unresolved placeholder inside a string.
 UNRESOLVED_RE = re.compile(r"<Unresolved\.[^<>]*>")
 _ANY_PLACEHOLDER_RE = re.compile(r"<[A-Za-z_][^<>\s]*>")
+#: Any placeholder, generated names (``<MigrationRole>``) included.
+GENERATED_RE = _ANY_PLACEHOLDER_RE
 _UNSAFE = re.compile(r"[:<>\s]+")
 
 
@@ -97,4 +100,6 @@ def describe(placeholder: str) -> str:
         return f"AWS::{name} (pass {_PSEUDO_OPTIONS[name]})"
     if kind == "resolve":
         return f"the dynamic reference {{{{resolve:{name}}}}}"
+    if not placeholder.startswith("<Unresolved."):
+        return f"{placeholder} (a name the deployment generates)"
     return placeholder

@@ -88,7 +88,12 @@ CASES = [
             "COG002/<ImportLogsRole>",
         },
     ),
-    ("tests/assets/iac/sam/template.yaml", [], {"COG001/<MigrateFunctionRole>"}),
+    (
+        "tests/assets/iac/sam/template.yaml",
+        [],
+        # the CodeUri's code calls AdminInitiateAuth too (COG010), which the COG001 fix grants
+        {"COG001/<MigrateFunctionRole>", "COG010/<MigrateFunctionRole>"},
+    ),
 ]
 
 

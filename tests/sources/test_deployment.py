@@ -322,3 +322,36 @@ def test_cdk_python_app_verdicts() -> None:
     assert cog002["status"] == "fail"
     assert cog002["missing"] == ["logs:PutLogEvents"]
     assert cog002["origin"]["construct"] == "PyUserImport/ImportLogs/ImportLogsRole/Resource"
+
+
+@pytest.mark.parametrize(
+    ("args", "role", "status", "missing"),
+    [
+        # SAM: the CodeUri folder is the code; it calls AdminInitiateAuth and AdminGetUser on the
+        # pool its environment names, and the role grants only AdminGetUser
+        (
+            ["--template", f"{IAC}/sam/template.yaml"],
+            "<MigrateFunctionRole>",
+            "fail",
+            ["cognito-idp:AdminInitiateAuth"],
+        ),
+        # Serverless: `sls package` leaves the package beside the template; the role grants both
+        (
+            [
+                "--template",
+                f"{IAC}/serverless/.serverless/cloudformation-template-update-stack.json",
+            ],
+            "user-migration-dev-eu-west-1-lambdaRole",
+            "pass",
+            [],
+        ),
+    ],
+    ids=["sam-codeuri", "serverless-package"],
+)
+def test_the_code_the_deployment_tool_packages_is_read(
+    args: list[str], role: str, status: str, missing: list[str]
+) -> None:
+    found = results(audit(*args, *PSEUDO))
+    cog010 = found[f"COG010/{role}"]
+    assert cog010["status"] == status, cog010
+    assert cog010["missing"] == missing

@@ -91,6 +91,8 @@ class _Builder:
         self.location = str(path)
         self.stack = stack
         self.written = written
+        #: SAM function logical ID → its local ``CodeUri`` (relative to the template's folder)
+        self.code_uris: Mapping[str, str] = {}
 
     def origin(self, pointer: str, line: int | None) -> Origin:
         """Where ``pointer`` is, with its resource's ``Metadata: iam-audit:`` (suppressions); a
@@ -298,7 +300,7 @@ class _Builder:
                 handler=handler if isinstance(handler, str) else None,
                 runtime=runtime if isinstance(runtime, str) else None,
                 timeout=int(str(timeout)) if str(timeout).isdigit() else None,
-                code_path=self._asset_path(logical),
+                code_path=self._code_path(logical, marks),
                 inline_code=self._inline_code(logical, marks),
             )
         return out
@@ -307,13 +309,27 @@ class _Builder:
         """This template's ``AWS::Lambda::Permission`` statements (see :meth:`_permissions`)."""
         return self._permissions()
 
-    def _asset_path(self, logical: str) -> str | None:
-        """The folder ``cdk synth`` staged the function's code in (``aws:asset:path``)."""
+    def _code_path(self, logical: str, marks: set[str]) -> str | None:
+        """Where the function's code is on disk, where the deployment tool left it there.
+
+        A SAM ``CodeUri`` folder (what ``sam build`` would package); the folder ``cdk synth``
+        staged it in (``aws:asset:path``); or the package a deployment tool wrote beside the
+        template and names by ``Code.S3Key`` (``sls package``'s ``.serverless/SERVICE.zip``).
+        """
+        uri = self.code_uris.get(logical)
+        if uri is not None:
+            return str(self.path.parent / uri)
         metadata = self.r.resource(logical).get("Metadata")
         asset = metadata.get("aws:asset:path") if isinstance(metadata, dict) else None
-        if not isinstance(asset, str) or not asset:
-            return None
-        return str(self.path.parent / asset)
+        if isinstance(asset, str) and asset:
+            return str(self.path.parent / asset)
+        code = self.r.prop(logical, "Code", marks)
+        key = code.get("S3Key") if isinstance(code, dict) else None
+        if isinstance(key, str) and key.endswith(".zip"):
+            beside = self.path.parent / key.rsplit("/", 1)[-1]
+            if beside.is_file():
+                return str(beside)
+        return None
 
     def _inline_code(self, logical: str, marks: set[str]) -> str | None:
         code = self.r.prop(logical, "Code", marks)

@@ -122,6 +122,7 @@ def read_stack(
         path, template, parameters, region, account_id, imports, nested_outputs, stack_name
     )
     builder = _Builder(path, resolver, stack=stack, written=written)
+    builder.code_uris = code_uris
     builder.transform_notes()
     parts = builder.roles()
     managed = builder.attach_policies(parts)
