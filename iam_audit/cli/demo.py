@@ -51,9 +51,21 @@ _LOGS_POLICY = {
         }
     ],
 }
-_HANDLER = b"""import boto3
+_HANDLER = b"""import os
+
+import boto3
+
+cognito = boto3.client("cognito-idp")
+
 
 def lambda_handler(event, context):
+    if event["triggerSource"] == "UserMigration_Authentication":
+        cognito.admin_initiate_auth(
+            UserPoolId=os.environ["OLD_USER_POOL_ID"],
+            ClientId=os.environ["OLD_CLIENT_ID"],
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": event["userName"], "PASSWORD": event["request"]["password"]},
+        )
     return event
 """
 
@@ -114,6 +126,11 @@ def seed(session: Any) -> dict[str, str]:
         PoolName="imported-users",
         LambdaConfig={"UserMigration": function["FunctionArn"]},
     )["UserPool"]
+    # The function migrates from the pool's own legacy users (one pool keeps the story short).
+    lam.update_function_configuration(
+        FunctionName="TestingMigration",
+        Environment={"Variables": {"OLD_USER_POOL_ID": pool["Id"], "OLD_CLIENT_ID": "demo"}},
+    )
     # What the console adds by itself when it wires a trigger (COG009): the story is about roles.
     lam.add_permission(
         FunctionName="TestingMigration",
@@ -171,22 +188,36 @@ def run_demo() -> ExitCode:
                     "whose role lacks cognito-idp:AdminInitiateAuth, and an import logs role "
                     "trusted by ec2.amazonaws.com instead of cognito-idp.amazonaws.com."
                 )
+                # the package, as the function runs it: an embedded moto account has no real
+                # code location to download it from, and the demo never leaves this machine
+                package = Path(tmp) / "TestingMigration.zip"
+                package.write_bytes(_zip())
+                code = ["--function-code", str(package)]
                 select = ["--user-pool-arn", names["pool_arn"], "--logs-role", names["logs_role"]]
                 region = ["--region", REGION]
                 backups = Path(tmp) / "backups"
                 codes = [
-                    _run(["audit", *select, *region]),
-                    _run(["fix", *select, *region]),
+                    _run(["audit", *select, *region, *code]),
+                    _run(["fix", *select, *region, *code]),
                     _run(
-                        ["fix", *select, *region, "--apply", "--yes", "--backup-dir", str(backups)]
+                        [
+                            "fix",
+                            *select,
+                            *region,
+                            *code,
+                            "--apply",
+                            "--yes",
+                            "--backup-dir",
+                            str(backups),
+                        ]  # fmt: skip
                     ),
-                    _run(["audit", *select, *region]),
+                    _run(["audit", *select, *region, *code]),
                 ]
                 backup = sorted(backups.glob("*.json"))
                 codes.append(
                     _run(["rollback", str(backup[-1]), "--yes", *region]) if backup else -1
                 )
-                codes.append(_run(["audit", *select, *region]))
+                codes.append(_run(["audit", *select, *region, *code]))
         finally:
             for key, value in saved.items():
                 if value is None:
