@@ -209,7 +209,7 @@ def run_demo() -> ExitCode:
                             "--yes",
                             "--backup-dir",
                             str(backups),
-                        ]  # fmt: skip
+                        ]
                     ),
                     _run(["audit", *select, *region, *code]),
                 ]
