@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from iam_audit.codecalls.resolve import CodeFacts
 from iam_audit.findings import Finding, Severity
 from iam_audit.model import LambdaFunction, Role
+
+if TYPE_CHECKING:
+    from iam_audit.sources.interface import Source
 
 __all__ = ["AuditTarget", "Check", "CheckMeta", "Fixability", "RoleKind"]
 
@@ -72,6 +75,8 @@ class AuditTarget:
     #: the roles the code assumes, as their account's source holds them
     chain_roles: tuple[Role, ...] = ()
     chain_skip_reason: str = ""
+    #: the other account's source the chain roles were read from (its template, for fixes)
+    chain_source: Source | None = None
 
 
 class Check(Protocol):

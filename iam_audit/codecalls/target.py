@@ -111,7 +111,7 @@ def _live_files(name: str, options: CodeOptions) -> tuple[dict[str, bytes], str]
 
 def _chain_roles(
     facts: CodeFacts, lambda_role: Role, source: Source, options: CodeOptions
-) -> tuple[tuple[Role, ...], str]:
+) -> tuple[tuple[Role, ...], str, Source | None]:
     """The roles the code assumes, read from the account that holds each, and a skip reason."""
     roles: list[Role] = []
     reasons: list[str] = []
@@ -144,7 +144,7 @@ def _chain_roles(
                 advice="pass the authorization details (or profile) of the account that holds it",
             )
         roles.append(other.get_role(arn))
-    return tuple(roles), "; ".join(reasons)
+    return tuple(roles), "; ".join(reasons), other
 
 
 def _region_of(facts: CodeFacts, assume: ResolvedCall, options: CodeOptions) -> str | None:
@@ -165,9 +165,11 @@ def _source_account(options: CodeOptions, account: str, region: str | None) -> S
 
         return AuthDetailsSource(options.source_authorization_details)
     if options.source_template is not None:
-        from iam_audit.sources.cloudformation import load_template
+        from iam_audit.sources.deployment import StackFile, load_deployment
 
-        return load_template(options.source_template, region=region, account_id=account)
+        # read as a deployment of one stack, so its fixes are written in the template's language
+        stack = StackFile(options.source_template.stem, options.source_template, named=False)
+        return load_deployment([stack], region=region, account_id=account)
     if options.source_profile is not None:
         from iam_audit.sources.live import LiveSource
 
@@ -195,11 +197,16 @@ def attach_code(
         options.account_id,
     )
     facts = facts_for(files, name, environment, place)
-    chain, reason = _chain_roles(facts, role, source, options)
+    chain, reason, other = _chain_roles(facts, role, source, options)
     notes = [
         f"code of {name}: {len(facts.calls)} IAM actions from its SDK calls (lambda calls lists them)"
     ]
-    return replace(target, code=facts, chain_roles=chain, chain_skip_reason=reason), notes
+    return (
+        replace(
+            target, code=facts, chain_roles=chain, chain_skip_reason=reason, chain_source=other
+        ),
+        notes,
+    )
 
 
 def migration_function(source: Source) -> LambdaFunction:

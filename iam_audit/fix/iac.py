@@ -389,6 +389,11 @@ def _one(fix: PlannedFix, role: Any, context: Any, source: Any, cache: dict[str,
             {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
             for service in _added_services(fix)
         ]
+        if not statements:  # a statement naming another account's principal (COG011)
+            before = fix.before.get("Statement", []) if fix.before else []
+            statements = [
+                refs.expr(s) for s in fix.after.get("Statement", []) if s not in before
+            ]
         where = f"Resources.{logical}.Properties.AssumeRolePolicyDocument.Statement"
         node: Any = statements
         edited = None
@@ -537,10 +542,25 @@ def template_changes(
     roles = _roles(planned)
     files: dict[str, _Template | None] = {}
     changes = iac_fixes(plan_fixes(result.findings, roles), source, files)
+    changes += _chain_changes(result, planned, files)
     for target in _needs_permission(result, planned):
         permission = permission_fix(source, target.function.arn, target.user_pool_arn, files)
         changes += (permission,) if permission is not None else ()
     return changes
+
+
+def _chain_changes(
+    result: AuditResult, planned: Sequence[Any], files: dict[str, _Template | None]
+) -> tuple[IacFix, ...]:
+    """The changes on the roles the code assumes in another account, in that account's template
+    (``--source-template``), where it was read as one."""
+    out: tuple[IacFix, ...] = ()
+    for item in planned:
+        other = item.target.chain_source
+        if item.target.chain_roles and getattr(other, "contexts", None):
+            plan = plan_fixes(result.findings, list(item.target.chain_roles))
+            out += iac_fixes(plan, other, files)
+    return out
 
 
 def _roles(planned: Sequence[Any]) -> list[Any]:

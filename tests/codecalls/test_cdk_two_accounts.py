@@ -55,3 +55,26 @@ def test_each_link_of_the_chain(source: str, assume: str, trust: str, pool: str)
     assert len(by_link["pool"]) == 2  # AdminInitiateAuth and AdminGetUser
     for result in by_link["pool"]:
         assert "(a name the deployment generates)" in result["message"]
+
+
+def test_the_source_side_fix_is_written_in_the_source_template() -> None:
+    # COG011's trust fix goes on the other account's role, in that account's template.
+    result = CliRunner().invoke(
+        app,
+        [
+            "fix", "--cdk-out", str(BASE / "cdk.out"), "--stack", "MigrationTarget",
+            "--source-template", str(BASE / "cdk.out.broken" / "LegacySource.template.json"),
+            "-f", "json",
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    (change,) = [
+        c for c in json.loads(result.stdout)["template_changes"] if "COG011" in c["checks"]
+    ]
+    assert change["file"].endswith("cdk.out.broken/LegacySource.template.json")
+    assert change["where"].endswith(".Properties.AssumeRolePolicyDocument.Statement")
+    (statement,) = json.loads(change["snippet"])
+    assert statement["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:role/migration-cross"}
+    }
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "migr-7f3a"}}
