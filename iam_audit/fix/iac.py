@@ -391,9 +391,7 @@ def _one(fix: PlannedFix, role: Any, context: Any, source: Any, cache: dict[str,
         ]
         if not statements:  # a statement naming another account's principal (COG011)
             before = fix.before.get("Statement", []) if fix.before else []
-            statements = [
-                refs.expr(s) for s in fix.after.get("Statement", []) if s not in before
-            ]
+            statements = [refs.expr(s) for s in fix.after.get("Statement", []) if s not in before]
         where = f"Resources.{logical}.Properties.AssumeRolePolicyDocument.Statement"
         node: Any = statements
         edited = None
