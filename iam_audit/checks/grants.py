@@ -213,16 +213,16 @@ def _resting_on_unresolved(role: Role, missing: Sequence[Answer]) -> tuple[str, 
     """
     values = [v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)]
     documents = [*role.identity_policies, *([role.boundary] if role.boundary else [])]
+    texts = [json.dumps(d.document) for d in documents]
     if all(not has_placeholder(a.resource) for a in missing):
         # A name the deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns)
         # asked about with a concrete value from elsewhere (the code, the command line): whether
         # the two are one resource is unknown until deployment. Asked with the template's own
         # placeholder, the comparison is exact and needs no widening.
-        texts = [json.dumps(d.document) for d in documents]
         values += sorted(
             {g for t in texts for g in GENERATED_RE.findall(t) if not UNRESOLVED_RE.fullmatch(g)}
         )
-    used = [v for v in values if any(v in json.dumps(d.document) for d in documents)]
+    used = [v for v in values if any(v in text for text in texts)]
     if not used:
         return ()
     wide = dataclasses.replace(

@@ -184,7 +184,7 @@ def cdk_stacks(cdk_out: Path, wanted: Sequence[str] = ()) -> list[StackFile]:
     return chosen
 
 
-def _parameters_for(path: Path, given: Mapping[str, str], declared: set[str]) -> dict[str, str]:
+def _parameters_for(given: Mapping[str, str], declared: set[str]) -> dict[str, str]:
     return {k: v for k, v in given.items() if k in declared}
 
 
@@ -237,7 +237,7 @@ def load_deployment(
             s.path,
             s.region or region,
             s.account_id or account_id,
-            {**_parameters_for(s.path, parameters, declared[s.path]), **s.parameters},
+            {**_parameters_for(parameters, declared[s.path]), **s.parameters},
             s.named,
             s.deployed_name,
         )
