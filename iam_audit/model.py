@@ -92,6 +92,9 @@ class PolicyDocument:
     origin: Origin | None = None
     text: str | None = None
     version_id: str | None = None
+    #: the document passed :func:`~iam_audit.engine.validate_policy` for its kind when it was
+    #: read, so evaluation does not check its statements again
+    validated: bool = False
 
 
 _ARN_RE = re.compile(r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$")

@@ -10,6 +10,7 @@ which keeps ``id`` values from being reused; :func:`clear_compile_cache` empties
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Container, Mapping
@@ -187,6 +188,14 @@ class CompiledStatement:
     not_principal: bool
     conditions: tuple[Condition, ...]
     unknown_operators: tuple[str, ...]
+    #: what the statement says, without its ``Sid`` (and whether policy variables are read in
+    #: it): two statements with the same meaning match every request alike
+    meaning: tuple[bool, str] = (False, "")
+
+    @property
+    def reads_context(self) -> bool:
+        """Does its answer depend on the request context (a condition, a policy variable)?"""
+        return bool(self.conditions) or self.static_resources is None and bool(self.resources)
 
     @property
     def has_condition(self) -> bool:
@@ -458,6 +467,10 @@ def _compile_statement(
         not_principal=not_principal,
         conditions=conditions,
         unknown_operators=unknown,
+        meaning=(
+            variables,
+            json.dumps({k: v for k, v in raw.items() if k != "Sid"}, sort_keys=True),
+        ),
     )
 
 
@@ -479,7 +492,7 @@ def compile_policy(document: PolicyDocument, *, validated: bool = False) -> Comp
     if compiled is not None:
         _STATS["hits"] += 1
         return compiled
-    compiled = CompiledPolicy(document, validated=validated)
+    compiled = CompiledPolicy(document, validated=validated or document.validated)
     with _LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()

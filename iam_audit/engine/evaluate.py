@@ -33,12 +33,14 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
+from typing import NamedTuple
 
 from iam_audit.engine.compile import (
     GRANT_ACCOUNT,
     GRANT_DIRECT,
     GRANT_ROLE,
     CompiledPolicy,
+    StatementMatch,
     clear_compile_cache,
     compile_cache_info,
     compile_policy,
@@ -177,14 +179,24 @@ def _derived(
 class _Known:
     """The condition keys whose value, or absence, the request context settles."""
 
-    __slots__ = ("absent", "values")
+    __slots__ = ("absent", "tags", "values")
 
-    def __init__(self, values: Mapping[str, tuple[str, ...]], absent: frozenset[str]) -> None:
+    def __init__(
+        self, values: Mapping[str, tuple[str, ...]], absent: frozenset[str], tags: bool = False
+    ) -> None:
         self.values = values
         self.absent = absent
+        self.tags = tags  # every aws:principaltag/KEY is settled: present in values or absent
 
     def __contains__(self, key: object) -> bool:
-        return key in self.values or key in self.absent
+        return (
+            key in self.values
+            or key in self.absent
+            or (self.tags and type(key) is str and key.startswith(_TAG_PREFIX))
+        )
+
+
+_TAG_PREFIX = "aws:principaltag/"
 
 
 def _context(request: Request) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
@@ -205,7 +217,7 @@ def _context(request: Request) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
                 value = (str(item),)
             merged[str(key).lower()] = value
         values = merged
-    return values, _Known(values, absent)
+    return values, _Known(values, absent, request.principal_tags_known)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,18 +250,52 @@ class _Aggregate:
             self.missing |= frozenset(missing)
 
 
+class Memo:
+    """Answers that one question's many requests share (:class:`~iam_audit.engine.batch.Question`
+    owns one; nothing is kept between runs).
+
+    ``matches``: a statement's match, by what it says, for statements whose match reads neither
+    the request context nor the principal. ``verdicts``: the decision for one shape of request
+    and one set of aggregate answers (:func:`_verdict` is a function of those alone).
+    """
+
+    __slots__ = ("matches", "verdicts")
+
+    def __init__(self) -> None:
+        self.matches: dict[tuple[object, ...], StatementMatch] = {}
+        self.verdicts: dict[tuple[object, ...], _Verdict] = {}
+
+
+class _Context:
+    """The request's context, worked out the first time a statement reads it."""
+
+    __slots__ = ("_found", "request")
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._found: tuple[Mapping[str, tuple[str, ...]], _Known] | None = None
+
+    def get(self) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
+        if self._found is None:
+            self._found = _context(self.request)
+        return self._found
+
+
+_NO_CONTEXT: tuple[Mapping[str, tuple[str, ...]], _Known] = (_EMPTY, _Known(_EMPTY, frozenset()))
+
+
 def _scan(
     policy: CompiledPolicy,
     request: Request,
     action: str,
     service: str,
-    values: Mapping[str, tuple[str, ...]],
-    known: _Known,
+    context: _Context,
     aggregates: list[_Aggregate],
     allow_into: tuple[tuple[int, int], ...],
     check_principal: bool,
     boundary_present: bool,
     notes: set[str],
+    memo: Memo | None = None,
 ) -> None:
     """Match the statements of ``policy`` that cover ``action``; file Allows by grant kind.
 
@@ -258,14 +304,24 @@ def _scan(
     for statement in policy.candidates(service):
         if not statement.matches_action(action):
             continue
-        found = statement.match(
-            request.resource,
-            request.principal,
-            values,
-            known,
-            check_principal=check_principal,
-            boundary_present=boundary_present,
-        )
+        reads = check_principal or statement.reads_context
+        key = None
+        found = None
+        if memo is not None and not reads:
+            key = (statement.meaning, request.resource)
+            found = memo.matches.get(key)
+        if found is None:
+            values, known = context.get() if reads else _NO_CONTEXT
+            found = statement.match(
+                request.resource,
+                request.principal,
+                values,
+                known,
+                check_principal=check_principal,
+                boundary_present=boundary_present,
+            )
+            if key is not None and memo is not None and not found.note:
+                memo.matches[key] = found
         if found.note:
             notes.add(found.note)
         if found.tri is Tri.FALSE:
@@ -364,9 +420,16 @@ def _decide(shape: _Shape, v: Sequence[bool]) -> tuple[Decision, str]:
     return Decision.IMPLICIT_DENY, ""
 
 
-def _conclude(
-    shape: _Shape, aggregates: list[_Aggregate], notes: set[str], mode: ContextMode
-) -> EvalResult:
+class _Verdict(NamedTuple):
+    decision: Decision
+    blocked_by: str
+    used: tuple[int, ...]  # the aggregates whose statements decided
+    unresolved: tuple[str, ...]
+    conditional: bool
+
+
+def _verdict(shape: _Shape, aggregates: Sequence[_Aggregate]) -> _Verdict:
+    """The decision, from the request's shape and each aggregate's answers alone."""
     actual = [aggregate.applies for aggregate in aggregates]
     decision, blocked_by = _decide(shape, actual)
 
@@ -375,14 +438,13 @@ def _conclude(
     if decision is Decision.EXPLICIT_DENY:
         used = (DENY,)
     elif decision is Decision.ALLOWED:
-        used = tuple({i for holds, parts in _paths(shape, actual) if holds for i in parts})
+        used = tuple(sorted({i for holds, parts in _paths(shape, actual) if holds for i in parts}))
     elif blocked_by == "boundary":
         used = (IDENTITY, ROLE)
     elif blocked_by == "resource-policy":
         used = (IDENTITY, BOUNDARY)
     elif blocked_by == "identity":
         used = (DIRECT, ROLE, ACCOUNT)
-    refs = {ref for i in used for ref in aggregates[i].refs}
 
     # What the unknown keys could change.
     unknown = [i for i, aggregate in enumerate(aggregates) if aggregate.tri is Tri.UNKNOWN]
@@ -403,12 +465,32 @@ def _conclude(
                 if _decide(shape, trial)[0] is not outcome:
                     unresolved.update(aggregates[i].missing)
                 trial[i] = not trial[i]
+    return _Verdict(
+        decision, blocked_by, used, _spellings(unresolved) if unresolved else (), conditional
+    )
+
+
+def _conclude(
+    shape: _Shape,
+    aggregates: list[_Aggregate],
+    notes: set[str],
+    mode: ContextMode,
+    memo: Memo | None = None,
+) -> EvalResult:
+    if memo is None:
+        verdict = _verdict(shape, aggregates)
+    else:
+        key = (shape, *((a.applies, a.tri, a.missing) for a in aggregates))
+        verdict = memo.verdicts.get(key) or memo.verdicts.setdefault(
+            key, _verdict(shape, aggregates)
+        )
+    refs = {ref for i in verdict.used for ref in aggregates[i].refs}
     return EvalResult(
-        decision=decision,
+        decision=verdict.decision,
         matched=tuple(sorted(refs, key=_ref_key)) if refs else (),
-        unresolved=_spellings(unresolved) if unresolved else (),
-        conditional=conditional and mode is ContextMode.OPEN,
-        blocked_by=blocked_by,
+        unresolved=verdict.unresolved,
+        conditional=verdict.conditional and mode is ContextMode.OPEN,
+        blocked_by=verdict.blocked_by,
         notes=tuple(sorted(notes)) if notes else (),
     )
 
@@ -448,8 +530,12 @@ def evaluate(
     resource_account: str | None = None,
     organization: OrgPolicies | None = None,
     caller_side: bool = False,
+    memo: Memo | None = None,
 ) -> EvalResult:
     """Evaluate one request the way IAM does.
+
+    ``memo``: answers shared by the many requests of one question
+    (:class:`~iam_audit.engine.batch.Question`); they never change the result.
 
     ``caller_side``: only the calling account's half of a cross-account request is asked (its
     identity policies and boundary); the other account's policy that decides it (a role's trust,
@@ -497,7 +583,7 @@ def evaluate(
       delegating to the account (the default key policy) would allow it.
     """
     action, service = _split_action(request.action)
-    values, known = _context(request)
+    context = _Context(request)
     principal = request.principal
     aggregates = [_Aggregate() for _ in range(6)]
     notes: set[str] = set()
@@ -509,13 +595,13 @@ def evaluate(
                 request,
                 action,
                 service,
-                values,
-                known,
+                context,
                 aggregates,
                 _IDENTITY_ALLOWS,
                 False,
                 boundary_present,
                 notes,
+                memo,
             )
     if boundary is not None:
         _scan(
@@ -523,13 +609,13 @@ def evaluate(
             request,
             action,
             service,
-            values,
-            known,
+            context,
             aggregates,
             _BOUNDARY_ALLOWS,
             False,
             True,
             notes,
+            memo,
         )
     if resource_policy is not None:
         _scan(
@@ -537,13 +623,13 @@ def evaluate(
             request,
             action,
             service,
-            values,
-            known,
+            context,
             aggregates,
             _RESOURCE_ALLOWS,
             True,
             boundary_present,
             notes,
+            memo,
         )
     decides = resource_policy_decides(action, request.resource)
     missing = (
@@ -566,7 +652,7 @@ def evaluate(
         or decides is not None,
         _same_account(principal, resource_account),
     )
-    result = _conclude(shape, aggregates, notes, request.mode)
+    result = _conclude(shape, aggregates, notes, request.mode, memo)
     if missing and result.blocked_by == "resource-policy":
         result = replace(result, blocked_by="missing-resource-policy")
     if organization is not None:

@@ -72,6 +72,11 @@ class Request:
     """One API request to evaluate.
 
     ``context`` maps condition keys (any case) to their values; single values are 1-tuples.
+    ``principal_tags_known``: the context holds every tag of the principal
+    (``aws:PrincipalTag/KEY``), so a tag key it does not hold is known to be absent from the
+    request ("aws:PrincipalTag/tag-key ... This key is included in the request context ... if
+    the principal you are using has tags attached", IAM User Guide, AWS global condition
+    context keys) rather than unknown.
     """
 
     action: str
@@ -79,6 +84,7 @@ class Request:
     principal: Principal | None = None
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mode: ContextMode = ContextMode.REQUEST
+    principal_tags_known: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,22 +1,21 @@
-"""Large authorization-details files are parsed element by element, and give the same document.
+"""Authorization-details files are decoded once into typed records, in any layout, with the same result.
 
-The element-by-element path applies only to the AWS CLI's layout (``json.dumps(indent=4)``); every
-other layout, and every file where the split would not be exact, falls back to one parse.
+The typed decode (``iam_audit.sources.authschema``) validates every document while decoding; a
+file with a document it refuses is decoded with plain-JSON documents, and the engine's validation
+then names the file, the JSON path and what is wrong, as for every other source.
 """
 
 from __future__ import annotations
 
 import json
-import mmap
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-import orjson
 import pytest
 
-from iam_audit.errors import InputError
-from iam_audit.sources import auth_details
-from iam_audit.sources.auth_details import _load_elements, load_json_file
+from iam_audit.errors import InputError, PolicyParseError
+from iam_audit.sources.auth_details import AuthDetailsSource
 from tests.scale.accounts import ACTION, POOL, account, allow, doc, managed_arn, policy, role, user
 
 
@@ -29,69 +28,147 @@ def _sample() -> dict[str, Any]:
     )
 
 
-def _elements(path: Path) -> Any:
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        return _load_elements(view)
+def _urlencoded(data: dict[str, Any]) -> dict[str, Any]:
+    """The raw API's form: every document a URL-encoded JSON string."""
+    out = json.loads(json.dumps(data))
+    for item in out["RoleDetailList"]:
+        item["AssumeRolePolicyDocument"] = quote(json.dumps(item["AssumeRolePolicyDocument"]))
+    for item in out["Policies"]:
+        for version in item["PolicyVersionList"]:
+            version["Document"] = quote(json.dumps(version["Document"]))
+    return out
 
 
-@pytest.fixture(autouse=True)
-def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(auth_details, "SPLIT_THRESHOLD", 1)
+def _roles(source: AuthDetailsSource) -> list[tuple[Any, ...]]:
+    return [
+        (
+            r.arn,
+            r.tags,
+            r.trust.document if r.trust else None,
+            [(p.name, p.document) for p in r.identity_policies],
+        )
+        for r in (source.get_role(arn) for arn in source.role_arns())
+    ]
 
 
-def test_aws_cli_layout_is_split_and_identical(tmp_path: Path) -> None:
+LAYOUTS = {
+    "indent4": json.dumps(_sample(), indent=4),  # what the AWS CLI writes
+    "indent2": json.dumps(_sample(), indent=2),
+    "compact": json.dumps(_sample(), separators=(",", ":")),
+    "one-line": json.dumps(_sample()),
+    "bom": "\ufeff" + json.dumps(_sample(), indent=4),
+    "urlencoded": json.dumps(_urlencoded(_sample()), indent=4),
+}
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_every_layout_gives_the_same_roles(tmp_path: Path, layout: str) -> None:
     path = tmp_path / "a.json"
-    path.write_text(json.dumps(_sample(), indent=4))
-    assert _elements(path) == _sample()  # the element path itself, not the fallback
-    assert load_json_file(path) == _sample()
+    path.write_text(LAYOUTS[layout], encoding="utf-8")
+    expected = AuthDetailsSource(tmp_path / "x.json", data=_sample())
+    source = AuthDetailsSource(path)
+    assert _roles(source) == _roles(expected)
+    # the documents are the file's own, not a re-reading of them
+    first = source.get_role("r0")
+    assert first.identity_policies[0].document == _sample()["Policies"][0]["PolicyVersionList"][0][
+        "Document"
+    ]
+    assert first.tags == (("n", "0"),)
+
+
+def test_pages_are_read_as_one_account(tmp_path: Path) -> None:
+    one, two = _sample(), _sample()
+    two["RoleDetailList"] = [role("other")]
+    path = tmp_path / "pages.json"
+    path.write_text(json.dumps([one, two]))
+    source = AuthDetailsSource(path)
+    names = sorted(r.rsplit("/", 1)[-1] for r in source.role_arns())
+    assert names == ["other", *(f"r{i}" for i in range(5))]
+    assert source.get_role("other").origin.pointer == "/1/RoleDetailList/0"
+
+
+def test_typed_documents_are_validated_once_while_decoding(tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(_sample()))
+    source = AuthDetailsSource(path)
+    assert source.typed
+    assert all(p.validated for p in source.get_role("r0").identity_policies)
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("mutate", "message"),
     [
-        json.dumps(_sample()),  # compact: one line
-        json.dumps(_sample(), indent=2),  # other indentation
-        json.dumps([_sample(), _sample()], indent=4),  # several pages: elements sit deeper
-        # an element written on one line ({} has no line of its own to end on)
-        json.dumps(_sample(), indent=4).replace('"RoleDetailList": [', '"RoleDetailList": [{},', 1),
-        # a stray zero in the skeleton would take an element's place
-        json.dumps({**_sample(), "IsTruncated": 0}, indent=4),
-        # a nested object indented like an element
-        json.dumps(_sample(), indent=4).replace(
-            '"RoleLastUsed": {}', '"RoleLastUsed": {"Region": "us-east-1"\n        }', 1
+        # "Principal ... You cannot use the Principal element in an IAM identity-based policy"
+        # (IAM User Guide, IAM JSON policy elements: Principal)
+        (
+            lambda d: d["Policies"][0]["PolicyVersionList"][0]["Document"]["Statement"][0].update(
+                Principal="*"
+            ),
+            "must not name a Principal",
+        ),
+        # "Effect ... Valid values for Effect are Allow and Deny. The Effect value is
+        # case-sensitive." (IAM User Guide, IAM JSON policy elements: Effect)
+        (
+            lambda d: d["Policies"][0]["PolicyVersionList"][0]["Document"]["Statement"][0].update(
+                Effect="allow"
+            ),
+            'Effect must be exactly "Allow" or "Deny"',
+        ),
+        (
+            lambda d: d["Policies"][0]["PolicyVersionList"][0]["Document"]["Statement"][0].update(
+                Action="AdminInitiateAuth"
+            ),
+            "is not SERVICE:ACTION",
         ),
     ],
-    ids=["compact", "indent2", "pages", "one-line-element", "stray-zero", "misindented"],
+    ids=["principal", "effect-case", "action-without-service"],
 )
-def test_other_layouts_parse_whole_and_identical(tmp_path: Path, text: str) -> None:
-    path = tmp_path / "a.json"
-    path.write_text(text)
-    assert load_json_file(path) == orjson.loads(text)
-
-
-@pytest.mark.parametrize("layout", ["compact", "indent2"])
-def test_the_fallback_is_taken_for_other_layouts(tmp_path: Path, layout: str) -> None:
-    path = tmp_path / "a.json"
-    path.write_text(json.dumps(_sample(), indent=None if layout == "compact" else 2))
-    assert _elements(path) is None
+def test_a_document_the_types_refuse_is_refused_by_the_engine(
+    tmp_path: Path, mutate: Any, message: str
+) -> None:
+    data = _sample()
+    mutate(data)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, indent=4))
+    source = AuthDetailsSource(path)
+    assert not source.typed
+    with pytest.raises(PolicyParseError, match=message) as raised:
+        source.get_role("r0")
+    assert "bad.json /Policies/0/PolicyVersionList/0/Document" in str(raised.value)
+    with pytest.raises(PolicyParseError, match=message):
+        source.validate_role(source.role_arns()[0])
 
 
 @pytest.mark.parametrize(
     "text",
-    [
-        json.dumps(_sample(), indent=4)[:-40],  # truncated
-        json.dumps(_sample(), indent=4).replace('"Arn"', "Arn", 1),  # broken inside an element
-        "",
-    ],
-    ids=["truncated", "broken-element", "empty"],
+    [json.dumps(_sample(), indent=4)[:-40], json.dumps(_sample()).replace('"Arn"', "Arn", 1), ""],
+    ids=["truncated", "broken", "empty"],
 )
 def test_invalid_json_is_an_input_error_naming_the_file(tmp_path: Path, text: str) -> None:
     path = tmp_path / "bad.json"
     path.write_text(text)
     with pytest.raises(InputError, match=r"bad\.json is not valid JSON"):
-        load_json_file(path)
+        AuthDetailsSource(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"Foo": []}, "is JSON but not authorization details"),
+        ([], "is JSON but not authorization details"),
+        ({"RoleDetailList": {}}, "RoleDetailList is not a list"),
+        ({"RoleDetailList": [{"RoleName": "x"}]}, "/RoleDetailList/0 has no Arn"),
+    ],
+)
+def test_json_that_is_not_authorization_details_says_what_is_wrong(
+    tmp_path: Path, data: Any, message: str
+) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=message):
+        AuthDetailsSource(path)
 
 
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
-        load_json_file(tmp_path / "missing.json")
+        AuthDetailsSource(tmp_path / "missing.json")

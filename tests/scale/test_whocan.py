@@ -254,13 +254,6 @@ def test_hand_computed_answers(source: AuthDetailsSource) -> None:
     assert _rows(who_can(source, ACTION, POOL)) == EXPECTED
 
 
-def test_same_answers_without_the_fast_path(
-    source: AuthDetailsSource, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(whocan, "FAST_PATH", False)
-    assert _rows(who_can(source, ACTION, POOL)) == EXPECTED
-
-
 def test_url_encoded_documents_give_the_same_answers(tmp_path: Path) -> None:
     """The raw API returns every document URL-encoded (RFC 3986); the CLI decodes them."""
     data = hand_built()

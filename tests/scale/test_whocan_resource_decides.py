@@ -39,11 +39,7 @@ def _source(tmp_path: Path) -> AuthDetailsSource:
     return AuthDetailsSource(path)
 
 
-@pytest.mark.parametrize("fast", [True, False])
-def test_kms_key_access_is_conditional_on_the_key_policy(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fast: bool
-) -> None:
-    monkeypatch.setattr(whocan, "FAST_PATH", fast)
+def test_kms_key_access_is_conditional_on_the_key_policy(tmp_path: Path) -> None:
     result = who_can(_source(tmp_path), "kms:Decrypt", KEY)
     assert [(g.arn.rsplit("/", 1)[1], g.decision.value) for g in result.principals] == [
         ("admin", "conditional"),

@@ -1,0 +1,131 @@
+"""One question asked of many principals: the engine's batch entry point (``who-can``).
+
+A :class:`Question` is one request (an action on a resource, with what IAM knows of any such
+request) put to every role and user of an account. Each principal's answer is :func:`evaluate`'s,
+with the principal's own documents; the question only saves what does not change from one
+principal to the next: which action patterns cover the action (:meth:`Question.covers`), and
+which documents have a statement that can apply to it at all (:meth:`Question.names`). A
+document none of whose statements' ``Action``/``NotAction`` covers the action takes no part in
+the evaluation of that action (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+only statements that match the request apply), so it is left out of the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from iam_audit.engine.compile import compile_policy
+from iam_audit.engine.evaluate import Memo, apply_organization, evaluate, resource_account
+from iam_audit.engine.match import glob, has_wildcard
+from iam_audit.engine.types import (
+    ContextMode,
+    EvalResult,
+    Principal,
+    PrincipalKind,
+    Request,
+)
+from iam_audit.model import OrgPolicies, PolicyDocument
+
+__all__ = ["Question"]
+
+
+
+class Question:
+    """``action`` on ``resource``, asked of many principals (see the module docstring).
+
+    ``context``: the condition keys every such request carries (e.g. ``aws:RequestedRegion``
+    of a regional resource); each principal adds its own ARN-derived keys and tags.
+    """
+
+    def __init__(
+        self,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, tuple[str, ...]],
+        organization: OrgPolicies | None = None,
+    ) -> None:
+        self.action = action
+        self.resource = resource
+        self.context = dict(context)
+        self.organization = organization
+        self.resource_account = resource_account(resource)
+        self._lowered = action.lower()
+        self._service = self._lowered.partition(":")[0]
+        self._covers: dict[str, bool] = {}
+        self._memo = Memo()
+
+    def covers(self, entry: str) -> bool:
+        """Does the ``Action``/``NotAction`` entry ``entry`` cover the action? (actions are
+        case-insensitive; ``*`` and ``?`` match any run of characters and any one character)."""
+        hit = self._covers.get(entry)
+        if hit is None:
+            low = entry.lower()
+            hit = (
+                low == "*"
+                or low == self._lowered
+                or (has_wildcard(low) and bool(glob(low).fullmatch(self._lowered)))
+            )
+            self._covers[entry] = hit
+        return hit
+
+    def any_covers(self, value: str | Sequence[str]) -> bool:
+        """Does an ``Action``/``NotAction`` value (one entry or a list) cover the action?"""
+        if type(value) is str:
+            return self.covers(value)
+        return any(self.covers(entry) for entry in value)
+
+    def may_apply(self, action: object, not_action: object) -> bool:
+        """Can a statement with this ``Action`` (or, when ``action`` is ``None``, this
+        ``NotAction``) apply to the action? Exactly :meth:`CompiledStatement.matches_action`."""
+        if action is not None:
+            return self.any_covers(action)  # type: ignore[arg-type]
+        return not self.any_covers(not_action)  # type: ignore[arg-type]
+
+    def names(self, policy: PolicyDocument) -> bool:
+        """Has ``policy`` a statement that can apply to the action? (compiles only those)."""
+        return any(
+            statement.matches_action(self._lowered)
+            for statement in compile_policy(policy).candidates(self._service)
+        )
+
+    def request(self, arn: str, tags: Sequence[tuple[str, str]] = ()) -> Request:
+        """The request as principal ``arn`` makes it: with its tags (``aws:PrincipalTag/KEY``),
+        every one it has, so a tag it lacks is known to be absent."""
+        context = self.context
+        if tags:
+            context = {**context, **{f"aws:principaltag/{k.lower()}": (v,) for k, v in tags}}
+        return Request(
+            self.action,
+            self.resource,
+            principal=Principal(PrincipalKind.AWS, arn),
+            context=context,
+            mode=ContextMode.OPEN,
+            principal_tags_known=True,
+        )
+
+    def ask(
+        self,
+        request: Request,
+        identity: Sequence[PolicyDocument],
+        boundary: PolicyDocument | None = None,
+    ) -> EvalResult:
+        """:func:`evaluate` of ``request`` (from :meth:`request`) with the principal's identity
+        documents and boundary; SCPs and RCPs are applied by :meth:`bound`. The evaluations of
+        one question share a :class:`~iam_audit.engine.evaluate.Memo`: a statement that reads
+        neither the context nor the principal is matched once per meaning, and a decision is
+        worked out once per shape of answers."""
+        return evaluate(
+            request,
+            identity=identity,
+            boundary=boundary,
+            resource_account=self.resource_account,
+            memo=self._memo,
+        )
+
+    def bound(self, request: Request, result: EvalResult) -> EvalResult:
+        """``result`` bounded by the organization's SCPs and RCPs (:func:`apply_organization`);
+        ``result`` itself when the question has none."""
+        if self.organization is None:
+            return result
+        return apply_organization(request, result, self.organization, self.resource_account)
