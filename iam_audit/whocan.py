@@ -24,11 +24,14 @@ them), its tags as ``aws:PrincipalTag/KEY`` (a tag the principal lacks is known 
 region). Every other condition key could hold any value: a principal whose answer depends on one
 is listed as ``conditional`` with the keys in ``unresolved``.
 
-Known limits: resource policies, SCPs, RCPs and session policies are not read. A principal of
+Known limits: resource policies and session policies are not read (SCPs and RCPs only when
+given). A principal of
 another account than the resource is never listed: cross-account access needs the resource's own
 policy to allow it, and who-can reads none (user pools have no resource policy, so for them this
 is exact). An attached policy the document does not hold (an AWS managed policy outside the
-built-in snapshot) is named in ``notes``, and the principal is judged without it. A question that
+built-in snapshot) is named in ``notes``; a principal that nothing else allows or denies the
+action is then ``conditional`` on it (``via`` names it), as ``audit`` leaves such an answer open;
+one that is allowed or denied without it keeps that answer. A question that
 a role's trust policy or a KMS key policy decides (``sts:AssumeRole*`` on a role, ``kms:`` on a
 key: ``resource_policy_decides``) is never answered ``allowed``, since who-can reads neither:
 a principal whose own policies allow it is ``conditional``, and a note names the policy.
@@ -126,6 +129,13 @@ class _Walk:
         self.question = question
         self.notes: set[str] = set()
         self.denied: dict[str, int] = {}  # principals an SCP or RCP denies, by what denies
+        #: what an attached policy the file lacks may say at most: an Allow of the action
+        self.probe = PolicyDocument(
+            "(a policy not in the file)",
+            PolicyKind.INLINE,
+            {"Statement": [{"Effect": "Allow", "Action": question.action, "Resource": "*"}]},
+            validated=True,
+        )
         self._managed: dict[str, PolicyDocument | bool | None] = {}
         self._boundaries: dict[str, PolicyDocument | None] = {}
         self._groups: dict[str, tuple[tuple[_Doc, ...], tuple[str, ...]] | None] = {}
@@ -258,9 +268,9 @@ class _Walk:
         if unknown:
             self.notes.add(
                 f"{kind.value} {arn}: attached {', '.join(sorted(set(unknown)))} not in the file; "
-                "judged without it"
+                "where nothing else allows or denies it, the answer hangs on that policy"
             )
-        if not docs:
+        if not docs and not unknown:
             return None  # no statement can apply to the action: an implicit deny
         boundary: PolicyDocument | None = None
         boundary_unknown = False
@@ -271,10 +281,16 @@ class _Walk:
         request = question.request(arn, [(t.Key, t.Value) for t in principal.tags])
         result = question.ask(request, [doc.policy for doc in docs], boundary)
         self.notes.update(result.notes)
-        if not (result.allowed or result.conditional):
+        # a policy the file does not hold may allow what nothing else allows: would an Allow of
+        # the action in it make the request allowed (or conditional)? Then the answer hangs on it
+        hangs = False
+        if unknown and result.decision is Decision.IMPLICIT_DENY:
+            probe = question.ask(request, [*(d.policy for d in docs), self.probe], boundary)
+            hangs = probe.allowed or probe.conditional
+        if not (result.allowed or result.conditional or hangs):
             return None
         unresolved = result.unresolved
-        conditional = result.conditional or boundary_unknown
+        conditional = result.conditional or boundary_unknown or hangs
         if question.organization is not None:
             # SCPs and RCPs bound whatever the account's own policies allow
             bounded = question.bound(request, EvalResult(Decision.ALLOWED))
@@ -287,7 +303,9 @@ class _Walk:
         if boundary_unknown:
             self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
         labels = {doc.policy.name: doc.label for doc in docs}
-        if result.allowed:
+        if hangs:
+            via = set(unknown)
+        elif result.allowed:
             via = {
                 labels[ref.policy]
                 for ref in result.matched

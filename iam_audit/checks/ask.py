@@ -34,6 +34,7 @@ __all__ = [
     "finding",
     "request_context",
     "role_context",
+    "tags_known",
 ]
 
 
@@ -61,6 +62,15 @@ def role_context(role: Role) -> dict[str, tuple[str, ...]]:
     if role.organization is not None and role.organization.organization_id:
         context["aws:PrincipalOrgID"] = (role.organization.organization_id,)
     return context
+
+
+def tags_known(role: Role) -> bool:
+    """Does the source hold every tag of the role? (a template that left a value unresolved may
+    not). Then a tag key the role lacks is absent from its requests, not unknown
+    ("aws:PrincipalTag/tag-key ... This key is included in the request context ... if the
+    principal you are using has tags attached", IAM User Guide, AWS global condition context
+    keys)."""
+    return not role.symbolic
 
 
 def _resource_account(resource: str) -> str | None:
@@ -117,6 +127,7 @@ def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = 
         principal=Principal(PrincipalKind.AWS, role.arn),
         context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
+        principal_tags_known=tags_known(role),
     )
     result = evaluate(
         request,
@@ -140,6 +151,7 @@ def boundary_allows(role: Role, action: str, resource: str) -> bool:
         principal=Principal(PrincipalKind.AWS, role.arn),
         context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
+        principal_tags_known=tags_known(role),
     )
     result = evaluate_policies(request, [role.boundary])
     return result.allowed or result.conditional

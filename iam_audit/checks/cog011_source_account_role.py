@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from iam_audit.checks.ask import evidence_of, finding, role_context
+from iam_audit.checks.ask import evidence_of, finding, role_context, tags_known
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.codecalls.resolve import ResolvedCall
@@ -172,6 +172,7 @@ class SourceAccountRole:
             principal=Principal(PrincipalKind.AWS, role.arn),
             context=context,
             mode=ContextMode.OPEN,
+            principal_tags_known=tags_known(role),
         )
         result = evaluate(
             request, resource_policy=source.trust, resource_account=source.account_id or None
@@ -268,6 +269,7 @@ class SourceAccountRole:
             principal=Principal(PrincipalKind.AWS, role.arn),
             context=role_context(role),
             mode=ContextMode.OPEN,
+            principal_tags_known=tags_known(role),
         )
         result = evaluate(
             request, resource_policy=source.trust, resource_account=source.account_id or None

@@ -321,11 +321,12 @@ def organization(
     Offline sources without ``--scp``/``--rcp`` evaluate none and say nothing; live, a caller
     that may not read AWS Organizations gets a note saying what was not evaluated and why.
     """
+    from iam_audit.model import SourceKind
     from iam_audit.sources.organizations import organization_from_files
 
     found = organization_from_files(scp, rcp)
-    if found is not None or source is None:
-        return found, ()
+    if found is not None or source is None or source.kind is not SourceKind.LIVE:
+        return found, ()  # offline: only the files evaluate SCPs (boto3 is not even imported)
     from iam_audit.sources.live import LiveSource
 
     if not isinstance(source, LiveSource):

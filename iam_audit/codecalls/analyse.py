@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from iam_audit.codecalls.interface import CodeCalls, OperationMap, SdkCall
-from iam_audit.codecalls.javascript import analyse_javascript
-from iam_audit.codecalls.python import analyse_python
 
 __all__ = ["JS_EXTENSIONS", "analyse_package", "is_dependency"]
 
@@ -43,6 +41,10 @@ def is_dependency(path: str, tops: frozenset[str] = frozenset()) -> bool:
 
 def analyse_package(files: Mapping[str, bytes], ops: OperationMap, name: str) -> CodeCalls:
     """The SDK calls of every first-party Python and JavaScript/TypeScript file in ``files``."""
+    # the analysers are loaded by the commands that read code, not by every one that imports this
+    from iam_audit.codecalls.javascript import analyse_javascript
+    from iam_audit.codecalls.python import analyse_python
+
     calls: list[SdkCall] = []
     triggers: set[str] = set()
     notes: list[str] = []

@@ -62,7 +62,7 @@ def _check_actions(action: object, not_action: object) -> None:
             raise ValueError("not SERVICE:ACTION")
 
 
-class IdentityStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
+class IdentityStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
     """An identity policy's statement (no principal: IAM refuses one there)."""
 
     Sid: str | UnsetType = UNSET
@@ -79,7 +79,7 @@ class IdentityStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown
             raise ValueError("exactly one of Resource or NotResource")
 
 
-class TrustStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True):
+class TrustStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
     """A trust policy's statement: it names a principal."""
 
     Sid: str | UnsetType = UNSET
@@ -103,7 +103,7 @@ class TrustStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fi
 _Version = Literal["2012-10-17", "2008-10-17"]
 
 
-class Policy(Struct, omit_defaults=True, forbid_unknown_fields=True):
+class Policy(Struct, omit_defaults=True, forbid_unknown_fields=True, gc=False):
     """An identity policy document (inline, managed, boundary)."""
 
     Statement: list[IdentityStatement] | IdentityStatement
@@ -114,7 +114,7 @@ class Policy(Struct, omit_defaults=True, forbid_unknown_fields=True):
         return self.Statement if type(self.Statement) is list else [self.Statement]  # type: ignore[list-item]
 
 
-class TrustPolicy(Struct, omit_defaults=True, forbid_unknown_fields=True):
+class TrustPolicy(Struct, omit_defaults=True, forbid_unknown_fields=True, gc=False):
     Statement: list[TrustStatement] | TrustStatement
     Version: _Version | UnsetType = UNSET
     Id: str | UnsetType = UNSET
@@ -131,22 +131,22 @@ def to_json(document: object) -> Any:
 def _schema(identity: Any, trust: Any) -> tuple[type, ...]:
     """The record types with ``identity`` and ``trust`` as the documents' types."""
 
-    class Inline(Struct):
+    class Inline(Struct, gc=False):
         PolicyName: str = ""
         PolicyDocument: identity = None
 
-    class Attached(Struct):
+    class Attached(Struct, gc=False):
         PolicyArn: str = ""
         PolicyName: str = ""
 
-    class Tag(Struct):
+    class Tag(Struct, gc=False):
         Key: str = ""
         Value: str = ""
 
-    class Boundary(Struct):
+    class Boundary(Struct, gc=False):
         PermissionsBoundaryArn: str = ""
 
-    class Role(Struct):
+    class Role(Struct, gc=False):
         Arn: str
         RoleName: str = ""
         Path: str = "/"
@@ -156,7 +156,7 @@ def _schema(identity: Any, trust: Any) -> tuple[type, ...]:
         PermissionsBoundary: Boundary | None = None
         Tags: list[Tag] = []
 
-    class User(Struct):
+    class User(Struct, gc=False):
         Arn: str = ""
         UserName: str = ""
         Path: str = "/"
@@ -166,24 +166,24 @@ def _schema(identity: Any, trust: Any) -> tuple[type, ...]:
         PermissionsBoundary: Boundary | None = None
         Tags: list[Tag] = []
 
-    class Group(Struct):
+    class Group(Struct, gc=False):
         Arn: str = ""
         GroupName: str = ""
         GroupPolicyList: list[Inline] = []
         AttachedManagedPolicies: list[Attached] = []
 
-    class Version(Struct):
+    class Version(Struct, gc=False):
         Document: identity = None
         VersionId: str | None = None
         IsDefaultVersion: bool = False
 
-    class ManagedPolicy(Struct):
+    class ManagedPolicy(Struct, gc=False):
         Arn: str = ""
         PolicyName: str = ""
         DefaultVersionId: str | None = None
         PolicyVersionList: list[Version] = []
 
-    class Page(Struct):
+    class Page(Struct, gc=False):
         RoleDetailList: list[Role] | UnsetType = UNSET
         UserDetailList: list[User] | UnsetType = UNSET
         GroupDetailList: list[Group] | UnsetType = UNSET

@@ -47,7 +47,7 @@ def test_table_for_people(details: Path) -> None:
     )
     assert code == 0
     lines = out.splitlines()
-    assert lines[-1] == f"13 allowed, 2 conditional, of 30 principals: {ACTION} on {POOL}"
+    assert lines[-1] == f"13 allowed, 3 conditional, of 30 principals: {ACTION} on {POOL}"
     assert any(
         line.startswith("conditional role arn:aws:iam::123456789012:role/source-ip  via p")
         and line.endswith("(depends on aws:SourceIp)")
