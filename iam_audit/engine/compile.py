@@ -10,6 +10,7 @@ which keeps ``id`` values from being reused; :func:`clear_compile_cache` empties
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -329,23 +330,33 @@ class CompiledPolicy:
         "_by_service",
         "_candidates",
         "_compiled",
+        "_matching",
         "_invalid",
         "_raw",
+        "_shared",
         "_structure_note",
         "document",
         "validated",
         "variables",
     )
 
-    def __init__(self, document: PolicyDocument, *, validated: bool = False) -> None:
+    def __init__(
+        self,
+        document: PolicyDocument,
+        *,
+        validated: bool = False,
+        statements: dict[tuple[bool, str], CompiledStatement] | None = None,
+    ) -> None:
         body = document.document
         self.document = document
         self.validated = validated
+        self._shared = statements
         self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
         self._raw = tuple(statements_of(body))
         self._compiled: list[CompiledStatement | None] = [None] * len(self._raw)
         self._invalid: dict[int, str] = {}
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._matching: dict[str, tuple[CompiledStatement, ...]] = {}
         self._structure_note = (
             None
             if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
@@ -374,7 +385,18 @@ class CompiledPolicy:
             except PolicyParseError as error:
                 self._invalid[position] = f"{self.document.name} #{index}: skipped, {error.message}"
                 return None
-        compiled = _compile_statement(self.document, index, raw, self.variables)
+        shared = self._shared
+        if shared is None:
+            compiled = _compile_statement(self.document, index, raw, self.variables)
+        else:
+            # the same statement in another document of the run: compiled once, named here
+            meaning = (self.variables, _meaning(raw))
+            known = shared.get(meaning)
+            if known is None:
+                compiled = _compile_statement(self.document, index, raw, self.variables, meaning)
+                shared[meaning] = compiled
+            else:
+                compiled = dataclasses.replace(known, ref=_ref(self.document, index, raw))
         self._compiled[position] = compiled
         return compiled
 
@@ -387,6 +409,19 @@ class CompiledPolicy:
             cached = tuple(statement for statement in found if statement is not None)
             self._candidates[service] = cached
         return cached
+
+    def matching(self, action: str) -> tuple[CompiledStatement, ...]:
+        """Statements whose ``Action``/``NotAction`` covers ``action`` (lower-case), in document
+        order: the only ones that can apply to a request for it."""
+        found = self._matching.get(action)
+        if found is None:
+            found = tuple(
+                statement
+                for statement in self.candidates(action.partition(":")[0])
+                if statement.matches_action(action)
+            )
+            self._matching[action] = found
+        return found
 
     @property
     def statements(self) -> tuple[CompiledStatement, ...]:
@@ -425,12 +460,25 @@ def _services_of(raw: JSON) -> frozenset[str] | None:
     return frozenset(services)
 
 
+def _meaning(raw: Mapping[str, JSON]) -> str:
+    """What a statement says, without its ``Sid``, as canonical JSON text."""
+    return json.dumps({k: v for k, v in raw.items() if k != "Sid"}, sort_keys=True)
+
+
+def _ref(document: PolicyDocument, index: int, raw: Mapping[str, JSON]) -> StatementRef:
+    effect = raw["Effect"]
+    return StatementRef(document.name, document.kind, index, raw.get("Sid") or None, effect)  # type: ignore[arg-type]
+
+
 def _compile_statement(
-    document: PolicyDocument, index: int, raw: Mapping[str, JSON], variables: bool
+    document: PolicyDocument,
+    index: int,
+    raw: Mapping[str, JSON],
+    variables: bool,
+    meaning: tuple[bool, str] | None = None,
 ) -> CompiledStatement:
     effect = raw["Effect"]
-    sid = raw.get("Sid") or None
-    ref = StatementRef(document.name, document.kind, index, sid, effect)
+    ref = _ref(document, index, raw)
     not_action = "NotAction" in raw
     actions = ActionMatcher.build(_strings(raw["NotAction" if not_action else "Action"]))
     not_resource = "NotResource" in raw
@@ -467,10 +515,7 @@ def _compile_statement(
         not_principal=not_principal,
         conditions=conditions,
         unknown_operators=unknown,
-        meaning=(
-            variables,
-            json.dumps({k: v for k, v in raw.items() if k != "Sid"}, sort_keys=True),
-        ),
+        meaning=meaning or (variables, _meaning(raw)),
     )
 
 
@@ -480,19 +525,29 @@ _LOCK = threading.Lock()
 _STATS = {"hits": 0, "misses": 0}
 
 
-def compile_policy(document: PolicyDocument, *, validated: bool = False) -> CompiledPolicy:
+def compile_policy(
+    document: PolicyDocument,
+    *,
+    validated: bool = False,
+    statements: dict[tuple[bool, str], CompiledStatement] | None = None,
+) -> CompiledPolicy:
     """The compiled form of ``document``, built on first use and cached for the object.
 
     ``validated``: the document has passed :func:`validate_policy` (``parse_policy`` says so), so
     its statements are not checked again. Never raises: statements that are not valid are
     skipped and described in ``notes``. Documents are treated as immutable; mutate one after
     its first evaluation and the cached form goes stale (build a new :class:`PolicyDocument`).
+
+    ``statements``: a run's table of statements compiled by meaning (one question asked of a
+    whole account shares one): a statement another document holds too is compiled once.
     """
     compiled = _CACHE.get(document)
     if compiled is not None:
         _STATS["hits"] += 1
         return compiled
-    compiled = CompiledPolicy(document, validated=validated or document.validated)
+    compiled = CompiledPolicy(
+        document, validated=validated or document.validated, statements=statements
+    )
     with _LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()

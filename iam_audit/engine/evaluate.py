@@ -301,9 +301,7 @@ def _scan(
 
     ``allow_into``: (grant bit, aggregate index) pairs for Allow statements.
     """
-    for statement in policy.candidates(service):
-        if not statement.matches_action(action):
-            continue
+    for statement in policy.matching(action):
         reads = check_principal or statement.reads_context
         key = None
         found = None
