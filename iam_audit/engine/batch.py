@@ -35,7 +35,6 @@ def _ref_key(ref: StatementRef) -> tuple[str, str, int]:
     return (ref.policy, ref.kind.value, ref.index)  # the order of EvalResult.matched
 
 
-
 class Question:
     """``action`` on ``resource``, asked of many principals (see the module docstring).
 

@@ -11,7 +11,6 @@ which keeps ``id`` values from being reused; :func:`clear_compile_cache` empties
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import threading
 from collections.abc import Container, Mapping
@@ -196,7 +195,7 @@ class CompiledStatement:
     @property
     def reads_context(self) -> bool:
         """Does its answer depend on the request context (a condition, a policy variable)?"""
-        return bool(self.conditions) or self.static_resources is None and bool(self.resources)
+        return bool(self.conditions) or (self.static_resources is None and bool(self.resources))
 
     @property
     def has_condition(self) -> bool:
@@ -330,8 +329,8 @@ class CompiledPolicy:
         "_by_service",
         "_candidates",
         "_compiled",
-        "_matching",
         "_invalid",
+        "_matching",
         "_raw",
         "_shared",
         "_structure_note",
@@ -461,13 +460,14 @@ def _services_of(raw: JSON) -> frozenset[str] | None:
 
 
 def _meaning(raw: Mapping[str, JSON]) -> str:
-    """What a statement says, without its ``Sid``, as canonical JSON text."""
-    return json.dumps({k: v for k, v in raw.items() if k != "Sid"}, sort_keys=True)
+    """What a statement says, without its ``Sid``: equal texts, equal statements (the same
+    statement written in another key order gets another text, and is compiled again)."""
+    return repr([item for item in raw.items() if item[0] != "Sid"])
 
 
 def _ref(document: PolicyDocument, index: int, raw: Mapping[str, JSON]) -> StatementRef:
     effect = raw["Effect"]
-    return StatementRef(document.name, document.kind, index, raw.get("Sid") or None, effect)  # type: ignore[arg-type]
+    return StatementRef(document.name, document.kind, index, raw.get("Sid") or None, effect)
 
 
 def _compile_statement(

@@ -17,7 +17,7 @@ validation says exactly what is wrong, with the file and JSON path, as for every
 URL-encoded documents (the raw API's form) stay strings until the engine parses them.
 """
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -27,12 +27,12 @@ __all__ = [
     "STRICT",
     "Attached",
     "Group",
+    "IdentityStatement",
     "Inline",
     "ManagedPolicy",
     "Page",
     "Policy",
     "Role",
-    "IdentityStatement",
     "Tag",
     "User",
     "Version",
@@ -62,7 +62,9 @@ def _check_actions(action: object, not_action: object) -> None:
             raise ValueError("not SERVICE:ACTION")
 
 
-class IdentityStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
+class IdentityStatement(
+    Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False
+):
     """An identity policy's statement (no principal: IAM refuses one there)."""
 
     Sid: str | UnsetType = UNSET
@@ -79,7 +81,9 @@ class IdentityStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown
             raise ValueError("exactly one of Resource or NotResource")
 
 
-class TrustStatement(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
+class TrustStatement(
+    Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False
+):
     """A trust policy's statement: it names a principal."""
 
     Sid: str | UnsetType = UNSET
@@ -192,13 +196,15 @@ def _schema(identity: Any, trust: Any) -> tuple[type, ...]:
     return Page, Role, User, Group, ManagedPolicy, Version, Inline, Attached, Tag, Boundary
 
 
-_STRICT = _schema(Policy | str | None, TrustPolicy | str | None)
+_STRICT: tuple[Any, ...] = _schema(Policy | str | None, TrustPolicy | str | None)
 (Page, Role, User, Group, ManagedPolicy, Version, Inline, Attached, Tag, Boundary) = _STRICT
-_LENIENT = _schema(Any, Any)
+_LENIENT: tuple[Any, ...] = _schema(Any, Any)
+_STRICT_PAGE: Any = _STRICT[0]
+_LENIENT_PAGE: Any = _LENIENT[0]
 
-#: Every document typed and validated while decoding (one response, or a list of pages).
-STRICT = msgspec.json.Decoder(_STRICT[0] | list[_STRICT[0]])  # type: ignore[operator]
-#: Documents as plain JSON, validated afterwards by the engine.
-LENIENT = msgspec.json.Decoder(_LENIENT[0] | list[_LENIENT[0]])  # type: ignore[operator]
-STRICT_TYPE: Any = _STRICT[0] | list[_STRICT[0]]  # type: ignore[operator]
-LENIENT_TYPE: Any = _LENIENT[0] | list[_LENIENT[0]]  # type: ignore[operator]
+#: One response or a list of pages, every document typed and validated while decoding.
+STRICT_TYPE: Any = Union[_STRICT_PAGE, list[_STRICT_PAGE]]  # noqa: UP007 (values, not types)
+#: The same with documents as plain JSON, validated afterwards by the engine.
+LENIENT_TYPE: Any = Union[_LENIENT_PAGE, list[_LENIENT_PAGE]]  # noqa: UP007
+STRICT = msgspec.json.Decoder(STRICT_TYPE)
+LENIENT = msgspec.json.Decoder(LENIENT_TYPE)

@@ -70,9 +70,10 @@ def test_every_layout_gives_the_same_roles(tmp_path: Path, layout: str) -> None:
     assert _roles(source) == _roles(expected)
     # the documents are the file's own, not a re-reading of them
     first = source.get_role("r0")
-    assert first.identity_policies[0].document == _sample()["Policies"][0]["PolicyVersionList"][0][
-        "Document"
-    ]
+    assert (
+        first.identity_policies[0].document
+        == _sample()["Policies"][0]["PolicyVersionList"][0]["Document"]
+    )
     assert first.tags == (("n", "0"),)
 
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from iam_audit import whocan
 from iam_audit.sources.auth_details import AuthDetailsSource
 from iam_audit.whocan import who_can
 from tests.scale.accounts import ACCOUNT, account, allow, deny, doc, role
