@@ -39,8 +39,6 @@ from iam_audit.engine.compile import (
     GRANT_DIRECT,
     GRANT_ROLE,
     CompiledPolicy,
-    clear_compile_cache,
-    compile_cache_info,
     compile_policy,
 )
 from iam_audit.engine.conditions import Tri
@@ -59,8 +57,6 @@ from iam_audit.model import OrgLevel, OrgPolicies, PolicyDocument, PolicyKind
 __all__ = [
     "allows_not_principal",
     "apply_organization",
-    "clear_compile_cache",
-    "compile_cache_info",
     "evaluate",
     "evaluate_policies",
     "named_principals",

@@ -187,6 +187,7 @@ class AuthDetailsSource:
         self._policies: dict[str, Mapping[str, Any]] = {}
         self._policy_pointer: dict[str, str] = {}
         self._parsed: dict[str, PolicyDocument | None] = {}
+        self._boundaries: dict[str, PolicyDocument] = {}
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
         self._valid_documents: set[tuple[PolicyKind, str]] = set()
@@ -364,6 +365,7 @@ class AuthDetailsSource:
             origin=self._origin(pointer),
             text=document.text,
             version_id=version.get("VersionId"),
+            validated=document.validated,
         )
 
     def _origin(self, pointer: str) -> Origin:
@@ -406,15 +408,18 @@ class AuthDetailsSource:
         if isinstance(pb, dict) and pb.get("PermissionsBoundaryArn"):
             boundary_arn = str(pb["PermissionsBoundaryArn"])
             found = self.managed_policy(boundary_arn)
-            if found is not None:
-                boundary = PolicyDocument(
+            if found is not None and boundary_arn not in self._boundaries:
+                # one boundary document per ARN, shared by its roles: it compiles once
+                self._boundaries[boundary_arn] = PolicyDocument(
                     boundary_arn,
                     PolicyKind.BOUNDARY,
                     found.document,
                     origin=found.origin,
                     text=found.text,
                     version_id=found.version_id,
+                    validated=found.validated,
                 )
+            boundary = self._boundaries.get(boundary_arn)
         tags = tuple(
             (str(t.get("Key")), str(t.get("Value")))
             for t in detail.get("Tags") or ()
@@ -437,7 +442,12 @@ class AuthDetailsSource:
     def _parse(self, value: Any, name: str, kind: PolicyKind, pointer: str) -> PolicyDocument:
         parsed = parse_policy(value, name=name, kind=kind, location=f"{self.path} {pointer}")
         return PolicyDocument(
-            name, kind, parsed.document, origin=self._origin(pointer), text=parsed.text
+            name,
+            kind,
+            parsed.document,
+            origin=self._origin(pointer),
+            text=parsed.text,
+            validated=parsed.validated,
         )
 
 
