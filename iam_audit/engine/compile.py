@@ -30,7 +30,6 @@ from iam_audit.engine.match import (
     Template,
     glob,
     has_wildcard,
-    pieces_glob,
 )
 from iam_audit.engine.parse import statements_of, validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
@@ -224,9 +223,7 @@ class CompiledStatement:
             resolution = template.resolve(values, supplied)
             # "the resource that includes a policy variable with no value will not match any
             # resource" (pieces None); a value another request could give may change that.
-            entry = resolution.pieces is not None and pieces_glob(resolution.pieces).fullmatch(
-                resource
-            )
+            entry = resolution.fullmatch(resource)
             hit = hit or entry
             if not resolution.unknown:
                 entry_tri = Tri.of(entry)

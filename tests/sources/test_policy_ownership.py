@@ -177,3 +177,43 @@ def test_two_runs_share_no_state(tmp_path: Path) -> None:
     assert second.managed[0].compiled is None
     assert evaluate(request, identity=second.identity_policies).decision.value == "allowed"
     assert compile_policy(second.managed[0]) is not compile_policy(first.managed[0])
+
+
+def test_a_policy_attached_to_10000_roles_is_validated_and_compiled_once(
+    calls: Calls, tmp_path: Path
+) -> None:
+    # Roles with only the attachment, so the count is the shared policy's alone.
+    shared = "arn:aws:iam::123456789012:policy/Shared"
+    body = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}],
+    }
+    data = {
+        "RoleDetailList": [
+            {
+                "Arn": f"arn:aws:iam::123456789012:role/r{n}",
+                "RoleName": f"r{n}",
+                "AttachedManagedPolicies": [{"PolicyArn": shared}],
+            }
+            for n in range(10_000)
+        ],
+        "Policies": [
+            {
+                "Arn": shared,
+                "DefaultVersionId": "v1",
+                "PolicyVersionList": [
+                    {"VersionId": "v1", "IsDefaultVersion": True, "Document": body}
+                ],
+            }
+        ],
+    }
+    source = AuthDetailsSource(tmp_path / "account.json", data)
+    request = Request("logs:PutLogEvents", "arn:aws:logs:eu-central-1:123456789012:log-group:x")
+    documents = set()
+    for role in source.inventory().roles:
+        assert evaluate(request, identity=role.identity_policies).decision.value == "allowed"
+        documents.add(id(role.managed[0]))
+    assert len(documents) == 1
+    (statement,) = body["Statement"]
+    assert calls.validated == Counter({id(statement): 1})
+    assert calls.compiled == Counter({id(statement): 1})
