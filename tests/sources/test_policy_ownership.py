@@ -217,3 +217,40 @@ def test_a_policy_attached_to_10000_roles_is_validated_and_compiled_once(
     (statement,) = body["Statement"]
     assert calls.validated == Counter({id(statement): 1})
     assert calls.compiled == Counter({id(statement): 1})
+
+
+def test_live_documents_say_they_were_validated(moto_account: Any) -> None:
+    # The live source rebuilds each parsed document with its origin: the fact that the parser
+    # validated it goes with it, for the trust, inline, managed and boundary documents alike.
+    from iam_audit.sources.live import LiveSource
+
+    iam = moto_account.client("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    body = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}],
+    }
+    arn = iam.create_policy(PolicyName="Shared", PolicyDocument=json.dumps(body))["Policy"]["Arn"]
+    for name in ("a", "b"):
+        iam.create_role(
+            RoleName=name,
+            AssumeRolePolicyDocument=json.dumps(trust),
+            PermissionsBoundary=arn,
+        )
+        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        iam.put_role_policy(RoleName=name, PolicyName="own", PolicyDocument=json.dumps(body))
+    source = LiveSource(session=moto_account)
+    first, second = source.get_role("a"), source.get_role("b")
+    for role in (first, second):
+        documents = [role.trust, *role.inline, *role.managed, role.boundary]
+        assert [d is not None and d.validated for d in documents] == [True] * 4
+    assert first.managed[0] is second.managed[0]  # read once per run, compiled once
