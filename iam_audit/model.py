@@ -82,8 +82,15 @@ class PolicyDocument:
 
     ``name`` is the inline policy name, or the ARN for managed policies and boundaries, or
     ``"trust"`` for a role's trust policy. ``text`` keeps the exact text read, where known, so
-    backups restore it byte for byte. Equality is identity: the engine caches the compiled form
-    of each document object, so a managed policy shared by many roles compiles once.
+    backups restore it byte for byte. ``validated``: the document has passed the policy grammar
+    check (``parse_policy`` sets it, and ``dataclasses.replace`` keeps it), so evaluation does
+    not check its statements again; a document built by hand is checked on first use.
+
+    Equality is identity. ``compiled`` is the engine's compiled form of this object, filled on
+    its first evaluation (:func:`iam_audit.engine.compile.compile_policy`) and never compared,
+    hashed or copied by ``dataclasses.replace``: it lives exactly as long as the document, which
+    its source (so the run) owns. A managed policy shared by many roles is one object, so it
+    compiles once. The body is treated as immutable: build a new document to change it.
     """
 
     name: str
@@ -92,9 +99,8 @@ class PolicyDocument:
     origin: Origin | None = None
     text: str | None = None
     version_id: str | None = None
-    #: the document passed :func:`~iam_audit.engine.validate_policy` for its kind when it was
-    #: read, so evaluation does not check its statements again
-    validated: bool = False
+    validated: bool = field(default=False, compare=False)
+    compiled: object = field(default=None, init=False, repr=False, compare=False)
 
 
 _ARN_RE = re.compile(r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$")

@@ -16,6 +16,7 @@ from iam_audit.engine import (
     Request,
     StatementRef,
     evaluate_policies,
+    statement_alone,
 )
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import PolicyDocument, PolicyKind, Role, parse_arn
@@ -28,15 +29,10 @@ Probe = tuple[str, str, str]
 def _single_statement(role: Role, ref: StatementRef) -> PolicyDocument | None:
     """The statement ``ref`` alone, as a one-statement policy the engine can be asked about."""
     for policy in (*role.identity_policies, *((role.boundary,) if role.boundary else ())):
-        if policy.name != ref.policy or policy.kind is not ref.kind:
-            continue
-        statements = policy.document.get("Statement")
-        items = statements if isinstance(statements, list) else [statements]
-        if 0 <= ref.index < len(items):
-            document = {"Statement": [items[ref.index]]}
-            if "Version" in policy.document:
-                document["Version"] = policy.document["Version"]
-            return PolicyDocument(ref.policy, ref.kind, document, origin=policy.origin)
+        if policy.name == ref.policy and policy.kind is ref.kind:
+            found = statement_alone(policy, ref.index)
+            if found is not None:
+                return found
     return None
 
 

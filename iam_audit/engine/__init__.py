@@ -1,16 +1,16 @@
 """The policy evaluation engine: pure Python, no boto3, faithful to IAM's documented logic.
 
 Modules: ``parse`` (decode and validate documents), ``match`` (wildcards, policy variables),
-``conditions`` (condition operators), ``compile`` (compiled, cached documents), ``evaluate`` (the
-decision), ``actions`` (the action catalogue), ``types`` (the values that cross the boundary).
+``conditions`` (condition operators), ``compile`` (compiled documents, each kept on its document
+object: the engine holds no module-level state), ``evaluate`` (the decision), ``actions`` (the
+action catalogue), ``types`` (the values that cross the boundary).
 """
 
 from iam_audit.engine.actions import UnknownAction, expand_action, is_known_action, unknown_actions
+from iam_audit.engine.compile import statement_alone
 from iam_audit.engine.evaluate import (
     allows_not_principal,
     apply_organization,
-    clear_compile_cache,
-    compile_cache_info,
     evaluate,
     evaluate_policies,
     named_principals,
@@ -42,8 +42,6 @@ __all__ = [
     "UnknownAction",
     "allows_not_principal",
     "apply_organization",
-    "clear_compile_cache",
-    "compile_cache_info",
     "evaluate",
     "evaluate_policies",
     "expand_action",
@@ -53,6 +51,7 @@ __all__ = [
     "policy_notes",
     "resource_account",
     "resource_policy_decides",
+    "statement_alone",
     "unknown_actions",
     "unknown_operators",
     "validate_policy",

@@ -2,17 +2,19 @@
 
 A :class:`CompiledPolicy` holds each statement with its actions lower-cased and its wildcards
 compiled into linear-time matchers (:class:`~iam_audit.engine.match.Glob`), indexed by service
-prefix so that a request for ``cognito-idp:X`` only looks at statements that can match it. Compiled forms are cached per
-:class:`~iam_audit.model.PolicyDocument` object (equality of documents is identity), so a managed
-policy shared by 10,000 roles compiles once. The cache holds a strong reference to each document,
-which keeps ``id`` values from being reused; :func:`clear_compile_cache` empties it.
+prefix so that a request for ``cognito-idp:X`` only looks at statements that can match it.
+
+There is no module-level cache: the compiled form of a
+:class:`~iam_audit.model.PolicyDocument` is kept on the document object itself
+(``PolicyDocument.compiled``), so it lives as long as the document, which the run's source owns.
+A source shares one document object among the roles that attach the same managed policy, so a
+policy attached to 10,000 roles compiles once; two runs (two sources) share nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
@@ -29,12 +31,11 @@ from iam_audit.engine.match import (
     Template,
     glob,
     has_wildcard,
-    pieces_glob,
 )
 from iam_audit.engine.parse import statements_of, validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
 from iam_audit.errors import PolicyParseError
-from iam_audit.model import JSON, PolicyDocument
+from iam_audit.model import JSON, PolicyDocument, PolicyKind
 
 __all__ = [
     "GRANT_ACCOUNT",
@@ -43,9 +44,8 @@ __all__ = [
     "CompiledPolicy",
     "CompiledStatement",
     "StatementMatch",
-    "clear_compile_cache",
-    "compile_cache_info",
     "compile_policy",
+    "statement_alone",
 ]
 
 #: How a resource-policy statement names the requesting principal (a bit set).
@@ -232,9 +232,7 @@ class CompiledStatement:
             resolution = template.resolve(values, supplied)
             # "the resource that includes a policy variable with no value will not match any
             # resource" (pieces None); a value another request could give may change that.
-            entry = resolution.pieces is not None and pieces_glob(resolution.pieces).fullmatch(
-                resource
-            )
+            entry = resolution.fullmatch(resource)
             hit = hit or entry
             if not resolution.unknown:
                 entry_tri = Tri.of(entry)
@@ -320,11 +318,15 @@ class CompiledPolicy:
     """A document's statements, indexed by the service prefixes their actions name.
 
     Statements compile lazily: building the index reads only ``Action``/``NotAction``; a statement
-    is validated (unless the document came through ``parse_policy``) and compiled the first time
-    a request's service makes it a candidate. :attr:`statements` and :attr:`notes` compile all.
+    is validated (unless ``validated``: the document passed ``validate_policy``, as
+    ``parse_policy`` records in ``PolicyDocument.validated``) and compiled the first time a
+    request's service makes it a candidate. :attr:`statements` and :attr:`notes` compile all.
+    It keeps the document's name and kind, not the document (no reference cycle).
     """
 
     __slots__ = (
+        "__weakref__",
+        "_alone",
         "_any_service",
         "_by_service",
         "_candidates",
@@ -334,7 +336,8 @@ class CompiledPolicy:
         "_raw",
         "_shared",
         "_structure_note",
-        "document",
+        "kind",
+        "name",
         "validated",
         "variables",
     )
@@ -347,7 +350,8 @@ class CompiledPolicy:
         statements: dict[tuple[bool, str], CompiledStatement] | None = None,
     ) -> None:
         body = document.document
-        self.document = document
+        self.name = document.name
+        self.kind = document.kind
         self.validated = validated
         self._shared = statements
         self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
@@ -356,6 +360,7 @@ class CompiledPolicy:
         self._invalid: dict[int, str] = {}
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
         self._matching: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._alone: dict[int, PolicyDocument | None] = {}
         self._structure_note = (
             None
             if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
@@ -382,20 +387,22 @@ class CompiledPolicy:
             try:
                 validate_statement(raw, path)
             except PolicyParseError as error:
-                self._invalid[position] = f"{self.document.name} #{index}: skipped, {error.message}"
+                self._invalid[position] = f"{self.name} #{index}: skipped, {error.message}"
                 return None
         shared = self._shared
         if shared is None:
-            compiled = _compile_statement(self.document, index, raw, self.variables)
+            compiled = _compile_statement(self.name, self.kind, index, raw, self.variables)
         else:
             # the same statement in another document of the run: compiled once, named here
             meaning = (self.variables, _meaning(raw))
             known = shared.get(meaning)
             if known is None:
-                compiled = _compile_statement(self.document, index, raw, self.variables, meaning)
+                compiled = _compile_statement(
+                    self.name, self.kind, index, raw, self.variables, meaning
+                )
                 shared[meaning] = compiled
             else:
-                compiled = dataclasses.replace(known, ref=_ref(self.document, index, raw))
+                compiled = dataclasses.replace(known, ref=_ref(self.name, self.kind, index, raw))
         self._compiled[position] = compiled
         return compiled
 
@@ -422,6 +429,30 @@ class CompiledPolicy:
             self._matching[action] = found
         return found
 
+    def alone(self, document: PolicyDocument, index: int) -> PolicyDocument | None:
+        """Statement ``index`` of ``document`` (whose compiled form this is) as a policy of its
+        own; see :func:`statement_alone`."""
+        if index in self._alone:
+            return self._alone[index]
+        found = None
+        for position, (number, _path, raw) in enumerate(self._raw):
+            if number != index:
+                continue
+            statement = self._statement(position)
+            if statement is not None:
+                body: dict[str, JSON] = {"Statement": [raw]}
+                if isinstance(document.document, dict) and "Version" in document.document:
+                    body["Version"] = document.document["Version"]
+                found = PolicyDocument(
+                    document.name, document.kind, body, origin=document.origin, validated=True
+                )
+                single = CompiledPolicy(found, validated=True)
+                single._compiled[0] = statement  # the same compiled statement, the same ref
+                object.__setattr__(found, "compiled", single)
+            break
+        self._alone[index] = found
+        return found
+
     @property
     def statements(self) -> tuple[CompiledStatement, ...]:
         """Every valid statement, in document order."""
@@ -435,7 +466,7 @@ class CompiledPolicy:
         for statement in self.statements:
             if statement.unknown_operators:
                 notes.append(
-                    f"{self.document.name} {statement.ref.label}: unknown condition operator "
+                    f"{self.name} {statement.ref.label}: unknown condition operator "
                     f"{', '.join(statement.unknown_operators)}; the statement never applies"
                 )
         notes.extend(self._invalid[position] for position in sorted(self._invalid))
@@ -465,20 +496,21 @@ def _meaning(raw: Mapping[str, JSON]) -> str:
     return repr([item for item in raw.items() if item[0] != "Sid"])
 
 
-def _ref(document: PolicyDocument, index: int, raw: Mapping[str, JSON]) -> StatementRef:
+def _ref(name: str, kind: PolicyKind, index: int, raw: Mapping[str, JSON]) -> StatementRef:
     effect = raw["Effect"]
-    return StatementRef(document.name, document.kind, index, raw.get("Sid") or None, effect)
+    return StatementRef(name, kind, index, raw.get("Sid") or None, effect)
 
 
 def _compile_statement(
-    document: PolicyDocument,
+    name: str,
+    kind: PolicyKind,
     index: int,
     raw: Mapping[str, JSON],
     variables: bool,
     meaning: tuple[bool, str] | None = None,
 ) -> CompiledStatement:
     effect = raw["Effect"]
-    ref = _ref(document, index, raw)
+    ref = _ref(name, kind, index, raw)
     not_action = "NotAction" in raw
     actions = ActionMatcher.build(_strings(raw["NotAction" if not_action else "Action"]))
     not_resource = "NotResource" in raw
@@ -519,51 +551,42 @@ def _compile_statement(
     )
 
 
-_CACHE: dict[PolicyDocument, CompiledPolicy] = {}
-_CACHE_LIMIT = 200_000
-_LOCK = threading.Lock()
-_STATS = {"hits": 0, "misses": 0}
-
-
 def compile_policy(
     document: PolicyDocument,
     *,
     validated: bool = False,
     statements: dict[tuple[bool, str], CompiledStatement] | None = None,
 ) -> CompiledPolicy:
-    """The compiled form of ``document``, built on first use and cached for the object.
+    """The compiled form of ``document``, built on its first use and kept on the object.
 
-    ``validated``: the document has passed :func:`validate_policy` (``parse_policy`` says so), so
-    its statements are not checked again. Never raises: statements that are not valid are
-    skipped and described in ``notes``. Documents are treated as immutable; mutate one after
-    its first evaluation and the cached form goes stale (build a new :class:`PolicyDocument`).
+    The statements are validated on first use unless the document says it was validated
+    (``document.validated``, set by ``parse_policy``) or the caller does (``validated``).
+    Never raises: statements that are not valid are skipped and described in ``notes``.
+    Documents are treated as immutable: mutate a body after its first evaluation and the
+    compiled form goes stale (build a new :class:`PolicyDocument` instead). Two threads that
+    compile the same document at once build equal forms; one of them is kept.
 
     ``statements``: a run's table of statements compiled by meaning (one question asked of a
     whole account shares one): a statement another document holds too is compiled once.
     """
-    compiled = _CACHE.get(document)
-    if compiled is not None:
-        _STATS["hits"] += 1
+    compiled = document.compiled
+    if isinstance(compiled, CompiledPolicy):
         return compiled
     compiled = CompiledPolicy(
         document, validated=validated or document.validated, statements=statements
     )
-    with _LOCK:
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[document] = compiled
-        _STATS["misses"] += 1
+    # the one write to a frozen document: its engine-owned slot, never compared or hashed
+    object.__setattr__(document, "compiled", compiled)
     return compiled
 
 
-def compile_cache_info() -> dict[str, int]:
-    """``{"size": …, "hits": …, "misses": …}`` of the compile cache (for tests and benchmarks)."""
-    return {"size": len(_CACHE), "hits": _STATS["hits"], "misses": _STATS["misses"]}
+def statement_alone(document: PolicyDocument, index: int) -> PolicyDocument | None:
+    """Statement ``index`` of ``document`` as a one-statement policy (the same name, kind,
+    ``Version`` and origin), to ask what that statement alone allows; ``None`` when the document
+    has no valid statement ``index``.
 
-
-def clear_compile_cache() -> None:
-    """Forget every compiled document and reset the counters."""
-    with _LOCK:
-        _CACHE.clear()
-        _STATS["hits"] = 0
-        _STATS["misses"] = 0
+    Built once per document and kept with its compiled form; its own compiled form is the
+    statement's (its ref still names the statement's index in ``document``), so asking about
+    it again validates and compiles nothing.
+    """
+    return compile_policy(document).alone(document, index)

@@ -27,7 +27,6 @@ logic in which a condition key that the caller did not supply is unknown; the se
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -41,8 +40,6 @@ from iam_audit.engine.compile import (
     GRANT_ROLE,
     CompiledPolicy,
     StatementMatch,
-    clear_compile_cache,
-    compile_cache_info,
     compile_policy,
 )
 from iam_audit.engine.conditions import Tri
@@ -61,8 +58,6 @@ from iam_audit.model import OrgLevel, OrgPolicies, PolicyDocument, PolicyKind
 __all__ = [
     "allows_not_principal",
     "apply_organization",
-    "clear_compile_cache",
-    "compile_cache_info",
     "evaluate",
     "evaluate_policies",
     "named_principals",
@@ -123,7 +118,6 @@ _DECIDING_POLICY = {"trust": "the role's trust policy", "key": "the key policy"}
 _EMPTY: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
-@functools.lru_cache(maxsize=4096)
 def _derived(
     principal: Principal | None,
 ) -> tuple[Mapping[str, tuple[str, ...]], frozenset[str]]:
@@ -351,18 +345,6 @@ class _Shape:
     resource_policy: bool
     trust: bool
     same_account: bool
-
-
-@functools.cache
-def _shape(
-    aws_principal: bool,
-    identity_given: bool,
-    boundary: bool,
-    resource_policy: bool,
-    trust: bool,
-    same_account: bool,
-) -> _Shape:
-    return _Shape(aws_principal, identity_given, boundary, resource_policy, trust, same_account)
 
 
 _Path = tuple[bool, tuple[int, ...]]
@@ -641,7 +623,7 @@ def evaluate(
             f"{request.action} on {request.resource} is decided by "
             f"{_DECIDING_POLICY[decides or 'key']}, which was not given"
         )
-    shape = _shape(
+    shape = _Shape(
         principal is None or principal.kind is PrincipalKind.AWS,
         identity is not None,
         boundary_present,

@@ -1,5 +1,9 @@
 """Wildcard matching and policy-variable templates, compiled once per pattern.
 
+Nothing is cached at module level: a pattern's matcher is kept by what holds the pattern (a
+compiled statement, a :class:`Template`, a :class:`Resolution`), so it lives as long as the
+compiled document it belongs to.
+
 IAM wildcards: ``*`` matches any run of characters (including ``:`` and ``/``) and ``?`` exactly one
 character (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html,
 "Using wildcards in resource ARNs"). Actions compare case-insensitively, resources and condition
@@ -14,10 +18,9 @@ text is taken literally ("variables like ``${aws:username}`` are treated as lite
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = [
     "ActionMatcher",
@@ -27,7 +30,6 @@ __all__ = [
     "arn_like",
     "glob",
     "has_wildcard",
-    "pieces_glob",
 ]
 
 _VARIABLE_RE = re.compile(r"\$\{([^{}]*)\}")
@@ -154,18 +156,13 @@ class Glob:
         return True
 
 
-@functools.lru_cache(maxsize=16384)
-def pieces_glob(pieces: tuple[tuple[str, bool], ...]) -> Glob:
-    """The :class:`Glob` of resolved template pieces (cached: built per request)."""
-    return Glob(pieces)
-
-
 def glob(pattern: str) -> Glob:
-    """The :class:`Glob` of a wildcard pattern (``*`` and ``?`` are wildcards; cached).
+    """The :class:`Glob` of a wildcard pattern (``*`` and ``?`` are wildcards).
 
-    Matching is case-sensitive: for actions, lower-case both the pattern and the string.
+    Matching is case-sensitive: for actions, lower-case both the pattern and the string. Not
+    cached: keep the result where the pattern is kept.
     """
-    return pieces_glob(((pattern, True),))
+    return Glob(((pattern, True),))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,12 +261,45 @@ class Resolution:
 
     pieces: tuple[tuple[str, bool], ...] | None
     unknown: tuple[str, ...]
+    # matchers built on first use and kept with the resolution (a template without variables
+    # has one resolution, so they are built once per policy value)
+    _glob: Glob | None = field(default=None, init=False, repr=False, compare=False)
+    _arn: tuple[Glob, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
     def text(self) -> str | None:
         """The resolved string (wildcard characters kept as written)."""
         if self.pieces is None:
             return None
         return "".join(text for text, _ in self.pieces)
+
+    def fullmatch(self, value: str) -> bool:
+        """Does the resolved pattern match all of ``value``? A null resolution matches nothing."""
+        if self.pieces is None:
+            return False
+        if self._glob is None:
+            object.__setattr__(self, "_glob", Glob(self.pieces))
+        assert self._glob is not None
+        return self._glob.fullmatch(value)
+
+    def arn_like(self, value: str) -> bool:
+        """ArnEquals/ArnLike of ``value`` against the resolved pattern (see :func:`arn_like`)."""
+        pieces = self.pieces
+        if pieces is None:
+            return False
+        if self._arn is None:
+            segments = _split_pieces(pieces)
+            # fewer than six components: not an ARN pattern (only "*" matches, see arn_like)
+            globs = tuple(Glob(segment) for segment in segments) if len(segments) >= 6 else ()
+            object.__setattr__(self, "_arn", globs)
+        assert self._arn is not None
+        if not self._arn:
+            return pieces == (("*", True),)
+        value_segments = value.split(":", 5)
+        if len(value_segments) < 6:
+            return False
+        return all(
+            segment.fullmatch(text) for segment, text in zip(self._arn, value_segments, strict=True)
+        )
 
 
 def _variable_body(body: str) -> tuple[str, str | None] | None:
@@ -297,6 +327,10 @@ class Template:
     raw: str
     parts: tuple[_Part, ...]
     variables: tuple[str, ...]  # lower-case keys of the variables, in order
+    # without variables, the one resolution (and its matchers), shared by every request;
+    # with them, the pattern with each variable read as ``*``; both built on first use
+    _static: Resolution | None = field(default=None, init=False, repr=False, compare=False)
+    _open: Glob | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, raw: str, *, variables: bool) -> Template:
@@ -346,7 +380,10 @@ class Template:
         variable").
         """
         if not self.variables:
-            return Resolution(self.static_pieces, ())
+            if self._static is None:
+                object.__setattr__(self, "_static", Resolution(self.static_pieces, ()))
+            assert self._static is not None
+            return self._static
         pieces: list[tuple[str, bool]] = []
         unknown: list[str] = []
         null = False
@@ -371,11 +408,14 @@ class Template:
 
     def open_glob(self) -> Glob:
         """This template with every variable replaced by ``*``: what it could match at most."""
-        pieces = tuple(
-            (part.text, part.wildcards) if isinstance(part, _Literal) else ("*", True)
-            for part in self.parts
-        )
-        return pieces_glob(pieces)
+        if self._open is None:
+            pieces = tuple(
+                (part.text, part.wildcards) if isinstance(part, _Literal) else ("*", True)
+                for part in self.parts
+            )
+            object.__setattr__(self, "_open", Glob(pieces))
+        assert self._open is not None
+        return self._open
 
 
 def _split_pieces(pieces: tuple[tuple[str, bool], ...]) -> list[tuple[tuple[str, bool], ...]]:
@@ -400,14 +440,6 @@ def arn_like(pieces: tuple[tuple[str, bool], ...], value: str) -> bool:
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN)
     The pattern ``"*"`` matches any value; any other pattern of fewer than six components is not
     an ARN pattern and matches nothing (known limit: AWS does not document this case).
+    :meth:`Resolution.arn_like` is the same test with the segment matchers kept.
     """
-    pattern_segments = _split_pieces(pieces)
-    if len(pattern_segments) < 6:
-        return pieces == (("*", True),)
-    value_segments = value.split(":", 5)
-    if len(value_segments) < 6:
-        return False
-    return all(
-        pieces_glob(segment).fullmatch(text)
-        for segment, text in zip(pattern_segments, value_segments, strict=True)
-    )
+    return Resolution(pieces, ()).arn_like(value)

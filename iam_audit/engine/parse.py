@@ -368,9 +368,8 @@ def parse_policy(
     Raises :class:`PolicyParseError` (naming ``location`` and the JSON path) when the value is not
     an IAM policy of kind ``kind`` or, with ``strict_operators``, when a condition operator is
     not one IAM defines (IAM would refuse to store it; otherwise it is left to ``notes`` and
-    COG008). The document is registered with the engine's compile cache as
-    validated (evaluation will not check it again); the cache keeps it alive until
-    ``clear_compile_cache()``.
+    COG008). The document says it was validated (``validated=True``, which ``dataclasses.replace``
+    keeps), so evaluation does not check its statements again.
     """
     text: str | None = None
     document: JSON
@@ -394,10 +393,4 @@ def parse_policy(
                 path,
                 location,
             )
-    parsed = PolicyDocument(name=name, kind=kind, document=document, text=text)
-    # Register it with the compile cache as already validated: evaluation will not check the
-    # statements again. (Imported here: the compiler imports this module.)
-    from iam_audit.engine.compile import compile_policy
-
-    compile_policy(parsed, validated=True)
-    return parsed
+    return PolicyDocument(name=name, kind=kind, document=document, text=text, validated=True)

@@ -153,6 +153,7 @@ class AuthDetailsSource:
         self._policies: dict[str, Any] = {}
         self._policy_pointer: dict[str, str] = {}
         self._parsed: dict[str, PolicyDocument | None] = {}
+        self._boundaries: dict[str, PolicyDocument] = {}
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
         several = isinstance(data, list) or len(pages) > 1
@@ -323,7 +324,7 @@ class AuthDetailsSource:
             origin=document.origin,
             text=document.text,
             version_id=version.VersionId,
-            validated=True,
+            validated=document.validated,
         )
 
     def _origin(self, pointer: str) -> Origin:
@@ -358,8 +359,9 @@ class AuthDetailsSource:
         if pb is not None and pb.PermissionsBoundaryArn:
             boundary_arn = pb.PermissionsBoundaryArn
             found = self.managed_policy(boundary_arn)
-            if found is not None:
-                boundary = PolicyDocument(
+            if found is not None and boundary_arn not in self._boundaries:
+                # one boundary document per ARN, shared by its roles: it compiles once
+                self._boundaries[boundary_arn] = PolicyDocument(
                     boundary_arn,
                     PolicyKind.BOUNDARY,
                     found.document,
@@ -368,6 +370,7 @@ class AuthDetailsSource:
                     version_id=found.version_id,
                     validated=found.validated,
                 )
+            boundary = self._boundaries.get(boundary_arn)
         return Role(
             arn=arn,
             name=detail.RoleName or arn.rsplit("/", 1)[-1],
@@ -396,5 +399,5 @@ class AuthDetailsSource:
             parsed.document,
             origin=self._origin(pointer),
             text=parsed.text,
-            validated=True,
+            validated=parsed.validated,
         )

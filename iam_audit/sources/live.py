@@ -158,7 +158,12 @@ class LiveSource:
             found = self.managed_policy(boundary_arn)
             if found is not None:
                 boundary = PolicyDocument(
-                    boundary_arn, PolicyKind.BOUNDARY, found.document, found.origin, found.text
+                    boundary_arn,
+                    PolicyKind.BOUNDARY,
+                    found.document,
+                    found.origin,
+                    found.text,
+                    validated=found.validated,
                 )
         return Role(
             arn=arn,
@@ -200,6 +205,7 @@ class LiveSource:
                     parsed.origin,
                     parsed.text,
                     version_id=version.get("VersionId"),
+                    validated=parsed.validated,
                 )
         return self._managed[arn]
 
@@ -276,7 +282,12 @@ def _parse(value: Any, name: str, kind: PolicyKind, arn: str) -> PolicyDocument:
     text = json.dumps(value) if isinstance(value, dict) else None
     parsed = parse_policy(value, name=name, kind=kind, location=f"{arn} {name}")
     return PolicyDocument(
-        name, kind, parsed.document, Origin(SourceKind.LIVE, arn, name), parsed.text or text
+        name,
+        kind,
+        parsed.document,
+        Origin(SourceKind.LIVE, arn, name),
+        parsed.text or text,
+        validated=parsed.validated,
     )
 
 

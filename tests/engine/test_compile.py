@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import gc
+import weakref
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -11,13 +15,13 @@ from iam_audit.engine import (
     ContextMode,
     Decision,
     Request,
-    clear_compile_cache,
-    compile_cache_info,
     evaluate,
     evaluate_policies,
     parse_policy,
     policy_notes,
+    statement_alone,
 )
+from iam_audit.engine import compile as compile_module
 from iam_audit.engine.compile import compile_policy
 from iam_audit.model import PolicyDocument, PolicyKind
 
@@ -30,29 +34,90 @@ def _doc(body: Any, name: str = "p") -> PolicyDocument:
     return parse_policy(body, name=name, kind=PolicyKind.MANAGED)
 
 
-def test_each_document_compiles_once() -> None:
-    clear_compile_cache()
+def _count_compiles(monkeypatch: pytest.MonkeyPatch) -> Counter[tuple[str, int]]:
+    """Count statement compilations by (policy name, statement index)."""
+    counts: Counter[tuple[str, int]] = Counter()
+    real = compile_module._compile_statement
+
+    def counting(
+        name: str, kind: PolicyKind, index: int, raw: Any, variables: bool
+    ) -> compile_module.CompiledStatement:
+        counts[(name, index)] += 1
+        return real(name, kind, index, raw, variables)
+
+    monkeypatch.setattr(compile_module, "_compile_statement", counting)
+    return counts
+
+
+def test_each_document_compiles_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    counts = _count_compiles(monkeypatch)
     shared = _doc(policy(allow(AIA, POOL)), "shared")
-    roles = [_doc(policy(allow("logs:*")), f"own{i}") for i in range(50)]
+    roles = [_doc(policy(allow("logs:*"), allow(AIA, POOL)), f"own{i}") for i in range(50)]
     request = Request(AIA, POOL, ROLE)
     for own in roles:
         for _ in range(3):
             assert evaluate(request, identity=[own, shared]).decision is Decision.ALLOWED
-    info = compile_cache_info()
-    # parse_policy registers each document (a miss); every evaluation then finds it (a hit)
-    assert info["misses"] == 51
-    assert info["size"] == 51
-    assert info["hits"] == 50 * 3 * 2
+    # the shared document compiled once for 50 roles; each role's own cognito-idp statement
+    # once; the logs statement never (the index sends a cognito-idp request past it)
+    assert counts == Counter({("shared", 0): 1, **{(f"own{i}", 1): 1 for i in range(50)}})
+    assert compile_policy(shared) is compile_policy(shared)
+
+
+def test_compiled_form_lives_on_the_document() -> None:
+    # No module-level cache: the form is the document's own, filled on first use, and goes
+    # with it (a reference held anywhere else would keep it alive after the document is gone).
+    document = _doc(policy(allow(AIA, POOL)))
+    assert document.compiled is None
+    evaluate(Request(AIA, POOL, ROLE), identity=[document])
+    compiled = compile_policy(document)
+    assert document.compiled is compiled
+    alive = weakref.ref(compiled)
+    del document, compiled
+    gc.collect()
+    assert alive() is None
 
 
 def test_equal_documents_are_distinct_objects() -> None:
-    # PolicyDocument equality is identity: two equal bodies are two cache entries.
-    clear_compile_cache()
+    # PolicyDocument equality is identity: two equal bodies are two documents, two forms.
     body = policy(allow(AIA, POOL))
     first, second = _doc(body), _doc(copy.deepcopy(body))
     assert first != second
     evaluate(Request(AIA, POOL, ROLE), identity=[first, second])
-    assert compile_cache_info()["size"] == 2
+    assert compile_policy(first) is not compile_policy(second)
+
+
+def test_replace_keeps_validated_and_compiles_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = _doc(policy(allow(AIA, POOL)), "p")
+    assert original.validated
+    compile_policy(original).statements  # noqa: B018 - compiles every statement
+    moved = dataclasses.replace(original, kind=PolicyKind.BOUNDARY)
+    assert moved.validated
+    assert moved.compiled is None
+    checked: list[str] = []
+    monkeypatch.setattr(
+        compile_module, "validate_statement", lambda raw, path: checked.append(path)
+    )
+    (statement,) = compile_policy(moved).statements
+    assert statement.ref.kind is PolicyKind.BOUNDARY  # its own form, under its own kind
+    assert checked == []  # and not validated again
+    by_hand = PolicyDocument("h", PolicyKind.INLINE, original.document)
+    assert not by_hand.validated
+    compile_policy(by_hand).statements  # noqa: B018
+    assert checked == ["$.Statement[0]"]
+
+
+def test_a_changed_body_is_a_new_document() -> None:
+    # A body changed after its first evaluation is not seen (documents are values); the way to
+    # change one is a new PolicyDocument, which is judged afresh.
+    body = policy(allow(AIA, POOL))
+    before = _doc(body)
+    request = Request(AIA, POOL, ROLE)
+    assert evaluate(request, identity=[before]).decision is Decision.ALLOWED
+    changed = copy.deepcopy(body)
+    changed["Statement"][0]["Effect"] = "Deny"
+    after = _doc(changed)
+    assert evaluate(request, identity=[after]).decision is Decision.EXPLICIT_DENY
+    assert evaluate(request, identity=[before]).decision is Decision.ALLOWED
 
 
 def test_statements_indexed_by_service() -> None:
@@ -150,3 +215,31 @@ def test_policy_notes_on_unknown_operators() -> None:
     assert policy_notes(document) == (
         "p Odd: unknown condition operator NullIfExists, StringEqualz; the statement never applies",
     )
+
+
+def test_a_statement_alone_reuses_its_compiled_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    document = _doc(
+        policy(allow("logs:*"), allow("cognito-idp:*", Sid="Wide"), allow(AIA, POOL)), "role"
+    )
+    counts = _count_compiles(monkeypatch)
+    alone = statement_alone(document, 1)
+    assert alone is not None
+    assert alone is statement_alone(document, 1)  # one document per statement, kept
+    assert alone.document["Statement"] == [document.document["Statement"][1]]
+    assert alone.document["Version"] == document.document["Version"]
+    request = Request("cognito-idp:DeleteUserPool", POOL, ROLE, mode=ContextMode.OPEN)
+    result = evaluate_policies(request, [alone])
+    assert result.decision is Decision.ALLOWED
+    # the ref names the statement where it is written: index 1 of "role", not 0 of a copy
+    assert [(r.policy, r.index, r.sid) for r in result.matched] == [("role", 1, "Wide")]
+    assert counts == Counter({("role", 1): 1})  # compiled once, for both documents
+    assert statement_alone(document, 7) is None
+
+
+def test_no_statement_alone_for_an_invalid_statement() -> None:
+    body = {"Statement": [{"Effect": "allow", "Action": "*", "Resource": "*"}, allow(AIA, POOL)]}
+    document = PolicyDocument(name="mixed", kind=PolicyKind.INLINE, document=body)
+    assert statement_alone(document, 0) is None
+    valid = statement_alone(document, 1)
+    assert valid is not None
+    assert valid.validated  # it was checked as a statement of "mixed"

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iam_audit.engine.compile import compile_policy
-from iam_audit.engine.match import ActionMatcher, Glob, Template, arn_like, glob, pieces_glob
+from iam_audit.engine.match import ActionMatcher, Glob, Template, arn_like, glob
 from iam_audit.model import PolicyDocument, PolicyKind
 
 Pieces = tuple[tuple[str, bool], ...]
@@ -177,8 +177,26 @@ def test_variable_default_is_the_quoted_text() -> None:
     assert template.resolve({}, set()).text() == "a/x, y"
 
 
-def test_cached_globs_are_shared() -> None:
-    assert glob("a*") is pieces_glob((("a*", True),))
+def test_matchers_are_kept_by_the_pattern_not_the_module() -> None:
+    # A template without variables resolves to one object, whose matchers are built once and
+    # kept with it; nothing is shared through a module-level cache.
+    template = Template.build("arn:aws:s3:::b/*", variables=True)
+    first, second = template.resolve({}, set()), template.resolve({"x": ("y",)}, set())
+    assert first is second
+    assert first.fullmatch("arn:aws:s3:::b/k")
+    assert first._glob is not None  # built by the first match, kept for the next
+    assert first.arn_like("arn:aws:s3:::b/k")
+    assert first._arn is not None
+    assert len(first._arn) == 6
+    assert glob("a*") is not glob("a*")
+    # a template with a variable resolves afresh per request (another context, another value)
+    variable = Template.build("arn:aws:s3:::b/${aws:username}/*", variables=True)
+    alice = variable.resolve({"aws:username": ("alice",)}, {"aws:username"})
+    assert alice.fullmatch("arn:aws:s3:::b/alice/k")
+    assert not variable.resolve({"aws:username": ("bob",)}, {"aws:username"}).fullmatch(
+        "arn:aws:s3:::b/alice/k"
+    )
+    assert variable.open_glob() is variable.open_glob()
 
 
 def test_statement_with_the_worst_resource_is_matched() -> None:
