@@ -373,7 +373,8 @@ def _simulated(subject: Subject, action: str, resource: str) -> Verdict:
     """simulate asked every request: ``allowed`` if each is allowed, ``denied`` if none is, else
     ``conditional`` on the keys whose value alone changes the answer."""
     if not subject.identity:
-        # simulate refuses a question without policies (exit 3); no policy allows nothing
+        # simulate refuses a question without policies (exit 3); a principal without any is
+        # allowed nothing
         return "denied", ()
     requests = _requests(resource)
     outcome = {
