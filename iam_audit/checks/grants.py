@@ -78,11 +78,21 @@ def judge_grants(
             unresolved=_unresolved(answers),
             locator=meta.id,
         )
-    denied = [a for a in answers if a.result.decision is Decision.EXPLICIT_DENY]
+    # A Deny or a boundary that blocks only for some values of a key the source cannot resolve
+    # does not settle the answer: it is "allowed only if conditions hold" (warn), as for who-can
+    # and simulate. "If a condition key ... is not present in the request context, the values do
+    # not match" (IAM User Guide, IAM JSON policy elements: Condition operators), so which way
+    # such a condition goes depends on the real request.
+    denied = [
+        a
+        for a in answers
+        if a.result.decision is Decision.EXPLICIT_DENY and not a.result.conditional
+    ]
     boundary = [
         a
         for a in answers
         if not a.allowed
+        and not a.result.conditional
         and a not in denied
         and (a.result.blocked_by == "boundary" or not boundary_allows(role, a.action, a.resource))
     ]
