@@ -97,6 +97,8 @@ def load_pages(path: Path | str, data: Any | None = None) -> tuple[list[Any], bo
         pages = found if isinstance(found, list) else [found]
         if not pages or any(not _has_keys(page) for page in pages):
             raise _not_details(path)
+        if typed and not schema.grammar_holds(pages):
+            continue  # the engine will say what is wrong
         return pages, typed
     raise AssertionError("unreachable")  # pragma: no cover
 

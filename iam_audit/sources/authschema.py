@@ -48,20 +48,6 @@ _PrincipalType = Literal["AWS", "Federated", "Service", "CanonicalUser"]
 _Principal = Literal["*"] | Annotated[dict[_PrincipalType, _Texts], Meta(min_length=1)]
 
 
-def _check_actions(action: object, not_action: object) -> None:
-    """Exactly one of Action/NotAction; each entry ``*`` or ``SERVICE:ACTION`` with exactly one
-    colon, not at either end (as ``validate_statement`` checks them)."""
-    if action is UNSET:
-        if not_action is UNSET:
-            raise ValueError("no Action or NotAction")
-        action = not_action
-    elif not_action is not UNSET:
-        raise ValueError("both Action and NotAction")
-    for name in (action,) if type(action) is str else action:  # type: ignore[attr-defined]
-        if name != "*" and (name.count(":") != 1 or name[0] == ":" or name[-1] == ":"):
-            raise ValueError("not SERVICE:ACTION")
-
-
 class IdentityStatement(
     Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False
 ):
@@ -74,11 +60,6 @@ class IdentityStatement(
     Resource: _Texts | UnsetType = UNSET
     NotResource: _Texts | UnsetType = UNSET
     Condition: _Condition | UnsetType = UNSET
-
-    def __post_init__(self) -> None:
-        _check_actions(self.Action, self.NotAction)
-        if (self.Resource is UNSET) == (self.NotResource is UNSET):
-            raise ValueError("exactly one of Resource or NotResource")
 
 
 class TrustStatement(
@@ -95,13 +76,6 @@ class TrustStatement(
     Resource: _Texts | UnsetType = UNSET
     NotResource: _Texts | UnsetType = UNSET
     Condition: _Condition | UnsetType = UNSET
-
-    def __post_init__(self) -> None:
-        _check_actions(self.Action, self.NotAction)
-        if self.Resource is not UNSET and self.NotResource is not UNSET:
-            raise ValueError("not both Resource and NotResource")
-        if (self.Principal is UNSET) == (self.NotPrincipal is UNSET):
-            raise ValueError("exactly one of Principal or NotPrincipal")
 
 
 _Version = Literal["2012-10-17", "2008-10-17"]
@@ -122,6 +96,76 @@ class TrustPolicy(Struct, omit_defaults=True, forbid_unknown_fields=True, gc=Fal
     Statement: list[TrustStatement] | TrustStatement
     Version: _Version | UnsetType = UNSET
     Id: str | UnsetType = UNSET
+
+    def statements(self) -> list[TrustStatement]:
+        return self.Statement if type(self.Statement) is list else [self.Statement]  # type: ignore[list-item]
+
+
+def grammar_holds(pages: list[Any]) -> bool:
+    """What the types cannot say, for every typed document of ``pages``: exactly one of
+    ``Action``/``NotAction``; an identity statement names ``Resource`` or ``NotResource`` (one),
+    a trust statement at most one of them and exactly one of ``Principal``/``NotPrincipal``;
+    every action is ``*`` or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
+    :func:`iam_audit.engine.validate_statement` checks them). Each distinct action name is
+    checked once."""
+    actions: set[str] = set()
+    identity: list[Any] = []
+    trust: list[Any] = []
+    for page in pages:
+        roles = page.RoleDetailList or ()
+        trust.extend(role.AssumeRolePolicyDocument for role in roles)
+        for holder in (*roles, *(page.UserDetailList or ()), *(page.GroupDetailList or ())):
+            identity.extend(item.PolicyDocument for item in _inline(holder))
+        for policy in page.Policies or ():
+            identity.extend(version.Document for version in policy.PolicyVersionList)
+    for document in identity:
+        if type(document) is not Policy:
+            continue
+        for s in document.statements():
+            action = s.Action
+            if action is UNSET:
+                action = s.NotAction
+                if action is UNSET:
+                    return False
+            elif s.NotAction is not UNSET:
+                return False
+            if (s.Resource is UNSET) == (s.NotResource is UNSET):
+                return False
+            if type(action) is str:
+                actions.add(action)
+            else:
+                actions.update(action)
+    for document in trust:
+        if type(document) is not TrustPolicy:
+            continue
+        for t in document.statements():
+            action = t.Action
+            if action is UNSET:
+                action = t.NotAction
+                if action is UNSET:
+                    return False
+            elif t.NotAction is not UNSET:
+                return False
+            if t.Resource is not UNSET and t.NotResource is not UNSET:
+                return False
+            if (t.Principal is UNSET) == (t.NotPrincipal is UNSET):
+                return False
+            if type(action) is str:
+                actions.add(action)
+            else:
+                actions.update(action)
+    return all(
+        name == "*" or (name.count(":") == 1 and name[0] != ":" and name[-1] != ":")
+        for name in actions
+    )
+
+
+def _inline(holder: Any) -> list[Any]:
+    for key in ("RolePolicyList", "UserPolicyList", "GroupPolicyList"):
+        found = getattr(holder, key, None)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return []
 
 
 def to_json(document: object) -> Any:
