@@ -164,7 +164,7 @@ def _inline(holder: Any) -> list[Any]:
     for key in ("RolePolicyList", "UserPolicyList", "GroupPolicyList"):
         found = getattr(holder, key, None)
         if found is not None:
-            return found  # type: ignore[no-any-return]
+            return found
     return []
 
 
