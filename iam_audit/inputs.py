@@ -150,9 +150,19 @@ def _open_fd(path: Path | str, what: str) -> int:
 
 
 def _read_capped(
-    handle: IO[bytes], what: str, path: Path | str, limit: int, rule: str | None
+    handle: IO[bytes], what: str, path: Path | str, limit: int, rule: str | None, size: int = 0
 ) -> bytes:
-    buffer = bytearray()
+    """Up to ``limit`` bytes of ``handle``. ``size``: what the file's size says; it is read in
+    one call (no copy), and only a file that grew since is read on in chunks."""
+    if size:
+        data = handle.read(min(size, limit) + 1)
+        if len(data) > limit:
+            raise _too_large(what, path, None, limit, rule)
+        if len(data) <= size:
+            return data  # a regular file returns less than asked only at its end
+        buffer = bytearray(data)
+    else:
+        buffer = bytearray()
     while True:
         chunk = handle.read(min(_CHUNK, limit + 1 - len(buffer)))
         if not chunk:
@@ -177,7 +187,7 @@ def read_bytes(path: Path | str, what: str, limit: int, *, rule: str | None = No
         if size > limit:
             raise _too_large(what, path, size, limit, rule)
         try:
-            return _read_capped(handle, what, path, limit, rule)
+            return _read_capped(handle, what, path, limit, rule, size)
         except OSError as err:
             raise InputError(f"cannot read {what} {path}: {_problem(err)}") from None
 

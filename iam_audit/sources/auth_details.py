@@ -84,7 +84,10 @@ def load_pages(path: Path | str, data: Any | None = None) -> tuple[list[Any], bo
         except msgspec.ValidationError as err:
             if typed:
                 continue  # a document the types refuse: the engine will say what is wrong
-            shape = orjson.loads(raw) if raw is not None else data
+            try:
+                shape = orjson.loads(raw) if raw is not None else data
+            except orjson.JSONDecodeError as bad:  # deeper than 1,024 levels, say
+                raise InputError(f"{_WHAT} {path} is not valid JSON: {bad}") from None
             raise _generic_error(shape, path) or InputError(
                 f"{path}: not authorization details ({err})"
             ) from None
