@@ -460,7 +460,7 @@ def _conclude(
     if memo is None:
         verdict = _verdict(shape, aggregates)
     else:
-        key = (shape, *((a.applies, a.tri, a.missing) for a in aggregates))
+        key = (shape, *[(a.applies, a.tri._value_, a.missing) for a in aggregates])
         verdict = memo.verdicts.get(key) or memo.verdicts.setdefault(
             key, _verdict(shape, aggregates)
         )
