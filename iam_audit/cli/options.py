@@ -249,7 +249,8 @@ def build_source(
     if authorization_details is not None:
         from iam_audit.sources.auth_details import AuthDetailsSource
 
-        return AuthDetailsSource(authorization_details)
+        # the roles asked about are read (and validated) as they are used, not the whole file
+        return AuthDetailsSource(authorization_details, lazy=True)
     if templates or cdk_out is not None:
         from iam_audit.sources.deployment import StackFile, cdk_stacks, load_deployment
 

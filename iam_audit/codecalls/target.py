@@ -163,7 +163,8 @@ def _source_account(options: CodeOptions, account: str, region: str | None) -> S
     if options.source_authorization_details is not None:
         from iam_audit.sources.auth_details import AuthDetailsSource
 
-        return AuthDetailsSource(options.source_authorization_details)
+        # the roles asked about are read (and validated) as they are used, not the whole file
+        return AuthDetailsSource(options.source_authorization_details, lazy=True)
     if options.source_template is not None:
         from iam_audit.sources.deployment import StackFile, load_deployment
 

@@ -66,23 +66,37 @@ def _generic_error(data: Any, path: Path | str) -> InputError | None:
     return None
 
 
-def load_pages(path: Path | str, data: Any | None = None) -> tuple[list[Any], bool]:
+def load_pages(
+    path: Path | str, data: Any | None = None, *, lazy: bool = False
+) -> tuple[list[Any], bool]:
     """The pages of the file (or of ``data``, decoded JSON already) as typed records, and
-    whether their documents were typed (validated while decoding).
+    whether their documents were typed (validated while decoding). ``lazy``: documents are left
+    as their JSON text until one is read (each is typed and validated then).
 
     Raises :class:`InputError` naming the file for anything that is not authorization details.
     """
     raw: bytes | None = None
     if data is None:
         raw = read_bytes(path, _WHAT, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
-    for decoder, typed in ((schema.STRICT, True), (schema.LENIENT, False)):
+    ways = ((schema.STRICT, True), (schema.LENIENT, False))
+    if lazy and raw is not None:
+        ways = ((schema.RAW, False), (schema.LENIENT, False))
+        if not raw.isascii():  # text left unread must still be UTF-8, as JSON is (RFC 8259)
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"{_WHAT} {path} is not valid JSON: not UTF-8 (byte 0x{raw[err.start]:02x}"
+                    f" at offset {err.start})"
+                ) from None
+    for decoder, typed in ways:
         try:
             if raw is not None:
                 found = decoder.decode(raw)
             else:
                 found = msgspec.convert(data, schema.STRICT_TYPE if typed else schema.LENIENT_TYPE)
         except msgspec.ValidationError as err:
-            if typed:
+            if decoder is not schema.LENIENT:
                 continue  # a document the types refuse: the engine will say what is wrong
             try:
                 shape = orjson.loads(raw) if raw is not None else data
@@ -104,6 +118,17 @@ def load_pages(path: Path | str, data: Any | None = None) -> tuple[list[Any], bo
             continue  # the engine will say what is wrong
         return pages, typed
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
+    """A document left as its text (``lazy``), typed and validated as it is read; the plain JSON
+    of one the types refuse (the engine's validation then says what is wrong)."""
+    decoder = schema.TRUST if kind is PolicyKind.TRUST else schema.IDENTITY
+    try:
+        document = decoder.decode(raw)
+    except msgspec.ValidationError:
+        return orjson.loads(bytes(raw))
+    return document if schema.document_holds(document) else orjson.loads(bytes(raw))
 
 
 def _has_keys(page: Any) -> bool:
@@ -148,9 +173,9 @@ class AuthDetailsSource:
 
     kind = SourceKind.AUTH_DETAILS
 
-    def __init__(self, path: Path, data: Any | None = None) -> None:
+    def __init__(self, path: Path, data: Any | None = None, *, lazy: bool = False) -> None:
         self.path = path
-        pages, self.typed = load_pages(path, data)
+        pages, self.typed = load_pages(path, data, lazy=lazy)
         self._roles: dict[str, Any] = {}
         self._role_pointer: dict[str, str] = {}
         self.users: list[Any] = []
@@ -204,6 +229,8 @@ class AuthDetailsSource:
         found = []
         for arn, detail in self._roles.items():
             trust = detail.AssumeRolePolicyDocument
+            if type(trust) is msgspec.Raw:
+                trust = bytes(trust).decode()
             text = unquote(trust) if isinstance(trust, str) else orjson.dumps(schema.to_json(trust))
             if isinstance(text, bytes):
                 text = text.decode()
@@ -393,6 +420,8 @@ class AuthDetailsSource:
     def _parse(self, value: Any, name: str, kind: PolicyKind, pointer: str) -> PolicyDocument:
         """One document as a :class:`PolicyDocument`: a typed record was validated while the
         file was decoded; plain JSON and URL-encoded text are parsed and validated here."""
+        if type(value) is msgspec.Raw:
+            value = _read_raw(value, kind)
         if isinstance(value, msgspec.Struct):
             return PolicyDocument(
                 name, kind, schema.to_json(value), origin=self._origin(pointer), validated=True

@@ -81,47 +81,62 @@ class TrustStatement(
 _Version = Literal["2012-10-17", "2008-10-17"]
 
 
-class Policy(Struct, omit_defaults=True, forbid_unknown_fields=True, gc=False):
-    """An identity policy document (inline, managed, boundary)."""
+class Policy(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
+    """An identity policy document (inline, managed, boundary). Its fields are in the order
+    IAM's documentation writes them, which is the order :func:`to_json` gives them back in."""
 
-    Statement: list[IdentityStatement] | IdentityStatement
     Version: _Version | UnsetType = UNSET
     Id: str | UnsetType = UNSET
+    Statement: list[IdentityStatement] | IdentityStatement
 
     def statements(self) -> list[IdentityStatement]:
         return self.Statement if type(self.Statement) is list else [self.Statement]  # type: ignore[list-item]
 
 
-class TrustPolicy(Struct, omit_defaults=True, forbid_unknown_fields=True, gc=False):
-    Statement: list[TrustStatement] | TrustStatement
+class TrustPolicy(Struct, kw_only=True, omit_defaults=True, forbid_unknown_fields=True, gc=False):
     Version: _Version | UnsetType = UNSET
     Id: str | UnsetType = UNSET
+    Statement: list[TrustStatement] | TrustStatement
 
     def statements(self) -> list[TrustStatement]:
         return self.Statement if type(self.Statement) is list else [self.Statement]  # type: ignore[list-item]
 
 
 def grammar_holds(pages: list[Any]) -> bool:
-    """What the types cannot say, for every typed document of ``pages``: exactly one of
-    ``Action``/``NotAction``; an identity statement names ``Resource`` or ``NotResource`` (one),
-    a trust statement at most one of them and exactly one of ``Principal``/``NotPrincipal``;
-    every action is ``*`` or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
-    :func:`iam_audit.engine.validate_statement` checks them). Each distinct action name is
-    checked once."""
+    """What the types cannot say, for every typed document of ``pages`` (see
+    :func:`document_holds`). Each distinct action name is checked once."""
     actions: set[str] = set()
-    identity: list[Any] = []
-    trust: list[Any] = []
     for page in pages:
         roles = page.RoleDetailList or ()
-        trust.extend(role.AssumeRolePolicyDocument for role in roles)
+        for role in roles:
+            if not _statements_hold(role.AssumeRolePolicyDocument, actions):
+                return False
         for holder in (*roles, *(page.UserDetailList or ()), *(page.GroupDetailList or ())):
-            identity.extend(item.PolicyDocument for item in _inline(holder))
+            for item in _inline(holder):
+                if not _statements_hold(item.PolicyDocument, actions):
+                    return False
         for policy in page.Policies or ():
-            identity.extend(version.Document for version in policy.PolicyVersionList)
-    for document in identity:
-        if type(document) is not Policy:
-            continue
-        for s in document.statements():
+            for version in policy.PolicyVersionList:
+                if not _statements_hold(version.Document, actions):
+                    return False
+    return _actions_hold(actions)
+
+
+def document_holds(document: object) -> bool:
+    """What the types cannot say of one typed document: exactly one of ``Action``/``NotAction``;
+    an identity statement names ``Resource`` or ``NotResource`` (one), a trust statement at
+    most one of them and exactly one of ``Principal``/``NotPrincipal``; every action is ``*``
+    or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
+    :func:`iam_audit.engine.validate_statement` checks them)."""
+    actions: set[str] = set()
+    return _statements_hold(document, actions) and _actions_hold(actions)
+
+
+def _statements_hold(document: object, actions: set[str]) -> bool:
+    """:func:`document_holds` but for the action names, which are added to ``actions``."""
+    kind = type(document)
+    if kind is Policy:
+        for s in document.statements():  # type: ignore[attr-defined]
             action = s.Action
             if action is UNSET:
                 action = s.NotAction
@@ -135,10 +150,8 @@ def grammar_holds(pages: list[Any]) -> bool:
                 actions.add(action)
             else:
                 actions.update(action)
-    for document in trust:
-        if type(document) is not TrustPolicy:
-            continue
-        for t in document.statements():
+    elif kind is TrustPolicy:
+        for t in document.statements():  # type: ignore[attr-defined]
             action = t.Action
             if action is UNSET:
                 action = t.NotAction
@@ -154,6 +167,10 @@ def grammar_holds(pages: list[Any]) -> bool:
                 actions.add(action)
             else:
                 actions.update(action)
+    return True
+
+
+def _actions_hold(actions: set[str]) -> bool:
     return all(
         name == "*" or (name.count(":") == 1 and name[0] != ":" and name[-1] != ":")
         for name in actions
@@ -170,7 +187,8 @@ def _inline(holder: Any) -> list[Any]:
 
 def to_json(document: object) -> Any:
     """A document as plain JSON (what the engine reads): typed ones are converted, in their
-    fields' order (``Version``/``Id`` after ``Statement`` is not a difference IAM sees)."""
+    fields' order (``Version``, ``Id``, ``Statement``; ``Sid``, ``Effect``, ``Principal``,
+    ``Action``, ``Resource``, ``Condition``): key order is not a difference IAM sees."""
     if isinstance(document, Struct):
         return msgspec.to_builtins(document)
     return document
@@ -243,6 +261,7 @@ def _schema(identity: Any, trust: Any) -> tuple[type, ...]:
 _STRICT: tuple[Any, ...] = _schema(Policy | str | None, TrustPolicy | str | None)
 (Page, Role, User, Group, ManagedPolicy, Version, Inline, Attached, Tag, Boundary) = _STRICT
 _LENIENT: tuple[Any, ...] = _schema(Any, Any)
+_RAW: tuple[Any, ...] = _schema(msgspec.Raw, msgspec.Raw)
 _STRICT_PAGE: Any = _STRICT[0]
 _LENIENT_PAGE: Any = _LENIENT[0]
 
@@ -252,3 +271,10 @@ STRICT_TYPE: Any = Union[_STRICT_PAGE, list[_STRICT_PAGE]]  # noqa: UP007 (value
 LENIENT_TYPE: Any = Union[_LENIENT_PAGE, list[_LENIENT_PAGE]]  # noqa: UP007
 STRICT = msgspec.json.Decoder(STRICT_TYPE)
 LENIENT = msgspec.json.Decoder(LENIENT_TYPE)
+#: Documents left as their JSON text (a reference into the file's bytes) until one is read:
+#: for questions about a few roles of a large file.
+_RAW_PAGE: Any = _RAW[0]
+RAW = msgspec.json.Decoder(Union[_RAW_PAGE, list[_RAW_PAGE]])  # noqa: UP007
+#: One document, typed and validated as it is read.
+IDENTITY = msgspec.json.Decoder(Policy | str | None)
+TRUST = msgspec.json.Decoder(TrustPolicy | str | None)

@@ -173,3 +173,28 @@ def test_json_that_is_not_authorization_details_says_what_is_wrong(
 def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read"):
         AuthDetailsSource(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_a_lazy_read_gives_the_same_roles(tmp_path: Path, layout: str) -> None:
+    """``audit`` reads a file lazily: documents stay text until a role is asked for."""
+    path = tmp_path / "a.json"
+    path.write_text(LAYOUTS[layout], encoding="utf-8")
+    lazy = AuthDetailsSource(path, lazy=True)
+    assert _roles(lazy) == _roles(AuthDetailsSource(path))
+    assert all(p.validated for p in lazy.get_role("r0").identity_policies)
+
+
+def test_a_lazy_read_refuses_the_role_it_reads_as_the_engine_does(tmp_path: Path) -> None:
+    data = _sample()
+    data["RoleDetailList"].append(role("odd", inline={"p": doc(allow(ACTION, POOL))}))
+    data["RoleDetailList"][-1]["RolePolicyList"][0]["PolicyDocument"]["Statement"][0][
+        "Principal"
+    ] = "*"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data, indent=4))
+    lazy = AuthDetailsSource(path, lazy=True)
+    assert lazy.get_role("r0").name == "r0"  # another role's document is not read
+    with pytest.raises(PolicyParseError, match="must not name a Principal") as raised:
+        lazy.get_role("odd")
+    assert "bad.json /RoleDetailList/5/RolePolicyList/0/PolicyDocument" in str(raised.value)
