@@ -12,7 +12,6 @@ from iam_audit import __version__
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
 from iam_audit.cli.conventions import config_of, conventions_everywhere
-from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
@@ -133,8 +132,8 @@ def audit(
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_planned
     from iam_audit.config import suppress, without_checks
-    from iam_audit.findings import exit_code_for
     from iam_audit.fix.iac import attach_template_fixes, template_changes
+    from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
 
     refuse_overlap(_input_files(locals()), [("--output", output)])
@@ -145,7 +144,7 @@ def audit(
     result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
     report_crashes(result.findings)
-    raise typer.Exit(int(exit_code_for(result, fail_on)))
+    raise typer.Exit(int(exit_code(result, fail_on=fail_on)))
 
 
 @app.command()
@@ -185,6 +184,7 @@ def fix(
     from iam_audit.findings import incomplete_notes
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
+    from iam_audit.outcome import exit_code
 
     read = _input_files(locals())
     refuse_overlap(read, [("--out-dir", out_dir)])
@@ -222,10 +222,9 @@ def fix(
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
-    if incomplete:  # the core check could not run: never "nothing to fix"
-        raise typer.Exit(int(ExitCode.INPUT))
-    unfixed = template_changes or not plan.empty or plan.skipped
-    raise typer.Exit(int(ExitCode.FINDINGS if unfixed else ExitCode.OK))
+    unfixed = bool(template_changes or not plan.empty or plan.skipped)
+    # the core check could not run (incomplete): never "nothing to fix"
+    raise typer.Exit(int(exit_code(unread=bool(incomplete), failed=unfixed)))
 
 
 def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
@@ -314,6 +313,7 @@ def simulate(
     Exit 0 when allowed, 1 when denied.
     """
     from iam_audit.model import PolicyKind
+    from iam_audit.outcome import exit_code
     from iam_audit.simulate import (
         SimulateQuestion,
         action_warning,
@@ -350,7 +350,7 @@ def simulate(
         emit(json.dumps(data, indent=2), None)
     else:
         emit("\n".join(table_lines(data, action, resource)), None)
-    raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
+    raise typer.Exit(int(exit_code(failed=not result.allowed)))
 
 
 @app.command()

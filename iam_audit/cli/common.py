@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ParamSpec, TypeVar
 import typer
 from typer.exceptions import TyperException
 
-from iam_audit.errors import ExitCode, IamAuditError, InputError
+from iam_audit.errors import IamAuditError, InputError
 from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from iam_audit.outcome import exit_code
+
         try:
             return func(*args, **kwargs)
         except IamAuditError as err:
@@ -40,14 +42,14 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 raise
             # An error message embeds names, paths and AWS replies: one escaped, redacted line.
             typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
-            raise typer.Exit(int(err.exit_code)) from None
-        except KeyboardInterrupt:
+            raise typer.Exit(int(exit_code(error=err))) from None
+        except KeyboardInterrupt as err:
             typer.echo("interrupted", err=True)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:  # `iam-audit … | head`: the reader left; nothing is wrong here
+            raise typer.Exit(int(exit_code(error=err))) from None
+        except BrokenPipeError as err:  # `iam-audit … | head`: the reader left; nothing is wrong
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(_SIGPIPE_EXIT) from None
+            raise typer.Exit(int(exit_code(error=err))) from None
         except (typer.Exit, typer.Abort, TyperException):
             raise  # deliberate exits and Click's usage errors (typer.Exit is a RuntimeError)
         except Exception as err:  # the one last-resort handler: a bug is exit 4, never 1
@@ -56,9 +58,9 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
                 raise
             if known is not None:
                 typer.echo(known.diagnostics(), err=True)
-                raise typer.Exit(int(known.exit_code)) from None
+                raise typer.Exit(int(exit_code(error=known))) from None
             typer.echo(internal_error_line(err), err=True)
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            raise typer.Exit(int(exit_code(error=err))) from None
 
     return wrapper
 
@@ -72,10 +74,6 @@ def report_crashes(findings: Iterable[Finding]) -> None:
             f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
             err=True,
         )
-
-
-#: What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
-_SIGPIPE_EXIT = 141
 
 
 def internal_error_line(err: BaseException) -> str:

@@ -23,6 +23,7 @@ from iam_audit import inputs
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import InputError
+from iam_audit.outcome import exit_code
 from iam_audit.render.escape import for_terminal
 
 __all__ = ["ReportFormat", "register"]
@@ -165,7 +166,7 @@ def csv_check(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
     emit(_render(fmt, report.as_dict(), csv_table(report, quiet=quiet)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 # -- jobs -----------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def jobs(
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
     emit(_render(fmt, report.as_dict(), jobs_table(report)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 #: How many failed jobs (newest first) get their log stream read.
@@ -272,7 +273,7 @@ def lambda_check(
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
     emit(_render(fmt, report.as_dict(), lambda_table(report, quiet=quiet)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 # -- lambda calls ---------------------------------------------------------------------------
@@ -338,7 +339,7 @@ def lambda_calls(
         place = place_of(chosen.arn, region, account_id)
         facts = facts_for(files, name, environment, place)
         emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
-        raise typer.Exit(0)
+        raise typer.Exit(int(exit_code()))
     if function:
         from iam_audit.preflight import live
 
@@ -363,7 +364,7 @@ def lambda_calls(
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
     emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
-    raise typer.Exit(0)
+    raise typer.Exit(int(exit_code()))
 
 
 # -- logs diagnose --------------------------------------------------------------------------
@@ -425,7 +426,7 @@ def logs_diagnose(
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
     emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 def _live_events(

@@ -15,9 +15,9 @@ import typer
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, report_crashes
 from iam_audit.cli.conventions import config_of
-from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
+from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
 
@@ -137,7 +137,7 @@ def who_can(
         if not quiet:
             lines.append(summary)
         emit("\n".join(lines), output)
-    raise typer.Exit(int(ExitCode.OK))
+    raise typer.Exit(int(exit_code()))
 
 
 def scan(
@@ -158,7 +158,7 @@ def scan(
     from iam_audit import aws
     from iam_audit.config import suppress, without_checks
     from iam_audit.render import renderer_for
-    from iam_audit.scan import resolve_regions, scan_exit_code
+    from iam_audit.scan import resolve_regions
     from iam_audit.scan import scan as run_scan
 
     refuse_overlap([("--config", config)], [("--output", output)])
@@ -179,7 +179,7 @@ def scan(
     renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)
     emit(renderer.render(found.result), output)
     report_crashes(found.result.findings)
-    raise typer.Exit(int(scan_exit_code(found, fail_on)))
+    raise typer.Exit(int(exit_code(found.result, fail_on=fail_on, unread=bool(found.failures))))
 
 
 def register(app: typer.Typer) -> None:

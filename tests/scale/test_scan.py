@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from iam_audit.cli import app
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
-from iam_audit.scan import resolve_regions, scan, scan_exit_code
+from iam_audit.outcome import exit_code
+from iam_audit.scan import resolve_regions, scan
 
 runner = CliRunner()
 ACCOUNT = "123456789012"  # moto's default account
@@ -163,7 +164,10 @@ def test_two_regions_every_pool_is_found_and_audited(account: dict[str, Any]) ->
     assert "scanned 2 region(s): 3 user pool(s), 2 audited" in notes
     assert "no UserMigration trigger and no import job; nothing to audit" in notes
     assert "list-user-import-jobs is unavailable here" in notes
-    assert scan_exit_code(found, FailOn.ERROR) is ExitCode.FINDINGS
+    assert (
+        exit_code(found.result, fail_on=FailOn.ERROR, unread=bool(found.failures))
+        is ExitCode.FINDINGS
+    )
 
 
 def test_a_denied_region_is_reported_and_the_rest_still_audited(account: dict[str, Any]) -> None:
@@ -175,8 +179,12 @@ def test_a_denied_region_is_reported_and_the_rest_still_audited(account: dict[st
     assert _by_pool(found.result, account["good"]["pool"])["COG001"] == "pass"
     assert _by_pool(found.result, account["bad"]["pool"]) == {}
     # incomplete beats "findings failed" and even "nothing failed"
-    assert scan_exit_code(found, FailOn.ERROR) is ExitCode.INPUT
-    assert scan_exit_code(found, FailOn.NEVER) is ExitCode.INPUT
+    assert (
+        exit_code(found.result, fail_on=FailOn.ERROR, unread=bool(found.failures)) is ExitCode.INPUT
+    )
+    assert (
+        exit_code(found.result, fail_on=FailOn.NEVER, unread=bool(found.failures)) is ExitCode.INPUT
+    )
 
 
 def test_a_pool_deleted_mid_scan_is_a_failure_of_that_pool_only(account: dict[str, Any]) -> None:
@@ -196,7 +204,9 @@ def test_a_pool_deleted_mid_scan_is_a_failure_of_that_pool_only(account: dict[st
         f"pool {victim} (eu-west-1) was deleted while the scan ran; not audited",
     )
     assert _by_pool(found.result, account["good"]["pool"])["COG001"] == "pass"
-    assert scan_exit_code(found, FailOn.NEVER) is ExitCode.INPUT
+    assert (
+        exit_code(found.result, fail_on=FailOn.NEVER, unread=bool(found.failures)) is ExitCode.INPUT
+    )
 
 
 @pytest.mark.parametrize(
