@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes, sessions
 from iam_audit.cli.conventions import config_of, conventions_everywhere
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -56,72 +56,13 @@ FailOnOpt = opt.FailOnOpt
 ConfigOpt = opt.ConfigOpt
 
 
-_SOURCE_OPTIONS = (
-    "lambda_role",
-    "logs_role",
-    "user_pool_arn",
-    "user_pool_id",
-    "source_pool_arn",
-    "region",
-    "account_id",
-    "profile",
-    "authorization_details",
-    "template",
-    "terraform_plan",
-    "parameter",
-    "cdk_out",
-    "stack",
-    "function_code",
-    "env",
-    "source_authorization_details",
-    "source_template",
-    "source_profile",
-)
-
-
-def _source_options(values: dict[str, object]) -> dict[str, Any]:
-    """The selection and source options of a command's parameters."""
-    return {name: values[name] for name in _SOURCE_OPTIONS} | {
-        name: values[name] for name in ("scp", "rcp") if name in values
-    }
-
-
-def _input_files(values: dict[str, Any]) -> list[tuple[str, Path | None]]:
-    """(option, path) of every file a command reads, for :func:`iam_audit.inputs.refuse_overlap`."""
-    names = ("authorization_details", "template", "terraform_plan", "config")
-    out: list[tuple[str, Path | None]] = []
-    for name in names:
-        value = values.get(name)
-        for item in value if isinstance(value, list) else [value]:
-            out.append((f"--{name.replace('_', '-')}", item))
-    return out
-
-
 @app.command()
 @handle_errors
+@opt.option_groups
 def audit(
     ctx: typer.Context,
-    lambda_role: opt.LambdaRole = None,
-    logs_role: opt.LogsRole = None,
-    user_pool_arn: opt.UserPoolArn = None,
-    user_pool_id: opt.UserPoolId = None,
-    source_pool_arn: opt.SourcePoolArn = None,
-    region: opt.Region = None,
-    account_id: opt.AccountId = None,
-    profile: opt.Profile = None,
-    authorization_details: opt.AuthDetails = None,
-    template: opt.Template = None,
-    cdk_out: opt.CdkOut = None,
-    stack: opt.Stacks = None,
-    terraform_plan: opt.TerraformPlan = None,
-    parameter: opt.Parameters = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
-    function_code: opt.FunctionCode = None,
-    env: opt.FunctionEnv = None,
-    source_authorization_details: opt.SourceAuthDetails = None,
-    source_template: opt.SourceTemplate = None,
-    source_profile: opt.SourceProfile = None,
+    sources: opt.SourceOptions = opt.NO_SOURCE_OPTIONS,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -136,8 +77,8 @@ def audit(
     from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
 
-    refuse_overlap(_input_files(locals()), [("--output", output)])
-    resolved = opt.resolve(**_source_options(locals()), read_organization=True)
+    refuse_overlap([*sources.input_files(), ("--config", config)], [("--output", output)])
+    resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions())
     result = run_planned(resolved.planned, notes=resolved.notes)
     result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
@@ -149,26 +90,9 @@ def audit(
 
 @app.command()
 @handle_errors
+@opt.option_groups
 def fix(
-    lambda_role: opt.LambdaRole = None,
-    logs_role: opt.LogsRole = None,
-    user_pool_arn: opt.UserPoolArn = None,
-    user_pool_id: opt.UserPoolId = None,
-    source_pool_arn: opt.SourcePoolArn = None,
-    region: opt.Region = None,
-    account_id: opt.AccountId = None,
-    profile: opt.Profile = None,
-    authorization_details: opt.AuthDetails = None,
-    template: opt.Template = None,
-    cdk_out: opt.CdkOut = None,
-    stack: opt.Stacks = None,
-    terraform_plan: opt.TerraformPlan = None,
-    parameter: opt.Parameters = None,
-    function_code: opt.FunctionCode = None,
-    env: opt.FunctionEnv = None,
-    source_authorization_details: opt.SourceAuthDetails = None,
-    source_template: opt.SourceTemplate = None,
-    source_profile: opt.SourceProfile = None,
+    sources: opt.SourceOptions = opt.NO_SOURCE_OPTIONS,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
     ] = None,
@@ -186,10 +110,10 @@ def fix(
     from iam_audit.fix.plan import plan_fixes
     from iam_audit.outcome import exit_code
 
-    read = _input_files(locals())
+    read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
     refuse_overlap(read, [("--backup-dir", backup_dir)])
-    resolved = opt.resolve(**_source_options(locals()))
+    resolved = opt.resolve(sources, sessions=sessions())
     result = run_planned(resolved.planned)
     chain_roles = [r for item in resolved.planned for r in item.target.chain_roles]
     plan = plan_fixes(result.findings, [*resolved.roles, *chain_roles])
@@ -269,6 +193,7 @@ def rollback(
 
 @app.command()
 @handle_errors
+@opt.option_groups
 def simulate(
     action: Annotated[str, typer.Option("--action", help="The action, e.g. s3:GetObject.")],
     resource: Annotated[str, typer.Option("--resource", help="The resource ARN (or *).")],
@@ -297,8 +222,7 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: TextFormatOpt = TextFormat.TABLE,
     trust_policy: Annotated[
         Path | None,
@@ -341,7 +265,7 @@ def simulate(
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
-        organization=opt.organization(scp, rcp)[0],
+        organization=opt.organization(org)[0],
         trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)

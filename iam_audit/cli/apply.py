@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from iam_audit.cli.common import sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
@@ -113,15 +114,11 @@ def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> ApplyReport:
 
 def _after_write(err: Exception, backup: Path | None) -> IamAuditError:
     """A failure of the verifying audit: the writes stand; one line, exit 3 or 4."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.parsers import ResponseParserError
+    from iam_audit import aws
+    from iam_audit.fix.apply import AwsCallError
 
-    from iam_audit.fix.apply import AwsCallError, aws_failure
-
-    if isinstance(err, ClientError):
-        err = aws_failure(err, f"AWS call {err.operation_name}")
-    elif isinstance(err, (BotoCoreError, ResponseParserError)):
-        err = aws_failure(err, "an AWS call")
+    if isinstance(err, aws.AWS_ERRORS):
+        err = aws.translated(err)
     if not isinstance(err, IamAuditError):
         raise err
     return AwsCallError(
@@ -151,13 +148,12 @@ def rollback_command(
         restore_backup,
         rollback_diff,
     )
-    from iam_audit.sources.live import LiveSource
 
     backup = read_backup(backup_file)
     if not backup.entries:
         typer.echo("the backup holds no documents", err=True)
         return exit_code()
-    session = LiveSource(profile=profile, region=region).session
+    session = sessions()(profile, region)
     account = caller_account(session)
     if account != backup.account:
         raise InputError(

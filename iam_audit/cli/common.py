@@ -7,9 +7,11 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+import click
 import typer
 from typer.exceptions import TyperException
 
@@ -17,12 +19,47 @@ from iam_audit.errors import IamAuditError, InputError
 from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
 if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
     from iam_audit.findings import Finding
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs", "report_crashes"]
+__all__ = [
+    "Runtime",
+    "emit",
+    "handle_errors",
+    "internal_error_line",
+    "parse_context_pairs",
+    "real_sessions",
+    "report_crashes",
+    "sessions",
+]
+
+
+def real_sessions(profile: str | None, region: str | None) -> Any:
+    """A boto3 session through the default credential chain (:func:`iam_audit.aws.make_session`;
+    boto3 is imported only now, so offline commands never load it)."""
+    from iam_audit import aws
+
+    return aws.make_session(profile, region)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What whoever runs the command line gives every command, as Click's context object:
+    the factory of AWS sessions. A test injects its own
+    (``CliRunner().invoke(app, args, obj=Runtime(sessions=...))``) instead of patching boto3."""
+
+    sessions: SessionFactory = real_sessions
+
+
+def sessions() -> SessionFactory:
+    """The session factory of the running command: the context's :class:`Runtime`'s, else the
+    real one."""
+    ctx = click.get_current_context(silent=True)
+    runtime = ctx.find_object(Runtime) if ctx is not None else None
+    return runtime.sessions if runtime is not None else real_sessions
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -40,9 +77,7 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except IamAuditError as err:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
-            # An error message embeds names, paths and AWS replies: one escaped, redacted line.
-            typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
-            raise typer.Exit(int(exit_code(error=err))) from None
+            raise _reported(err) from None
         except KeyboardInterrupt as err:
             typer.echo("interrupted", err=True)
             raise typer.Exit(int(exit_code(error=err))) from None
@@ -57,12 +92,20 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
             if known is not None:
-                typer.echo(known.diagnostics(), err=True)
-                raise typer.Exit(int(exit_code(error=known))) from None
+                raise _reported(known) from None
             typer.echo(internal_error_line(err), err=True)
             raise typer.Exit(int(exit_code(error=err))) from None
 
     return wrapper
+
+
+def _reported(err: IamAuditError) -> typer.Exit:
+    """Our error as one escaped, redacted line on stderr (a message embeds names, paths and AWS
+    replies), and the exit that ends the command with its code."""
+    from iam_audit.outcome import exit_code
+
+    typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
+    return typer.Exit(int(exit_code(error=err)))
 
 
 def report_crashes(findings: Iterable[Finding]) -> None:

@@ -13,7 +13,7 @@ import orjson
 import typer
 
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, report_crashes
+from iam_audit.cli.common import emit, handle_errors, report_crashes, sessions
 from iam_audit.cli.conventions import config_of
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -86,8 +86,7 @@ def who_can(
     ],
     authorization_details: opt.AuthDetails = None,
     profile: opt.Profile = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: opt.TextFormatOpt = TextFormat.TABLE,
     output: opt.OutputOpt = None,
     quiet: opt.QuietOpt = False,
@@ -100,13 +99,13 @@ def who_can(
 
     check_action(action)
     refuse_overlap([("--authorization-details", authorization_details)], [("--output", output)])
-    organization, org_notes = opt.organization(scp, rcp)
-    if organization is None and authorization_details is None and not (scp or rcp):
-        from iam_audit import aws
-
+    organization, org_notes = opt.organization(org)
+    session = None
+    if organization is None and authorization_details is None and not org.given:
         parts = resource.split(":")
         account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
-        organization, org_notes = opt.live_organization(aws.make_session(profile), account)
+        session = sessions()(profile, None)
+        organization, org_notes = opt.live_organization(session, account)
     with _collector_paused():
         if authorization_details is not None:
             from iam_audit.sources.auth_details import AuthDetailsSource
@@ -115,7 +114,9 @@ def who_can(
         else:
             from iam_audit.scan import read_authorization_details
 
-            source = read_authorization_details(profile=profile)
+            if session is None:
+                session = sessions()(profile, None)
+            source = read_authorization_details(session=session)
         result = answer(source, action, resource, organization)
     for note in () if quiet else (*org_notes, *result.notes):
         typer.echo(f"note: {for_terminal(note)}", err=True)
@@ -145,8 +146,7 @@ def scan(
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: opt.FormatOpt = OutputFormat.TABLE,
     output: opt.OutputOpt = None,
     fail_on: opt.FailOnOpt = FailOn.ERROR,
@@ -162,10 +162,10 @@ def scan(
     from iam_audit.scan import scan as run_scan
 
     refuse_overlap([("--config", config)], [("--output", output)])
-    session = aws.make_session(profile, region)
+    session = sessions()(profile, region)
     names = resolve_regions(session, regions)
-    organization, org_notes = opt.organization(scp, rcp)
-    if organization is None and not (scp or rcp):
+    organization, org_notes = opt.organization(org)
+    if organization is None and not org.given:
         identity = aws.call(aws.client(session, "sts", region or None), "sts", "GetCallerIdentity")
         organization, org_notes = opt.live_organization(session, str(identity["Account"]))
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
@@ -184,5 +184,5 @@ def scan(
 
 def register(app: typer.Typer) -> None:
     """Add ``scan`` and ``who-can`` to ``app``."""
-    app.command("scan", help=SCAN_HELP)(handle_errors(scan))
-    app.command("who-can", help=WHO_CAN_HELP)(handle_errors(who_can))
+    app.command("scan", help=SCAN_HELP)(handle_errors(opt.option_groups(scan)))
+    app.command("who-can", help=WHO_CAN_HELP)(handle_errors(opt.option_groups(who_can)))

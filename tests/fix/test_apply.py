@@ -358,10 +358,16 @@ COLLEAGUE_TRUST = (
 )
 
 
-def _client_error(code: str, operation: str) -> Exception:
+def _client_error(code: str, operation: str, status: int = 500) -> Exception:
+    """An error as AWS sends it: IAM's ServiceFailure is HTTP 500 (IAM API Reference, Common
+    Errors: "ServiceFailure ... HTTP Status Code: 500")."""
     import botocore.exceptions
 
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "m"}}, operation)
+    reply = {
+        "Error": {"Code": code, "Message": "m"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return botocore.exceptions.ClientError(reply, operation)  # type: ignore[arg-type]
 
 
 def test_a_document_changed_after_our_write_is_left_not_overwritten(
@@ -402,7 +408,10 @@ def test_a_document_changed_after_our_write_is_left_not_overwritten(
     assert "iam-audit rollback" in lines[0]
     assert "--force" in lines[0]
     assert "1 left changed" in raised.value.message
-    assert "iam:PutRolePolicy failed: ServiceFailure" in raised.value.message
+    assert (
+        "iam:PutRolePolicy failed on AWS's side after the retries: ServiceFailure"
+        in raised.value.message
+    )
     assert _texts(account["session"]) == {**before, "ImportLogs/trust": COLLEAGUE_TRUST}
 
 
@@ -533,14 +542,24 @@ def test_read_backup_refuses_an_edited_backup(
 @pytest.mark.parametrize(
     ("error", "exit_code", "text"),
     [
-        (("AccessDenied", 403), 3, "AWS denied PutRolePolicy"),
-        (("MalformedPolicyDocument", 400), 3, "iam:PutRolePolicy failed: MalformedPolicyDocument"),
-        (("NoSuchEntity", 404), 3, "iam:PutRolePolicy failed: NoSuchEntity"),
-        (("Throttling", 400), 4, "iam:PutRolePolicy failed: Throttling"),
-        (("ServiceFailure", 500), 4, "iam:PutRolePolicy failed: ServiceFailure"),
-        ("closed", 4, "iam:PutRolePolicy failed: ConnectionClosedError"),
-        ("timeout", 4, "iam:PutRolePolicy failed: ReadTimeoutError"),
-        ("parse", 4, "iam:PutRolePolicy failed: ResponseParserError"),
+        (("AccessDenied", 403), 3, "AWS denied iam:PutRolePolicy"),
+        (("ExpiredToken", 403), 3, "AWS rejected the credentials for iam:PutRolePolicy"),
+        (
+            ("MalformedPolicyDocument", 400),
+            3,
+            "AWS refused iam:PutRolePolicy: MalformedPolicyDocument",
+        ),
+        (("NoSuchEntity", 404), 3, "AWS refused iam:PutRolePolicy: NoSuchEntity"),
+        (
+            ("ConcurrentModification", 409),
+            3,
+            "AWS refused iam:PutRolePolicy: ConcurrentModification",
+        ),
+        (("Throttling", 400), 4, "iam:PutRolePolicy was throttled after the retries: Throttling"),
+        (("ServiceFailure", 500), 4, "iam:PutRolePolicy failed on AWS's side after the retries"),
+        ("closed", 4, "iam:PutRolePolicy failed: the connection to AWS dropped"),
+        ("timeout", 4, "iam:PutRolePolicy failed: the connection to AWS dropped"),
+        ("parse", 4, "iam:PutRolePolicy failed: AWS's reply could not be parsed"),
     ],
 )
 def test_aws_failures_of_a_write_are_one_line_exit_3_or_4(

@@ -174,7 +174,7 @@ def test_a_denied_region_is_reported_and_the_rest_still_audited(account: dict[st
     deny_region(account["session"], "eu-west-1")
     found = scan(account["session"], ["eu-central-1", "eu-west-1"])
     assert len(found.failures) == 1
-    assert found.failures[0].startswith("region eu-west-1: AWS denied ListUserPools")
+    assert found.failures[0].startswith("region eu-west-1: AWS denied cognito-idp:ListUserPools")
     assert "cognito-idp:ListUserPools" in found.failures[0]  # names the permission it needs
     assert _by_pool(found.result, account["good"]["pool"])["COG001"] == "pass"
     assert _by_pool(found.result, account["bad"]["pool"]) == {}
@@ -248,7 +248,9 @@ def test_cli_exit_3_when_a_region_is_denied(account: dict[str, Any]) -> None:
         app, ["scan", "--regions", "eu-central-1,eu-west-1", "--fail-on", "never"]
     )
     assert result.exit_code == 3
-    assert "warning: not read: region eu-west-1: AWS denied ListUserPools" in result.stderr
+    assert (
+        "warning: not read: region eu-west-1: AWS denied cognito-idp:ListUserPools" in result.stderr
+    )
     assert "[good eu-central-1]" in result.stdout  # the readable region is still reported
     assert "exit 0 because" not in result.stdout  # exit 3: the table does not explain a 0
 
