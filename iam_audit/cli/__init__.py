@@ -78,7 +78,7 @@ def audit(
     from iam_audit.render import renderer_for
 
     refuse_overlap([*sources.input_files(), ("--config", config)], [("--output", output)])
-    resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions())
+    resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions(ctx))
     result = run_planned(resolved.planned, notes=resolved.notes)
     result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
@@ -92,6 +92,7 @@ def audit(
 @handle_errors
 @opt.option_groups
 def fix(
+    ctx: typer.Context,
     sources: opt.SourceOptions = opt.NO_SOURCE_OPTIONS,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
@@ -113,7 +114,7 @@ def fix(
     read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
     refuse_overlap(read, [("--backup-dir", backup_dir)])
-    resolved = opt.resolve(sources, sessions=sessions())
+    resolved = opt.resolve(sources, sessions=sessions(ctx))
     result = run_planned(resolved.planned)
     chain_roles = [r for item in resolved.planned for r in item.target.chain_roles]
     plan = plan_fixes(result.findings, [*resolved.roles, *chain_roles])
@@ -174,6 +175,7 @@ def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: Te
 @app.command()
 @handle_errors
 def rollback(
+    ctx: typer.Context,
     backup_file: Annotated[Path, typer.Argument(help="A backup written by fix --apply.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     profile: opt.Profile = None,
@@ -187,7 +189,16 @@ def rollback(
     from iam_audit.cli.apply import rollback_command
 
     raise typer.Exit(
-        int(rollback_command(backup_file, yes=yes, profile=profile, region=region, force=force))
+        int(
+            rollback_command(
+                backup_file,
+                yes=yes,
+                profile=profile,
+                region=region,
+                force=force,
+                sessions=sessions(ctx),
+            )
+        )
     )
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iam_audit.cli.common import sessions
+from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
@@ -21,6 +21,7 @@ from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
 if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
     from iam_audit.fix.apply import ApplyReport
 
 
@@ -136,8 +137,10 @@ def rollback_command(
     profile: str | None,
     region: str | None,
     force: bool = False,
+    sessions: SessionFactory = real_sessions,
 ) -> ExitCode:
-    """Restore the documents of a backup that still hold what the apply wrote; diff first."""
+    """Restore the documents of a backup that still hold what the apply wrote; diff first
+    (the AWS session from ``sessions``)."""
     from iam_audit.fix.apply import (
         ApplyFailed,
         Writer,
@@ -153,7 +156,7 @@ def rollback_command(
     if not backup.entries:
         typer.echo("the backup holds no documents", err=True)
         return exit_code()
-    session = sessions()(profile, region)
+    session = sessions(profile, region)
     account = caller_account(session)
     if account != backup.account:
         raise InputError(

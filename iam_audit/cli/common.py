@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-import click
 import typer
 from typer.exceptions import TyperException
 
@@ -54,11 +53,10 @@ class Runtime:
     sessions: SessionFactory = real_sessions
 
 
-def sessions() -> SessionFactory:
-    """The session factory of the running command: the context's :class:`Runtime`'s, else the
+def sessions(ctx: typer.Context) -> SessionFactory:
+    """The session factory of the running command: its context's :class:`Runtime`'s, else the
     real one."""
-    ctx = click.get_current_context(silent=True)
-    runtime = ctx.find_object(Runtime) if ctx is not None else None
+    runtime = ctx.find_object(Runtime)
     return runtime.sessions if runtime is not None else real_sessions
 
 

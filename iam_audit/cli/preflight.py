@@ -60,13 +60,13 @@ class PreflightOptions:
     profile: ProfileOpt = None
     region: RegionOpt = None
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, ctx: typer.Context, service: str, region: str | None = None) -> Any:
         """A client of ``service`` in ``region`` (default ``--region``) for ``--profile``, from
         the command's session factory (:func:`iam_audit.cli.common.sessions`)."""
         from iam_audit.preflight import live
 
         where = region if region is not None else self.region
-        return live.make_client(service, profile=self.profile, region=where, sessions=sessions())
+        return live.make_client(service, profile=self.profile, region=where, sessions=sessions(ctx))
 
     def emit(self, as_dict: dict[str, Any], table: str) -> None:
         """Write the report in ``--format`` to ``--output`` (or stdout)."""
@@ -123,6 +123,7 @@ def _atomic(paths: tuple[Path | None, ...]) -> Iterator[tuple[IO[bytes] | None, 
 
 
 def csv_check(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The user-import CSV file.", show_default=False)],
     user_pool_id: PoolIdOpt = None,
     header_file: Annotated[
@@ -179,7 +180,7 @@ def csv_check(
         from iam_audit.preflight import live
 
         assert user_pool_id is not None
-        client = opts.client("cognito-idp", live.pool_region(user_pool_id, opts.region))
+        client = opts.client(ctx, "cognito-idp", live.pool_region(user_pool_id, opts.region))
         pool = live.fetch_pool_schema(user_pool_id, client=client)
     with (
         inputs.open_binary(file, "CSV file") as stream,
@@ -196,6 +197,7 @@ def csv_check(
 
 
 def jobs(
+    ctx: typer.Context,
     user_pool_id: Annotated[
         str, typer.Option("--user-pool-id", help="The user pool whose import jobs to list.")
     ],
@@ -209,12 +211,12 @@ def jobs(
     from iam_audit.preflight.render import jobs_table
 
     region = live.pool_region(user_pool_id, opts.region)
-    client = opts.client("cognito-idp", region)
+    client = opts.client(ctx, "cognito-idp", region)
     found = live.list_import_jobs(user_pool_id, client=client)
     logs: dict[str, DiagnosisReport | str] = {}
     explain = [j for j in found if needs_log(j)][:_JOB_LOGS]
     if explain:
-        logs_client = opts.client("logs", region)
+        logs_client = opts.client(ctx, "logs", region)
         for job in explain:
             try:
                 events = live.read_job_log(user_pool_id, job.job_id, client=logs_client)
@@ -235,6 +237,7 @@ _JOB_LOGS = 3
 
 
 def lambda_check(
+    ctx: typer.Context,
     function: Annotated[
         str | None, typer.Option("--function", help="Live: the migration function's name.")
     ] = None,
@@ -268,8 +271,8 @@ def lambda_check(
     if function:
         from iam_audit.preflight import live
 
-        package = live.load_function(function, client=opts.client("lambda"))
-        lookup: Any = live.LiveCognitoLookup(lambda r: opts.client("cognito-idp", r))
+        package = live.load_function(function, client=opts.client(ctx, "lambda"))
+        lookup: Any = live.LiveCognitoLookup(lambda r: opts.client(ctx, "cognito-idp", r))
     else:
         assert zip_file is not None
         assert handler is not None
@@ -294,6 +297,7 @@ def lambda_check(
 
 
 def lambda_calls(
+    ctx: typer.Context,
     function: Annotated[
         str | None, typer.Option("--function", help="Live: the migration function's name.")
     ] = None,
@@ -359,7 +363,7 @@ def lambda_calls(
             raise typer.BadParameter("--env is for --function-code; live, the function's is used")
         from iam_audit.codecalls.target import fetch_within_endpoint
 
-        client = opts.client("lambda")
+        client = opts.client(ctx, "lambda")
         package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             raise InputError(f"function {function} has no zip package (a container image)")
@@ -394,6 +398,7 @@ def parse_since(text: str) -> timedelta:
 
 
 def logs_diagnose(
+    ctx: typer.Context,
     user_pool_id: Annotated[
         str | None,
         typer.Option(
@@ -430,7 +435,7 @@ def logs_diagnose(
     if file is not None:
         events = parse_export(inputs.read_bytes(file, "log file", inputs.MAX_LOG), str(file))
     else:
-        events = _live_events(user_pool_id, function, window, opts, notes)
+        events = _live_events(ctx, user_pool_id, function, window, opts, notes)
     report = diagnose(events, context=context)
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
@@ -439,6 +444,7 @@ def logs_diagnose(
 
 
 def _live_events(
+    ctx: typer.Context,
     pool_id: str | None,
     function: str | None,
     window: timedelta,
@@ -448,7 +454,7 @@ def _live_events(
     from iam_audit.preflight import live
 
     region = live.pool_region(pool_id, opts.region) if pool_id else opts.region
-    client = opts.client("logs", region)
+    client = opts.client(ctx, "logs", region)
     start = int((datetime.now(UTC) - window).timestamp() * 1000)
     groups: list[str] = []
     if pool_id:

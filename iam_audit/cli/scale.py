@@ -77,6 +77,7 @@ def _progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
 
 
 def who_can(
+    ctx: typer.Context,
     action: Annotated[
         str,
         typer.Argument(help="One action, e.g. cognito-idp:AdminInitiateAuth.", show_default=False),
@@ -104,7 +105,7 @@ def who_can(
     if organization is None and authorization_details is None and not org.given:
         parts = resource.split(":")
         account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
-        session = sessions()(profile, None)
+        session = sessions(ctx)(profile, None)
         organization, org_notes = opt.live_organization(session, account)
     with _collector_paused():
         if authorization_details is not None:
@@ -115,7 +116,7 @@ def who_can(
             from iam_audit.scan import read_authorization_details
 
             if session is None:
-                session = sessions()(profile, None)
+                session = sessions(ctx)(profile, None)
             source = read_authorization_details(session=session)
         result = answer(source, action, resource, organization)
     for note in () if quiet else (*org_notes, *result.notes):
@@ -162,7 +163,7 @@ def scan(
     from iam_audit.scan import scan as run_scan
 
     refuse_overlap([("--config", config)], [("--output", output)])
-    session = sessions()(profile, region)
+    session = sessions(ctx)(profile, region)
     names = resolve_regions(session, regions)
     organization, org_notes = opt.organization(org)
     if organization is None and not org.given:
