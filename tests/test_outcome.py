@@ -135,12 +135,9 @@ def test_each_command_kind_exits_by_the_table(
 
 
 def test_a_preflight_report_with_problems_exits_1(tmp_path: Path) -> None:
-    from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, csv_bytes, describe, row
+    from tests.preflight.conftest import csv_bytes, offline_pool, row
 
-    header = tmp_path / "header.json"
-    header.write_text(json.dumps({"CSVHeader": list(STANDARD_HEADER), "UserPoolId": POOL_ID}))
-    schema = tmp_path / "pool.json"
-    schema.write_text(json.dumps(describe()))
+    header, schema = offline_pool(tmp_path)
     data = tmp_path / "users.csv"
     args = ["csv", "check", str(data), "--header-file", str(header), "--schema", str(schema)]
     data.write_bytes(csv_bytes([row()]))
