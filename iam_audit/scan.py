@@ -178,8 +178,10 @@ def _clients(session: Any, region: str) -> _Clients:
 
 
 def _why(err: Exception) -> str:
-    if isinstance(err, IamAuditError):
-        return err.diagnostics().removeprefix("error: ")
+    """Why a region or pool was not read: the one AWS error mapping's line (:func:`aws.translate`)."""
+    mapped = aws.translate(err)
+    if mapped is not None:
+        return mapped.diagnostics().removeprefix("error: ")
     return f"{type(err).__name__}: {redact_url(err)}"
 
 
