@@ -23,12 +23,14 @@ from iam_audit.render.escape import for_terminal, redact_url
 
 __all__ = [
     "AwsError",
+    "SessionFactory",
     "aws_errors",
     "client",
     "endpoint_warning",
     "make_session",
     "permission_for",
     "translate",
+    "translated",
 ]
 
 T = TypeVar("T")
@@ -52,6 +54,11 @@ _DENIED_CODES = {
     "403",
 }
 _NOT_AUTHORIZED = re.compile(r"not authorized to perform: ([\w-]+:\w+)")
+
+
+#: Makes the AWS session of a live read from ``--profile`` and ``--region`` (either may be None):
+#: :func:`make_session`, or what a test injects (:class:`iam_audit.cli.common.Runtime`).
+SessionFactory = Callable[[str | None, str | None], Any]
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> Any:
@@ -191,16 +198,24 @@ def translate(err: BaseException, call: str | None = None) -> IamAuditError | No
         return _client_error(err, call)
     where = call or getattr(err, _CALL, None) or "an AWS call"
     if isinstance(err, botocore.parsers.ResponseParserError):  # not a BotoCoreError
-        return AwsError(f"{where}: AWS's reply could not be parsed ({_first_line(err)})")
+        return AwsError(f"{where} failed: AWS's reply could not be parsed ({_first_line(err)})")
     if not isinstance(err, exc.BotoCoreError):
         return None
     if isinstance(err, exc.EndpointConnectionError):
         return AccessError(f"cannot reach AWS for {where}: {redact_url(err)}")
     if isinstance(err, exc.ConnectionClosedError | exc.ReadTimeoutError):
         return AwsError(
-            f"{where}: the connection to AWS dropped before the reply ({redact_url(err)})"
+            f"{where} failed: the connection to AWS dropped before the reply ({redact_url(err)})"
         )
     return AwsError(f"{where} failed: {type(err).__name__}: {redact_url(_first_line(err))}")
+
+
+def translated(err: BaseException, call: str | None = None) -> IamAuditError:
+    """:func:`translate` of an error that is AWS's or ours (one of :data:`AWS_ERRORS`)."""
+    mapped = translate(err, call)
+    if mapped is None:  # pragma: no cover - translate maps every class of AWS_ERRORS
+        raise TypeError(f"not an AWS error: {type(err).__name__}") from err
+    return mapped
 
 
 def _first_line(err: BaseException) -> str:
@@ -215,7 +230,7 @@ def _client_error(err: Any, call: str | None) -> IamAuditError:
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     operation = str(getattr(err, "operation_name", "") or "")
     call = call or getattr(err, _CALL, None)
-    where = operation or call or "an AWS call"
+    where = call or operation or "an AWS call"
     if code in _CREDENTIAL_CODES:
         return AccessError(f"AWS rejected the credentials for {where}: {message or code}")
     if code in _DENIED_CODES or "AccessDenied" in code:

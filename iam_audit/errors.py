@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     INPUT = 3
     INTERNAL = 4
     INTERRUPTED = 130
+    PIPE_CLOSED = 141  # standard output closed before the report was written, as SIGPIPE (128 + 13)
     TERMINATED = 143  # SIGTERM during fix --apply's writes (128 + 15)
 
 

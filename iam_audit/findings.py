@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, assert_never
 
-from iam_audit.errors import ExitCode
 from iam_audit.model import Origin
 
 __all__ = [
@@ -19,7 +18,6 @@ __all__ = [
     "Severity",
     "Status",
     "TemplateFix",
-    "exit_code_for",
     "fails_run",
     "fingerprint",
     "incomplete_notes",
@@ -199,16 +197,3 @@ def incomplete_notes(result: AuditResult) -> list[str]:
         for f in result.findings
         if f.incomplete
     ]
-
-
-def exit_code_for(result: AuditResult, fail_on: FailOn) -> ExitCode:
-    """4 when a check crashed; else 3 when an error-severity check could not run for want of an
-    input the user can give (the run is incomplete, whatever it found); else 1 when a result at or
-    above ``fail_on`` failed; else 0."""
-    if any(f.status is Status.ERROR for f in result.findings):
-        return ExitCode.INTERNAL
-    if any(f.incomplete for f in result.findings):
-        return ExitCode.INPUT
-    if any(fails_run(f, fail_on) for f in result.findings):
-        return ExitCode.FINDINGS
-    return ExitCode.OK

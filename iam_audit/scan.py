@@ -15,8 +15,8 @@ adaptive retry mode absorbs throttling. Then every pool's roles are audited with
 ``audit`` and the findings merged into one :class:`~iam_audit.findings.AuditResult`.
 
 Partial failure: a region or pool that cannot be read (denied, unreachable, deleted while the scan
-ran) becomes a note naming it, and the rest is still audited; :func:`scan_exit_code` then returns 3
-(exit 4 for a crashed check still wins). ``list-user-import-jobs`` answering with something that is
+ran) becomes a note naming it, and the rest is still audited; :func:`iam_audit.outcome.exit_code`
+then returns 3 (exit 4 for a crashed check still wins). ``list-user-import-jobs`` answering with something that is
 not the API (an emulator without it) only loses the logs roles of that pool, said in a note.
 """
 
@@ -33,8 +33,8 @@ import botocore.exceptions
 
 from iam_audit import aws
 from iam_audit.checks import ALL_CHECKS, Check
-from iam_audit.errors import ExitCode, IamAuditError, InputError
-from iam_audit.findings import AuditResult, FailOn, Finding, exit_code_for
+from iam_audit.errors import IamAuditError, InputError
+from iam_audit.findings import AuditResult, Finding
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
@@ -58,7 +58,6 @@ __all__ = [
     "read_region",
     "resolve_regions",
     "scan",
-    "scan_exit_code",
 ]
 
 #: ``Filter`` values for the roles a scan audits, and for ``who-can`` (users and groups too).
@@ -179,8 +178,10 @@ def _clients(session: Any, region: str) -> _Clients:
 
 
 def _why(err: Exception) -> str:
-    if isinstance(err, IamAuditError):
-        return err.diagnostics().removeprefix("error: ")
+    """Why a region or pool was not read: the one AWS error mapping's line (:func:`aws.translate`)."""
+    mapped = aws.translate(err)
+    if mapped is not None:
+        return mapped.diagnostics().removeprefix("error: ")
     return f"{type(err).__name__}: {redact_url(err)}"
 
 
@@ -298,15 +299,6 @@ class ScanResult:
     regions: tuple[str, ...]
     pools: int
     failures: tuple[str, ...] = ()
-
-
-def scan_exit_code(scan: ScanResult, fail_on: FailOn) -> ExitCode:
-    """4 when a check crashed; else 3 when any region or pool could not be read (the audit is
-    incomplete, whatever it found); else :func:`~iam_audit.findings.exit_code_for`."""
-    code = exit_code_for(scan.result, fail_on)
-    if code is ExitCode.INTERNAL:
-        return code
-    return ExitCode.INPUT if scan.failures else code
 
 
 def _in_pool(finding: Finding, read: PoolRead) -> Finding:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
 ASSETS = Path(__file__).parent / "assets"
 
@@ -17,6 +18,53 @@ def asset(*parts: str) -> Path:
     path = ASSETS.joinpath(*parts)
     assert path.exists(), path
     return path
+
+
+class SessionRunner(CliRunner):
+    """A CliRunner whose commands make their AWS sessions with ``sessions(profile, region)``,
+    injected through Click's context object (:class:`iam_audit.cli.common.Runtime`) as the
+    command line's seam, instead of the credential chain."""
+
+    def __init__(self, sessions: Callable[[str | None, str | None], Any]) -> None:
+        super().__init__()
+        from iam_audit.cli.common import Runtime
+
+        self.runtime = Runtime(sessions=sessions)
+        self.made: list[tuple[str | None, str | None]] = []  # (profile, region) of each session
+
+    def invoke(self, cli: Any, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("obj", self.runtime)
+        return super().invoke(cli, args, **kwargs)
+
+
+def one_session(session: Any) -> SessionRunner:
+    """A :class:`SessionRunner` whose every session is ``session`` (a moto account's, say);
+    ``runner.made`` records what each command asked for."""
+    made: list[tuple[str | None, str | None]] = []
+
+    def sessions(profile: str | None, region: str | None) -> Any:
+        made.append((profile, region))
+        return session
+
+    runner = SessionRunner(sessions)
+    runner.made = made
+    return runner
+
+
+class ClientsSession:
+    """Stands in for a boto3 session whose clients the test built (a ``Stubber``-wrapped one):
+    ``client(service, ...)``, all that :func:`iam_audit.aws.client` asks of a session."""
+
+    def __init__(self, clients: dict[str, Any]) -> None:
+        self.clients = clients
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        return self.clients[service]
+
+
+def clients_runner(clients: dict[str, Any]) -> SessionRunner:
+    """A :class:`SessionRunner` whose sessions hand out ``clients`` by service name."""
+    return one_session(ClientsSession(clients))
 
 
 @pytest.fixture

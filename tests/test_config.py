@@ -10,8 +10,9 @@ import pytest
 
 from iam_audit.config import Config, SuppressionRule, apply_suppressions, load_config
 from iam_audit.errors import ExitCode, InputError
-from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status, exit_code_for
+from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status
 from iam_audit.model import Origin, SourceKind
+from iam_audit.outcome import exit_code
 
 ACCOUNT = "111122223333"
 LOGS = f"arn:aws:iam::{ACCOUNT}:role/service-role/<ImportLogsRole>"
@@ -186,7 +187,7 @@ def test_internal_errors_cannot_be_suppressed() -> None:
     crashed = Finding("COG001", "internal-error", Severity.ERROR, Status.ERROR, LEGACY, "boom")
     out = apply_suppressions(AuditResult.of([crashed]), [SuppressionRule("COG*", "*", "r")], TODAY)
     assert out.findings[0].suppression is None
-    assert exit_code_for(out, FailOn.NEVER) is ExitCode.INTERNAL
+    assert exit_code(out, fail_on=FailOn.NEVER) is ExitCode.INTERNAL
 
 
 @pytest.mark.parametrize(
@@ -216,4 +217,4 @@ def test_suppressed_results_do_not_count_for_fail_on(
             finding("COG004", LEGACY, Status.PASS),
         ]
     )
-    assert exit_code_for(apply_suppressions(result, rules, TODAY), fail_on) is code
+    assert exit_code(apply_suppressions(result, rules, TODAY), fail_on=fail_on) is code

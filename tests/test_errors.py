@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from iam_audit import aws
 from iam_audit.cli import app
-from iam_audit.errors import AccessError, ExitCode, InputError, NoCredentialsError
+from iam_audit.errors import AccessError, ExitCode, IamAuditError, InputError, NoCredentialsError
 from tests.conftest import asset
 
 POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
@@ -46,8 +46,8 @@ def client_error(code: str, status: int, operation: str = "GetRole") -> Exceptio
 @pytest.mark.parametrize(
     ("error", "kind", "code", "words"),
     [
-        (client_error("AccessDenied", 403), AccessError, 3, "AWS denied GetRole"),
-        (client_error("AccessDeniedException", 400), AccessError, 3, "AWS denied GetRole"),
+        (client_error("AccessDenied", 403), AccessError, 3, "AWS denied iam:GetRole"),
+        (client_error("AccessDeniedException", 400), AccessError, 3, "AWS denied iam:GetRole"),
         (client_error("ExpiredToken", 400), AccessError, 3, "rejected the credentials"),
         (client_error("ExpiredTokenException", 400), AccessError, 3, "rejected the credentials"),
         (client_error("InvalidClientTokenId", 403), AccessError, 3, "rejected the credentials"),
@@ -55,7 +55,7 @@ def client_error(code: str, status: int, operation: str = "GetRole") -> Exceptio
         (client_error("TooManyRequestsException", 429), aws.AwsError, 4, "throttled"),
         (client_error("InternalFailure", 500), aws.AwsError, 4, "on AWS's side"),
         (client_error("ServiceUnavailable", 503), aws.AwsError, 4, "on AWS's side"),
-        (client_error("ValidationError", 400), InputError, 3, "AWS refused GetRole"),
+        (client_error("ValidationError", 400), InputError, 3, "AWS refused iam:GetRole"),
         (
             botocore.exceptions.ConnectionClosedError(endpoint_url="https://iam.amazonaws.com"),
             aws.AwsError,
@@ -231,3 +231,79 @@ def test_a_json_reply_missing_its_members_is_still_one_line_and_exit_4(
     assert result.exit_code == ExitCode.INTERNAL, result.output
     assert result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _fix_path(error: Exception) -> Exception:
+    from iam_audit.fix.apply import _aws
+
+    class Api:
+        def get_role(self, **kwargs: Any) -> None:
+            raise error
+
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - compared by the caller
+        _aws(Api(), "iam", "GetRole", RoleName="r")
+    return caught.value
+
+
+def _preflight_path(error: Exception) -> Exception:
+    from iam_audit.preflight.live import _aws
+
+    with pytest.raises(Exception) as caught, _aws("iam:GetRole"):  # noqa: PT011
+        raise error
+    return caught.value
+
+
+def _cli_path(error: Exception, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """What a command prints and exits with when the error leaves ``aws.aws_errors`` unhandled."""
+    import typer
+
+    from iam_audit.cli.common import handle_errors
+
+    @handle_errors
+    def command() -> None:
+        with aws.aws_errors("iam", "GetRole"):
+            raise error
+
+    with pytest.raises(typer.Exit) as exited:
+        command()
+    return exited.value.exit_code, capsys.readouterr().err
+
+
+NEEDS = " (the auditor needs iam:GetRole; see policies/auditor-readonly.json)"
+REJECTED = "error: AWS rejected the credentials for iam:GetRole: {0} happened"
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "line"),
+    [
+        (client_error("AccessDenied", 403), 3, "error: AWS denied iam:GetRole: AccessDenied happened" + NEEDS),
+        (client_error("AccessDeniedException", 400), 3, "error: AWS denied iam:GetRole: AccessDeniedException happened" + NEEDS),
+        (client_error("ExpiredToken", 400), 3, REJECTED.format("ExpiredToken")),
+        (client_error("ExpiredTokenException", 400), 3, REJECTED.format("ExpiredTokenException")),
+        (client_error("RequestExpired", 400), 3, REJECTED.format("RequestExpired")),
+        (client_error("InvalidClientTokenId", 403), 3, REJECTED.format("InvalidClientTokenId")),
+        (client_error("UnrecognizedClientException", 400), 3, REJECTED.format("UnrecognizedClientException")),
+        (client_error("SignatureDoesNotMatch", 403), 3, REJECTED.format("SignatureDoesNotMatch")),
+        (client_error("Throttling", 400), 4, "error: iam:GetRole was throttled after the retries: Throttling (HTTP 400): Throttling happened"),
+        (client_error("ThrottlingException", 400), 4, "error: iam:GetRole was throttled after the retries: ThrottlingException (HTTP 400): ThrottlingException happened"),
+        (client_error("InternalFailure", 500), 4, "error: iam:GetRole failed on AWS's side after the retries: InternalFailure (HTTP 500): InternalFailure happened"),
+        (client_error("ValidationError", 400), 3, "error: AWS refused iam:GetRole: ValidationError (HTTP 400): ValidationError happened"),
+        (client_error("NoSuchEntity", 404), 3, "error: AWS refused iam:GetRole: NoSuchEntity (HTTP 404): NoSuchEntity happened"),
+        (botocore.exceptions.NoCredentialsError(), 3, "error: no AWS credentials found: set AWS_PROFILE or pass --profile, or audit offline with --authorization-details FILE"),
+        (botocore.exceptions.PartialCredentialsError(provider="env", cred_var="AWS_SECRET_ACCESS_KEY"), 3, "error: no AWS credentials found: set AWS_PROFILE or pass --profile, or audit offline with --authorization-details FILE"),
+        (botocore.exceptions.EndpointConnectionError(endpoint_url="https://iam.amazonaws.com"), 3, 'error: cannot reach AWS for iam:GetRole: Could not connect to the endpoint URL: "https://iam.amazonaws.com"'),
+        (botocore.exceptions.ConnectionClosedError(endpoint_url="https://iam.amazonaws.com"), 4, 'error: iam:GetRole failed: the connection to AWS dropped before the reply (Connection was closed before we received a valid response from endpoint URL: "https://iam.amazonaws.com".)'),
+        (botocore.parsers.ResponseParserError("Unable to parse response"), 4, "error: iam:GetRole failed: AWS's reply could not be parsed (Unable to parse response)"),
+    ],
+    ids=lambda v: aws.error_code(v) or type(v).__name__ if isinstance(v, Exception) else None,
+)  # fmt: skip
+def test_every_path_maps_an_aws_error_alike(
+    error: Exception, code: int, line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The one mapper (:func:`iam_audit.aws.translate`) behind every path that calls AWS: the
+    audit's (``aws_errors``, then the command line's handler), preflight's, ``fix --apply``'s.
+    Expired and unknown tokens are the credentials' fault (exit 3), whichever path meets them."""
+    assert _cli_path(error, capsys) == (code, line + "\n")
+    for mapped in (_fix_path(error), _preflight_path(error), aws.translated(error, "iam:GetRole")):
+        assert isinstance(mapped, IamAuditError), type(mapped)
+        assert (int(mapped.exit_code), mapped.diagnostics()) == (code, line)

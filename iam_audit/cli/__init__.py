@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes, sessions
 from iam_audit.cli.conventions import config_of, conventions_everywhere
-from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
@@ -57,72 +56,13 @@ FailOnOpt = opt.FailOnOpt
 ConfigOpt = opt.ConfigOpt
 
 
-_SOURCE_OPTIONS = (
-    "lambda_role",
-    "logs_role",
-    "user_pool_arn",
-    "user_pool_id",
-    "source_pool_arn",
-    "region",
-    "account_id",
-    "profile",
-    "authorization_details",
-    "template",
-    "terraform_plan",
-    "parameter",
-    "cdk_out",
-    "stack",
-    "function_code",
-    "env",
-    "source_authorization_details",
-    "source_template",
-    "source_profile",
-)
-
-
-def _source_options(values: dict[str, object]) -> dict[str, Any]:
-    """The selection and source options of a command's parameters."""
-    return {name: values[name] for name in _SOURCE_OPTIONS} | {
-        name: values[name] for name in ("scp", "rcp") if name in values
-    }
-
-
-def _input_files(values: dict[str, Any]) -> list[tuple[str, Path | None]]:
-    """(option, path) of every file a command reads, for :func:`iam_audit.inputs.refuse_overlap`."""
-    names = ("authorization_details", "template", "terraform_plan", "config")
-    out: list[tuple[str, Path | None]] = []
-    for name in names:
-        value = values.get(name)
-        for item in value if isinstance(value, list) else [value]:
-            out.append((f"--{name.replace('_', '-')}", item))
-    return out
-
-
 @app.command()
 @handle_errors
+@opt.option_groups
 def audit(
     ctx: typer.Context,
-    lambda_role: opt.LambdaRole = None,
-    logs_role: opt.LogsRole = None,
-    user_pool_arn: opt.UserPoolArn = None,
-    user_pool_id: opt.UserPoolId = None,
-    source_pool_arn: opt.SourcePoolArn = None,
-    region: opt.Region = None,
-    account_id: opt.AccountId = None,
-    profile: opt.Profile = None,
-    authorization_details: opt.AuthDetails = None,
-    template: opt.Template = None,
-    cdk_out: opt.CdkOut = None,
-    stack: opt.Stacks = None,
-    terraform_plan: opt.TerraformPlan = None,
-    parameter: opt.Parameters = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
-    function_code: opt.FunctionCode = None,
-    env: opt.FunctionEnv = None,
-    source_authorization_details: opt.SourceAuthDetails = None,
-    source_template: opt.SourceTemplate = None,
-    source_profile: opt.SourceProfile = None,
+    sources: opt.SourceOptions = opt.NO_SOURCE_OPTIONS,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: FormatOpt = OutputFormat.TABLE,
     output: OutputOpt = None,
     fail_on: FailOnOpt = FailOn.ERROR,
@@ -133,43 +73,27 @@ def audit(
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_planned
     from iam_audit.config import suppress, without_checks
-    from iam_audit.findings import exit_code_for
     from iam_audit.fix.iac import attach_template_fixes, template_changes
+    from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
 
-    refuse_overlap(_input_files(locals()), [("--output", output)])
-    resolved = opt.resolve(**_source_options(locals()), read_organization=True)
+    refuse_overlap([*sources.input_files(), ("--config", config)], [("--output", output)])
+    resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions(ctx))
     result = run_planned(resolved.planned, notes=resolved.notes)
     result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
     result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
     report_crashes(result.findings)
-    raise typer.Exit(int(exit_code_for(result, fail_on)))
+    raise typer.Exit(int(exit_code(result, fail_on=fail_on)))
 
 
 @app.command()
 @handle_errors
+@opt.option_groups
 def fix(
-    lambda_role: opt.LambdaRole = None,
-    logs_role: opt.LogsRole = None,
-    user_pool_arn: opt.UserPoolArn = None,
-    user_pool_id: opt.UserPoolId = None,
-    source_pool_arn: opt.SourcePoolArn = None,
-    region: opt.Region = None,
-    account_id: opt.AccountId = None,
-    profile: opt.Profile = None,
-    authorization_details: opt.AuthDetails = None,
-    template: opt.Template = None,
-    cdk_out: opt.CdkOut = None,
-    stack: opt.Stacks = None,
-    terraform_plan: opt.TerraformPlan = None,
-    parameter: opt.Parameters = None,
-    function_code: opt.FunctionCode = None,
-    env: opt.FunctionEnv = None,
-    source_authorization_details: opt.SourceAuthDetails = None,
-    source_template: opt.SourceTemplate = None,
-    source_profile: opt.SourceProfile = None,
+    ctx: typer.Context,
+    sources: opt.SourceOptions = opt.NO_SOURCE_OPTIONS,
     out_dir: Annotated[
         Path | None, typer.Option("--out-dir", help="Also write each fixed document to DIR.")
     ] = None,
@@ -185,11 +109,12 @@ def fix(
     from iam_audit.findings import incomplete_notes
     from iam_audit.fix.emit import render_plan, write_plan
     from iam_audit.fix.plan import plan_fixes
+    from iam_audit.outcome import exit_code
 
-    read = _input_files(locals())
+    read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
     refuse_overlap(read, [("--backup-dir", backup_dir)])
-    resolved = opt.resolve(**_source_options(locals()))
+    resolved = opt.resolve(sources, sessions=sessions(ctx))
     result = run_planned(resolved.planned)
     chain_roles = [r for item in resolved.planned for r in item.target.chain_roles]
     plan = plan_fixes(result.findings, [*resolved.roles, *chain_roles])
@@ -222,10 +147,9 @@ def fix(
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
-    if incomplete:  # the core check could not run: never "nothing to fix"
-        raise typer.Exit(int(ExitCode.INPUT))
-    unfixed = template_changes or not plan.empty or plan.skipped
-    raise typer.Exit(int(ExitCode.FINDINGS if unfixed else ExitCode.OK))
+    unfixed = bool(template_changes or not plan.empty or plan.skipped)
+    # the core check could not run (incomplete): never "nothing to fix"
+    raise typer.Exit(int(exit_code(unread=bool(incomplete), failed=unfixed)))
 
 
 def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
@@ -251,6 +175,7 @@ def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: Te
 @app.command()
 @handle_errors
 def rollback(
+    ctx: typer.Context,
     backup_file: Annotated[Path, typer.Argument(help="A backup written by fix --apply.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     profile: opt.Profile = None,
@@ -264,12 +189,22 @@ def rollback(
     from iam_audit.cli.apply import rollback_command
 
     raise typer.Exit(
-        int(rollback_command(backup_file, yes=yes, profile=profile, region=region, force=force))
+        int(
+            rollback_command(
+                backup_file,
+                yes=yes,
+                profile=profile,
+                region=region,
+                force=force,
+                sessions=sessions(ctx),
+            )
+        )
     )
 
 
 @app.command()
 @handle_errors
+@opt.option_groups
 def simulate(
     action: Annotated[str, typer.Option("--action", help="The action, e.g. s3:GetObject.")],
     resource: Annotated[str, typer.Option("--resource", help="The resource ARN (or *).")],
@@ -298,8 +233,7 @@ def simulate(
             "--context", help="Request context KEY=VALUE (repeatable; the whole request)."
         ),
     ] = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: TextFormatOpt = TextFormat.TABLE,
     trust_policy: Annotated[
         Path | None,
@@ -314,6 +248,7 @@ def simulate(
     Exit 0 when allowed, 1 when denied.
     """
     from iam_audit.model import PolicyKind
+    from iam_audit.outcome import exit_code
     from iam_audit.simulate import (
         SimulateQuestion,
         action_warning,
@@ -341,7 +276,7 @@ def simulate(
         ),
         principal_service=principal_service,
         context=tuple((k, tuple(v)) for k, v in sorted(pairs.items())),
-        organization=opt.organization(scp, rcp)[0],
+        organization=opt.organization(org)[0],
         trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)
@@ -350,7 +285,7 @@ def simulate(
         emit(json.dumps(data, indent=2), None)
     else:
         emit("\n".join(table_lines(data, action, resource)), None)
-    raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
+    raise typer.Exit(int(exit_code(failed=not result.allowed)))
 
 
 @app.command()

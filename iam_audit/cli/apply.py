@@ -9,17 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
-from iam_audit.findings import FailOn, exit_code_for
 from iam_audit.fix.emit import plan_to_dict, render_plan
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
+from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
 from iam_audit.render.escape import for_terminal
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
 if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
     from iam_audit.fix.apply import ApplyReport
 
 
@@ -59,12 +61,12 @@ def apply_command(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
         )
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
-        return ExitCode.FINDINGS if plan.skipped else ExitCode.OK
+        return exit_code(failed=bool(plan.skipped))
     if fmt is TextFormat.TABLE:
         typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):
         typer.echo("nothing written", err=True)
-        return ExitCode.FINDINGS
+        return exit_code(failed=True)
     report = _apply(plan, source, backup_dir)
     for fix in report.written:
         what = (
@@ -93,10 +95,7 @@ def apply_command(
     else:
         typer.echo("\nverified after writing:")
         typer.echo(TableRenderer(show_fix=False).render(verified).rstrip("\n"))
-    code = exit_code_for(verified, FailOn.ERROR)
-    if code is ExitCode.OK and report.skipped:
-        return ExitCode.FINDINGS
-    return code
+    return exit_code(verified, failed=bool(report.skipped))
 
 
 def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> ApplyReport:
@@ -116,15 +115,11 @@ def _apply(plan: FixPlan, source: Any, backup_dir: Path) -> ApplyReport:
 
 def _after_write(err: Exception, backup: Path | None) -> IamAuditError:
     """A failure of the verifying audit: the writes stand; one line, exit 3 or 4."""
-    from botocore.exceptions import BotoCoreError, ClientError
-    from botocore.parsers import ResponseParserError
+    from iam_audit import aws
+    from iam_audit.fix.apply import AwsCallError
 
-    from iam_audit.fix.apply import AwsCallError, aws_failure
-
-    if isinstance(err, ClientError):
-        err = aws_failure(err, f"AWS call {err.operation_name}")
-    elif isinstance(err, (BotoCoreError, ResponseParserError)):
-        err = aws_failure(err, "an AWS call")
+    if isinstance(err, aws.AWS_ERRORS):
+        err = aws.translated(err)
     if not isinstance(err, IamAuditError):
         raise err
     return AwsCallError(
@@ -142,8 +137,10 @@ def rollback_command(
     profile: str | None,
     region: str | None,
     force: bool = False,
+    sessions: SessionFactory = real_sessions,
 ) -> ExitCode:
-    """Restore the documents of a backup that still hold what the apply wrote; diff first."""
+    """Restore the documents of a backup that still hold what the apply wrote; diff first
+    (the AWS session from ``sessions``)."""
     from iam_audit.fix.apply import (
         ApplyFailed,
         Writer,
@@ -154,13 +151,12 @@ def rollback_command(
         restore_backup,
         rollback_diff,
     )
-    from iam_audit.sources.live import LiveSource
 
     backup = read_backup(backup_file)
     if not backup.entries:
         typer.echo("the backup holds no documents", err=True)
-        return ExitCode.OK
-    session = LiveSource(profile=profile, region=region).session
+        return exit_code()
+    session = sessions(profile, region)
     account = caller_account(session)
     if account != backup.account:
         raise InputError(
@@ -189,10 +185,10 @@ def rollback_command(
     todo = [s for s in steps if s.state != "as before"]
     if not todo:
         typer.echo("nothing to do: every document is already as before", err=True)
-        return ExitCode.OK
+        return exit_code()
     if not confirm_or_refuse(yes, _interactive(), _ask, "Restore these documents in AWS?"):
         typer.echo("nothing written", err=True)
-        return ExitCode.FINDINGS
+        return exit_code(failed=True)
     outcomes, failure = restore_backup(todo, writer, backup_file)
     for outcome in outcomes:
         typer.echo(outcome.line(), err=True)
@@ -205,4 +201,4 @@ def rollback_command(
             advice=failure.advice,
         )
     typer.echo(f"restored {len(todo)} document(s) from {for_terminal(backup_file)}", err=True)
-    return ExitCode.OK
+    return exit_code()

@@ -7,22 +7,57 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import typer
 from typer.exceptions import TyperException
 
-from iam_audit.errors import ExitCode, IamAuditError, InputError
+from iam_audit.errors import IamAuditError, InputError
 from iam_audit.render.escape import for_terminal, guard_lines, redact_url
 
 if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
     from iam_audit.findings import Finding
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-__all__ = ["emit", "handle_errors", "internal_error_line", "parse_context_pairs", "report_crashes"]
+__all__ = [
+    "Runtime",
+    "emit",
+    "handle_errors",
+    "internal_error_line",
+    "parse_context_pairs",
+    "real_sessions",
+    "report_crashes",
+    "sessions",
+]
+
+
+def real_sessions(profile: str | None, region: str | None) -> Any:
+    """A boto3 session through the default credential chain (:func:`iam_audit.aws.make_session`;
+    boto3 is imported only now, so offline commands never load it)."""
+    from iam_audit import aws
+
+    return aws.make_session(profile, region)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    """What whoever runs the command line gives every command, as Click's context object:
+    the factory of AWS sessions. A test injects its own
+    (``CliRunner().invoke(app, args, obj=Runtime(sessions=...))``) instead of patching boto3."""
+
+    sessions: SessionFactory = real_sessions
+
+
+def sessions(ctx: typer.Context) -> SessionFactory:
+    """The session factory of the running command: its context's :class:`Runtime`'s, else the
+    real one."""
+    runtime = ctx.find_object(Runtime)
+    return runtime.sessions if runtime is not None else real_sessions
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -33,21 +68,21 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        from iam_audit.outcome import exit_code
+
         try:
             return func(*args, **kwargs)
         except IamAuditError as err:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
-            # An error message embeds names, paths and AWS replies: one escaped, redacted line.
-            typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
-            raise typer.Exit(int(err.exit_code)) from None
-        except KeyboardInterrupt:
+            raise _reported(err) from None
+        except KeyboardInterrupt as err:
             typer.echo("interrupted", err=True)
-            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
-        except BrokenPipeError:  # `iam-audit … | head`: the reader left; nothing is wrong here
+            raise typer.Exit(int(exit_code(error=err))) from None
+        except BrokenPipeError as err:  # `iam-audit … | head`: the reader left; nothing is wrong
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise typer.Exit(_SIGPIPE_EXIT) from None
+            raise typer.Exit(int(exit_code(error=err))) from None
         except (typer.Exit, typer.Abort, TyperException):
             raise  # deliberate exits and Click's usage errors (typer.Exit is a RuntimeError)
         except Exception as err:  # the one last-resort handler: a bug is exit 4, never 1
@@ -55,12 +90,20 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
             if os.environ.get("IAM_AUDIT_DEBUG"):
                 raise
             if known is not None:
-                typer.echo(known.diagnostics(), err=True)
-                raise typer.Exit(int(known.exit_code)) from None
+                raise _reported(known) from None
             typer.echo(internal_error_line(err), err=True)
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            raise typer.Exit(int(exit_code(error=err))) from None
 
     return wrapper
+
+
+def _reported(err: IamAuditError) -> typer.Exit:
+    """Our error as one escaped, redacted line on stderr (a message embeds names, paths and AWS
+    replies), and the exit that ends the command with its code."""
+    from iam_audit.outcome import exit_code
+
+    typer.echo(for_terminal(redact_url(err.diagnostics())), err=True)
+    return typer.Exit(int(exit_code(error=err)))
 
 
 def report_crashes(findings: Iterable[Finding]) -> None:
@@ -72,10 +115,6 @@ def report_crashes(findings: Iterable[Finding]) -> None:
             f"internal error: {crashed[0].message}{more}; IAM_AUDIT_DEBUG=1 shows the traceback",
             err=True,
         )
-
-
-#: What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
-_SIGPIPE_EXIT = 141
 
 
 def internal_error_line(err: BaseException) -> str:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -13,171 +18,236 @@ from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
+    from iam_audit.aws import SessionFactory
     from iam_audit.model import OrgPolicies, Role
     from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
 
+from iam_audit.cli.common import real_sessions
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
 SELECT = "Select"
 SOURCE = "Source"
+CODE = "Code"
+
+# Each source option is spelled here once, as a type alias; commands take them as the groups
+# below (SourceOptions, OrgOptions), expanded into single options by :func:`option_groups`.
+_select = functools.partial(typer.Option, rich_help_panel=SELECT)
+_source = functools.partial(typer.Option, rich_help_panel=SOURCE)
+_code = functools.partial(typer.Option, rich_help_panel=CODE)
 
 LambdaRole = Annotated[
     str | None,
-    typer.Option(
-        "--lambda-role",
-        help="The migration Lambda's execution role (name or ARN).",
-        rich_help_panel=SELECT,
-    ),
+    _select("--lambda-role", help="The migration Lambda's execution role (name or ARN)."),
 ]
 LogsRole = Annotated[
-    str | None,
-    typer.Option(
-        "--logs-role",
-        help="The CSV-import CloudWatch Logs role (name or ARN).",
-        rich_help_panel=SELECT,
-    ),
+    str | None, _select("--logs-role", help="The CSV-import CloudWatch Logs role (name or ARN).")
 ]
 UserPoolArn = Annotated[
-    str | None,
-    typer.Option(
-        "--user-pool-arn", help="The pool users are imported into.", rich_help_panel=SELECT
-    ),
+    str | None, _select("--user-pool-arn", help="The pool users are imported into.")
 ]
 UserPoolId = Annotated[
     str | None,
-    typer.Option(
-        "--user-pool-id",
-        help="The import pool by ID (account from the source).",
-        rich_help_panel=SELECT,
-    ),
+    _select("--user-pool-id", help="The import pool by ID (account from the source)."),
 ]
 SourcePoolArn = Annotated[
     str | None,
-    typer.Option(
+    _select(
         "--source-pool-arn",
         help="The pool the Lambda calls AdminInitiateAuth on (default: --user-pool-arn).",
-        rich_help_panel=SELECT,
     ),
 ]
 Region = Annotated[
     str | None,
-    typer.Option(
-        "--region",
-        help="AWS region (live), or ${AWS::Region} for templates.",
-        rich_help_panel=SELECT,
-    ),
+    _select("--region", help="AWS region (live), or ${AWS::Region} for templates."),
 ]
 AccountId = Annotated[
-    str | None,
-    typer.Option(
-        "--account-id", help="${AWS::AccountId} for templates and plans.", rich_help_panel=SELECT
-    ),
+    str | None, _select("--account-id", help="${AWS::AccountId} for templates and plans.")
 ]
-Profile = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (live).", rich_help_panel=SOURCE)
-]
+Profile = Annotated[str | None, _source("--profile", help="AWS profile (live).")]
 AuthDetails = Annotated[
     Path | None,
-    typer.Option(
-        "--authorization-details",
-        help="JSON from `aws iam get-account-authorization-details`.",
-        rich_help_panel=SOURCE,
+    _source(
+        "--authorization-details", help="JSON from `aws iam get-account-authorization-details`."
     ),
 ]
 Template = Annotated[
     list[Path] | None,
-    typer.Option(
+    _source(
         "--template",
         help="CloudFormation or SAM JSON/YAML; repeat for the stacks of one deployment.",
-        rich_help_panel=SOURCE,
     ),
 ]
 CdkOut = Annotated[
     Path | None,
-    typer.Option(
+    _source(
         "--cdk-out",
         help="A CDK cloud assembly (the cdk.out folder of `cdk synth`): every stack in it.",
-        rich_help_panel=SOURCE,
     ),
 ]
 Stacks = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--stack", help="With --cdk-out: only this stack (repeatable).", rich_help_panel=SOURCE
-    ),
+    list[str] | None, _source("--stack", help="With --cdk-out: only this stack (repeatable).")
 ]
 TerraformPlan = Annotated[
-    Path | None,
-    typer.Option(
-        "--terraform-plan", help="JSON of `terraform show -json PLAN`.", rich_help_panel=SOURCE
-    ),
+    Path | None, _source("--terraform-plan", help="JSON of `terraform show -json PLAN`.")
 ]
 Parameters = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--parameter", help="Template parameter KEY=VALUE (repeatable).", rich_help_panel=SOURCE
-    ),
+    list[str] | None, _source("--parameter", help="Template parameter KEY=VALUE (repeatable).")
 ]
-
 Scp = Annotated[
     list[Path] | None,
-    typer.Option(
+    _source(
         "--scp",
         help="SCPs attached at one level of the account's path: a policy document or a JSON list "
         "of them (repeatable: root first, then each OU, then the account). Live: read from AWS "
         "Organizations when allowed.",
-        rich_help_panel=SOURCE,
     ),
 ]
 Rcp = Annotated[
     list[Path] | None,
-    typer.Option(
+    _source(
         "--rcp",
         help="RCPs attached at one level, as --scp (repeatable: root first, then each OU, then "
         "the account).",
-        rich_help_panel=SOURCE,
     ),
 ]
-CODE = "Code"
 FunctionCode = Annotated[
     Path | None,
-    typer.Option(
+    _code(
         "--function-code",
         help="The migration function's package (zip or folder) to read its SDK calls from.",
-        rich_help_panel=CODE,
     ),
 ]
 FunctionEnv = Annotated[
     list[str] | None,
-    typer.Option(
+    _code(
         "--env",
         help="The function's environment variable KEY=VALUE (repeatable; overrides the source).",
-        rich_help_panel=CODE,
     ),
 ]
 SourceAuthDetails = Annotated[
     Path | None,
-    typer.Option(
+    _code(
         "--source-authorization-details",
         help="The source pool account's `get-account-authorization-details` JSON (COG011).",
-        rich_help_panel=CODE,
     ),
 ]
 SourceTemplate = Annotated[
     Path | None,
-    typer.Option(
+    _code(
         "--source-template",
         help="The source pool account's CloudFormation template of the deployment (COG011).",
-        rich_help_panel=CODE,
     ),
 ]
 SourceProfile = Annotated[
     str | None,
-    typer.Option(
-        "--source-profile",
-        help="AWS profile of the source pool's account, read live (COG011).",
-        rich_help_panel=CODE,
-    ),
+    _code("--source-profile", help="AWS profile of the source pool's account, read live (COG011)."),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """What to audit and where to read it: the selection, source and code options of ``audit``
+    and ``fix``, one field each (a command takes the group; :func:`option_groups`)."""
+
+    lambda_role: LambdaRole = None
+    logs_role: LogsRole = None
+    user_pool_arn: UserPoolArn = None
+    user_pool_id: UserPoolId = None
+    source_pool_arn: SourcePoolArn = None
+    region: Region = None
+    account_id: AccountId = None
+    profile: Profile = None
+    authorization_details: AuthDetails = None
+    template: Template = None
+    cdk_out: CdkOut = None
+    stack: Stacks = None
+    terraform_plan: TerraformPlan = None
+    parameter: Parameters = None
+    function_code: FunctionCode = None
+    env: FunctionEnv = None
+    source_authorization_details: SourceAuthDetails = None
+    source_template: SourceTemplate = None
+    source_profile: SourceProfile = None
+
+    def input_files(self) -> list[tuple[str, Path | None]]:
+        """(option, path) of every file these options read, for
+        :func:`iam_audit.inputs.refuse_overlap`."""
+        return [
+            ("--authorization-details", self.authorization_details),
+            *(("--template", path) for path in self.template or ()),
+            ("--terraform-plan", self.terraform_plan),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class OrgOptions:
+    """``--scp`` and ``--rcp``: the organization policies to evaluate."""
+
+    scp: Scp = None
+    rcp: Rcp = None
+
+    @property
+    def given(self) -> bool:
+        """Whether either option was given."""
+        return bool(self.scp or self.rcp)
+
+
+#: The option groups a command may take as one parameter each (:func:`option_group`).
+GROUPS: set[type] = {SourceOptions, OrgOptions}
+#: Their defaults, every option not given: ``sources: SourceOptions = NO_SOURCE_OPTIONS``.
+NO_SOURCE_OPTIONS = SourceOptions()
+NO_ORG_OPTIONS = OrgOptions()
+
+G = TypeVar("G", bound=type)
+
+
+def option_group(cls: G) -> G:
+    """Make the dataclass ``cls`` an option group, like :class:`SourceOptions`: its fields are
+    options, each with its typer annotation and default."""
+    GROUPS.add(cls)
+    return cls
+
+
+def option_groups(func: Callable[P, R]) -> Callable[P, R]:
+    """Let a command take an option group (:data:`GROUPS`) as one parameter.
+
+    Typer sees each field of the group as its own option (its annotation and default, at the
+    group's place in the signature); the command is called with the group built from them.
+    """
+    signature = inspect.signature(func)
+    hints = typing.get_type_hints(func, include_extras=True)
+    params: list[inspect.Parameter] = []
+    groups: dict[str, tuple[type, tuple[str, ...]]] = {}
+    for param in signature.parameters.values():
+        kind = hints.get(param.name, param.annotation)
+        if kind not in GROUPS:
+            params.append(param.replace(annotation=kind))
+            continue
+        fields = typing.get_type_hints(kind, include_extras=True)
+        names = tuple(f.name for f in dataclasses.fields(kind))
+        params.extend(
+            inspect.Parameter(
+                name,
+                param.kind,
+                default=getattr(kind(), name),
+                annotation=fields[name],
+            )
+            for name in names
+        )
+        groups[param.name] = (kind, names)
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        for group, (kind, names) in groups.items():
+            kwargs[group] = kind(**{name: kwargs.pop(name) for name in names})
+        return func(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    return wrapper
 
 
 FormatOpt = Annotated[
@@ -221,58 +291,45 @@ QuietOpt = Annotated[
 ]
 
 
-def build_source(
-    *,
-    authorization_details: Path | None,
-    template: list[Path] | None,
-    terraform_plan: Path | None,
-    parameters: list[str] | None,
-    profile: str | None,
-    region: str | None,
-    account_id: str | None,
-    cdk_out: Path | None = None,
-    stack: list[str] | None = None,
-) -> Source:
-    """The one source the options name; live AWS when none is named."""
-    templates = template or []
+def build_source(options: SourceOptions, *, sessions: SessionFactory | None = None) -> Source:
+    """The one source the options name; live AWS (a session from ``sessions``) when none is."""
+    o = options
+    templates = o.template or []
     named = [
         p
-        for p in (authorization_details, templates or None, terraform_plan, cdk_out)
+        for p in (o.authorization_details, templates or None, o.terraform_plan, o.cdk_out)
         if p is not None
     ]
     if len(named) > 1:
         raise typer.BadParameter(
             "give at most one of --authorization-details, --template, --cdk-out, --terraform-plan"
         )
-    if stack and cdk_out is None:
+    if o.stack and o.cdk_out is None:
         raise typer.BadParameter("--stack goes with --cdk-out")
-    if authorization_details is not None:
+    if o.authorization_details is not None:
         from iam_audit.sources.auth_details import AuthDetailsSource
 
         # the roles asked about are read (and validated) as they are used, not the whole file
-        return AuthDetailsSource(authorization_details, lazy=True)
-    if templates or cdk_out is not None:
+        return AuthDetailsSource(o.authorization_details, lazy=True)
+    if templates or o.cdk_out is not None:
         from iam_audit.sources.deployment import StackFile, cdk_stacks, load_deployment
 
-        if cdk_out is not None:
-            stacks = cdk_stacks(cdk_out, stack or ())
+        if o.cdk_out is not None:
+            stacks = cdk_stacks(o.cdk_out, o.stack or ())
         else:
             stacks = [
                 StackFile(_stack_name(p, templates), p, named=len(templates) > 1) for p in templates
             ]
         return load_deployment(
-            stacks,
-            parameters=_pairs(parameters),
-            region=region,
-            account_id=account_id,
+            stacks, parameters=_pairs(o.parameter), region=o.region, account_id=o.account_id
         )
-    if terraform_plan is not None:
+    if o.terraform_plan is not None:
         from iam_audit.sources.terraform import load_plan
 
-        return load_plan(terraform_plan, region=region, account_id=account_id)
+        return load_plan(o.terraform_plan, region=o.region, account_id=o.account_id)
     from iam_audit.sources.live import LiveSource
 
-    return LiveSource(profile=profile, region=region)
+    return LiveSource(session=(sessions or real_sessions)(o.profile, o.region), region=o.region)
 
 
 def _stack_name(path: Path, paths: list[Path]) -> str:
@@ -315,7 +372,7 @@ def selection(
 
 
 def organization(
-    scp: list[Path] | None, rcp: list[Path] | None, source: Source | None = None
+    org: OrgOptions, source: Source | None = None
 ) -> tuple[OrgPolicies | None, tuple[str, ...]]:
     """The SCPs and RCPs to evaluate: the files given, else (live) AWS Organizations' own.
 
@@ -325,7 +382,7 @@ def organization(
     from iam_audit.model import SourceKind
     from iam_audit.sources.organizations import organization_from_files
 
-    found = organization_from_files(scp, rcp)
+    found = organization_from_files(org.scp, org.rcp)
     if found is not None or source is None or source.kind is not SourceKind.LIVE:
         return found, ()  # offline: only the files evaluate SCPs (boto3 is not even imported)
     from iam_audit.sources.live import LiveSource
@@ -368,61 +425,34 @@ class Resolved:
 
 
 def resolve(
+    options: SourceOptions,
+    org: OrgOptions | None = None,
     *,
-    lambda_role: str | None,
-    logs_role: str | None,
-    user_pool_arn: str | None,
-    user_pool_id: str | None,
-    source_pool_arn: str | None,
-    region: str | None,
-    account_id: str | None,
-    profile: str | None,
-    authorization_details: Path | None,
-    template: list[Path] | None,
-    terraform_plan: Path | None,
-    parameter: list[str] | None,
-    cdk_out: Path | None = None,
-    stack: list[str] | None = None,
-    scp: list[Path] | None = None,
-    rcp: list[Path] | None = None,
     read_organization: bool = False,
-    function_code: Path | None = None,
-    env: list[str] | None = None,
-    source_authorization_details: Path | None = None,
-    source_template: Path | None = None,
-    source_profile: str | None = None,
+    sessions: SessionFactory | None = None,
 ) -> Resolved:
     """Options → selection → source → the targets under audit, with the code's calls.
 
     With ``--scp``/``--rcp`` files, or live when ``read_organization``, every role carries the
     organization policies of its account (:attr:`iam_audit.model.Role.organization`). Each
-    target's migration function has its code's SDK calls attached (COG010, COG011).
+    target's migration function has its code's SDK calls attached (COG010, COG011). Live
+    sources get their AWS sessions from ``sessions`` (default: the real credential chain).
     """
-    import dataclasses
-
     from iam_audit.codecalls.target import CodeOptions, attach_code
     from iam_audit.select import resolve_targets
 
+    org = org or NO_ORG_OPTIONS
+    o = options
     chosen = selection(
-        lambda_role, logs_role, user_pool_arn, user_pool_id, source_pool_arn, account_id
+        o.lambda_role, o.logs_role, o.user_pool_arn, o.user_pool_id, o.source_pool_arn, o.account_id
     )
-    source = build_source(
-        authorization_details=authorization_details,
-        template=template,
-        terraform_plan=terraform_plan,
-        parameters=parameter,
-        profile=profile,
-        region=region,
-        account_id=account_id,
-        cdk_out=cdk_out,
-        stack=stack,
-    )
+    source = build_source(o, sessions=sessions)
     found = resolve_targets(chosen, source)
     planned, notes = found.planned, list(found.notes)
-    if scp or rcp or read_organization:
+    if org.given or read_organization:
         from iam_audit.sources.organizations import attach
 
-        policies, org_notes = organization(scp, rcp, source)
+        policies, org_notes = organization(org, source)
         planned = tuple(
             dataclasses.replace(
                 item,
@@ -435,20 +465,21 @@ def resolve(
             for item in planned
         )
         notes = [*notes, *org_notes]
-    given = [o for o in (source_authorization_details, source_template, source_profile) if o]
+    given = [v for v in (o.source_authorization_details, o.source_template, o.source_profile) if v]
     if len(given) > 1:
         raise typer.BadParameter(
             "give one of --source-authorization-details, --source-template, --source-profile"
         )
     code = CodeOptions(
-        function_code=function_code,
-        env=tuple((k, v) for k, _, v in (_env_pair(p) for p in env or ())),
-        source_authorization_details=source_authorization_details,
-        source_template=source_template,
-        source_profile=source_profile,
-        profile=profile,
-        region=region,
-        account_id=account_id,
+        function_code=o.function_code,
+        env=tuple((k, v) for k, _, v in (_env_pair(p) for p in o.env or ())),
+        source_authorization_details=o.source_authorization_details,
+        source_template=o.source_template,
+        source_profile=o.source_profile,
+        profile=o.profile,
+        region=o.region,
+        account_id=o.account_id,
+        sessions=sessions,
     )
     with_code = []
     for item in planned:

@@ -12,6 +12,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -21,8 +22,9 @@ import typer
 
 from iam_audit import inputs
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
+from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, sessions
 from iam_audit.errors import InputError
+from iam_audit.outcome import exit_code
 from iam_audit.render.escape import for_terminal
 
 __all__ = ["ReportFormat", "register"]
@@ -38,9 +40,6 @@ class ReportFormat(StrEnum):
 FormatOpt = Annotated[
     ReportFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the report to FILE, not stdout.")
-]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (live).")]
 RegionOpt = Annotated[
     str | None,
@@ -49,6 +48,32 @@ RegionOpt = Annotated[
 PoolIdOpt = Annotated[
     str | None, typer.Option("--user-pool-id", help="The user pool to read live from AWS.")
 ]
+
+
+@opt.option_group
+@dataclass(frozen=True, slots=True)
+class PreflightOptions:
+    """The options every preflight command takes: where its report goes, how it reads AWS."""
+
+    fmt: FormatOpt = ReportFormat.TABLE
+    output: opt.OutputOpt = None
+    profile: ProfileOpt = None
+    region: RegionOpt = None
+
+    def client(self, ctx: typer.Context, service: str, region: str | None = None) -> Any:
+        """A client of ``service`` in ``region`` (default ``--region``) for ``--profile``, from
+        the command's session factory (:func:`iam_audit.cli.common.sessions`)."""
+        from iam_audit.preflight import live
+
+        where = region if region is not None else self.region
+        return live.make_client(service, profile=self.profile, region=where, sessions=sessions(ctx))
+
+    def emit(self, as_dict: dict[str, Any], table: str) -> None:
+        """Write the report in ``--format`` to ``--output`` (or stdout)."""
+        emit(_render(self.fmt, as_dict, table), self.output)
+
+
+NO_OPTIONS = PreflightOptions()
 
 
 def _render(fmt: ReportFormat, as_dict: dict[str, Any], table: str) -> str:
@@ -98,6 +123,7 @@ def _atomic(paths: tuple[Path | None, ...]) -> Iterator[tuple[IO[bytes] | None, 
 
 
 def csv_check(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The user-import CSV file.", show_default=False)],
     user_pool_id: PoolIdOpt = None,
     header_file: Annotated[
@@ -122,10 +148,7 @@ def csv_check(
         Path | None,
         typer.Option("--write-rejects", help="Write the header and the failing rows here."),
     ] = None,
-    fmt: FormatOpt = ReportFormat.TABLE,
-    output: OutputOpt = None,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
+    opts: PreflightOptions = NO_OPTIONS,
     quiet: opt.QuietOpt = False,
 ) -> None:
     """Check a user-import CSV against the pool's header and schema before importing it."""
@@ -140,7 +163,11 @@ def csv_check(
         raise typer.BadParameter("give --user-pool-id, or both --header-file and --schema")
     inputs.refuse_overlap(
         [("the CSV file", file), ("--header-file", header_file), ("--schema", schema)],
-        [("--write-clean", write_clean), ("--write-rejects", write_rejects), ("--output", output)],
+        [
+            ("--write-clean", write_clean),
+            ("--write-rejects", write_rejects),
+            ("--output", opts.output),
+        ],
     )
     if header_file is not None and schema is not None:
         described = inputs.read_json(schema, "schema file")
@@ -153,9 +180,7 @@ def csv_check(
         from iam_audit.preflight import live
 
         assert user_pool_id is not None
-        client = live.make_client(
-            "cognito-idp", profile=profile, region=live.pool_region(user_pool_id, region)
-        )
+        client = opts.client(ctx, "cognito-idp", live.pool_region(user_pool_id, opts.region))
         pool = live.fetch_pool_schema(user_pool_id, client=client)
     with (
         inputs.open_binary(file, "CSV file") as stream,
@@ -164,21 +189,19 @@ def csv_check(
         report = check_csv(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
-    emit(_render(fmt, report.as_dict(), csv_table(report, quiet=quiet)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    opts.emit(report.as_dict(), csv_table(report, quiet=quiet))
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 # -- jobs -----------------------------------------------------------------------------------
 
 
 def jobs(
+    ctx: typer.Context,
     user_pool_id: Annotated[
         str, typer.Option("--user-pool-id", help="The user pool whose import jobs to list.")
     ],
-    fmt: FormatOpt = ReportFormat.TABLE,
-    output: OutputOpt = None,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
+    opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the pool's import jobs and flag expiring, expired, conflicting and failed ones."""
     from iam_audit.errors import IamAuditError
@@ -187,13 +210,13 @@ def jobs(
     from iam_audit.preflight.logsdiag import DiagnosisReport, diagnose
     from iam_audit.preflight.render import jobs_table
 
-    region = live.pool_region(user_pool_id, region)
-    client = live.make_client("cognito-idp", profile=profile, region=region)
+    region = live.pool_region(user_pool_id, opts.region)
+    client = opts.client(ctx, "cognito-idp", region)
     found = live.list_import_jobs(user_pool_id, client=client)
     logs: dict[str, DiagnosisReport | str] = {}
     explain = [j for j in found if needs_log(j)][:_JOB_LOGS]
     if explain:
-        logs_client = live.make_client("logs", profile=profile, region=region)
+        logs_client = opts.client(ctx, "logs", region)
         for job in explain:
             try:
                 events = live.read_job_log(user_pool_id, job.job_id, client=logs_client)
@@ -202,8 +225,8 @@ def jobs(
                 continue
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
-    emit(_render(fmt, report.as_dict(), jobs_table(report)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    opts.emit(report.as_dict(), jobs_table(report))
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 #: How many failed jobs (newest first) get their log stream read.
@@ -214,6 +237,7 @@ _JOB_LOGS = 3
 
 
 def lambda_check(
+    ctx: typer.Context,
     function: Annotated[
         str | None, typer.Option("--function", help="Live: the migration function's name.")
     ] = None,
@@ -230,10 +254,7 @@ def lambda_check(
         list[str] | None,
         typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
     ] = None,
-    fmt: FormatOpt = ReportFormat.TABLE,
-    output: OutputOpt = None,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
+    opts: PreflightOptions = NO_OPTIONS,
     quiet: opt.QuietOpt = False,
 ) -> None:
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
@@ -246,15 +267,12 @@ def lambda_check(
         raise typer.BadParameter("use --function, or --zip/--handler/--runtime/--env, not both")
     if not function and (zip_file is None or handler is None or runtime is None):
         raise typer.BadParameter("give --function NAME, or --zip, --handler and --runtime")
-    inputs.refuse_overlap([("--zip", zip_file)], [("--output", output)])
+    inputs.refuse_overlap([("--zip", zip_file)], [("--output", opts.output)])
     if function:
         from iam_audit.preflight import live
 
-        client = live.make_client("lambda", profile=profile, region=region)
-        package = live.load_function(function, client=client)
-        lookup: Any = live.LiveCognitoLookup(
-            lambda r: live.make_client("cognito-idp", profile=profile, region=r)
-        )
+        package = live.load_function(function, client=opts.client(ctx, "lambda"))
+        lookup: Any = live.LiveCognitoLookup(lambda r: opts.client(ctx, "cognito-idp", r))
     else:
         assert zip_file is not None
         assert handler is not None
@@ -271,14 +289,15 @@ def lambda_check(
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
-    emit(_render(fmt, report.as_dict(), lambda_table(report, quiet=quiet)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    opts.emit(report.as_dict(), lambda_table(report, quiet=quiet))
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 # -- lambda calls ---------------------------------------------------------------------------
 
 
 def lambda_calls(
+    ctx: typer.Context,
     function: Annotated[
         str | None, typer.Option("--function", help="Live: the migration function's name.")
     ] = None,
@@ -301,10 +320,7 @@ def lambda_calls(
     account_id: Annotated[
         str | None, typer.Option("--account-id", help="Offline: the function's account.")
     ] = None,
-    fmt: FormatOpt = ReportFormat.TABLE,
-    output: OutputOpt = None,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
+    opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
     from iam_audit.codecalls.facts import facts_for, place_of
@@ -322,23 +338,24 @@ def lambda_calls(
         if template is not None:
             from iam_audit.sources.cloudformation import load_template
 
-            source: Any = load_template(template, region=region, account_id=account_id)
+            source: Any = load_template(template, region=opts.region, account_id=account_id)
         else:
             from iam_audit.sources.terraform import load_plan
 
             assert terraform_plan is not None
-            source = load_plan(terraform_plan, region=region, account_id=account_id)
+            source = load_plan(terraform_plan, region=opts.region, account_id=account_id)
         chosen = migration_function(source)
-        found = function_files(chosen, source, CodeOptions(region=region, account_id=account_id))
+        where = CodeOptions(region=opts.region, account_id=account_id)
+        found = function_files(chosen, source, where)
         if isinstance(found, str):
             raise InputError(found)
         files, name = found
         environment = dict(chosen.environment)
         environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
-        place = place_of(chosen.arn, region, account_id)
+        place = place_of(chosen.arn, opts.region, account_id)
         facts = facts_for(files, name, environment, place)
-        emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
-        raise typer.Exit(0)
+        opts.emit(facts.as_dict(), calls_table(facts))
+        raise typer.Exit(int(exit_code()))
     if function:
         from iam_audit.preflight import live
 
@@ -346,24 +363,24 @@ def lambda_calls(
             raise typer.BadParameter("--env is for --function-code; live, the function's is used")
         from iam_audit.codecalls.target import fetch_within_endpoint
 
-        client = live.make_client("lambda", profile=profile, region=region)
+        client = opts.client(ctx, "lambda")
         package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             raise InputError(f"function {function} has no zip package (a container image)")
         files = files_from_zip(package.code, function)
         environment = dict(package.environment)
-        place = place_of(package.arn, region, account_id)
+        place = place_of(package.arn, opts.region, account_id)
         name = function
     else:
         assert function_code is not None
         files = read_package(function_code)
         pairs = parse_context_pairs(env, "--env")
         environment = {k: vs[-1] for k, vs in pairs.items()}
-        place = place_of(None, region, account_id)
+        place = place_of(None, opts.region, account_id)
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
-    emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
-    raise typer.Exit(0)
+    opts.emit(facts.as_dict(), calls_table(facts))
+    raise typer.Exit(int(exit_code()))
 
 
 # -- logs diagnose --------------------------------------------------------------------------
@@ -381,6 +398,7 @@ def parse_since(text: str) -> timedelta:
 
 
 def logs_diagnose(
+    ctx: typer.Context,
     user_pool_id: Annotated[
         str | None,
         typer.Option(
@@ -399,10 +417,7 @@ def logs_diagnose(
             "--file", help="Offline: `aws logs filter-log-events` JSON, or text, one event a line."
         ),
     ] = None,
-    fmt: FormatOpt = ReportFormat.TABLE,
-    output: OutputOpt = None,
-    profile: ProfileOpt = None,
-    region: RegionOpt = None,
+    opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """Recognise the import errors in CloudWatch Logs and print the fix for each."""
     from iam_audit.preflight.logsdiag import diagnose, parse_export
@@ -413,34 +428,33 @@ def logs_diagnose(
         raise typer.BadParameter("use --file, or --user-pool-id/--function, not both")
     if file is None and not (user_pool_id or function):
         raise typer.BadParameter("give --user-pool-id and/or --function, or --file")
-    inputs.refuse_overlap([("--file", file)], [("--output", output)])
+    inputs.refuse_overlap([("--file", file)], [("--output", opts.output)])
     context = {k: v for k, v in (("pool", user_pool_id), ("function", function)) if v}
     notes: list[str] = []
     events: Any
     if file is not None:
         events = parse_export(inputs.read_bytes(file, "log file", inputs.MAX_LOG), str(file))
     else:
-        events = _live_events(user_pool_id, function, window, profile, region, notes)
+        events = _live_events(ctx, user_pool_id, function, window, opts, notes)
     report = diagnose(events, context=context)
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
-    emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
-    raise typer.Exit(1 if report.failed else 0)
+    opts.emit(report.as_dict(), diagnoses_table(report))
+    raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
 def _live_events(
+    ctx: typer.Context,
     pool_id: str | None,
     function: str | None,
     window: timedelta,
-    profile: str | None,
-    region: str | None,
+    opts: PreflightOptions,
     notes: list[str],
 ) -> Iterator[Any]:
     from iam_audit.preflight import live
 
-    if pool_id:
-        region = live.pool_region(pool_id, region)
-    client = live.make_client("logs", profile=profile, region=region)
+    region = live.pool_region(pool_id, opts.region) if pool_id else opts.region
+    client = opts.client(ctx, "logs", region)
     start = int((datetime.now(UTC) - window).timestamp() * 1000)
     groups: list[str] = []
     if pool_id:
@@ -467,15 +481,15 @@ def _live_events(
 def register(app: typer.Typer) -> None:
     """Add ``csv check``, ``jobs``, ``lambda check`` and ``logs diagnose`` to ``app``."""
     csv_app = typer.Typer(no_args_is_help=True, help="Check user-import CSV files.")
-    csv_app.command("check")(handle_errors(csv_check))
+    csv_app.command("check")(handle_errors(opt.option_groups(csv_check)))
     app.add_typer(csv_app, name="csv")
-    app.command("jobs")(handle_errors(jobs))
+    app.command("jobs")(handle_errors(opt.option_groups(jobs)))
     lambda_app = typer.Typer(no_args_is_help=True, help="Check the user-migration Lambda.")
-    lambda_app.command("check")(handle_errors(lambda_check))
-    lambda_app.command("calls")(handle_errors(lambda_calls))
+    lambda_app.command("check")(handle_errors(opt.option_groups(lambda_check)))
+    lambda_app.command("calls")(handle_errors(opt.option_groups(lambda_calls)))
     app.add_typer(lambda_app, name="lambda")
     logs_app = typer.Typer(
         no_args_is_help=True, help="Diagnose import errors from CloudWatch Logs."
     )
-    logs_app.command("diagnose")(handle_errors(logs_diagnose))
+    logs_app.command("diagnose")(handle_errors(opt.option_groups(logs_diagnose)))
     app.add_typer(logs_app, name="logs")

@@ -13,11 +13,11 @@ import orjson
 import typer
 
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, report_crashes
+from iam_audit.cli.common import emit, handle_errors, report_crashes, sessions
 from iam_audit.cli.conventions import config_of
-from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
+from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
 
@@ -77,6 +77,7 @@ def _progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
 
 
 def who_can(
+    ctx: typer.Context,
     action: Annotated[
         str,
         typer.Argument(help="One action, e.g. cognito-idp:AdminInitiateAuth.", show_default=False),
@@ -86,8 +87,7 @@ def who_can(
     ],
     authorization_details: opt.AuthDetails = None,
     profile: opt.Profile = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: opt.TextFormatOpt = TextFormat.TABLE,
     output: opt.OutputOpt = None,
     quiet: opt.QuietOpt = False,
@@ -100,13 +100,13 @@ def who_can(
 
     check_action(action)
     refuse_overlap([("--authorization-details", authorization_details)], [("--output", output)])
-    organization, org_notes = opt.organization(scp, rcp)
-    if organization is None and authorization_details is None and not (scp or rcp):
-        from iam_audit import aws
-
+    organization, org_notes = opt.organization(org)
+    session = None
+    if organization is None and authorization_details is None and not org.given:
         parts = resource.split(":")
         account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
-        organization, org_notes = opt.live_organization(aws.make_session(profile), account)
+        session = sessions(ctx)(profile, None)
+        organization, org_notes = opt.live_organization(session, account)
     with _collector_paused():
         if authorization_details is not None:
             from iam_audit.sources.auth_details import AuthDetailsSource
@@ -115,7 +115,9 @@ def who_can(
         else:
             from iam_audit.scan import read_authorization_details
 
-            source = read_authorization_details(profile=profile)
+            if session is None:
+                session = sessions(ctx)(profile, None)
+            source = read_authorization_details(session=session)
         result = answer(source, action, resource, organization)
     for note in () if quiet else (*org_notes, *result.notes):
         typer.echo(f"note: {for_terminal(note)}", err=True)
@@ -137,7 +139,7 @@ def who_can(
         if not quiet:
             lines.append(summary)
         emit("\n".join(lines), output)
-    raise typer.Exit(int(ExitCode.OK))
+    raise typer.Exit(int(exit_code()))
 
 
 def scan(
@@ -145,8 +147,7 @@ def scan(
     regions: RegionsOpt = None,
     region: opt.Region = None,
     profile: opt.Profile = None,
-    scp: opt.Scp = None,
-    rcp: opt.Rcp = None,
+    org: opt.OrgOptions = opt.NO_ORG_OPTIONS,
     fmt: opt.FormatOpt = OutputFormat.TABLE,
     output: opt.OutputOpt = None,
     fail_on: opt.FailOnOpt = FailOn.ERROR,
@@ -158,14 +159,14 @@ def scan(
     from iam_audit import aws
     from iam_audit.config import suppress, without_checks
     from iam_audit.render import renderer_for
-    from iam_audit.scan import resolve_regions, scan_exit_code
+    from iam_audit.scan import resolve_regions
     from iam_audit.scan import scan as run_scan
 
     refuse_overlap([("--config", config)], [("--output", output)])
-    session = aws.make_session(profile, region)
+    session = sessions(ctx)(profile, region)
     names = resolve_regions(session, regions)
-    organization, org_notes = opt.organization(scp, rcp)
-    if organization is None and not (scp or rcp):
+    organization, org_notes = opt.organization(org)
+    if organization is None and not org.given:
         identity = aws.call(aws.client(session, "sts", region or None), "sts", "GetCallerIdentity")
         organization, org_notes = opt.live_organization(session, str(identity["Account"]))
     with _collector_paused(), _progress(len(names) + 1, "reading the account") as tick:
@@ -179,10 +180,10 @@ def scan(
     renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)
     emit(renderer.render(found.result), output)
     report_crashes(found.result.findings)
-    raise typer.Exit(int(scan_exit_code(found, fail_on)))
+    raise typer.Exit(int(exit_code(found.result, fail_on=fail_on, unread=bool(found.failures))))
 
 
 def register(app: typer.Typer) -> None:
     """Add ``scan`` and ``who-can`` to ``app``."""
-    app.command("scan", help=SCAN_HELP)(handle_errors(scan))
-    app.command("who-can", help=WHO_CAN_HELP)(handle_errors(who_can))
+    app.command("scan", help=SCAN_HELP)(handle_errors(opt.option_groups(scan)))
+    app.command("who-can", help=WHO_CAN_HELP)(handle_errors(opt.option_groups(who_can)))

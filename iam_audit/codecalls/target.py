@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from iam_audit.checks.base import AuditTarget
@@ -21,6 +22,9 @@ from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.errors import InputError
 from iam_audit.model import LambdaFunction, Role, SourceKind
 from iam_audit.sources.interface import Source
+
+if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
 
 __all__ = [
     "CodeOptions",
@@ -43,6 +47,8 @@ class CodeOptions:
     profile: str | None = None
     region: str | None = None
     account_id: str | None = None
+    #: how ``--source-profile``'s session is made (default :func:`iam_audit.aws.make_session`)
+    sessions: SessionFactory | None = None
 
 
 def _files(
@@ -172,9 +178,13 @@ def _source_account(options: CodeOptions, account: str, region: str | None) -> S
         stack = StackFile(options.source_template.stem, options.source_template, named=False)
         return load_deployment([stack], region=region, account_id=account)
     if options.source_profile is not None:
+        from iam_audit import aws
         from iam_audit.sources.live import LiveSource
 
-        return LiveSource(profile=options.source_profile, region=options.region)
+        sessions = options.sessions or aws.make_session
+        return LiveSource(
+            session=sessions(options.source_profile, options.region), region=options.region
+        )
     return None
 
 

@@ -33,9 +33,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
-
 from iam_audit import aws
 from iam_audit.errors import (
     AccessError,
@@ -77,19 +74,6 @@ _ROLE_ARN = re.compile(r"^arn:[a-z-]+:iam::(\d{12}):role/(?:[^\s]*/)?([^/\s]+)$"
 #: the write calls this module makes, for the least-privilege test and the call counter
 WRITE_OPERATIONS = ("PutRolePolicy", "UpdateAssumeRolePolicy", "DeleteRolePolicy")
 
-#: IAM error codes that mean the request or the account's state is wrong (exit 3, not 4)
-_INPUT_CODES = frozenset(
-    {
-        "MalformedPolicyDocument",
-        "NoSuchEntity",
-        "ValidationError",
-        "InvalidInput",
-        "LimitExceeded",
-        "UnmodifiableEntity",
-        "PackedPolicyTooLarge",
-    }
-)
-
 # outcome states, as printed
 WRITTEN = "written"
 RESTORED = "restored"
@@ -104,19 +88,14 @@ def policy_size(text: str) -> int:
 
 
 class AwsCallError(IamAuditError):
-    """An AWS call of apply or rollback failed: one line naming the call; exit 3 or 4."""
+    """Apply or rollback stopped for a reason of its own (interrupted, an unexpected error, a
+    failure before the first write); AWS's own errors are :func:`iam_audit.aws.translate`'s."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        exit_code: ExitCode = ExitCode.INTERNAL,
-        code: str = "",
-        advice: str | None = None,
+        self, message: str, *, exit_code: ExitCode = ExitCode.INTERNAL, advice: str | None = None
     ) -> None:
         super().__init__(message, advice=advice)
         self.exit_code = exit_code
-        self.code = code
 
 
 def _first_line(text: str, limit: int = 200) -> str:
@@ -124,43 +103,27 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def aws_failure(err: BaseException, call: str) -> IamAuditError:
-    """Any error of one AWS call as our error: AWS's code and message, exit 3 or 4.
-
-    Access and input problems (denied, no such role, a malformed document) are exit 3; service
-    failures after botocore's retries (5xx, throttling), dropped connections and replies botocore
-    cannot parse are exit 4.
-    """
-    if isinstance(err, IamAuditError):
-        return err
-    if isinstance(err, ClientError):
-        error = err.response.get("Error", {})
-        code = str(error.get("Code", "")) or str(
-            err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "")
-        )
-        detail = f"{code}: {error.get('Message', '')}".rstrip(": ")
-        retries = err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)
-        if retries:
-            detail += f" (after {retries} {'retry' if retries == 1 else 'retries'})"
-        exit_code = ExitCode.INPUT if code in _INPUT_CODES else ExitCode.INTERNAL
-        return AwsCallError(f"{call} failed: {_first_line(detail)}", exit_code=exit_code, code=code)
-    if isinstance(err, (BotoCoreError, ResponseParserError)):
-        detail = f"{type(err).__name__}: {err}"
-        return AwsCallError(f"{call} failed: {_first_line(detail)}", exit_code=ExitCode.INTERNAL)
-    raise err
-
-
 def _snake(operation: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 def _aws(api: Any, service: str, operation: str, **kwargs: Any) -> Any:
-    """One call, every failure turned into one line naming ``service:Operation``."""
+    """One call; a failure is the one mapping's (:func:`iam_audit.aws.translate`): one line
+    naming ``service:Operation``, exit 3 or 4."""
     try:
-        with aws.aws_errors(service, operation):
-            return getattr(api, _snake(operation))(**kwargs)
-    except (IamAuditError, ClientError, BotoCoreError, ResponseParserError) as e:
-        raise aws_failure(e, f"{service}:{operation}") from None
+        return getattr(api, _snake(operation))(**kwargs)
+    except aws.AWS_ERRORS as err:
+        raise aws.translated(err, f"{service}:{operation}") from None
+
+
+def _aws_or_none(api: Any, service: str, operation: str, absent: str, **kwargs: Any) -> Any:
+    """:func:`_aws`, or ``None`` when AWS answers with the error code ``absent``."""
+    try:
+        return getattr(api, _snake(operation))(**kwargs)
+    except aws.AWS_ERRORS as err:
+        if aws.error_code(err) == absent:
+            return None
+        raise aws.translated(err, f"{service}:{operation}") from None
 
 
 def raw_iam_client(session: Any) -> Any:
@@ -319,13 +282,15 @@ class Writer:
         if kind == "trust":
             role = _aws(self.iam, "iam", "GetRole", RoleName=role_name)["Role"]
             return _decode(role["AssumeRolePolicyDocument"])
-        try:
-            got = _aws(self.iam, "iam", "GetRolePolicy", RoleName=role_name, PolicyName=policy_name)
-        except AwsCallError as err:
-            if err.code == "NoSuchEntity":
-                return None
-            raise
-        return _decode(got["PolicyDocument"])
+        got = _aws_or_none(
+            self.iam,
+            "iam",
+            "GetRolePolicy",
+            "NoSuchEntity",
+            RoleName=role_name,
+            PolicyName=policy_name,
+        )
+        return None if got is None else _decode(got["PolicyDocument"])
 
     def write(self, role_name: str, kind: str, policy_name: str, text: str | None) -> None:
         if kind == "trust":

@@ -12,13 +12,16 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iam_audit.errors import InputError
 from iam_audit.preflight.jobs import ImportJob
 from iam_audit.preflight.lambdacheck import ClientInfo, FunctionPackage
 from iam_audit.preflight.logsdiag import LogEvent
 from iam_audit.preflight.schema import PoolSchema, parse_header_text, pool_schema
+
+if TYPE_CHECKING:
+    from iam_audit.aws import SessionFactory
 
 __all__ = [
     "LiveCognitoLookup",
@@ -59,12 +62,19 @@ def pool_region(pool_id: str, region: str | None = None) -> str:
     return found.group("region")
 
 
-def make_client(service: str, *, profile: str | None = None, region: str | None = None) -> Any:
-    """A boto3 client through the default credential chain, ``--profile`` and ``--region``
-    (built by :mod:`iam_audit.aws`, so ``AWS_ENDPOINT_URL`` and the retry policy apply)."""
+def make_client(
+    service: str,
+    *,
+    profile: str | None = None,
+    region: str | None = None,
+    sessions: SessionFactory | None = None,
+) -> Any:
+    """A boto3 client of the session ``sessions`` makes for ``--profile`` and ``--region``
+    (default: the credential chain, :func:`iam_audit.aws.make_session`); built by
+    :mod:`iam_audit.aws`, so ``AWS_ENDPOINT_URL`` and the retry policy apply."""
     from iam_audit import aws
 
-    return aws.client(aws.make_session(profile, region), service, region)
+    return aws.client((sessions or aws.make_session)(profile, region), service, region)
 
 
 def _code(err: Exception) -> str:

@@ -282,7 +282,7 @@ def test_throttled_once_is_retried_and_written(account: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("status", "code", "exit_code", "named"),
     [
-        (400, "Throttling", 4, "iam:PutRolePolicy failed: Throttling"),
+        (400, "Throttling", 4, "iam:PutRolePolicy was throttled after the retries: Throttling"),
         (403, "AccessDenied", 3, "iam:PutRolePolicy"),
     ],
 )

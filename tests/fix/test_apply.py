@@ -17,6 +17,7 @@ from iam_audit.fix.apply import WRITE_OPERATIONS, apply_plan, raw_iam_client, re
 from iam_audit.fix.plan import INLINE_POLICY_NAME, plan_fixes
 from iam_audit.select import Selection, resolve_target
 from iam_audit.sources.live import LiveSource
+from tests.conftest import one_session
 
 runner = CliRunner()
 V = "2012-10-17"
@@ -68,12 +69,10 @@ class Calls:
 @pytest.fixture
 def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """A moto account whose every call, the CLI's included, goes through one recorded session."""
-    from iam_audit import aws
 
     session = moto_account
     calls = Calls()
     session.events.register("before-call.*.*", calls)
-    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: session)
     iam = session.client("iam")
     iam.create_role(RoleName="Migration", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
     iam.put_role_policy(RoleName="Migration", PolicyName="unrelated", PolicyDocument=UNRELATED_TEXT)
@@ -81,7 +80,13 @@ def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any
     iam.create_role(RoleName="ImportLogs", AssumeRolePolicyDocument=EC2_TRUST_TEXT)
     pool = session.client("cognito-idp").create_user_pool(PoolName="p")["UserPool"]
     calls.calls.clear()
-    return {"session": session, "iam": iam, "pool": pool["Arn"], "calls": calls}
+    return {
+        "session": session,
+        "iam": iam,
+        "pool": pool["Arn"],
+        "calls": calls,
+        "runner": one_session(session),
+    }
 
 
 SELECT = Selection(lambda_role="Migration", logs_role="ImportLogs")
@@ -112,7 +117,7 @@ def _texts(session: Any) -> dict[str, str | None]:
 
 
 def _cli(account: dict[str, Any], *extra: str, tmp_path: Path) -> Any:
-    return runner.invoke(
+    return account["runner"].invoke(
         app,
         [
             "fix",
@@ -246,7 +251,7 @@ def test_rollback_round_trip(account: dict[str, Any], tmp_path: Path) -> None:
         ("Migration", "inline", True),
         ("ImportLogs", "inline", True),
     }
-    result = runner.invoke(app, ["rollback", str(backup), "--yes", "--region", REGION])
+    result = account["runner"].invoke(app, ["rollback", str(backup), "--yes", "--region", REGION])
     assert result.exit_code == 0, result.output
     assert _texts(account["session"]) == before  # including the inline policy deleted again
 
@@ -358,10 +363,16 @@ COLLEAGUE_TRUST = (
 )
 
 
-def _client_error(code: str, operation: str) -> Exception:
+def _client_error(code: str, operation: str, status: int = 500) -> Exception:
+    """An error as AWS sends it: IAM's ServiceFailure is HTTP 500 (IAM API Reference, Common
+    Errors: "ServiceFailure ... HTTP Status Code: 500")."""
     import botocore.exceptions
 
-    return botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "m"}}, operation)
+    reply = {
+        "Error": {"Code": code, "Message": "m"},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return botocore.exceptions.ClientError(reply, operation)  # type: ignore[arg-type]
 
 
 def test_a_document_changed_after_our_write_is_left_not_overwritten(
@@ -402,7 +413,10 @@ def test_a_document_changed_after_our_write_is_left_not_overwritten(
     assert "iam-audit rollback" in lines[0]
     assert "--force" in lines[0]
     assert "1 left changed" in raised.value.message
-    assert "iam:PutRolePolicy failed: ServiceFailure" in raised.value.message
+    assert (
+        "iam:PutRolePolicy failed on AWS's side after the retries: ServiceFailure"
+        in raised.value.message
+    )
     assert _texts(account["session"]) == {**before, "ImportLogs/trust": COLLEAGUE_TRUST}
 
 
@@ -459,7 +473,7 @@ def test_sigint_during_a_write_finishes_it_then_restores(
         "ImportLogs trust policy: left changed (the restore was skipped by a second interrupt); "
         f"finish with: iam-audit rollback {raised.value.backup}"
     ]
-    rolled = runner.invoke(app, ["rollback", str(raised.value.backup), "--yes"])
+    rolled = account["runner"].invoke(app, ["rollback", str(raised.value.backup), "--yes"])
     assert rolled.exit_code == 0, rolled.output
     assert _texts(account["session"]) == before
 
@@ -533,14 +547,24 @@ def test_read_backup_refuses_an_edited_backup(
 @pytest.mark.parametrize(
     ("error", "exit_code", "text"),
     [
-        (("AccessDenied", 403), 3, "AWS denied PutRolePolicy"),
-        (("MalformedPolicyDocument", 400), 3, "iam:PutRolePolicy failed: MalformedPolicyDocument"),
-        (("NoSuchEntity", 404), 3, "iam:PutRolePolicy failed: NoSuchEntity"),
-        (("Throttling", 400), 4, "iam:PutRolePolicy failed: Throttling"),
-        (("ServiceFailure", 500), 4, "iam:PutRolePolicy failed: ServiceFailure"),
-        ("closed", 4, "iam:PutRolePolicy failed: ConnectionClosedError"),
-        ("timeout", 4, "iam:PutRolePolicy failed: ReadTimeoutError"),
-        ("parse", 4, "iam:PutRolePolicy failed: ResponseParserError"),
+        (("AccessDenied", 403), 3, "AWS denied iam:PutRolePolicy"),
+        (("ExpiredToken", 403), 3, "AWS rejected the credentials for iam:PutRolePolicy"),
+        (
+            ("MalformedPolicyDocument", 400),
+            3,
+            "AWS refused iam:PutRolePolicy: MalformedPolicyDocument",
+        ),
+        (("NoSuchEntity", 404), 3, "AWS refused iam:PutRolePolicy: NoSuchEntity"),
+        (
+            ("ConcurrentModification", 409),
+            3,
+            "AWS refused iam:PutRolePolicy: ConcurrentModification",
+        ),
+        (("Throttling", 400), 4, "iam:PutRolePolicy was throttled after the retries: Throttling"),
+        (("ServiceFailure", 500), 4, "iam:PutRolePolicy failed on AWS's side after the retries"),
+        ("closed", 4, "iam:PutRolePolicy failed: the connection to AWS dropped"),
+        ("timeout", 4, "iam:PutRolePolicy failed: the connection to AWS dropped"),
+        ("parse", 4, "iam:PutRolePolicy failed: AWS's reply could not be parsed"),
     ],
 )
 def test_aws_failures_of_a_write_are_one_line_exit_3_or_4(
@@ -639,7 +663,7 @@ def test_sigint_during_rollback_finishes_the_write_in_flight_and_a_rerun_complet
 
     events = account["session"].events
     events.register("before-call.iam.DeleteRolePolicy", interrupt)
-    result = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    result = account["runner"].invoke(app, ["rollback", str(report.backup), "--yes"])
     events.unregister("before-call.iam.DeleteRolePolicy", interrupt)
     assert result.exit_code == 130, result.output
     assert seen == ["DeleteRolePolicy"]  # the first restore (last document) finished, then stop
@@ -648,7 +672,31 @@ def test_sigint_during_rollback_finishes_the_write_in_flight_and_a_rerun_complet
     half = _texts(account["session"])
     assert f"Migration/{INLINE_POLICY_NAME}" not in half
     assert half["ImportLogs/trust"] != before["ImportLogs/trust"]
-    again = runner.invoke(app, ["rollback", str(report.backup), "--yes"])
+    again = account["runner"].invoke(app, ["rollback", str(report.backup), "--yes"])
     assert again.exit_code == 0, again.output
     assert "Migration inline policy iam-audit-cognito-import: already as before" in again.stderr
     assert _texts(account["session"]) == before
+
+
+@pytest.mark.parametrize(
+    ("command", "made"),
+    [
+        (["audit", "--lambda-role", "Migration"], [("auditor", REGION)]),
+        (["fix", "--lambda-role", "Migration"], [("auditor", REGION)]),
+        (["scan", "--regions", REGION], [("auditor", REGION)]),
+        # who-can reads IAM, global: its one session is made without a region
+        (["who-can", "iam:GetRole", "--resource", "*"], [("auditor", None)]),
+    ],
+)
+def test_every_live_command_makes_its_session_with_the_injected_factory(
+    account: dict[str, Any], command: list[str], made: list[tuple[str | None, str | None]]
+) -> None:
+    """The session factory is the one seam to AWS: ``--profile`` and ``--region`` reach it, and
+    the command reads the account through the session it returns (moto's, recorded)."""
+    extra = ["--profile", "auditor"] + (["--region", REGION] if command[0] != "who-can" else [])
+    if command[0] in ("audit", "fix"):
+        extra += ["--user-pool-arn", account["pool"]]
+    result = account["runner"].invoke(app, [*command, *extra])
+    assert result.exit_code in (0, 1), result.output
+    assert account["runner"].made == made
+    assert account["calls"].calls  # the calls went through the injected session

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from iam_audit.cli import app
 from iam_audit.cli.demo import REGION, seed
@@ -20,13 +19,13 @@ from iam_audit.engine import ContextMode, Principal, PrincipalKind, Request, eva
 from iam_audit.model import PolicyKind
 from iam_audit.simulate import load_policy_file
 from iam_audit.templates import policies_dir
-
-runner = CliRunner()
+from tests.conftest import SessionRunner, one_session
 
 
 @pytest.fixture
-def recorded(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
-    from iam_audit import aws
+def recorded(
+    moto_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[str], SessionRunner]:
 
     session = moto_account
     names = seed(session)
@@ -36,8 +35,7 @@ def recorded(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, l
         calls.append(f"{model.service_model.signing_name}:{model.name}")
 
     session.events.register("before-call.*.*", record)
-    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: session)
-    return names, calls
+    return names, calls, one_session(session)
 
 
 def _allowed(policy_file: str, action: str) -> bool:
@@ -51,8 +49,10 @@ def _allowed(policy_file: str, action: str) -> bool:
     return evaluate(request, identity=[policy]).allowed
 
 
-def test_audit_calls_are_covered_by_auditor_readonly(recorded: tuple[Any, list[str]]) -> None:
-    names, calls = recorded
+def test_audit_calls_are_covered_by_auditor_readonly(
+    recorded: tuple[Any, list[str], SessionRunner],
+) -> None:
+    names, calls, runner = recorded
     result = runner.invoke(
         app,
         [
@@ -75,9 +75,9 @@ def test_audit_calls_are_covered_by_auditor_readonly(recorded: tuple[Any, list[s
 
 
 def test_fix_apply_and_rollback_calls_are_covered_by_auditor_fix(
-    recorded: tuple[Any, list[str]], tmp_path: Path
+    recorded: tuple[Any, list[str], SessionRunner], tmp_path: Path
 ) -> None:
-    names, calls = recorded
+    names, calls, runner = recorded
     select = ["--user-pool-arn", names["pool_arn"], "--logs-role", names["logs_role"]]
     applied = runner.invoke(
         app, ["fix", *select, "--region", REGION, "--apply", "--yes", "--backup-dir", str(tmp_path)]
@@ -108,9 +108,9 @@ def test_shipped_policies_grant_no_wildcard_actions(policy_file: str) -> None:
 
 
 def test_scan_and_who_can_calls_are_covered_by_auditor_readonly(
-    recorded: tuple[Any, list[str]],
+    recorded: tuple[Any, list[str], SessionRunner],
 ) -> None:
-    names, calls = recorded
+    names, calls, runner = recorded
     scanned = runner.invoke(app, ["scan", "--regions", REGION])
     assert scanned.exit_code == 1, scanned.output  # the demo account's findings
     who = runner.invoke(

@@ -481,13 +481,12 @@ def test_logs_diagnose_maps_an_explicit_deny_in_an_scp(
         assert "organizations:ListParents" in diagnosis.fix
 
 
-def test_scp_cases_through_scan(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from iam_audit import aws
+def test_scp_cases_through_scan(moto_account: Any) -> None:
     from iam_audit.scan import scan
+    from tests.conftest import one_session
     from tests.scale.test_scan import _migration_pool
 
     good = _migration_pool(moto_account, "eu-central-1", "good", grant=True, permission="self")
-    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: moto_account)
 
     def cog001(organization: OrgPolicies | None) -> Any:
         found = scan(moto_account, ["eu-central-1"], organization=organization)
@@ -503,7 +502,7 @@ def test_scp_cases_through_scan(moto_account: Any, monkeypatch: pytest.MonkeyPat
     assert denied.status.value == "fail"
     assert "statement DenyCognitoUserPools) at level 2 of 3 (OU" in denied.message
     levels = ["--scp", str(ORG / FULL), "--scp", str(ORG / ALLOW_LIST), "--scp", str(ORG / FULL)]
-    result = CliRunner().invoke(
+    result = one_session(moto_account).invoke(
         app, ["scan", "--regions", "eu-central-1", "-f", "json", "--fail-on", "never", *levels]
     )
     assert result.exit_code == 0, result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -122,3 +123,13 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(config))
+
+
+def offline_pool(folder: Path) -> tuple[Path, Path]:
+    """The standard pool offline, written in ``folder``: get-csv-header JSON and
+    describe-user-pool JSON (``--header-file``, ``--schema``)."""
+    header = folder / "header.json"
+    header.write_text(json.dumps({"CSVHeader": list(STANDARD_HEADER), "UserPoolId": POOL_ID}))
+    schema = folder / "pool.json"
+    schema.write_text(json.dumps(describe()))
+    return header, schema

@@ -15,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from iam_audit.cli.preflight import register
+from tests.conftest import clients_runner
 from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, csv_bytes, describe, make_zip, row
 
 GOOD_PY = "def lambda_handler(event, context):\n    return event\n"
@@ -105,17 +106,14 @@ def test_csv_schema_accepts_the_inner_object_and_a_header_line(
     assert result.exit_code == 0, result.stderr
 
 
-def test_csv_live_through_stubber(
-    app: typer.Typer, tmp_path: Path, aws_env: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """moto lacks GetCSVHeader: the live path runs on a Stubber-wrapped real client."""
+def test_csv_live_through_stubber(app: typer.Typer, tmp_path: Path, aws_env: None) -> None:
+    """moto lacks GetCSVHeader: the live path runs on a Stubber-wrapped real client, handed out
+    by the injected session factory."""
     import boto3
     from botocore.stub import Stubber
 
-    from iam_audit.preflight import live
-
     client = boto3.client("cognito-idp", region_name="us-east-1")
-    monkeypatch.setattr(live, "make_client", lambda *a, **k: client)
+    runner = clients_runner({"cognito-idp": client})
     data = tmp_path / "users.csv"
     data.write_bytes(csv_bytes([row(email_verified="FALSE")]))
     with Stubber(client) as stubber:
@@ -125,8 +123,9 @@ def test_csv_live_through_stubber(
             {"UserPoolId": POOL_ID},
         )
         stubber.add_response("describe_user_pool", describe(), {"UserPoolId": POOL_ID})
-        result = run(app, "csv", "check", data, "--user-pool-id", POOL_ID)
+        result = runner.invoke(app, ["csv", "check", str(data), "--user-pool-id", POOL_ID])
         stubber.assert_no_pending_responses()
+    assert runner.made == [(None, "us-east-1")]  # the pool ID's region
     assert result.exit_code == 1, result.stderr
     assert "line 2: no-auto-verified-attribute-true [email_verified]" in result.stdout
 

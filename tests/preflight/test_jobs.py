@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from iam_audit.errors import AccessError
 from iam_audit.preflight.jobs import ImportJob, JobStatus, NoteLevel, diagnose_jobs
+from tests.conftest import clients_runner
 from tests.preflight.conftest import POOL_ID
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
@@ -251,25 +251,23 @@ def test_from_api_accepts_exported_json_dates() -> None:
 
 
 @pytest.fixture
-def cli(stubbed: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """The Typer app, with live.make_client answering the stubbed client."""
+def cli(stubbed: tuple[Any, Any]) -> tuple[Any, Any, Any]:
+    """The Typer app, and a runner whose injected sessions hand out the stubbed client."""
     import typer
 
     from iam_audit.cli.preflight import register
-    from iam_audit.preflight import live
 
     client, stubber = stubbed
-    monkeypatch.setattr(live, "make_client", lambda *a, **k: client)
     app = typer.Typer()
     register(app)
-    return app, stubber
+    return app, stubber, clients_runner({"cognito-idp": client})
 
 
-def test_cli_exit_1_and_json_for_an_expired_job(cli: tuple[Any, Any]) -> None:
-    app, stubber = cli
+def test_cli_exit_1_and_json_for_an_expired_job(cli: tuple[Any, Any, Any]) -> None:
+    app, stubber, runner = cli
     created = datetime.now(UTC) - timedelta(days=3)
     _list(stubber, [job("e1", "Expired", timedelta(0), CreationDate=created)])
-    result = CliRunner().invoke(app, ["jobs", "--user-pool-id", POOL_ID, "--format", "json"])
+    result = runner.invoke(app, ["jobs", "--user-pool-id", POOL_ID, "--format", "json"])
     assert result.exit_code == 1, result.stderr
     data = json.loads(result.stdout)
     assert data["jobs"][0]["status"] == "Expired"
@@ -277,36 +275,34 @@ def test_cli_exit_1_and_json_for_an_expired_job(cli: tuple[Any, Any]) -> None:
     assert data["summary"] == {"jobs": 1, "errors": 1, "warnings": 0}
 
 
-def test_cli_exit_0_table_for_a_fresh_job(cli: tuple[Any, Any]) -> None:
-    app, stubber = cli
+def test_cli_exit_0_table_for_a_fresh_job(cli: tuple[Any, Any, Any]) -> None:
+    app, stubber, runner = cli
     _list(stubber, [job("c1", "Created", timedelta(0), CreationDate=datetime.now(UTC))])
-    result = CliRunner().invoke(app, ["jobs", "--user-pool-id", POOL_ID])
+    result = runner.invoke(app, ["jobs", "--user-pool-id", POOL_ID])
     assert result.exit_code == 0, result.stderr
     assert "import-c1  Created" in result.stdout
     assert "run: aws cognito-idp start-user-import-job" in result.stdout
 
 
-def test_cli_exit_3_on_access_denied(cli: tuple[Any, Any]) -> None:
-    app, stubber = cli
+def test_cli_exit_3_on_access_denied(cli: tuple[Any, Any, Any]) -> None:
+    app, stubber, runner = cli
     stubber.add_client_error("list_user_import_jobs", service_error_code="AccessDeniedException")
-    result = CliRunner().invoke(app, ["jobs", "--user-pool-id", POOL_ID])
+    result = runner.invoke(app, ["jobs", "--user-pool-id", POOL_ID])
     assert result.exit_code == 3
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "cognito-idp:ListUserImportJobs" in result.stderr
 
 
-def test_cli_exit_3_on_a_malformed_pool_id(cli: tuple[Any, Any]) -> None:
-    app, _ = cli
-    result = CliRunner().invoke(app, ["jobs", "--user-pool-id", "not-a-pool"])
+def test_cli_exit_3_on_a_malformed_pool_id(cli: tuple[Any, Any, Any]) -> None:
+    app, _, runner = cli
+    result = runner.invoke(app, ["jobs", "--user-pool-id", "not-a-pool"])
     assert result.exit_code == 3
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr
 
 
-def test_cli_failed_job_is_explained_from_its_log_stream(
-    stubbed: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_cli_failed_job_is_explained_from_its_log_stream(stubbed: tuple[Any, Any]) -> None:
     """The job's own stream (JOB_ID/JOB_NAME in /aws/cognito/userpools/ID/NAME, FACTS.md §1)
     is read from moto's logs; the job list comes from the Stubber."""
     import boto3
@@ -314,7 +310,6 @@ def test_cli_failed_job_is_explained_from_its_log_stream(
     from moto import mock_aws
 
     from iam_audit.cli.preflight import register
-    from iam_audit.preflight import live
 
     client, stubber = stubbed
     created = datetime.now(UTC) - timedelta(hours=2)
@@ -340,13 +335,11 @@ def test_cli_failed_job_is_explained_from_its_log_stream(
                 logStreamName=stream,
                 logEvents=[{"timestamp": now_ms + i, "message": m} for i, m in enumerate(lines)],
             )
-        monkeypatch.setattr(
-            live, "make_client", lambda service, **k: client if service == "cognito-idp" else logs
-        )
         app = typer.Typer()
         register(app)
         _list(stubber, failed)
-        result = CliRunner().invoke(app, ["jobs", "--user-pool-id", POOL_ID, "--format", "json"])
+        runner = clients_runner({"cognito-idp": client, "logs": logs})
+        result = runner.invoke(app, ["jobs", "--user-pool-id", POOL_ID, "--format", "json"])
     assert result.exit_code == 1, result.stderr
     by_job = {j["job_id"]: j["notes"] for j in json.loads(result.stdout)["jobs"]}
     assert [n["kind"] for n in by_job["import-f1"]] == [

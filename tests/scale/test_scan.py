@@ -13,14 +13,14 @@ from typing import Any
 
 import botocore.exceptions
 import pytest
-from typer.testing import CliRunner
 
 from iam_audit.cli import app
 from iam_audit.errors import ExitCode
 from iam_audit.findings import FailOn
-from iam_audit.scan import resolve_regions, scan, scan_exit_code
+from iam_audit.outcome import exit_code
+from iam_audit.scan import resolve_regions, scan
+from tests.conftest import one_session
 
-runner = CliRunner()
 ACCOUNT = "123456789012"  # moto's default account
 
 LAMBDA_TRUST = {
@@ -93,7 +93,6 @@ def _migration_pool(
 def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """eu-central-1: a good pool and a pool without trigger; eu-west-1: a pool whose role lacks
     the grant and whose function lets no one invoke it. Calls are recorded per service."""
-    from iam_audit import aws
 
     session = moto_account
     good = _migration_pool(session, "eu-central-1", "good", grant=True, permission="self")
@@ -105,8 +104,8 @@ def account(moto_account: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any
         calls.append((model.service_model.signing_name, model.name, context.get("client_region")))
 
     session.events.register("before-call.*.*", record)
-    monkeypatch.setattr(aws, "make_session", lambda profile=None, region=None: session)
-    return {"session": session, "good": good, "bad": bad, "calls": calls}
+    runner = one_session(session)
+    return {"session": session, "good": good, "bad": bad, "calls": calls, "runner": runner}
 
 
 def deny_region(session: Any, region: str) -> None:
@@ -163,20 +162,27 @@ def test_two_regions_every_pool_is_found_and_audited(account: dict[str, Any]) ->
     assert "scanned 2 region(s): 3 user pool(s), 2 audited" in notes
     assert "no UserMigration trigger and no import job; nothing to audit" in notes
     assert "list-user-import-jobs is unavailable here" in notes
-    assert scan_exit_code(found, FailOn.ERROR) is ExitCode.FINDINGS
+    assert (
+        exit_code(found.result, fail_on=FailOn.ERROR, unread=bool(found.failures))
+        is ExitCode.FINDINGS
+    )
 
 
 def test_a_denied_region_is_reported_and_the_rest_still_audited(account: dict[str, Any]) -> None:
     deny_region(account["session"], "eu-west-1")
     found = scan(account["session"], ["eu-central-1", "eu-west-1"])
     assert len(found.failures) == 1
-    assert found.failures[0].startswith("region eu-west-1: AWS denied ListUserPools")
+    assert found.failures[0].startswith("region eu-west-1: AWS denied cognito-idp:ListUserPools")
     assert "cognito-idp:ListUserPools" in found.failures[0]  # names the permission it needs
     assert _by_pool(found.result, account["good"]["pool"])["COG001"] == "pass"
     assert _by_pool(found.result, account["bad"]["pool"]) == {}
     # incomplete beats "findings failed" and even "nothing failed"
-    assert scan_exit_code(found, FailOn.ERROR) is ExitCode.INPUT
-    assert scan_exit_code(found, FailOn.NEVER) is ExitCode.INPUT
+    assert (
+        exit_code(found.result, fail_on=FailOn.ERROR, unread=bool(found.failures)) is ExitCode.INPUT
+    )
+    assert (
+        exit_code(found.result, fail_on=FailOn.NEVER, unread=bool(found.failures)) is ExitCode.INPUT
+    )
 
 
 def test_a_pool_deleted_mid_scan_is_a_failure_of_that_pool_only(account: dict[str, Any]) -> None:
@@ -196,7 +202,9 @@ def test_a_pool_deleted_mid_scan_is_a_failure_of_that_pool_only(account: dict[st
         f"pool {victim} (eu-west-1) was deleted while the scan ran; not audited",
     )
     assert _by_pool(found.result, account["good"]["pool"])["COG001"] == "pass"
-    assert scan_exit_code(found, FailOn.NEVER) is ExitCode.INPUT
+    assert (
+        exit_code(found.result, fail_on=FailOn.NEVER, unread=bool(found.failures)) is ExitCode.INPUT
+    )
 
 
 @pytest.mark.parametrize(
@@ -207,7 +215,7 @@ def test_a_pool_deleted_mid_scan_is_a_failure_of_that_pool_only(account: dict[st
 def test_cli_exit_codes_when_every_region_is_read(
     account: dict[str, Any], extra: list[str], code: int
 ) -> None:
-    result = runner.invoke(
+    result = account["runner"].invoke(
         app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json", *extra]
     )
     assert result.exit_code == code, result.output
@@ -222,7 +230,7 @@ def test_suppressions_apply_to_a_scan(account: dict[str, Any], tmp_path: Any) ->
     config.write_text(
         '[[suppressions]]\ncheck = "COG*"\nrole = "*"\nreason = "accepted for the test"\n'
     )
-    result = runner.invoke(
+    result = account["runner"].invoke(
         app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json", "--config", str(config)]
     )
     assert result.exit_code == 0, result.output
@@ -234,17 +242,19 @@ def test_suppressions_apply_to_a_scan(account: dict[str, Any], tmp_path: Any) ->
 
 def test_cli_exit_3_when_a_region_is_denied(account: dict[str, Any]) -> None:
     deny_region(account["session"], "eu-west-1")
-    result = runner.invoke(
+    result = account["runner"].invoke(
         app, ["scan", "--regions", "eu-central-1,eu-west-1", "--fail-on", "never"]
     )
     assert result.exit_code == 3
-    assert "warning: not read: region eu-west-1: AWS denied ListUserPools" in result.stderr
+    assert (
+        "warning: not read: region eu-west-1: AWS denied cognito-idp:ListUserPools" in result.stderr
+    )
     assert "[good eu-central-1]" in result.stdout  # the readable region is still reported
     assert "exit 0 because" not in result.stdout  # exit 3: the table does not explain a 0
 
 
 def test_cli_table_says_why_a_failing_scan_exits_0(account: dict[str, Any]) -> None:
-    result = runner.invoke(
+    result = account["runner"].invoke(
         app, ["scan", "--regions", "eu-central-1,eu-west-1", "--fail-on", "never"]
     )
     assert result.exit_code == 0, result.output
@@ -259,14 +269,16 @@ def test_cli_exit_3_when_iam_cannot_be_read(account: dict[str, Any]) -> None:
             )
 
     account["session"].events.register("before-call.*.*", refuse)
-    result = runner.invoke(app, ["scan", "--regions", "eu-central-1"])
+    result = account["runner"].invoke(app, ["scan", "--regions", "eu-central-1"])
     assert result.exit_code == 3
     assert "iam:GetAccountAuthorizationDetails" in result.stderr
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "junit", "markdown"])
 def test_every_audit_format(account: dict[str, Any], fmt: str) -> None:
-    result = runner.invoke(app, ["scan", "--regions", "eu-central-1,eu-west-1", "--format", fmt])
+    result = account["runner"].invoke(
+        app, ["scan", "--regions", "eu-central-1,eu-west-1", "--format", fmt]
+    )
     assert result.exit_code == 1, result.output  # COG001 fails for the bad pool
     assert "good" in result.stdout
     assert "bad" in result.stdout
@@ -282,7 +294,7 @@ def test_regions_option(account: dict[str, Any]) -> None:
     every = resolve_regions(session, "all")
     assert {"eu-central-1", "us-east-1"} <= set(every)
     assert not any(r.startswith("cn-") for r in every)  # one partition: the session's
-    result = runner.invoke(app, ["scan", "--regions", "eu-middle-9"])
+    result = account["runner"].invoke(app, ["scan", "--regions", "eu-middle-9"])
     assert result.exit_code == 3
     assert "eu-middle-9" in result.stderr
 
@@ -348,7 +360,9 @@ def test_cli_a_check_that_crashes_in_a_scan_is_exit_4_and_one_line(
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(LambdaAdminInitiateAuth, "run", broken)
-    result = runner.invoke(app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json"])
+    result = account["runner"].invoke(
+        app, ["scan", "--regions", "eu-central-1,eu-west-1", "-f", "json"]
+    )
     assert result.exit_code == 4, result.output
     lines = result.stderr.splitlines()
     assert len(lines) == 1

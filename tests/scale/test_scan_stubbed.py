@@ -206,3 +206,26 @@ def test_a_denied_import_job_listing_fails_that_pool(idp: tuple[_Clients, Stubbe
     assert read.pools == ()
     assert len(read.failures) == 1
     assert "cognito-idp:ListUserImportJobs" in read.failures[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "why"),
+    [
+        ("ExpiredTokenException", 400, "AWS rejected the credentials for cognito-idp:ListUserPools"),
+        ("AccessDeniedException", 400, "AWS denied cognito-idp:ListUserPools"),
+        ("InternalFailure", 500, "cognito-idp:ListUserPools failed on AWS's side after the retries: InternalFailure (HTTP 500)"),
+        ("TooManyRequestsException", 429, "cognito-idp:ListUserPools was throttled after the retries"),
+    ],
+)  # fmt: skip
+def test_a_region_not_read_says_why_in_the_one_mappings_words(
+    idp: tuple[_Clients, Stubber], code: str, status: int, why: str
+) -> None:
+    """The failure line of a region is the line the command would print for the same reply."""
+    clients, stubber = idp
+    stubber.add_client_error(
+        "list_user_pools", service_error_code=code, service_message="m", http_status_code=status
+    )
+    read = read_region(clients, "eu-west-1")
+    assert len(read.failures) == 1
+    assert read.failures[0].startswith(f"region eu-west-1: {why}")
+    assert "\n" not in read.failures[0]

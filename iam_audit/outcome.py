@@ -1,0 +1,53 @@
+"""The one exit code: how every command's outcome becomes the number README "Exit codes" documents.
+
+Every command ends through :func:`exit_code`; none computes a number of its own. The strictest
+outcome applies: an error that ended the command decides alone; otherwise a crashed check (4),
+then an incomplete run (3), then a failure (1), else 0.
+"""
+
+from __future__ import annotations
+
+from iam_audit.errors import ExitCode, IamAuditError
+from iam_audit.findings import AuditResult, FailOn, Status, fails_run
+
+__all__ = ["exit_code"]
+
+
+def exit_code(
+    result: AuditResult | None = None,
+    *,
+    fail_on: FailOn = FailOn.ERROR,
+    failed: bool = False,
+    unread: bool = False,
+    error: BaseException | None = None,
+) -> ExitCode:
+    """The exit code of a command that ended with this outcome.
+
+    ``error``: the exception that ended it: ours carry their code (2 usage, 3 input or access,
+    4 internal), ^C is 130, a closed standard output 141, anything else (a bug) 4.
+    ``result``: an audit's findings: 4 when a check crashed, 3 when an error-severity check could
+    not run for want of an input the user can give, 1 when a result at or above ``fail_on``
+    failed. ``unread``: 3, part of what was asked could not be read (a scan's region or pool,
+    ``fix``'s core check). ``failed``: 1, the command's own verdict is negative (a preflight
+    report's problems, ``simulate``'s denial, a fix left unapplied).
+    """
+    if error is not None:
+        return _error_code(error)
+    findings = result.findings if result is not None else ()
+    if any(f.status is Status.ERROR for f in findings):
+        return ExitCode.INTERNAL
+    if unread or any(f.incomplete for f in findings):
+        return ExitCode.INPUT
+    if failed or any(fails_run(f, fail_on) for f in findings):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+def _error_code(error: BaseException) -> ExitCode:
+    if isinstance(error, IamAuditError):
+        return error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(error, BrokenPipeError):
+        return ExitCode.PIPE_CLOSED
+    return ExitCode.INTERNAL
