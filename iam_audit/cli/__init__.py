@@ -314,13 +314,13 @@ def simulate(
     Exit 0 when allowed, 1 when denied.
     """
     from iam_audit.model import PolicyKind
+    from iam_audit.render import renderer_for
     from iam_audit.simulate import (
         SimulateQuestion,
+        SimulateReport,
         action_warning,
         load_policy_file,
         resource_policy_kind,
-        result_to_dict,
-        table_lines,
     )
     from iam_audit.simulate import simulate as run_simulation
 
@@ -345,11 +345,8 @@ def simulate(
         trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)
-    data = result_to_dict(result, action, resource)
-    if fmt is TextFormat.JSON:
-        emit(json.dumps(data, indent=2), None)
-    else:
-        emit("\n".join(table_lines(data, action, resource)), None)
+    report = SimulateReport(result, action, resource, caller_arn or principal_service or "")
+    emit(renderer_for(fmt).render(report), None)
     raise typer.Exit(int(ExitCode.OK if result.allowed else ExitCode.FINDINGS))
 
 

@@ -43,7 +43,6 @@ def apply_command(
     """Preview, confirm, write with backup, then audit again and report the verified result."""
     from iam_audit.audit import run_planned
     from iam_audit.fix.apply import confirm_or_refuse
-    from iam_audit.render.json import result_to_dict
     from iam_audit.render.table import TableRenderer
     from iam_audit.select import resolve_targets
     from iam_audit.sources.live import LiveSource
@@ -85,7 +84,7 @@ def apply_command(
                 {
                     "plan": plan_to_dict(plan),
                     "backup": str(report.backup),
-                    "verified": result_to_dict(verified),
+                    "verified": verified.as_dict(),
                 },
                 indent=2,
             )

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any, assert_never
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -24,6 +24,7 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs
 from iam_audit.errors import InputError
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import Result
 
 __all__ = ["ReportFormat", "register"]
 
@@ -51,16 +52,10 @@ PoolIdOpt = Annotated[
 ]
 
 
-def _render(fmt: ReportFormat, as_dict: dict[str, Any], table: str) -> str:
-    from iam_audit.preflight.render import to_json
+def _render(fmt: ReportFormat, report: Result, *, quiet: bool = False) -> str:
+    from iam_audit.render import TextFormat, renderer_for
 
-    match fmt:
-        case ReportFormat.JSON:
-            return to_json(as_dict)
-        case ReportFormat.TABLE:
-            return table
-        case _:
-            assert_never(fmt)
+    return renderer_for(TextFormat(fmt), quiet=quiet).render(report)
 
 
 @contextmanager
@@ -130,7 +125,6 @@ def csv_check(
 ) -> None:
     """Check a user-import CSV against the pool's header and schema before importing it."""
     from iam_audit.preflight.csvcheck import check_csv
-    from iam_audit.preflight.render import csv_table
     from iam_audit.preflight.schema import parse_header_text, pool_schema
 
     offline = header_file is not None or schema is not None
@@ -164,7 +158,7 @@ def csv_check(
         report = check_csv(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
-    emit(_render(fmt, report.as_dict(), csv_table(report, quiet=quiet)), output)
+    emit(_render(fmt, report, quiet=quiet), output)
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -185,7 +179,6 @@ def jobs(
     from iam_audit.preflight import live
     from iam_audit.preflight.jobs import diagnose_jobs, needs_log
     from iam_audit.preflight.logsdiag import DiagnosisReport, diagnose
-    from iam_audit.preflight.render import jobs_table
 
     region = live.pool_region(user_pool_id, region)
     client = live.make_client("cognito-idp", profile=profile, region=region)
@@ -202,7 +195,7 @@ def jobs(
                 continue
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
-    emit(_render(fmt, report.as_dict(), jobs_table(report)), output)
+    emit(_render(fmt, report), output)
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -239,7 +232,6 @@ def lambda_check(
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
     from iam_audit.preflight.lambdacheck import MAX_ZIP_FILE, FunctionPackage, check_function
     from iam_audit.preflight.nodecheck import node_check
-    from iam_audit.preflight.render import lambda_table
 
     offline = zip_file is not None or handler is not None or runtime is not None or env
     if function and offline:
@@ -271,7 +263,7 @@ def lambda_check(
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
-    emit(_render(fmt, report.as_dict(), lambda_table(report, quiet=quiet)), output)
+    emit(_render(fmt, report, quiet=quiet), output)
     raise typer.Exit(1 if report.failed else 0)
 
 
@@ -309,7 +301,6 @@ def lambda_calls(
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
     from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip, read_package
-    from iam_audit.codecalls.report import calls_table
 
     named = [o for o in (function, function_code, template, terraform_plan) if o]
     if len(named) != 1:
@@ -337,7 +328,7 @@ def lambda_calls(
         environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
         place = place_of(chosen.arn, region, account_id)
         facts = facts_for(files, name, environment, place)
-        emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
+        emit(_render(fmt, facts), output)
         raise typer.Exit(0)
     if function:
         from iam_audit.preflight import live
@@ -362,7 +353,7 @@ def lambda_calls(
         place = place_of(None, region, account_id)
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
-    emit(_render(fmt, facts.as_dict(), calls_table(facts)), output)
+    emit(_render(fmt, facts), output)
     raise typer.Exit(0)
 
 
@@ -406,7 +397,6 @@ def logs_diagnose(
 ) -> None:
     """Recognise the import errors in CloudWatch Logs and print the fix for each."""
     from iam_audit.preflight.logsdiag import diagnose, parse_export
-    from iam_audit.preflight.render import diagnoses_table
 
     window = parse_since(since)
     if file is not None and (user_pool_id or function):
@@ -424,7 +414,7 @@ def logs_diagnose(
     report = diagnose(events, context=context)
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
-    emit(_render(fmt, report.as_dict(), diagnoses_table(report)), output)
+    emit(_render(fmt, report), output)
     raise typer.Exit(1 if report.failed else 0)
 
 

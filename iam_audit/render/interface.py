@@ -1,13 +1,22 @@
-"""The seam every output format implements."""
+"""The seam every output format implements: a :class:`~iam_audit.results.Result` in, text out."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from typing import Protocol
 
-from iam_audit.findings import AuditResult
+from iam_audit.errors import UsageError
+from iam_audit.findings import AuditResult, Finding
+from iam_audit.results import Result
 
-__all__ = ["OutputFormat", "Renderer", "TextFormat"]
+__all__ = [
+    "OutputFormat",
+    "Renderer",
+    "TextFormat",
+    "audit_only",
+    "counts_line",
+    "fix_target_label",
+]
 
 
 class OutputFormat(StrEnum):
@@ -26,6 +35,33 @@ class TextFormat(StrEnum):
 
 
 class Renderer(Protocol):
-    """Turns a result into text; never writes anything itself (the CLI does)."""
+    """Turns any command's result into text; never writes anything itself (the CLI does)."""
 
-    def render(self, result: AuditResult) -> str: ...
+    def render(self, result: Result) -> str: ...
+
+
+def audit_only(result: Result, fmt: OutputFormat) -> AuditResult:
+    """``result`` as the audit result it must be for ``fmt`` (SARIF, JUnit and Markdown report
+    checks on roles), or a usage error naming the formats that express it."""
+    if isinstance(result, AuditResult):
+        return result
+    raise UsageError(
+        f"--format {fmt.value} cannot express a {result.kind.value} result",
+        advice="use --format table or --format json",
+    )
+
+
+def counts_line(result: AuditResult) -> str:
+    """``N failed, N warned, N passed, N skipped`` (and suppressed, internal errors when any)."""
+    summary = result.summary()
+    return (
+        f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
+        f"{summary['skip']} skipped"
+        + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
+        + (f", {summary['error']} internal errors" if summary["error"] else "")
+    )
+
+
+def fix_target_label(finding: Finding) -> str:
+    """What a finding's fix document is: ``trust policy``, ``inline policy`` or ``policy``."""
+    return f"{finding.fix_target} policy" if finding.fix_target else "policy"

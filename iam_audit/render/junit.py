@@ -23,8 +23,10 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import assert_never
 
-from iam_audit.findings import AuditResult, FailOn, Finding, Status, fails_run
+from iam_audit.findings import FailOn, Finding, Status, fails_run
 from iam_audit.render.escape import for_xml as _x
+from iam_audit.render.interface import OutputFormat, audit_only, fix_target_label
+from iam_audit.results import Result
 
 __all__ = ["JunitRenderer"]
 
@@ -36,10 +38,6 @@ _RANK: dict[Status, int] = {
     Status.FAIL: 3,
     Status.ERROR: 4,
 }
-
-
-def _suppressed(finding: Finding) -> bool:
-    return finding.suppression is not None and not finding.suppression.expired
 
 
 def _details(finding: Finding) -> str:
@@ -65,8 +63,7 @@ def _details(finding: Finding) -> str:
             f"{_x(finding.suppression.reason)}"
         )
     if finding.fix is not None:
-        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
-        lines.append(f"fix ({target}):\n{json.dumps(finding.fix, indent=2)}")
+        lines.append(f"fix ({fix_target_label(finding)}):\n{json.dumps(finding.fix, indent=2)}")
     return "\n".join(lines)
 
 
@@ -76,7 +73,7 @@ def _case(findings: Sequence[Finding], fail_on: FailOn) -> ET.Element:
         "testcase",
         {"classname": _x(first.role or "(no role)"), "name": f"{first.check} {first.slug}"},
     )
-    active = [f for f in findings if not _suppressed(f)]
+    active = [f for f in findings if not f.suppressed]
     if not active:
         reasons = "; ".join(sorted({_x(f.suppression.reason) for f in findings if f.suppression}))
         ET.SubElement(case, "skipped", {"message": f"suppressed: {reasons}"})
@@ -112,7 +109,8 @@ class JunitRenderer:
     def __init__(self, *, fail_on: FailOn = FailOn.ERROR) -> None:
         self.fail_on = fail_on
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        result = audit_only(result, OutputFormat.JUNIT)
         ordered = sorted(result.findings, key=Finding.sort_key)
         cases = [
             _case(list(group), self.fail_on)

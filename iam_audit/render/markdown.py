@@ -14,9 +14,11 @@ import json
 import re
 from typing import assert_never
 
-from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.findings import Finding, Status
 from iam_audit.render.escape import for_markdown_code as _code
 from iam_audit.render.escape import for_markdown_text as _text
+from iam_audit.render.interface import OutputFormat, audit_only, counts_line, fix_target_label
+from iam_audit.results import Result
 
 __all__ = ["MarkdownRenderer"]
 
@@ -25,12 +27,8 @@ def _role(arn: str) -> str:
     return arn.rsplit("/", 1)[-1] if arn else "(no role)"
 
 
-def _suppressed(finding: Finding) -> bool:
-    return finding.suppression is not None and not finding.suppression.expired
-
-
 def _status(finding: Finding) -> str:
-    if _suppressed(finding):
+    if finding.suppressed:
         return "suppressed"
     match finding.status:
         case Status.FAIL:
@@ -90,10 +88,9 @@ def _section(finding: Finding) -> list[str]:
             f"{_text(finding.suppression.reason)}"
         )
     if finding.fix is not None:
-        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
         lines += [
             "",
-            f"Fix ({_text(target)}):",
+            f"Fix ({_text(fix_target_label(finding))}):",
             "",
             *_block("json", json.dumps(finding.fix, indent=2)),
         ]
@@ -123,16 +120,10 @@ def _block(language: str, text: str) -> list[str]:
 class MarkdownRenderer:
     """A pull-request comment; always output, even when everything passes."""
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        result = audit_only(result, OutputFormat.MARKDOWN)
         findings = sorted(result.findings, key=Finding.sort_key)
-        summary = result.summary()
-        counts = (
-            f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
-            f"{summary['skip']} skipped"
-            + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
-            + (f", {summary['error']} internal errors" if summary["error"] else "")
-        )
-        lines = [f"## iam-audit: {counts}", ""]
+        lines = [f"## iam-audit: {counts_line(result)}", ""]
         if findings:
             lines += ["| Check | Role | Status | Where |", "| --- | --- | --- | --- |"]
             for finding in findings:
@@ -145,11 +136,11 @@ class MarkdownRenderer:
         reported = [
             f
             for f in findings
-            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not _suppressed(f)
+            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not f.suppressed
         ]
         for finding in reported:
             lines += _section(finding)
-        suppressed = [f for f in findings if _suppressed(f)]
+        suppressed = [f for f in findings if f.suppressed]
         if suppressed:
             lines += ["### Suppressed", ""]
             for finding in suppressed:

@@ -203,7 +203,7 @@ def test_control_characters_from_the_package_are_escaped() -> None:
         out.writestr("x.py", source)
     from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip
-    from iam_audit.codecalls.report import calls_table
+    from iam_audit.render.views import calls_table
 
     facts = facts_for(files_from_zip(archive.getvalue(), "x.zip"), "x.zip", {}, place_of(None))
     text = calls_table(facts)
