@@ -18,6 +18,7 @@ __all__ = [
     "AuditTarget",
     "Check",
     "CheckMeta",
+    "CodeCheck",
     "Fixability",
     "RoleCheck",
     "RoleKind",
@@ -160,3 +161,18 @@ class RoleCheck:
         """``skip`` on ``role`` for ``reason`` (located at the check's ID), with the option that
         would supply what is missing when the user can."""
         return finding(self.meta, role, Status.SKIP, reason, locator=self.meta.id, needs=needs)
+
+
+class CodeCheck(RoleCheck):
+    """A :class:`RoleCheck` that judges what the function's code calls: ``skip`` with the
+    target's reason when the code is unknown, otherwise :meth:`judge_code`."""
+
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
+        if target.code is None:
+            yield self.skip(role, target.code_skip_reason)
+            return
+        yield from self.judge_code(target, role, target.code)
+
+    def judge_code(self, target: AuditTarget, role: Role, code: CodeFacts) -> Iterator[Finding]:
+        """The check proper, on the role and the code that are there."""
+        raise NotImplementedError

@@ -7,9 +7,9 @@ from dataclasses import replace
 from typing import ClassVar
 
 from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
-from iam_audit.codecalls.resolve import ResolvedCall
+from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
 
@@ -22,7 +22,7 @@ def _sid(action: str) -> str:
     return found or "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
 
 
-class LambdaCodeActions(RoleCheck):
+class LambdaCodeActions(CodeCheck):
     """The migration function's role is allowed every AWS action its code calls, on its resource.
 
     **What it checks**
@@ -66,11 +66,7 @@ class LambdaCodeActions(RoleCheck):
         fixability=Fixability.SAFE,
     )
 
-    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
-        code = target.code
-        if code is None:
-            yield self.skip(role, target.code_skip_reason)
-            return
+    def judge_code(self, target: AuditTarget, role: Role, code: CodeFacts) -> Iterator[Finding]:
         own = [c for c in code.own if not c.is_assume_role]
         if not own:
             yield finding(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from iam_audit.checks import ALL_CHECKS, AuditTarget, RoleKind
-from iam_audit.checks.base import RoleCheck
+from iam_audit.checks.base import CodeCheck, RoleCheck
 from iam_audit.findings import Finding, Status
 from iam_audit.model import Origin, Role, SourceKind
 
@@ -22,6 +22,11 @@ def test_every_check_with_the_prologue_uses_the_template() -> None:
         "COG006",
         "COG008",
         "COG009",
+    ]
+    # the two checks of the function's code share the second prologue, "code unknown: skip"
+    assert sorted(c.meta.id for c in ALL_CHECKS if issubclass(c, CodeCheck)) == [
+        "COG010",
+        "COG011",
     ]
 
 
@@ -44,5 +49,24 @@ def test_a_missing_role_is_one_skip_with_the_targets_reason(check: type[RoleChec
             status=Status.SKIP,
             role="",
             message=reason,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "check", [c for c in ALL_CHECKS if issubclass(c, CodeCheck)], ids=lambda c: c.meta.id
+)
+def test_unknown_code_is_one_skip_with_the_targets_reason(check: type[CodeCheck]) -> None:
+    target = AuditTarget(lambda_role=LAMBDA, code=None, code_skip_reason="no code, for the test")
+    assert list(check().run(target)) == [
+        Finding(
+            check=check.meta.id,
+            slug=check.meta.slug,
+            severity=check.meta.severity,
+            status=Status.SKIP,
+            role=LAMBDA.arn,
+            message="no code, for the test",
+            locator=check.meta.id,
+            origin=LAMBDA.origin,
         )
     ]
