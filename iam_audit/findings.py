@@ -124,8 +124,7 @@ class Finding:
     @property
     def counts_as_failure(self) -> bool:
         """A failing or warning result that is not suppressed."""
-        active = self.suppression is None or self.suppression.expired
-        return active and self.status in (Status.FAIL, Status.WARN, Status.ERROR)
+        return not self.suppressed and self.status in (Status.FAIL, Status.WARN, Status.ERROR)
 
     @property
     def suppressed(self) -> bool:
@@ -145,6 +144,7 @@ class Finding:
             severity=self.severity,
             message=self.message,
             fix="\n".join(json.dumps(statement) for statement in statements),
+            suppressed=self.suppressed,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, assert_never, runtime_checkable
 
 if TYPE_CHECKING:
     from iam_audit.whocan import WhoCanResult
@@ -88,7 +88,8 @@ class Row:
 
     ``subject`` is what it is about (a role or principal ARN, a CSV line, an import job, a
     function, a place in the code); ``check`` the check ID, rule or error it reports; ``fix`` what
-    to do, as text (``""``: nothing, or nothing known).
+    to do, as text (``""``: nothing, or nothing known); ``suppressed``: a suppression that has not
+    expired holds it (it is shown, and fails nothing).
     """
 
     subject: str
@@ -97,13 +98,15 @@ class Row:
     severity: Severity
     message: str
     fix: str = ""
+    suppressed: bool = False
 
     def fails(self, fail_on: FailOn) -> bool:
         """Whether this row alone fails the run under ``--fail-on`` ``fail_on`` (for a finding,
-        the rule of :func:`iam_audit.findings.fails_run` before suppressions)."""
-        return at_threshold(self.status, self.severity, fail_on)
+        the rule of :func:`iam_audit.findings.fails_run`)."""
+        return not self.suppressed and at_threshold(self.status, self.severity, fail_on)
 
 
+@runtime_checkable
 class Result(Protocol):
     """What every command hands to a renderer."""
 

@@ -237,8 +237,7 @@ class SimulateReport:
                 check=self.action,
                 status=Status.PASS if allowed else Status.FAIL,
                 severity=Severity.ERROR,
-                message=f"{self.result.decision.value} on {self.resource}"
-                + ("" if allowed else f": {_reason(self.result, self.action, self.resource)}"),
+                message=f"{self.result.decision.value}: {self.action} on {self.resource}",
             ),
         )
 
