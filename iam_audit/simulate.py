@@ -30,7 +30,6 @@ __all__ = [
     "action_warning",
     "load_policy_file",
     "resource_policy_kind",
-    "result_to_dict",
     "simulate",
 ]
 
@@ -186,37 +185,6 @@ def _reason(result: EvalResult, action: str, resource: str) -> str | None:
     return "no statement allows it"
 
 
-def result_to_dict(
-    result: EvalResult, action: str | None = None, resource: str | None = None
-) -> dict[str, Any]:
-    """DESIGN.md's ``simulate`` JSON, in AWS's own words
-    (``policies/schemas/simulate-result.schema.json``).
-
-    ``blocked_by`` names the layer that denied an otherwise allowed request (``null`` when none
-    did), ``reason`` says in one sentence why the request is not allowed (``null`` when it is),
-    ``notes`` what the engine could not use. Given without ``action`` and ``resource``, the
-    reason is worded without knowing whose policy decides.
-    """
-    reason = _reason(result, action or "", resource or "")
-    return {
-        "decision": result.decision.value,
-        "matched_statements": [
-            {
-                "policy": ref.policy,
-                "kind": ref.kind.value,
-                "statement": ref.label,
-                "index": ref.index,
-                "effect": ref.effect,
-            }
-            for ref in result.matched
-        ],
-        "unresolved": list(result.unresolved),
-        "blocked_by": result.blocked_by or None,
-        "reason": reason,
-        "notes": list(result.notes),
-    } | ({"decided_by": result.decided_by} if result.decided_by else {})
-
-
 @dataclass(frozen=True, slots=True)
 class SimulateReport:
     """``simulate``'s answer as a :class:`~iam_audit.results.Result`: one row, ``pass`` when the
@@ -245,4 +213,28 @@ class SimulateReport:
         return self.result.notes
 
     def as_dict(self) -> dict[str, Any]:
-        return result_to_dict(self.result, self.action, self.resource)
+        """DESIGN.md's ``simulate`` JSON, in AWS's own words
+        (``policies/schemas/simulate-result.schema.json``).
+
+        ``blocked_by`` names the layer that denied an otherwise allowed request (``null`` when
+        none did), ``reason`` says in one sentence why the request is not allowed (``null`` when
+        it is), ``notes`` what the engine could not use.
+        """
+        result = self.result
+        return {
+            "decision": result.decision.value,
+            "matched_statements": [
+                {
+                    "policy": ref.policy,
+                    "kind": ref.kind.value,
+                    "statement": ref.label,
+                    "index": ref.index,
+                    "effect": ref.effect,
+                }
+                for ref in result.matched
+            ],
+            "unresolved": list(result.unresolved),
+            "blocked_by": result.blocked_by or None,
+            "reason": _reason(result, self.action, self.resource),
+            "notes": list(result.notes),
+        } | ({"decided_by": result.decided_by} if result.decided_by else {})

@@ -84,8 +84,10 @@ def _log_line(error: str) -> str:
     return next(line for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _results(tmp_path: Path) -> dict[str, list[Result]]:
+@pytest.fixture(scope="module")
+def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Result]]:
     """Each kind of result, from real inputs, failing and clean where the command can fail."""
+    tmp_path = tmp_path_factory.mktemp("results")
     expired = ImportJob("import-old", "old", "eu-central-1_AbCdEf123", JobStatus.EXPIRED)
     expiring = ImportJob(
         "import-x", "x", "eu-central-1_AbCdEf123", JobStatus.CREATED, created=NOW - timedelta(1)
@@ -127,12 +129,12 @@ def _results(tmp_path: Path) -> dict[str, list[Result]]:
     }
 
 
-def _all(tmp_path: Path) -> list[Result]:
-    return [result for results in _results(tmp_path).values() for result in results]
+@pytest.fixture(scope="module")
+def every(found: dict[str, list[Result]]) -> list[Result]:
+    return [result for results in found.values() for result in results]
 
 
-def test_every_command_result_serves_the_protocol(tmp_path: Path) -> None:
-    found = _results(tmp_path)
+def test_every_command_result_serves_the_protocol(found: dict[str, list[Result]]) -> None:
     assert sorted(found) == sorted(kind.value for kind in ResultKind)
     for kind, results in found.items():
         for result in results:
@@ -140,16 +142,16 @@ def test_every_command_result_serves_the_protocol(tmp_path: Path) -> None:
             assert result.kind.value == kind
 
 
-def test_json_is_the_payload_for_every_kind(tmp_path: Path) -> None:
-    for result in _all(tmp_path):
+def test_json_is_the_payload_for_every_kind(every: list[Result]) -> None:
+    for result in every:
         text = renderer_for(OutputFormat.JSON).render(result)
         assert json.loads(text) == result.as_dict()
         # one encoding for every command: what the preflight reports always wrote
         assert text == json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def test_the_table_shows_every_kind(tmp_path: Path) -> None:
-    for result in _all(tmp_path):
+def test_the_table_shows_every_kind(every: list[Result]) -> None:
+    for result in every:
         text = renderer_for(OutputFormat.TABLE).render(result)
         assert text.endswith("\n")
         if not isinstance(result, AuditResult):
@@ -161,9 +163,9 @@ def test_the_table_shows_every_kind(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", [OutputFormat.SARIF, OutputFormat.JUNIT, OutputFormat.MARKDOWN])
 def test_a_format_that_cannot_express_a_kind_is_a_usage_error(
-    tmp_path: Path, fmt: OutputFormat
+    every: list[Result], fmt: OutputFormat
 ) -> None:
-    for result in _all(tmp_path):
+    for result in every:
         renderer = renderer_for(fmt)
         if isinstance(result, AuditResult):
             assert renderer.render(result)
@@ -173,8 +175,7 @@ def test_a_format_that_cannot_express_a_kind_is_a_usage_error(
         assert caught.value.message == f"--format {fmt.value} cannot express a {result.kind} result"
 
 
-def test_rows_fail_exactly_when_the_command_fails(tmp_path: Path) -> None:
-    found = _results(tmp_path)
+def test_rows_fail_exactly_when_the_command_fails(found: dict[str, list[Result]]) -> None:
     failing = {
         kind: [any(r.fails(FailOn.ERROR) for r in x.rows()) for x in v] for kind, v in found.items()
     }

@@ -3,13 +3,11 @@
 TableRenderer` shows an audit itself and hands every other kind here).
 
 They show CSV values, job names, completion messages, log lines, ARNs and code that anyone may
-have written: every such value goes through :func:`iam_audit.render.escape.for_terminal` (the
-code listing through :func:`printable`).
+have written: every such value goes through :func:`iam_audit.render.escape.for_terminal`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, assert_never, cast
 
 from iam_audit.findings import Status
@@ -30,7 +28,6 @@ __all__ = [
     "diagnoses_table",
     "jobs_table",
     "lambda_table",
-    "printable",
     "simulate_table",
     "text_view",
     "who_can_table",
@@ -178,14 +175,6 @@ def diagnoses_table(report: DiagnosisReport) -> str:
     return "\n".join(out) + "\n"
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters (a terminal's escape sequences) shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 def calls_table(facts: CodeFacts) -> str:
     """One line per IAM action a call needs: where, action, resource (or why it is unresolved)."""
     out: list[str] = []
@@ -202,12 +191,12 @@ def calls_table(facts: CodeFacts) -> str:
         if c.call.implicit:
             extra.append("made by the SDK's credentials provider")
         suffix = f"  [{'; '.join(extra)}]" if extra else ""
-        out.append(printable(f"{c.where:<{width}}  {c.action:<{action_width}}  {target}{suffix}"))
+        out.append(_t(f"{c.where:<{width}}  {c.action:<{action_width}}  {target}{suffix}"))
     triggers = ", ".join(facts.trigger_sources) or "none found"
-    out.append(printable(f"trigger sources: {triggers}"))
-    out.extend(printable(f"note: {note}") for note in facts.notes)
+    out.append(_t(f"trigger sources: {triggers}"))
+    out.extend(_t(f"note: {note}") for note in facts.notes)
     files = len({c.call.file for c in facts.calls})
     actions = "1 IAM action" if len(facts.calls) == 1 else f"{len(facts.calls)} IAM actions"
     where = "1 file" if files == 1 else f"{files} files"
-    out.append(printable(f"{facts.package}: {actions} from SDK calls in {where}"))
+    out.append(_t(f"{facts.package}: {actions} from SDK calls in {where}"))
     return "\n".join(out) + "\n"
