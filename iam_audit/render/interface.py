@@ -16,6 +16,7 @@ __all__ = [
     "audit_only",
     "counts_line",
     "fix_target_label",
+    "role_name",
 ]
 
 
@@ -65,3 +66,8 @@ def counts_line(result: AuditResult) -> str:
 def fix_target_label(finding: Finding) -> str:
     """What a finding's fix document is: ``trust policy``, ``inline policy`` or ``policy``."""
     return f"{finding.fix_target} policy" if finding.fix_target else "policy"
+
+
+def role_name(arn: str) -> str:
+    """The role's name (the last part of its ARN), or ``(no role)`` (unescaped)."""
+    return arn.rsplit("/", 1)[-1] if arn else "(no role)"

@@ -17,14 +17,16 @@ from typing import assert_never
 from iam_audit.findings import Finding, Status
 from iam_audit.render.escape import for_markdown_code as _code
 from iam_audit.render.escape import for_markdown_text as _text
-from iam_audit.render.interface import OutputFormat, audit_only, counts_line, fix_target_label
+from iam_audit.render.interface import (
+    OutputFormat,
+    audit_only,
+    counts_line,
+    fix_target_label,
+    role_name,
+)
 from iam_audit.results import Result
 
 __all__ = ["MarkdownRenderer"]
-
-
-def _role(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1] if arn else "(no role)"
 
 
 def _status(finding: Finding) -> str:
@@ -59,7 +61,7 @@ def _where(finding: Finding, *, in_table: bool = False) -> str:
 
 def _section(finding: Finding) -> list[str]:
     lines = [
-        f"### {finding.check} {finding.slug} on {_code(_role(finding.role))}",
+        f"### {finding.check} {finding.slug} on {_code(role_name(finding.role))}",
         "",
         f"{_status(finding)} ({finding.severity.value}) {_text(finding.message)}",
         "",
@@ -127,7 +129,7 @@ class MarkdownRenderer:
         if findings:
             lines += ["| Check | Role | Status | Where |", "| --- | --- | --- | --- |"]
             for finding in findings:
-                role = _code(_role(finding.role), in_table=True)
+                role = _code(role_name(finding.role), in_table=True)
                 where = _where(finding, in_table=True)
                 lines.append(
                     f"| {finding.check} {finding.slug} | {role} | {_status(finding)} | {where} |"
@@ -151,7 +153,7 @@ class MarkdownRenderer:
                     else ""
                 )
                 lines.append(
-                    f"- {finding.check} {finding.slug} on {_code(_role(finding.role))}: "
+                    f"- {finding.check} {finding.slug} on {_code(role_name(finding.role))}: "
                     f"{_text(finding.suppression.reason)}{until}"
                 )
             lines.append("")

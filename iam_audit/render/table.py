@@ -11,7 +11,7 @@ import json
 from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status, fails_run
 from iam_audit.fix.plan import INLINE_POLICY_NAME
 from iam_audit.render.escape import for_terminal as _t
-from iam_audit.render.interface import counts_line
+from iam_audit.render.interface import counts_line, role_name
 from iam_audit.results import Result
 
 __all__ = ["TableRenderer"]
@@ -23,10 +23,6 @@ _MARK = {
     Status.SKIP: "SKIP",
     Status.ERROR: "ERROR",
 }
-
-
-def _role_label(arn: str) -> str:
-    return _t(arn.rsplit("/", 1)[-1]) if arn else "(no role)"
 
 
 def _below_threshold(result: AuditResult, fail_on: FailOn) -> str:
@@ -84,7 +80,7 @@ class TableRenderer:
                 role = finding.role
                 if lines:
                     lines.append("")
-                lines.append(f"{_role_label(role)}  {_t(role)}" if role else "(no role)")
+                lines.append(f"{_t(role_name(role))}  {_t(role)}" if role else "(no role)")
             lines.extend(self._finding(finding))
         if result.notes and not self.quiet:
             lines.append("")
