@@ -60,6 +60,7 @@ class ResultKind(StrEnum):
     """Which command's result it is (named in a format's usage error)."""
 
     AUDIT = "audit"
+    FIX = "fix"
     WHO_CAN = "who-can"
     SIMULATE = "simulate"
     CSV = "csv check"

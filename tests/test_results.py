@@ -25,6 +25,8 @@ from iam_audit.findings import (
     exit_code_for,
     fails_run,
 )
+from iam_audit.fix.emit import FixReport
+from iam_audit.fix.plan import FixPlan, plan_fixes
 from iam_audit.model import PolicyKind
 from iam_audit.preflight.csvcheck import check_csv
 from iam_audit.preflight.jobs import ImportJob, JobStatus, diagnose_jobs
@@ -54,6 +56,12 @@ def _audit() -> AuditResult:
         user_pool_arn=POOL,
     )
     return run_checks(target)
+
+
+def _fix() -> FixReport:
+    source = AuthDetailsSource(asset("auth_details", "account.json"))
+    roles = [source.get_role("TestingMigration-role"), source.get_role("CognitoImportLogs")]
+    return FixReport(plan_fixes(_audit().findings, roles))
 
 
 def _who_can() -> WhoCanReport:
@@ -106,6 +114,7 @@ def found(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Result]]:
     )
     return {
         "audit": [_audit(), AuditResult.of([])],
+        "fix": [_fix(), FixReport(FixPlan(()))],
         "who-can": [_who_can()],
         "simulate": [_simulate(tmp_path, "s3:GetObject"), _simulate(tmp_path, "s3:PutObject")],
         "csv check": [
@@ -181,6 +190,7 @@ def test_rows_fail_exactly_when_the_command_fails(found: dict[str, list[Result]]
     }
     assert failing == {
         "audit": [True, False],
+        "fix": [True, False],  # documents to change: 1, nothing to fix: 0
         "who-can": [False],  # a listing: exit 0 whenever it ran
         "simulate": [False, True],  # allowed: 0, denied: 1
         "csv check": [True, False],  # the duplicate counted, though max_per_rule shows none

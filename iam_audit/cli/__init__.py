@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -17,10 +17,6 @@ from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
-
-if TYPE_CHECKING:
-    from iam_audit.fix.iac import IacFix
-    from iam_audit.fix.plan import FixPlan
 
 app = typer.Typer(
     name="iam-audit",
@@ -183,8 +179,9 @@ def fix(
     """Show the minimal fixed policies (preview); with --apply, write them safely."""
     from iam_audit.audit import run_planned
     from iam_audit.findings import incomplete_notes
-    from iam_audit.fix.emit import render_plan, write_plan
+    from iam_audit.fix.emit import FixReport, write_plan
     from iam_audit.fix.plan import plan_fixes
+    from iam_audit.render import renderer_for
 
     read = _input_files(locals())
     refuse_overlap(read, [("--out-dir", out_dir)])
@@ -215,10 +212,8 @@ def fix(
     from iam_audit.fix.iac import template_changes as compute_template_changes
 
     template_changes = compute_template_changes(result, resolved.planned, resolved.source)
-    if template_changes:
-        emit(_render_template_changes(plan, template_changes, fmt), None)
-    else:
-        emit(render_plan(plan, fmt, incomplete=incomplete), None)
+    report = FixReport(plan, tuple(incomplete), template_changes)
+    emit(renderer_for(fmt).render(report), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
@@ -226,26 +221,6 @@ def fix(
         raise typer.Exit(int(ExitCode.INPUT))
     unfixed = template_changes or not plan.empty or plan.skipped
     raise typer.Exit(int(ExitCode.FINDINGS if unfixed else ExitCode.OK))
-
-
-def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
-    """``fix`` on a template: the changes to make in it, in its own language."""
-    from iam_audit.fix.emit import plan_to_dict
-    from iam_audit.fix.iac import iac_to_dict, render_iac
-    from iam_audit.render.escape import for_terminal
-
-    if fmt is TextFormat.JSON:
-        return (
-            json.dumps({**plan_to_dict(plan), "template_changes": iac_to_dict(changes)}, indent=2)
-            + "\n"
-        )
-    covered = {(c.role_arn, check) for c in changes for check in c.checks}
-    skipped = [
-        f"not fixed: {s.check} {for_terminal(s.role_arn)}: {for_terminal(s.reason)}"
-        for s in plan.skipped
-        if (s.role_arn, s.check) not in covered
-    ]
-    return render_iac(changes) + "".join(line + "\n" for line in skipped)
 
 
 @app.command()

@@ -11,7 +11,7 @@ import typer
 
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.findings import FailOn, exit_code_for
-from iam_audit.fix.emit import plan_to_dict, render_plan
+from iam_audit.fix.emit import FixReport, plan_to_dict
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
 from iam_audit.render import TextFormat
@@ -52,7 +52,7 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    preview = render_plan(plan, TextFormat.TABLE)
+    preview = TableRenderer().render(FixReport(plan))
     if plan.empty:
         typer.echo(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")

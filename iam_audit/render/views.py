@@ -1,5 +1,5 @@
-"""The table views of the results that are not audits: ``who-can``, ``simulate``, ``csv check``,
-``jobs``, ``lambda check``, ``lambda calls``, ``logs diagnose`` (:class:`~iam_audit.render.table.
+"""The table views of the results that are not audits: ``fix``, ``who-can``, ``simulate``,
+``csv check``, ``jobs``, ``lambda check``, ``lambda calls``, ``logs diagnose`` (:class:`~iam_audit.render.table.
 TableRenderer` shows an audit itself and hands every other kind here).
 
 They show CSV values, job names, completion messages, log lines, ARNs and code that anyone may
@@ -16,6 +16,8 @@ from iam_audit.results import Result, ResultKind, WhoCanReport
 
 if TYPE_CHECKING:
     from iam_audit.codecalls.resolve import CodeFacts
+    from iam_audit.fix.emit import FixReport
+    from iam_audit.fix.iac import IacFix
     from iam_audit.preflight.csvcheck import CsvReport
     from iam_audit.preflight.jobs import JobsReport
     from iam_audit.preflight.lambdacheck import LambdaReport
@@ -26,6 +28,8 @@ __all__ = [
     "calls_table",
     "csv_table",
     "diagnoses_table",
+    "fix_table",
+    "iac_table",
     "jobs_table",
     "lambda_table",
     "simulate_table",
@@ -54,8 +58,76 @@ def text_view(result: Result, *, quiet: bool = False) -> str:
             return calls_table(cast("CodeFacts", result))
         case ResultKind.LOGS:
             return diagnoses_table(cast("DiagnosisReport", result))
+        case ResultKind.FIX:
+            return fix_table(cast("FixReport", result))
         case _:
             assert_never(result.kind)
+
+
+def fix_table(report: FixReport) -> str:
+    """Per role: what changes, the diff, and the full fixed document; then what is not fixed,
+    and the checks that could not run (never "nothing to fix" then). For a template, the
+    changes to make in it instead (:func:`iac_table`), then the checks they do not cover."""
+    from iam_audit.fix.emit import label, unified_diff
+
+    plan = report.plan
+    if report.template_changes:
+        changes = report.template_changes
+        covered = {(c.role_arn, check) for c in changes for check in c.checks}
+        left = [
+            f"not fixed: {s.check} {_t(s.role_arn)}: {_t(s.reason)}"
+            for s in plan.skipped
+            if (s.role_arn, s.check) not in covered
+        ]
+        return iac_table(changes) + "".join(line + "\n" for line in left)
+    lines: list[str] = []
+    for fix in plan.fixes:
+        if not fix.changed:
+            continue
+        lines.append(
+            f"{_t(fix.role_name)}: {_t(label(fix))} ({', '.join(fix.checks)})"
+            + (" — new" if fix.before is None else "")
+        )
+        lines.append(unified_diff(fix, for_display=True).rstrip("\n"))
+        lines.append("")
+    for skipped in plan.skipped:
+        lines.append(f"not fixed: {skipped.check} {_t(skipped.role_arn)}: {_t(skipped.reason)}")
+    lines.extend(report.incomplete)
+    if not lines:
+        return "nothing to fix: every check that iam-audit can fix passes\n"
+    changed = sum(1 for f in plan.fixes if f.changed)
+    lines.append(
+        f"{changed} document(s) to change; nothing was written (run with --apply to write)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def iac_table(fixes: tuple[IacFix, ...]) -> str:
+    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`.
+
+    Every value from the template (names, paths, the diff's lines) is escaped for the terminal.
+    """
+    from iam_audit.fix.iac import iac_target
+
+    lines: list[str] = []
+    for fix in fixes:
+        name = _t(fix.role_arn.rpartition("/")[2])
+        lines.append(f"{name}: add to {_t(iac_target(fix))} ({', '.join(fix.checks)})")
+        if fix.note:
+            lines.append(f"  note: {_t(fix.note)}")
+        lines.extend("  " + _t(line) for line in fix.snippet.rstrip("\n").splitlines())
+        if fix.diff:
+            lines.extend(_t(line) for line in fix.diff.rstrip("\n").splitlines())
+        lines.append("")
+    if fixes:
+        diffs = (
+            " (each diff applies with `patch -p0`, in order)" if any(f.diff for f in fixes) else ""
+        )
+        lines.append(
+            f"{len(fixes)} change(s) to make where you deploy from{diffs}; "
+            "--apply writes to a live account only"
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> str:
