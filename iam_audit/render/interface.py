@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Protocol
 
 from iam_audit.errors import UsageError
-from iam_audit.findings import AuditResult, Finding
+from iam_audit.findings import AuditResult, Evidence, Finding
 from iam_audit.results import Result
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "TextFormat",
     "audit_only",
     "counts_line",
+    "evidence_lines",
     "fix_target_label",
     "role_name",
 ]
@@ -71,3 +73,18 @@ def fix_target_label(finding: Finding) -> str:
 def role_name(arn: str) -> str:
     """The role's name (the last part of its ARN), or ``(no role)`` (unescaped)."""
     return arn.rsplit("/", 1)[-1] if arn else "(no role)"
+
+
+def evidence_lines(
+    finding: Finding,
+    names: Callable[[tuple[str, ...]], str],
+    statement: Callable[[Evidence], str],
+) -> list[str]:
+    """What a report says under a failing result, in the order every report keeps: the actions
+    missing, the condition keys it depends on, each statement that decided it. ``names`` and
+    ``statement`` write a list of names and a statement in the report's own escaping."""
+    lines = [f"missing: {names(finding.missing)}"] if finding.missing else []
+    if finding.unresolved:
+        lines.append(f"depends on: {names(finding.unresolved)}")
+    lines.extend(f"evidence: {statement(evidence)}" for evidence in finding.evidence)
+    return lines

@@ -25,7 +25,7 @@ from typing import assert_never
 
 from iam_audit.findings import FailOn, Finding, Status, fails_run
 from iam_audit.render.escape import for_xml as _x
-from iam_audit.render.interface import OutputFormat, audit_only, fix_target_label
+from iam_audit.render.interface import OutputFormat, audit_only, evidence_lines, fix_target_label
 from iam_audit.results import Result
 
 __all__ = ["JunitRenderer"]
@@ -41,15 +41,14 @@ _RANK: dict[Status, int] = {
 
 
 def _details(finding: Finding) -> str:
-    lines = [_x(finding.message)]
-    if finding.missing:
-        lines.append(f"missing: {_x(', '.join(finding.missing))}")
-    if finding.unresolved:
-        lines.append(f"depends on: {_x(', '.join(finding.unresolved))}")
-    for evidence in finding.evidence:
-        lines.append(
-            f"evidence: {_x(evidence.effect)} {_x(evidence.policy)} {_x(evidence.statement)}"
-        )
+    lines = [
+        _x(finding.message),
+        *evidence_lines(
+            finding,
+            lambda names: _x(", ".join(names)),
+            lambda e: f"{_x(e.effect)} {_x(e.policy)} {_x(e.statement)}",
+        ),
+    ]
     if finding.origin is not None:
         where = _x(finding.origin.location)
         if finding.origin.line is not None:

@@ -21,6 +21,7 @@ from iam_audit.render.interface import (
     OutputFormat,
     audit_only,
     counts_line,
+    evidence_lines,
     fix_target_label,
     role_name,
 )
@@ -75,15 +76,14 @@ def _section(finding: Finding) -> list[str]:
             lines.append(f"- stack: {_code(finding.origin.stack)}")
         if finding.origin.construct:
             lines.append(f"- construct: {_code(finding.origin.construct)}")
-    if finding.missing:
-        lines.append(f"- missing: {', '.join(_code(a) for a in finding.missing)}")
-    if finding.unresolved:
-        lines.append(f"- depends on: {', '.join(_code(k) for k in finding.unresolved)}")
-    for evidence in finding.evidence:
-        lines.append(
-            f"- evidence: {_text(evidence.effect)} in {_code(evidence.policy)} statement "
-            f"{_code(evidence.statement)}"
+    lines += [
+        f"- {line}"
+        for line in evidence_lines(
+            finding,
+            lambda names: ", ".join(_code(name) for name in names),
+            lambda e: f"{_text(e.effect)} in {_code(e.policy)} statement {_code(e.statement)}",
         )
+    ]
     if finding.suppression is not None and finding.suppression.expired:
         lines.append(
             f"- suppression expired on {_text(finding.suppression.expires)}: "
