@@ -1,7 +1,9 @@
 """The one shape every command's result has for the renderers.
 
-Every command (``audit``, ``scan``, ``who-can``, ``simulate``, ``csv check``, ``jobs``,
-``lambda check``, ``lambda calls``, ``logs diagnose``) returns a :class:`Result`: its
+Every command that reports (``audit``, ``scan``, ``fix``, ``who-can``, ``simulate``,
+``csv check``, ``jobs``, ``lambda check``, ``lambda calls``, ``logs diagnose``; not ``checks``,
+a listing of the catalogue, nor ``fix --apply``'s record of what it wrote) returns a
+:class:`Result`: its
 :class:`ResultKind`, its rows (one verdict each: subject, check, status, severity, message, fix),
 the notes it wants the reader to see, and :meth:`Result.as_dict`, the JSON payload whose shape
 ``policies/schemas/`` documents. :mod:`iam_audit.render` turns any of them into text; a format
