@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, assert_never
+from typing import Any, ClassVar
 
 from iam_audit.model import Origin
+from iam_audit.results import FailOn, ResultKind, Row, Severity, Status, at_threshold
+
+#: The ``version`` of the audit JSON (``audit-result.schema.json``).
+JSON_VERSION = 1
 
 __all__ = [
     "AuditResult",
     "Evidence",
     "FailOn",
     "Finding",
+    "Row",
     "Severity",
     "Status",
     "TemplateFix",
@@ -22,29 +27,6 @@ __all__ = [
     "fingerprint",
     "incomplete_notes",
 ]
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-class Status(StrEnum):
-    """``error`` is reserved for a check that crashed (the ``internal-error`` finding)."""
-
-    PASS = "pass"
-    FAIL = "fail"
-    WARN = "warn"
-    SKIP = "skip"
-    ERROR = "error"
-
-
-class FailOn(StrEnum):
-    """The threshold for exit code 1."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NEVER = "never"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +122,76 @@ class Finding:
     @property
     def counts_as_failure(self) -> bool:
         """A failing or warning result that is not suppressed."""
-        active = self.suppression is None or self.suppression.expired
-        return active and self.status in (Status.FAIL, Status.WARN, Status.ERROR)
+        return not self.suppressed and self.status in (Status.FAIL, Status.WARN, Status.ERROR)
+
+    @property
+    def suppressed(self) -> bool:
+        """Suppressed by a suppression that has not expired."""
+        return self.suppression is not None and not self.suppression.expired
 
     def sort_key(self) -> tuple[str, str, str]:
         return (self.role, self.check, self.locator)
+
+    def row(self) -> Row:
+        """This finding as a row of the result protocol (the fix as its statements' JSON)."""
+        statements = self.fix.get("Statement", []) if self.fix is not None else []
+        return Row(
+            subject=self.role,
+            check=self.check,
+            status=self.status,
+            severity=self.severity,
+            message=self.message,
+            fix="\n".join(json.dumps(statement) for statement in statements),
+            suppressed=self.suppressed,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """One result as DESIGN.md specifies it (``audit-result.schema.json``)."""
+        out: dict[str, Any] = {
+            "check": self.check,
+            "slug": self.slug,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "role": self.role,
+            "message": self.message,
+            "evidence": [e.as_dict() for e in self.evidence],
+            "missing": list(self.missing),
+            "fix": self.fix,
+            "fix_target": self.fix_target,
+            "unresolved": list(self.unresolved),
+            "fingerprint": self.fingerprint,
+        }
+        if self.origin is not None:
+            origin: dict[str, Any] = {
+                "kind": self.origin.kind.value,
+                "location": self.origin.location,
+            }
+            if self.origin.pointer:
+                origin["pointer"] = self.origin.pointer
+            if self.origin.line is not None:
+                origin["line"] = self.origin.line
+            if self.origin.stack:
+                origin["stack"] = self.origin.stack
+            if self.origin.construct:
+                origin["construct"] = self.origin.construct
+            out["origin"] = origin
+        if self.template_fix is not None:
+            t = self.template_fix
+            out["template_fix"] = {
+                "file": t.file,
+                "language": t.language,
+                "where": t.where,
+                "snippet": t.snippet,
+                "diff": t.diff,
+                "note": t.note or None,
+            }
+        if self.suppression is not None:
+            out["suppressed"] = {
+                "reason": self.suppression.reason,
+                "expires": self.suppression.expires,
+                "expired": self.suppression.expired,
+            }
+        return out
 
 
 def fingerprint(check: str, role: str, locator: str) -> str:
@@ -155,6 +202,8 @@ def fingerprint(check: str, role: str, locator: str) -> str:
 @dataclass(frozen=True, slots=True)
 class AuditResult:
     """Every finding of a run, sorted, plus notes the run wants the reader to see."""
+
+    kind: ClassVar[ResultKind] = ResultKind.AUDIT
 
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
@@ -167,25 +216,28 @@ class AuditResult:
         counts = Counter(f.status.value for f in self.findings)
         out = {status.value: counts.get(status.value, 0) for status in Status}
         out["roles"] = len({f.role for f in self.findings})
-        out["suppressed"] = sum(
-            1 for f in self.findings if f.suppression and not f.suppression.expired
-        )
+        out["suppressed"] = sum(1 for f in self.findings if f.suppressed)
         return out
+
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(f.row() for f in self.findings)
+
+    def remarks(self) -> tuple[str, ...]:
+        return self.notes
+
+    def as_dict(self) -> dict[str, Any]:
+        """``audit-result.schema.json``: the results, the counts and the notes."""
+        return {
+            "version": JSON_VERSION,
+            "results": [f.as_dict() for f in self.findings],
+            "summary": self.summary(),
+            "notes": list(self.notes),
+        }
 
 
 def fails_run(finding: Finding, fail_on: FailOn) -> bool:
     """Whether ``finding`` alone sets exit code 1 under ``--fail-on`` ``fail_on``."""
-    if not finding.counts_as_failure:
-        return False
-    match fail_on:
-        case FailOn.NEVER:
-            return False
-        case FailOn.WARNING:
-            return True
-        case FailOn.ERROR:
-            return finding.status is Status.FAIL and finding.severity is Severity.ERROR
-        case _:
-            assert_never(fail_on)
+    return finding.counts_as_failure and at_threshold(finding.status, finding.severity, fail_on)
 
 
 def incomplete_notes(result: AuditResult) -> list[str]:

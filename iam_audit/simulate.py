@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from iam_audit.engine import (
     ContextMode,
@@ -22,16 +22,15 @@ from iam_audit.engine.actions import is_unknown_action, suggest_action
 from iam_audit.errors import InputError
 from iam_audit.inputs import MAX_POLICY, read_text
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind, parse_arn
-from iam_audit.render.escape import for_terminal
+from iam_audit.results import ResultKind, Row, Severity, Status
 
 __all__ = [
     "SimulateQuestion",
+    "SimulateReport",
     "action_warning",
     "load_policy_file",
     "resource_policy_kind",
-    "result_to_dict",
     "simulate",
-    "table_lines",
 ]
 
 
@@ -186,51 +185,56 @@ def _reason(result: EvalResult, action: str, resource: str) -> str | None:
     return "no statement allows it"
 
 
-def result_to_dict(
-    result: EvalResult, action: str | None = None, resource: str | None = None
-) -> dict[str, Any]:
-    """DESIGN.md's ``simulate`` JSON, in AWS's own words
-    (``policies/schemas/simulate-result.schema.json``).
+@dataclass(frozen=True, slots=True)
+class SimulateReport:
+    """``simulate``'s answer as a :class:`~iam_audit.results.Result`: one row, ``pass`` when the
+    request is allowed and ``fail`` (error severity: the command exits 1) when it is not."""
 
-    ``blocked_by`` names the layer that denied an otherwise allowed request (``null`` when none
-    did), ``reason`` says in one sentence why the request is not allowed (``null`` when it is),
-    ``notes`` what the engine could not use. Given without ``action`` and ``resource``, the
-    reason is worded without knowing whose policy decides.
-    """
-    reason = _reason(result, action or "", resource or "")
-    return {
-        "decision": result.decision.value,
-        "matched_statements": [
-            {
-                "policy": ref.policy,
-                "kind": ref.kind.value,
-                "statement": ref.label,
-                "index": ref.index,
-                "effect": ref.effect,
-            }
-            for ref in result.matched
-        ],
-        "unresolved": list(result.unresolved),
-        "blocked_by": result.blocked_by or None,
-        "reason": reason,
-        "notes": list(result.notes),
-    } | ({"decided_by": result.decided_by} if result.decided_by else {})
+    kind: ClassVar[ResultKind] = ResultKind.SIMULATE
 
+    result: EvalResult
+    action: str
+    resource: str
+    caller: str = ""
 
-def table_lines(data: dict[str, Any], action: str, resource: str) -> list[str]:
-    """The table view of :func:`result_to_dict`'s ``data``; values from input are escaped."""
-    lines = [f"{data['decision']}: {for_terminal(action)} on {for_terminal(resource)}"]
-    lines += [
-        f"  {for_terminal(m['effect']):<5} {for_terminal(m['policy'])} "
-        f"{for_terminal(m['statement'])}"
-        for m in data["matched_statements"]
-    ]
-    if data.get("decided_by"):
-        lines.append(f"  decided by {for_terminal(data['decided_by'])}")
-    if data["decision"] == Decision.IMPLICIT_DENY.value and data["reason"]:
-        lines.append(f"  denied: {for_terminal(data['reason'])}")
-    if data["unresolved"]:
-        keys = for_terminal(", ".join(data["unresolved"]))
-        lines.append(f"  depends on condition keys not in --context: {keys}")
-    lines += [f"  note: {for_terminal(note)}" for note in data["notes"]]
-    return lines
+    def rows(self) -> tuple[Row, ...]:
+        allowed = self.result.allowed
+        return (
+            Row(
+                subject=self.caller,
+                check=self.action,
+                status=Status.PASS if allowed else Status.FAIL,
+                severity=Severity.ERROR,
+                message=f"{self.result.decision.value}: {self.action} on {self.resource}",
+            ),
+        )
+
+    def remarks(self) -> tuple[str, ...]:
+        return self.result.notes
+
+    def as_dict(self) -> dict[str, Any]:
+        """DESIGN.md's ``simulate`` JSON, in AWS's own words
+        (``policies/schemas/simulate-result.schema.json``).
+
+        ``blocked_by`` names the layer that denied an otherwise allowed request (``null`` when
+        none did), ``reason`` says in one sentence why the request is not allowed (``null`` when
+        it is), ``notes`` what the engine could not use.
+        """
+        result = self.result
+        return {
+            "decision": result.decision.value,
+            "matched_statements": [
+                {
+                    "policy": ref.policy,
+                    "kind": ref.kind.value,
+                    "statement": ref.label,
+                    "index": ref.index,
+                    "effect": ref.effect,
+                }
+                for ref in result.matched
+            ],
+            "unresolved": list(result.unresolved),
+            "blocked_by": result.blocked_by or None,
+            "reason": _reason(result, self.action, self.resource),
+            "notes": list(result.notes),
+        } | ({"decided_by": result.decided_by} if result.decided_by else {})

@@ -7,9 +7,8 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from iam_audit.checks.base import CheckMeta
+from iam_audit.checks.base import finding
 from iam_audit.engine import (
     ContextMode,
     Decision,
@@ -22,7 +21,7 @@ from iam_audit.engine import (
     evaluate_policies,
     resource_account,
 )
-from iam_audit.findings import Evidence, Finding, Status
+from iam_audit.findings import Evidence
 from iam_audit.model import Role
 
 __all__ = [
@@ -179,37 +178,3 @@ def evidence_of(refs: tuple[StatementRef, ...] | list[StatementRef]) -> tuple[Ev
     """Statements as evidence, deduplicated and sorted."""
     seen = {(r.policy, r.label, r.effect): None for r in refs}
     return tuple(Evidence(p, s, e) for p, s, e in sorted(seen))
-
-
-def finding(
-    meta: CheckMeta,
-    role: Role | None,
-    status: Status,
-    message: str,
-    *,
-    role_arn: str = "",
-    evidence: tuple[Evidence, ...] = (),
-    missing: tuple[str, ...] = (),
-    fix: dict[str, Any] | None = None,
-    fix_target: str | None = None,
-    unresolved: tuple[str, ...] = (),
-    locator: str = "",
-    needs: str | None = None,
-) -> Finding:
-    """A finding of check ``meta`` on ``role`` (or on ``role_arn`` when the role is absent)."""
-    return Finding(
-        check=meta.id,
-        slug=meta.slug,
-        severity=meta.severity,
-        status=status,
-        role=role.arn if role else role_arn,
-        message=message,
-        evidence=evidence,
-        missing=missing,
-        fix=fix,
-        fix_target=fix_target,
-        unresolved=unresolved,
-        locator=locator,
-        origin=role.origin if role else None,
-        needs=needs,
-    )

@@ -5,16 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, assert_never
 
 from iam_audit.codecalls.resolve import CodeFacts
-from iam_audit.findings import Finding, Severity
+from iam_audit.findings import Evidence, Finding, Severity, Status
 from iam_audit.model import LambdaFunction, Role
 
 if TYPE_CHECKING:
     from iam_audit.sources.interface import Source
 
-__all__ = ["AuditTarget", "Check", "CheckMeta", "Fixability", "RoleKind"]
+__all__ = [
+    "AuditTarget",
+    "Check",
+    "CheckMeta",
+    "CodeCheck",
+    "Fixability",
+    "RoleCheck",
+    "RoleKind",
+    "finding",
+]
 
 
 class Fixability(StrEnum):
@@ -85,3 +94,85 @@ class Check(Protocol):
     meta: ClassVar[CheckMeta]
 
     def run(self, target: AuditTarget) -> Iterator[Finding]: ...
+
+
+def finding(
+    meta: CheckMeta,
+    role: Role | None,
+    status: Status,
+    message: str,
+    *,
+    role_arn: str = "",
+    evidence: tuple[Evidence, ...] = (),
+    missing: tuple[str, ...] = (),
+    fix: dict[str, Any] | None = None,
+    fix_target: str | None = None,
+    unresolved: tuple[str, ...] = (),
+    locator: str = "",
+    needs: str | None = None,
+) -> Finding:
+    """A finding of check ``meta`` on ``role`` (or on ``role_arn`` when the role is absent)."""
+    return Finding(
+        check=meta.id,
+        slug=meta.slug,
+        severity=meta.severity,
+        status=status,
+        role=role.arn if role else role_arn,
+        message=message,
+        evidence=evidence,
+        missing=missing,
+        fix=fix,
+        fix_target=fix_target,
+        unresolved=unresolved,
+        locator=locator,
+        origin=role.origin if role else None,
+        needs=needs,
+    )
+
+
+class RoleCheck:
+    """The template of a check that judges the one role its ``meta.role_kind`` names.
+
+    :meth:`run` says ``skip`` (with the target's reason) when that role is absent, the prologue
+    every such check shares, and otherwise hands the role to :meth:`judge`.
+    """
+
+    meta: ClassVar[CheckMeta]
+
+    def run(self, target: AuditTarget) -> Iterator[Finding]:
+        """The check's findings on ``target``: one ``skip`` when its role is missing."""
+        kind = self.meta.role_kind
+        if kind is RoleKind.LAMBDA:
+            role, reason = target.lambda_role, target.lambda_skip_reason
+        elif kind is RoleKind.LOGS:
+            role, reason = target.logs_role, target.logs_skip_reason
+        else:
+            assert_never(kind)
+        if role is None:
+            yield finding(self.meta, None, Status.SKIP, reason)
+            return
+        yield from self.judge(target, role)
+
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
+        """The check proper, on the role that is there."""
+        raise NotImplementedError
+
+    def skip(self, role: Role, reason: str, *, needs: str | None = None) -> Finding:
+        """``skip`` on ``role`` for ``reason`` (located at the check's ID), with the option that
+        would supply what is missing when the user can."""
+        return finding(self.meta, role, Status.SKIP, reason, locator=self.meta.id, needs=needs)
+
+
+class CodeCheck(RoleCheck):
+    """A :class:`RoleCheck` that judges what the function's code calls: ``skip`` with the
+    target's reason when the code is unknown, otherwise :meth:`judge_code`."""
+
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
+        if target.code is None:
+            yield self.skip(role, target.code_skip_reason)
+            return
+        yield from self.judge_code(target, role, target.code)
+
+    def judge_code(self, target: AuditTarget, role: Role, code: CodeFacts) -> Iterator[Finding]:
+        """The check proper, on the role and the code that are there."""
+        raise NotImplementedError

@@ -6,16 +6,17 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import Role
 from iam_audit.sources.symbolic import describe, unresolved_in
 from iam_audit.templates import fill
 
 ACTION = "cognito-idp:AdminInitiateAuth"
 
 
-class LambdaAdminInitiateAuth:
+class LambdaAdminInitiateAuth(RoleCheck):
     """The migration Lambda's role is allowed ``cognito-idp:AdminInitiateAuth`` on the source pool.
 
     **What it checks**
@@ -53,30 +54,16 @@ class LambdaAdminInitiateAuth:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.lambda_role
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
         pool = target.source_pool_arn or target.user_pool_arn
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
-            return
         if target.source_pool_skip is not None and target.source_pool_arn is None:
             reason, option = target.source_pool_skip
-            yield finding(
-                self.meta,
-                role,
-                Status.SKIP,
-                f"{reason}; pass {option}",
-                locator=self.meta.id,
-                needs=option,
-            )
+            yield self.skip(role, f"{reason}; pass {option}", needs=option)
             return
         if pool is None:
-            yield finding(
-                self.meta,
+            yield self.skip(
                 role,
-                Status.SKIP,
                 "no source pool: pass --source-pool-arn or --user-pool-arn",
-                locator=self.meta.id,
                 needs="--source-pool-arn or --user-pool-arn",
             )
             return
@@ -96,7 +83,7 @@ class LambdaAdminInitiateAuth:
             return
         skip = _code_skip(target)
         if skip:
-            yield finding(self.meta, role, Status.SKIP, skip, locator=self.meta.id)
+            yield self.skip(role, skip)
             return
         fix = fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
         found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=fix)

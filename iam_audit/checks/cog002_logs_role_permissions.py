@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.checks.logs import LogGroup
-from iam_audit.findings import Finding, Severity, Status
-from iam_audit.model import parse_arn
+from iam_audit.findings import Finding, Severity
+from iam_audit.model import Role, parse_arn
 from iam_audit.templates import fill
 
 LOG_ACTIONS = (
@@ -35,7 +34,7 @@ def import_log_group_arn(pool_arn: str, pool_name: str = "*") -> str:
     return import_log_group(pool_arn, pool_name).arn
 
 
-class LogsRolePermissions:
+class LogsRolePermissions(RoleCheck):
     """The CSV-import logs role is allowed the log actions AWS documents on ``/aws/cognito/``.
 
     **What it checks**
@@ -72,18 +71,11 @@ class LogsRolePermissions:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.logs_role
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.logs_skip_reason)
-            return
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
         if target.user_pool_arn is None:
-            yield finding(
-                self.meta,
+            yield self.skip(
                 role,
-                Status.SKIP,
                 "no import pool: pass --user-pool-arn or --user-pool-id",
-                locator=self.meta.id,
                 needs="--user-pool-arn or --user-pool-id",
             )
             return

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.checks.trust import judge_service_trust
-from iam_audit.findings import Finding, Severity, Status
+from iam_audit.findings import Finding, Severity
+from iam_audit.model import Role
 
 SERVICE = "cognito-idp.amazonaws.com"
 
 
-class LogsRoleTrust:
+class LogsRoleTrust(RoleCheck):
     """The logs role's trust policy lets ``cognito-idp.amazonaws.com`` perform ``sts:AssumeRole``.
 
     **What it checks**
@@ -45,10 +45,5 @@ class LogsRoleTrust:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        if target.logs_role is None:
-            yield finding(self.meta, None, Status.SKIP, target.logs_skip_reason)
-            return
-        yield judge_service_trust(
-            self.meta, target.logs_role, SERVICE, "logs-role-trust.json", "Logs"
-        )
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
+        yield judge_service_trust(self.meta, role, SERVICE, "logs-role-trust.json", "Logs")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.checks.trust import judge_service_trust
-from iam_audit.findings import Finding, Severity, Status
+from iam_audit.findings import Finding, Severity
+from iam_audit.model import Role
 
 SERVICE = "lambda.amazonaws.com"
 
 
-class LambdaRoleTrust:
+class LambdaRoleTrust(RoleCheck):
     """The Lambda role's trust policy lets ``lambda.amazonaws.com`` assume it.
 
     **What it checks**
@@ -44,10 +44,5 @@ class LambdaRoleTrust:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        if target.lambda_role is None:
-            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
-            return
-        yield judge_service_trust(
-            self.meta, target.lambda_role, SERVICE, "lambda-role-trust.json", "Lambda"
-        )
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
+        yield judge_service_trust(self.meta, role, SERVICE, "lambda-role-trust.json", "Lambda")

@@ -5,19 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import ClassVar
 
-from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.checks.logs import LogGroup
-from iam_audit.findings import Finding, Severity, Status
-from iam_audit.model import parse_arn
+from iam_audit.findings import Finding, Severity
+from iam_audit.model import Role, parse_arn
 from iam_audit.templates import fill
 
 #: What the function's own logging calls: Lambda creates one stream per instance and writes to it.
 NEEDED = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
-class LambdaLogging:
+class LambdaLogging(RoleCheck):
     """The Lambda role may write its own logs under ``/aws/lambda/``.
 
     **What it checks**
@@ -54,24 +53,14 @@ class LambdaLogging:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.lambda_role
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
-            return
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
         scope_arn = (
             (target.function.arn if target.function else None)
             or target.user_pool_arn
             or target.source_pool_arn
         )
         if scope_arn is None:
-            yield finding(
-                self.meta,
-                role,
-                Status.SKIP,
-                "no region known for the function: pass --user-pool-arn",
-                locator=self.meta.id,
-            )
+            yield self.skip(role, "no region known for the function: pass --user-pool-arn")
             return
         scope = parse_arn(scope_arn)
         function = target.function.name if target.function else "*"

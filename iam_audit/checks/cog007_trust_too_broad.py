@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 from iam_audit.checks.ask import ask_trust, evidence_of, finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
 from iam_audit.engine import PrincipalKind, named_principals
 from iam_audit.engine.types import Principal
 from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import Role
 
 EXPECTED_SERVICE = "cognito-idp.amazonaws.com"
 
@@ -20,7 +21,7 @@ def _foreign_probe(account: str) -> Principal:
     return Principal(PrincipalKind.AWS, f"arn:aws:iam::{other}:role/iam-audit-probe")
 
 
-class TrustTooBroad:
+class TrustTooBroad(RoleCheck):
     """No Allow in the logs role's trust lets an unbounded or foreign principal assume it.
 
     **What it checks**
@@ -54,11 +55,7 @@ class TrustTooBroad:
         fixability=Fixability.NONE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.logs_role
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.logs_skip_reason)
-            return
+    def judge(self, target: AuditTarget, role: Role) -> Iterator[Finding]:
         if role.trust is None:
             yield finding(
                 self.meta, role, Status.SKIP, "no trust policy in the source", locator="trust"

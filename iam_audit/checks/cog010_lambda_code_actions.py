@@ -7,10 +7,11 @@ from dataclasses import replace
 from typing import ClassVar
 
 from iam_audit.checks.ask import finding
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
-from iam_audit.codecalls.resolve import ResolvedCall
+from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
+from iam_audit.model import Role
 
 #: COG001's statement for the same grant, so that a plan fixing both adds it once
 _COG001_SID = {"cognito-idp:admininitiateauth": "CognitoMigrationAdminInitiateAuth"}
@@ -21,7 +22,7 @@ def _sid(action: str) -> str:
     return found or "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
 
 
-class LambdaCodeActions:
+class LambdaCodeActions(CodeCheck):
     """The migration function's role is allowed every AWS action its code calls, on its resource.
 
     **What it checks**
@@ -65,17 +66,7 @@ class LambdaCodeActions:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.lambda_role
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
-            return
-        code = target.code
-        if code is None:
-            yield finding(
-                self.meta, role, Status.SKIP, target.code_skip_reason, locator=self.meta.id
-            )
-            return
+    def judge_code(self, target: AuditTarget, role: Role, code: CodeFacts) -> Iterator[Finding]:
         own = [c for c in code.own if not c.is_assume_role]
         if not own:
             yield finding(

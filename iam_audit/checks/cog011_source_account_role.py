@@ -7,9 +7,9 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from iam_audit.checks.ask import evidence_of, finding, role_context, tags_known
-from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
+from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
-from iam_audit.codecalls.resolve import ResolvedCall
+from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.engine import ContextMode, Decision, Principal, PrincipalKind, Request, evaluate
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
@@ -27,7 +27,7 @@ def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-class SourceAccountRole:
+class SourceAccountRole(CodeCheck):
     """The role the function's code assumes is reachable, trusts it, and may make its calls.
 
     **What it checks**
@@ -75,17 +75,7 @@ class SourceAccountRole:
         fixability=Fixability.SAFE,
     )
 
-    def run(self, target: AuditTarget) -> Iterator[Finding]:
-        role = target.lambda_role
-        if role is None:
-            yield finding(self.meta, None, Status.SKIP, target.lambda_skip_reason)
-            return
-        code = target.code
-        if code is None:
-            yield finding(
-                self.meta, role, Status.SKIP, target.code_skip_reason, locator=self.meta.id
-            )
-            return
+    def judge_code(self, target: AuditTarget, role: Role, code: CodeFacts) -> Iterator[Finding]:
         pool = target.source_pool_arn
         pool_account = _account(pool)
         own_cognito = [c for c in code.own if c.call.service == "cognito-idp"]
@@ -103,20 +93,14 @@ class SourceAccountRole:
             )
         if not code.assumptions:
             if not (pool and pool_account and pool_account != role.account_id and own_cognito):
-                yield finding(
-                    self.meta,
-                    role,
-                    Status.SKIP,
-                    "the function's code assumes no role",
-                    locator=self.meta.id,
-                )
+                yield self.skip(role, "the function's code assumes no role")
             return
         for assume in code.assumptions:
-            yield from self._chain(target, role, assume)
+            yield from self._chain(target, role, code, assume)
 
-    def _chain(self, target: AuditTarget, role: Role, assume: ResolvedCall) -> Iterator[Finding]:
-        code = target.code
-        assert code is not None
+    def _chain(
+        self, target: AuditTarget, role: Role, code: CodeFacts, assume: ResolvedCall
+    ) -> Iterator[Finding]:
         arn = assume.resource
         if arn is None:
             yield finding(

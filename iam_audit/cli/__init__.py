@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -16,10 +16,6 @@ from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
-
-if TYPE_CHECKING:
-    from iam_audit.fix.iac import IacFix
-    from iam_audit.fix.plan import FixPlan
 
 app = typer.Typer(
     name="iam-audit",
@@ -107,9 +103,10 @@ def fix(
     """Show the minimal fixed policies (preview); with --apply, write them safely."""
     from iam_audit.audit import run_planned
     from iam_audit.findings import incomplete_notes
-    from iam_audit.fix.emit import render_plan, write_plan
+    from iam_audit.fix.emit import FixReport, write_plan
     from iam_audit.fix.plan import plan_fixes
     from iam_audit.outcome import exit_code
+    from iam_audit.render import renderer_for
 
     read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
@@ -140,36 +137,14 @@ def fix(
     from iam_audit.fix.iac import template_changes as compute_template_changes
 
     template_changes = compute_template_changes(result, resolved.planned, resolved.source)
-    if template_changes:
-        emit(_render_template_changes(plan, template_changes, fmt), None)
-    else:
-        emit(render_plan(plan, fmt, incomplete=incomplete), None)
+    report = FixReport(plan, tuple(incomplete), template_changes)
+    emit(renderer_for(fmt).render(report), None)
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
     unfixed = bool(template_changes or not plan.empty or plan.skipped)
     # the core check could not run (incomplete): never "nothing to fix"
     raise typer.Exit(int(exit_code(unread=bool(incomplete), failed=unfixed)))
-
-
-def _render_template_changes(plan: FixPlan, changes: tuple[IacFix, ...], fmt: TextFormat) -> str:
-    """``fix`` on a template: the changes to make in it, in its own language."""
-    from iam_audit.fix.emit import plan_to_dict
-    from iam_audit.fix.iac import iac_to_dict, render_iac
-    from iam_audit.render.escape import for_terminal
-
-    if fmt is TextFormat.JSON:
-        return (
-            json.dumps({**plan_to_dict(plan), "template_changes": iac_to_dict(changes)}, indent=2)
-            + "\n"
-        )
-    covered = {(c.role_arn, check) for c in changes for check in c.checks}
-    skipped = [
-        f"not fixed: {s.check} {for_terminal(s.role_arn)}: {for_terminal(s.reason)}"
-        for s in plan.skipped
-        if (s.role_arn, s.check) not in covered
-    ]
-    return render_iac(changes) + "".join(line + "\n" for line in skipped)
 
 
 @app.command()
@@ -249,13 +224,13 @@ def simulate(
     """
     from iam_audit.model import PolicyKind
     from iam_audit.outcome import exit_code
+    from iam_audit.render import renderer_for
     from iam_audit.simulate import (
         SimulateQuestion,
+        SimulateReport,
         action_warning,
         load_policy_file,
         resource_policy_kind,
-        result_to_dict,
-        table_lines,
     )
     from iam_audit.simulate import simulate as run_simulation
 
@@ -280,11 +255,8 @@ def simulate(
         trust_policy=load_policy_file(trust_policy, PolicyKind.TRUST) if trust_policy else None,
     )
     result = run_simulation(question)
-    data = result_to_dict(result, action, resource)
-    if fmt is TextFormat.JSON:
-        emit(json.dumps(data, indent=2), None)
-    else:
-        emit("\n".join(table_lines(data, action, resource)), None)
+    report = SimulateReport(result, action, resource, caller_arn or principal_service or "")
+    emit(renderer_for(fmt).render(report), None)
     raise typer.Exit(int(exit_code(failed=not result.allowed)))
 
 

@@ -11,7 +11,7 @@ import typer
 
 from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
-from iam_audit.fix.emit import plan_to_dict, render_plan
+from iam_audit.fix.emit import FixReport, plan_to_dict
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
 from iam_audit.outcome import exit_code
@@ -45,7 +45,6 @@ def apply_command(
     """Preview, confirm, write with backup, then audit again and report the verified result."""
     from iam_audit.audit import run_planned
     from iam_audit.fix.apply import confirm_or_refuse
-    from iam_audit.render.json import result_to_dict
     from iam_audit.render.table import TableRenderer
     from iam_audit.select import resolve_targets
     from iam_audit.sources.live import LiveSource
@@ -55,7 +54,7 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    preview = render_plan(plan, TextFormat.TABLE)
+    preview = TableRenderer().render(FixReport(plan))
     if plan.empty:
         typer.echo(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
@@ -87,7 +86,7 @@ def apply_command(
                 {
                     "plan": plan_to_dict(plan),
                     "backup": str(report.backup),
-                    "verified": result_to_dict(verified),
+                    "verified": verified.as_dict(),
                 },
                 indent=2,
             )

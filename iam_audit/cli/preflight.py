@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any, assert_never
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -26,6 +26,7 @@ from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, sessi
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import Result
 
 __all__ = ["ReportFormat", "register"]
 
@@ -68,24 +69,18 @@ class PreflightOptions:
         where = region if region is not None else self.region
         return live.make_client(service, profile=self.profile, region=where, sessions=sessions(ctx))
 
-    def emit(self, as_dict: dict[str, Any], table: str) -> None:
+    def emit(self, report: Result, *, quiet: bool = False) -> None:
         """Write the report in ``--format`` to ``--output`` (or stdout)."""
-        emit(_render(self.fmt, as_dict, table), self.output)
+        emit(_render(self.fmt, report, quiet=quiet), self.output)
 
 
 NO_OPTIONS = PreflightOptions()
 
 
-def _render(fmt: ReportFormat, as_dict: dict[str, Any], table: str) -> str:
-    from iam_audit.preflight.render import to_json
+def _render(fmt: ReportFormat, report: Result, *, quiet: bool = False) -> str:
+    from iam_audit.render import TextFormat, renderer_for
 
-    match fmt:
-        case ReportFormat.JSON:
-            return to_json(as_dict)
-        case ReportFormat.TABLE:
-            return table
-        case _:
-            assert_never(fmt)
+    return renderer_for(TextFormat(fmt), quiet=quiet).render(report)
 
 
 @contextmanager
@@ -153,7 +148,6 @@ def csv_check(
 ) -> None:
     """Check a user-import CSV against the pool's header and schema before importing it."""
     from iam_audit.preflight.csvcheck import check_csv
-    from iam_audit.preflight.render import csv_table
     from iam_audit.preflight.schema import parse_header_text, pool_schema
 
     offline = header_file is not None or schema is not None
@@ -189,7 +183,7 @@ def csv_check(
         report = check_csv(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
-    opts.emit(report.as_dict(), csv_table(report, quiet=quiet))
+    opts.emit(report, quiet=quiet)
     raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
@@ -208,7 +202,6 @@ def jobs(
     from iam_audit.preflight import live
     from iam_audit.preflight.jobs import diagnose_jobs, needs_log
     from iam_audit.preflight.logsdiag import DiagnosisReport, diagnose
-    from iam_audit.preflight.render import jobs_table
 
     region = live.pool_region(user_pool_id, opts.region)
     client = opts.client(ctx, "cognito-idp", region)
@@ -225,7 +218,7 @@ def jobs(
                 continue
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
-    opts.emit(report.as_dict(), jobs_table(report))
+    opts.emit(report)
     raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
@@ -260,7 +253,6 @@ def lambda_check(
     """Check the migration Lambda's package, handler, referenced IDs and timeout."""
     from iam_audit.preflight.lambdacheck import MAX_ZIP_FILE, FunctionPackage, check_function
     from iam_audit.preflight.nodecheck import node_check
-    from iam_audit.preflight.render import lambda_table
 
     offline = zip_file is not None or handler is not None or runtime is not None or env
     if function and offline:
@@ -289,7 +281,7 @@ def lambda_check(
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
-    opts.emit(report.as_dict(), lambda_table(report, quiet=quiet))
+    opts.emit(report, quiet=quiet)
     raise typer.Exit(int(exit_code(failed=report.failed)))
 
 
@@ -325,7 +317,6 @@ def lambda_calls(
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
     from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip, read_package
-    from iam_audit.codecalls.report import calls_table
 
     named = [o for o in (function, function_code, template, terraform_plan) if o]
     if len(named) != 1:
@@ -354,7 +345,7 @@ def lambda_calls(
         environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
         place = place_of(chosen.arn, opts.region, account_id)
         facts = facts_for(files, name, environment, place)
-        opts.emit(facts.as_dict(), calls_table(facts))
+        opts.emit(facts)
         raise typer.Exit(int(exit_code()))
     if function:
         from iam_audit.preflight import live
@@ -379,7 +370,7 @@ def lambda_calls(
         place = place_of(None, opts.region, account_id)
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
-    opts.emit(facts.as_dict(), calls_table(facts))
+    opts.emit(facts)
     raise typer.Exit(int(exit_code()))
 
 
@@ -421,7 +412,6 @@ def logs_diagnose(
 ) -> None:
     """Recognise the import errors in CloudWatch Logs and print the fix for each."""
     from iam_audit.preflight.logsdiag import diagnose, parse_export
-    from iam_audit.preflight.render import diagnoses_table
 
     window = parse_since(since)
     if file is not None and (user_pool_id or function):
@@ -439,7 +429,7 @@ def logs_diagnose(
     report = diagnose(events, context=context)
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
-    opts.emit(report.as_dict(), diagnoses_table(report))
+    opts.emit(report)
     raise typer.Exit(int(exit_code(failed=report.failed)))
 
 

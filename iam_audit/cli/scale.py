@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
-import orjson
 import typer
 
 from iam_audit.cli import options as opt
@@ -95,7 +94,9 @@ def who_can(
     """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP).
 
     ``--quiet``: the principals only, without the notes and the summary line."""
-    from iam_audit.whocan import check_action, result_to_dict
+    from iam_audit.render import renderer_for
+    from iam_audit.results import WhoCanReport
+    from iam_audit.whocan import check_action
     from iam_audit.whocan import who_can as answer
 
     check_action(action)
@@ -121,24 +122,7 @@ def who_can(
         result = answer(source, action, resource, organization)
     for note in () if quiet else (*org_notes, *result.notes):
         typer.echo(f"note: {for_terminal(note)}", err=True)
-    if fmt is TextFormat.JSON:
-        emit(orjson.dumps(result_to_dict(result), option=orjson.OPT_INDENT_2).decode(), output)
-    else:
-        lines = [
-            f"{g.decision.value:<11} {g.type.value:<4} {for_terminal(g.arn)}  "
-            f"via {for_terminal(', '.join(g.via)) or '-'}"
-            + (f"  (depends on {for_terminal(', '.join(g.unresolved))})" if g.unresolved else "")
-            for g in result.principals
-        ]
-        allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
-        summary = (
-            f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
-            f"of {result.examined} principals: {for_terminal(result.action)} on "
-            f"{for_terminal(result.resource)}"
-        )
-        if not quiet:
-            lines.append(summary)
-        emit("\n".join(lines), output)
+    emit(renderer_for(fmt, quiet=quiet).render(WhoCanReport(result)), output)
     raise typer.Exit(int(exit_code()))
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from iam_audit.codecalls.interface import Assumed, CodeCalls, SdkCall, Value
+from iam_audit.results import ResultKind, Row, Severity, Status
 from iam_audit.sources.symbolic import has_placeholder
 
 __all__ = ["CodeFacts", "Place", "ResolvedCall", "resolve_calls"]
@@ -95,6 +96,8 @@ class ResolvedCall:
 class CodeFacts:
     """A package's calls resolved against the function's environment and place."""
 
+    kind: ClassVar[ResultKind] = ResultKind.CALLS
+
     package: str
     calls: tuple[ResolvedCall, ...]
     trigger_sources: tuple[str, ...]
@@ -117,6 +120,24 @@ class CodeFacts:
 
     def calls_cognito(self) -> bool:
         return any(c.call.service == "cognito-idp" for c in self.calls)
+
+    def rows(self) -> tuple[Row, ...]:
+        """One row per IAM action a call needs, at its place in the code: ``pass`` with the
+        resource it names, ``warn`` where the resource is unresolved (a listing: it fails
+        nothing, so warning severity)."""
+        return tuple(
+            Row(
+                subject=c.where,
+                check=c.action,
+                status=Status.PASS if c.resource is not None else Status.WARN,
+                severity=Severity.WARNING,
+                message=c.resource if c.resource is not None else f"unresolved: {c.unresolved}",
+            )
+            for c in self.calls
+        )
+
+    def remarks(self) -> tuple[str, ...]:
+        return self.notes
 
     def as_dict(self) -> dict[str, Any]:
         return {

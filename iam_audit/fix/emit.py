@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from iam_audit.errors import InputError
+from iam_audit.fix.iac import IacFix, iac_target, iac_to_dict
 from iam_audit.fix.plan import FixPlan, PlannedFix
 from iam_audit.inputs import inside, refuse_overlap, safe_name
 from iam_audit.render.escape import for_terminal
-from iam_audit.render.interface import TextFormat
+from iam_audit.results import ResultKind, Row, Severity, Status
 
 __all__ = [
+    "FixReport",
     "document_text",
     "file_name",
     "plan_to_dict",
-    "render_plan",
     "unified_diff",
     "write_plan",
 ]
@@ -31,10 +33,11 @@ def document_text(document: Mapping[str, Any] | None) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def _label(fix: PlannedFix) -> str:
+def label(fix: PlannedFix) -> str:
+    """Which document ``fix`` writes: ``trust policy`` or ``inline policy NAME`` (unescaped)."""
     if fix.target == "trust":
         return "trust policy"
-    return f"inline policy {for_terminal(fix.policy_name)}"
+    return f"inline policy {fix.policy_name}"
 
 
 def unified_diff(fix: PlannedFix, *, for_display: bool = False) -> str:
@@ -82,37 +85,57 @@ def plan_to_dict(plan: FixPlan) -> dict[str, Any]:
     }
 
 
-def render_plan(plan: FixPlan, fmt: TextFormat, incomplete: Sequence[str] = ()) -> str:
-    """Per role: what changes, the diff, and the full fixed document; then what is not fixed,
-    and the checks that could not run (``incomplete``: never "nothing to fix" then)."""
-    if fmt is TextFormat.JSON:
-        data = plan_to_dict(plan)
-        if incomplete:
-            data["incomplete"] = list(incomplete)
-        return json.dumps(data, indent=2) + "\n"
-    lines: list[str] = []
-    for fix in plan.fixes:
-        if not fix.changed:
-            continue
-        lines.append(
-            f"{for_terminal(fix.role_name)}: {_label(fix)} ({', '.join(fix.checks)})"
-            + (" — new" if fix.before is None else "")
-        )
-        lines.append(unified_diff(fix, for_display=True).rstrip("\n"))
-        lines.append("")
-    for skipped in plan.skipped:
-        lines.append(
-            f"not fixed: {skipped.check} {for_terminal(skipped.role_arn)}: "
-            f"{for_terminal(skipped.reason)}"
-        )
-    lines.extend(incomplete)
-    if not lines:
-        return "nothing to fix: every check that iam-audit can fix passes\n"
-    changed = sum(1 for f in plan.fixes if f.changed)
-    lines.append(
-        f"{changed} document(s) to change; nothing was written (run with --apply to write)"
-    )
-    return "\n".join(lines) + "\n"
+@dataclass(frozen=True, slots=True)
+class FixReport:
+    """``fix``'s preview as a :class:`~iam_audit.results.Result`: the plan, the checks that could
+    not run (``incomplete``: never "nothing to fix" then) and, for a template, the changes to make
+    in it in its own language (``template_changes``)."""
+
+    kind: ClassVar[ResultKind] = ResultKind.FIX
+
+    plan: FixPlan
+    incomplete: tuple[str, ...] = ()
+    template_changes: tuple[IacFix, ...] = ()
+
+    def rows(self) -> tuple[Row, ...]:
+        """One row per check a document (or a template change) fixes, then one per failing check
+        left unfixed: each fails the run until it is applied (``fix`` exits 1)."""
+        rows = [
+            Row(f.role_arn, check, Status.FAIL, Severity.ERROR, label(f), document_text(f.after))
+            for f in self.plan.fixes
+            if f.changed
+            for check in f.checks
+        ]
+        rows += [
+            Row(
+                c.role_arn,
+                check,
+                Status.FAIL,
+                Severity.ERROR,
+                f"add to {iac_target(c)}",
+                c.snippet,
+            )
+            for c in self.template_changes
+            for check in c.checks
+        ]
+        rows += [
+            Row(s.role_arn, s.check, Status.FAIL, Severity.ERROR, s.reason)
+            for s in self.plan.skipped
+        ]
+        return tuple(rows)
+
+    def remarks(self) -> tuple[str, ...]:
+        return self.incomplete
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan as data for pipelines (``fix --format json``), with the template changes or
+        the checks that could not run."""
+        data = plan_to_dict(self.plan)
+        if self.template_changes:
+            data["template_changes"] = iac_to_dict(self.template_changes)
+        elif self.incomplete:
+            data["incomplete"] = list(self.incomplete)
+        return data
 
 
 def file_name(fix: PlannedFix) -> str:

@@ -40,9 +40,9 @@ __all__ = [
     "Tagged",
     "attach_template_fixes",
     "iac_fixes",
+    "iac_target",
     "iac_to_dict",
     "permission_fix",
-    "render_iac",
     "template_changes",
     "to_yaml",
 ]
@@ -600,36 +600,11 @@ def attach_template_fixes(result: AuditResult, changes: Sequence[IacFix]) -> Aud
     return dataclasses.replace(result, findings=tuple(attach(f) for f in result.findings))
 
 
-def render_iac(fixes: Sequence[IacFix]) -> str:
-    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`.
-
-    Every value from the template (names, paths, the diff's lines) is escaped for the terminal.
-    """
-    from iam_audit.render.escape import for_terminal
-
-    lines: list[str] = []
-    for fix in fixes:
-        name = for_terminal(fix.role_arn.rpartition("/")[2])
-        if fix.language == "hcl":
-            target = f"the Terraform configuration, {for_terminal(fix.where)}"
-        else:
-            target = f"{for_terminal(fix.file)} at {for_terminal(fix.where)}"
-        lines.append(f"{name}: add to {target} ({', '.join(fix.checks)})")
-        if fix.note:
-            lines.append(f"  note: {for_terminal(fix.note)}")
-        lines.extend("  " + for_terminal(line) for line in fix.snippet.rstrip("\n").splitlines())
-        if fix.diff:
-            lines.extend(for_terminal(line) for line in fix.diff.rstrip("\n").splitlines())
-        lines.append("")
-    if fixes:
-        diffs = (
-            " (each diff applies with `patch -p0`, in order)" if any(f.diff for f in fixes) else ""
-        )
-        lines.append(
-            f"{len(fixes)} change(s) to make where you deploy from{diffs}; "
-            "--apply writes to a live account only"
-        )
-    return "\n".join(lines) + ("\n" if lines else "")
+def iac_target(fix: IacFix) -> str:
+    """Where the change goes: ``FILE at WHERE``, or the Terraform configuration (unescaped)."""
+    if fix.language == "hcl":
+        return f"the Terraform configuration, {fix.where}"
+    return f"{fix.file} at {fix.where}"
 
 
 def iac_to_dict(fixes: Sequence[IacFix]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 import phonenumbers
 
@@ -27,6 +27,7 @@ from iam_audit.errors import InputError
 from iam_audit.findings import Severity
 from iam_audit.preflight.schema import DEFAULT_MAX_LENGTH, MfaConfiguration, PoolSchema
 from iam_audit.render.escape import shell_command
+from iam_audit.results import ResultKind, Row, Status
 
 __all__ = [
     "CSV_RULES",
@@ -151,9 +152,17 @@ class Problem:
         }
 
 
+def _row(subject: str, rule_id: str, message: str) -> Row:
+    severity = rule(rule_id).severity
+    status = Status.FAIL if severity is Severity.ERROR else Status.WARN
+    return Row(subject, rule_id, status, severity, message)
+
+
 @dataclass(frozen=True, slots=True)
 class CsvReport:
     """What ``check_csv`` found: the first problems per rule, every count, and the split."""
+
+    kind: ClassVar[ResultKind] = ResultKind.CSV
 
     file: str
     problems: tuple[Problem, ...]
@@ -194,6 +203,25 @@ class CsvReport:
             "header_ok": self.header_ok,
             "import_would_fail": self.failed,
         }
+
+    def rows(self) -> tuple[Row, ...]:
+        """One row per problem shown (``fail`` for an error-level rule, ``warn`` for a warning),
+        then one per rule with more problems than shown, counting the rest."""
+        shown: dict[str, int] = {}
+        out = []
+        for p in self.problems:
+            shown[p.rule] = shown.get(p.rule, 0) + 1
+            column = f" [{p.column}]" if p.column else ""
+            out.append(_row(f"line {p.line}", p.rule, f"{p.rule}{column}: {p.message}"))
+        out.extend(
+            _row(self.file, rule_id, f"{count - shown.get(rule_id, 0):,} more not shown")
+            for rule_id, count in self.counts
+            if count > shown.get(rule_id, 0)
+        )
+        return tuple(out)
+
+    def remarks(self) -> tuple[str, ...]:
+        return ()
 
     def as_dict(self) -> dict[str, Any]:
         """``{"problems": [...], "summary": {...}}``: the stable JSON shape."""

@@ -14,11 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, assert_never
+from typing import Any, ClassVar, assert_never
 
 from iam_audit.errors import InputError
 from iam_audit.preflight import logsdiag
 from iam_audit.render.escape import shell_command
+from iam_audit.results import ResultKind, Row, Severity, Status
 
 __all__ = [
     "EXPIRY_WARNING_AGE",
@@ -141,6 +142,19 @@ class JobNote:
     message: str
     command: str | None = None
 
+    def row(self) -> Row:
+        """This note as a row of the result protocol (see :meth:`JobsReport.rows`)."""
+        match self.level:
+            case NoteLevel.ERROR:
+                status, severity = Status.FAIL, Severity.ERROR
+            case NoteLevel.WARNING:
+                status, severity = Status.WARN, Severity.WARNING
+            case NoteLevel.INFO:
+                status, severity = Status.PASS, Severity.WARNING
+            case _:
+                assert_never(self.level)
+        return Row(self.job_id, self.kind, status, severity, self.message, self.command or "")
+
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of a note."""
         return {
@@ -155,6 +169,8 @@ class JobNote:
 class JobsReport:
     """All jobs (newest first) with their notes, judged at ``now``."""
 
+    kind: ClassVar[ResultKind] = ResultKind.JOBS
+
     pool_id: str
     now: datetime
     jobs: tuple[ImportJob, ...]
@@ -164,6 +180,14 @@ class JobsReport:
     def failed(self) -> bool:
         """True when a note is at ``error`` level."""
         return any(n.level is NoteLevel.ERROR for n in self.notes)
+
+    def rows(self) -> tuple[Row, ...]:
+        """One row per note: an ``error`` note fails (error severity), a ``warning`` warns, an
+        ``info`` note passes (there is nothing to fix); the command to run is the fix."""
+        return tuple(note.row() for note in self.notes)
+
+    def remarks(self) -> tuple[str, ...]:
+        return ()
 
     def notes_for(self, job_id: str) -> tuple[JobNote, ...]:
         """The notes about one job, in the order they were made."""

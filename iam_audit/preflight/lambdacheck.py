@@ -28,11 +28,12 @@ import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from iam_audit.errors import InputError
 from iam_audit.findings import Status
 from iam_audit.render.escape import shell_command
+from iam_audit.results import ResultKind, Row, Severity
 
 __all__ = [
     "COGNITO_TRIGGER_TIMEOUT",
@@ -98,6 +99,8 @@ class LambdaResult:
 class LambdaReport:
     """Every result, in check order."""
 
+    kind: ClassVar[ResultKind] = ResultKind.LAMBDA
+
     function: str
     results: tuple[LambdaResult, ...]
 
@@ -105,6 +108,24 @@ class LambdaReport:
     def failed(self) -> bool:
         """True when a check failed (the trigger would fail); warnings do not count."""
         return any(r.status is Status.FAIL for r in self.results)
+
+    def rows(self) -> tuple[Row, ...]:
+        """One row per result, on the function (and the file and line, where known); every
+        check is error-severity: a failure breaks the trigger, a warning does not fail."""
+        return tuple(
+            Row(
+                subject=self.function
+                + (f" ({r.file}{f':{r.line}' if r.line else ''})" if r.file else ""),
+                check=r.error or "",
+                status=r.status,
+                severity=Severity.ERROR,
+                message=r.message,
+            )
+            for r in self.results
+        )
+
+    def remarks(self) -> tuple[str, ...]:
+        return ()
 
     def as_dict(self) -> dict[str, Any]:
         """``{"results": [...]}``: the stable JSON shape."""

@@ -22,10 +22,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from iam_audit.errors import InputError
 from iam_audit.render.escape import shell
+from iam_audit.results import ResultKind, Row, Severity, Status
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -160,6 +161,8 @@ class Diagnosis:
 class DiagnosisReport:
     """The diagnoses, plus how many events were read and notes for people (stderr)."""
 
+    kind: ClassVar[ResultKind] = ResultKind.LOGS
+
     diagnoses: tuple[Diagnosis, ...]
     events: int
     notes: tuple[str, ...] = ()
@@ -168,6 +171,23 @@ class DiagnosisReport:
     def failed(self) -> bool:
         """True when any error was recognised."""
         return bool(self.diagnoses)
+
+    def rows(self) -> tuple[Row, ...]:
+        """One failing row per error recognised in the log, with its filled fix."""
+        return tuple(
+            Row(
+                subject=f"{d.count} log event{'s' if d.count != 1 else ''}",
+                check=d.error,
+                status=Status.FAIL,
+                severity=Severity.ERROR,
+                message=d.example,
+                fix=d.fix,
+            )
+            for d in self.diagnoses
+        )
+
+    def remarks(self) -> tuple[str, ...]:
+        return self.notes
 
     def as_dict(self) -> dict[str, Any]:
         """``{"diagnoses": [...]}``: the stable JSON shape."""

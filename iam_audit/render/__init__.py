@@ -1,4 +1,5 @@
-"""Output formats: each a class with ``render(result) -> str``."""
+"""Output formats: each a class with ``render(result) -> str`` for any command's
+:class:`~iam_audit.results.Result`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ __all__ = ["OutputFormat", "Renderer", "TextFormat", "renderer_for"]
 
 
 def renderer_for(
-    fmt: OutputFormat,
+    fmt: OutputFormat | TextFormat,
     *,
     fail_on: FailOn = FailOn.ERROR,
     quiet: bool = False,
@@ -23,9 +24,9 @@ def renderer_for(
     only results at or above it as ``<failure>``; ``quiet`` (``--quiet``) makes the table print
     failures only (the other formats are complete reports for machines and stay whole);
     ``exit_reason=False`` keeps the table from explaining an exit code 0 the command will not
-    return.
+    return. A text-only command's format (table, json) picks the same renderers.
     """
-    match fmt:
+    match OutputFormat(fmt):
         case OutputFormat.TABLE:
             from iam_audit.render.table import TableRenderer
 
@@ -46,5 +47,5 @@ def renderer_for(
             from iam_audit.render.markdown import MarkdownRenderer
 
             return MarkdownRenderer()
-        case _:
-            assert_never(fmt)
+        case unknown:
+            assert_never(unknown)

@@ -1,77 +1,36 @@
-"""``--format json``: one object, validated by ``policies/schemas/audit-result.schema.json``."""
+"""``--format json``: any command's :meth:`~iam_audit.results.Result.as_dict`, one encoder.
+
+The shapes are ``policies/schemas/*.schema.json``; this module only writes them: two-space
+indentation, keys in the order the payload builds them, text as UTF-8 (the exact data).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from iam_audit.findings import AuditResult, Finding
+import orjson
 
-__all__ = ["JsonRenderer", "finding_to_dict", "result_to_dict"]
+from iam_audit.results import Result
 
-VERSION = 1
-
-
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
-    """One result as DESIGN.md specifies it."""
-    out: dict[str, Any] = {
-        "check": finding.check,
-        "slug": finding.slug,
-        "severity": finding.severity.value,
-        "status": finding.status.value,
-        "role": finding.role,
-        "message": finding.message,
-        "evidence": [e.as_dict() for e in finding.evidence],
-        "missing": list(finding.missing),
-        "fix": finding.fix,
-        "fix_target": finding.fix_target,
-        "unresolved": list(finding.unresolved),
-        "fingerprint": finding.fingerprint,
-    }
-    if finding.origin is not None:
-        origin: dict[str, Any] = {
-            "kind": finding.origin.kind.value,
-            "location": finding.origin.location,
-        }
-        if finding.origin.pointer:
-            origin["pointer"] = finding.origin.pointer
-        if finding.origin.line is not None:
-            origin["line"] = finding.origin.line
-        if finding.origin.stack:
-            origin["stack"] = finding.origin.stack
-        if finding.origin.construct:
-            origin["construct"] = finding.origin.construct
-        out["origin"] = origin
-    if finding.template_fix is not None:
-        t = finding.template_fix
-        out["template_fix"] = {
-            "file": t.file,
-            "language": t.language,
-            "where": t.where,
-            "snippet": t.snippet,
-            "diff": t.diff,
-            "note": t.note or None,
-        }
-    if finding.suppression is not None:
-        out["suppressed"] = {
-            "reason": finding.suppression.reason,
-            "expires": finding.suppression.expires,
-            "expired": finding.suppression.expired,
-        }
-    return out
+__all__ = ["JsonRenderer", "json_text"]
 
 
-def result_to_dict(result: AuditResult) -> dict[str, Any]:
-    return {
-        "version": VERSION,
-        "results": [finding_to_dict(f) for f in result.findings],
-        "summary": result.summary(),
-        "notes": list(result.notes),
-    }
+def json_text(payload: Any) -> str:
+    """``payload`` as indented JSON with a final newline.
+
+    orjson writes the same text as ``json.dumps(indent=2, ensure_ascii=False)``, faster (a
+    ``who-can`` of a large account lists thousands of principals); what it refuses (a lone
+    surrogate, an integer beyond 64 bits) is written by :mod:`json`, escaped.
+    """
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode() + "\n"
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return json.dumps(payload, indent=2) + "\n"
 
 
 class JsonRenderer:
-    """Stable, sorted JSON for pipelines."""
+    """Stable JSON for pipelines, whatever the command."""
 
-    def render(self, result: AuditResult) -> str:
-        return json.dumps(result_to_dict(result), indent=2, sort_keys=False) + "\n"
+    def render(self, result: Result) -> str:
+        return json_text(result.as_dict())

@@ -23,8 +23,10 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import assert_never
 
-from iam_audit.findings import AuditResult, FailOn, Finding, Status, fails_run
+from iam_audit.findings import FailOn, Finding, Status, fails_run
 from iam_audit.render.escape import for_xml as _x
+from iam_audit.render.interface import OutputFormat, audit_only, evidence_lines, fix_target_label
+from iam_audit.results import Result
 
 __all__ = ["JunitRenderer"]
 
@@ -38,20 +40,15 @@ _RANK: dict[Status, int] = {
 }
 
 
-def _suppressed(finding: Finding) -> bool:
-    return finding.suppression is not None and not finding.suppression.expired
-
-
 def _details(finding: Finding) -> str:
-    lines = [_x(finding.message)]
-    if finding.missing:
-        lines.append(f"missing: {_x(', '.join(finding.missing))}")
-    if finding.unresolved:
-        lines.append(f"depends on: {_x(', '.join(finding.unresolved))}")
-    for evidence in finding.evidence:
-        lines.append(
-            f"evidence: {_x(evidence.effect)} {_x(evidence.policy)} {_x(evidence.statement)}"
-        )
+    lines = [
+        _x(finding.message),
+        *evidence_lines(
+            finding,
+            lambda names: _x(", ".join(names)),
+            lambda e: f"{_x(e.effect)} {_x(e.policy)} {_x(e.statement)}",
+        ),
+    ]
     if finding.origin is not None:
         where = _x(finding.origin.location)
         if finding.origin.line is not None:
@@ -65,8 +62,7 @@ def _details(finding: Finding) -> str:
             f"{_x(finding.suppression.reason)}"
         )
     if finding.fix is not None:
-        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
-        lines.append(f"fix ({target}):\n{json.dumps(finding.fix, indent=2)}")
+        lines.append(f"fix ({fix_target_label(finding)}):\n{json.dumps(finding.fix, indent=2)}")
     return "\n".join(lines)
 
 
@@ -76,7 +72,7 @@ def _case(findings: Sequence[Finding], fail_on: FailOn) -> ET.Element:
         "testcase",
         {"classname": _x(first.role or "(no role)"), "name": f"{first.check} {first.slug}"},
     )
-    active = [f for f in findings if not _suppressed(f)]
+    active = [f for f in findings if not f.suppressed]
     if not active:
         reasons = "; ".join(sorted({_x(f.suppression.reason) for f in findings if f.suppression}))
         ET.SubElement(case, "skipped", {"message": f"suppressed: {reasons}"})
@@ -112,7 +108,8 @@ class JunitRenderer:
     def __init__(self, *, fail_on: FailOn = FailOn.ERROR) -> None:
         self.fail_on = fail_on
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        result = audit_only(result, OutputFormat.JUNIT)
         ordered = sorted(result.findings, key=Finding.sort_key)
         cases = [
             _case(list(group), self.fail_on)

@@ -14,23 +14,24 @@ import json
 import re
 from typing import assert_never
 
-from iam_audit.findings import AuditResult, Finding, Status
+from iam_audit.findings import Finding, Status
 from iam_audit.render.escape import for_markdown_code as _code
 from iam_audit.render.escape import for_markdown_text as _text
+from iam_audit.render.interface import (
+    OutputFormat,
+    audit_only,
+    counts_line,
+    evidence_lines,
+    fix_target_label,
+    role_name,
+)
+from iam_audit.results import Result
 
 __all__ = ["MarkdownRenderer"]
 
 
-def _role(arn: str) -> str:
-    return arn.rsplit("/", 1)[-1] if arn else "(no role)"
-
-
-def _suppressed(finding: Finding) -> bool:
-    return finding.suppression is not None and not finding.suppression.expired
-
-
 def _status(finding: Finding) -> str:
-    if _suppressed(finding):
+    if finding.suppressed:
         return "suppressed"
     match finding.status:
         case Status.FAIL:
@@ -61,7 +62,7 @@ def _where(finding: Finding, *, in_table: bool = False) -> str:
 
 def _section(finding: Finding) -> list[str]:
     lines = [
-        f"### {finding.check} {finding.slug} on {_code(_role(finding.role))}",
+        f"### {finding.check} {finding.slug} on {_code(role_name(finding.role))}",
         "",
         f"{_status(finding)} ({finding.severity.value}) {_text(finding.message)}",
         "",
@@ -75,25 +76,23 @@ def _section(finding: Finding) -> list[str]:
             lines.append(f"- stack: {_code(finding.origin.stack)}")
         if finding.origin.construct:
             lines.append(f"- construct: {_code(finding.origin.construct)}")
-    if finding.missing:
-        lines.append(f"- missing: {', '.join(_code(a) for a in finding.missing)}")
-    if finding.unresolved:
-        lines.append(f"- depends on: {', '.join(_code(k) for k in finding.unresolved)}")
-    for evidence in finding.evidence:
-        lines.append(
-            f"- evidence: {_text(evidence.effect)} in {_code(evidence.policy)} statement "
-            f"{_code(evidence.statement)}"
+    lines += [
+        f"- {line}"
+        for line in evidence_lines(
+            finding,
+            lambda names: ", ".join(_code(name) for name in names),
+            lambda e: f"{_text(e.effect)} in {_code(e.policy)} statement {_code(e.statement)}",
         )
+    ]
     if finding.suppression is not None and finding.suppression.expired:
         lines.append(
             f"- suppression expired on {_text(finding.suppression.expires)}: "
             f"{_text(finding.suppression.reason)}"
         )
     if finding.fix is not None:
-        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
         lines += [
             "",
-            f"Fix ({_text(target)}):",
+            f"Fix ({_text(fix_target_label(finding))}):",
             "",
             *_block("json", json.dumps(finding.fix, indent=2)),
         ]
@@ -123,20 +122,14 @@ def _block(language: str, text: str) -> list[str]:
 class MarkdownRenderer:
     """A pull-request comment; always output, even when everything passes."""
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        result = audit_only(result, OutputFormat.MARKDOWN)
         findings = sorted(result.findings, key=Finding.sort_key)
-        summary = result.summary()
-        counts = (
-            f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
-            f"{summary['skip']} skipped"
-            + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
-            + (f", {summary['error']} internal errors" if summary["error"] else "")
-        )
-        lines = [f"## iam-audit: {counts}", ""]
+        lines = [f"## iam-audit: {counts_line(result)}", ""]
         if findings:
             lines += ["| Check | Role | Status | Where |", "| --- | --- | --- | --- |"]
             for finding in findings:
-                role = _code(_role(finding.role), in_table=True)
+                role = _code(role_name(finding.role), in_table=True)
                 where = _where(finding, in_table=True)
                 lines.append(
                     f"| {finding.check} {finding.slug} | {role} | {_status(finding)} | {where} |"
@@ -145,11 +138,11 @@ class MarkdownRenderer:
         reported = [
             f
             for f in findings
-            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not _suppressed(f)
+            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not f.suppressed
         ]
         for finding in reported:
             lines += _section(finding)
-        suppressed = [f for f in findings if _suppressed(f)]
+        suppressed = [f for f in findings if f.suppressed]
         if suppressed:
             lines += ["### Suppressed", ""]
             for finding in suppressed:
@@ -160,7 +153,7 @@ class MarkdownRenderer:
                     else ""
                 )
                 lines.append(
-                    f"- {finding.check} {finding.slug} on {_code(_role(finding.role))}: "
+                    f"- {finding.check} {finding.slug} on {_code(role_name(finding.role))}: "
                     f"{_text(finding.suppression.reason)}{until}"
                 )
             lines.append("")

@@ -20,9 +20,11 @@ from typing import Any, assert_never
 
 from iam_audit import __version__
 from iam_audit.checks import CheckMeta, catalogue, check_doc
-from iam_audit.findings import AuditResult, Finding, Severity, Status
+from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Origin, SourceKind
 from iam_audit.render.escape import for_terminal
+from iam_audit.render.interface import OutputFormat, audit_only, fix_target_label
+from iam_audit.results import Result
 
 __all__ = ["FINGERPRINT_KEY", "SCHEMA_URI", "SarifRenderer"]
 
@@ -125,8 +127,9 @@ def _message(finding: Finding) -> str:
     if finding.missing:
         text += f" (missing: {', '.join(finding.missing)})"
     if finding.fix is not None:
-        target = f"{finding.fix_target} policy" if finding.fix_target else "policy"
-        text += f". Fix ({target}): {json.dumps(finding.fix, separators=(',', ':'))}"
+        text += (
+            f". Fix ({fix_target_label(finding)}): {json.dumps(finding.fix, separators=(',', ':'))}"
+        )
     return for_terminal(text)
 
 
@@ -174,7 +177,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
             }
         ]
     suppression = finding.suppression
-    if suppression is not None and not suppression.expired:
+    if suppression is not None and finding.suppressed:
         # SARIF 2.1.0 suppression.kind "indicates where the suppression is persisted"
         kind = "inSource" if suppression.in_source else "external"
         entry: dict[str, Any] = {"kind": kind, "justification": suppression.reason}
@@ -192,7 +195,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
 class SarifRenderer:
     """One SARIF 2.1.0 log with one run; always output, even with nothing to report."""
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        result = audit_only(result, OutputFormat.SARIF)
         findings = sorted(
             (f for f in result.findings if f.status in _REPORTED), key=Finding.sort_key
         )

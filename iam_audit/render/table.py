@@ -1,4 +1,8 @@
-"""``--format table``: what a person reads — which role, which check, what is missing, the fix."""
+"""``--format table``: what a person reads — which role, which check, what is missing, the fix.
+
+An audit (``audit``, ``scan``) is shown here; every other kind of result by its view in
+:mod:`iam_audit.render.views`.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import json
 from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status, fails_run
 from iam_audit.fix.plan import INLINE_POLICY_NAME
 from iam_audit.render.escape import for_terminal as _t
+from iam_audit.render.interface import counts_line, role_name
+from iam_audit.results import Result
 
 __all__ = ["TableRenderer"]
 
@@ -17,10 +23,6 @@ _MARK = {
     Status.SKIP: "SKIP",
     Status.ERROR: "ERROR",
 }
-
-
-def _role_label(arn: str) -> str:
-    return _t(arn.rsplit("/", 1)[-1]) if arn else "(no role)"
 
 
 def _below_threshold(result: AuditResult, fail_on: FailOn) -> str:
@@ -64,7 +66,11 @@ class TableRenderer:
         self.quiet = quiet
         self.exit_reason = exit_reason
 
-    def render(self, result: AuditResult) -> str:
+    def render(self, result: Result) -> str:
+        if not isinstance(result, AuditResult):
+            from iam_audit.render.views import text_view
+
+            return text_view(result, quiet=self.quiet)
         lines: list[str] = []
         role = None
         for finding in result.findings:
@@ -74,20 +80,14 @@ class TableRenderer:
                 role = finding.role
                 if lines:
                     lines.append("")
-                lines.append(f"{_role_label(role)}  {_t(role)}" if role else "(no role)")
+                lines.append(f"{_t(role_name(role))}  {_t(role)}" if role else "(no role)")
             lines.extend(self._finding(finding))
         if result.notes and not self.quiet:
             lines.append("")
             lines.extend(f"note: {_t(note)}" for note in result.notes)
-        summary = result.summary()
         if lines:
             lines.append("")
-        lines.append(
-            f"{summary['fail']} failed, {summary['warn']} warned, {summary['pass']} passed, "
-            f"{summary['skip']} skipped"
-            + (f", {summary['suppressed']} suppressed" if summary["suppressed"] else "")
-            + (f", {summary['error']} internal errors" if summary["error"] else "")
-        )
+        lines.append(counts_line(result))
         why = _below_threshold(result, self.fail_on) if self.exit_reason else ""
         if why:
             lines.append(why)
@@ -95,7 +95,7 @@ class TableRenderer:
 
     def _finding(self, finding: Finding) -> list[str]:
         mark = _MARK[finding.status]
-        if finding.suppression and not finding.suppression.expired:
+        if finding.suppressed:
             mark = "SUPPRESSED"
         tag = (
             "[warning] "

@@ -196,19 +196,26 @@ def test_bad_input_is_one_line_and_an_exit_code(args: list[str], code: int, mess
     assert message in result.output
 
 
-def test_control_characters_from_the_package_are_escaped() -> None:
-    source = b'import boto3\nboto3.client("sts").assume_role(RoleArn="\x1b[31mevil")\n'
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("\x1b[31mevil", "\\x1b[31mevil"),  # a terminal escape sequence
+        ("\u202eevil", "\\u202eevil"),  # a bidi override reorders what the terminal shows
+    ],
+)
+def test_control_characters_from_the_package_are_escaped(value: str, shown: str) -> None:
+    source = f'import boto3\nboto3.client("sts").assume_role(RoleArn="{value}")\n'
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as out:
-        out.writestr("x.py", source)
+        out.writestr("x.py", source.encode())
     from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip
-    from iam_audit.codecalls.report import calls_table
+    from iam_audit.render.views import calls_table
 
     facts = facts_for(files_from_zip(archive.getvalue(), "x.zip"), "x.zip", {}, place_of(None))
     text = calls_table(facts)
-    assert "\x1b" not in text
-    assert "\\x1b[31mevil" in text
+    assert value[0] not in text
+    assert shown in text
 
 
 def test_collaborne_fallback_literal_is_not_a_pool_id() -> None:

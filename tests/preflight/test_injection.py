@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from iam_audit.cli.preflight import register
 from iam_audit.preflight.jobs import ImportJob, diagnose_jobs
-from iam_audit.preflight.render import jobs_table
+from iam_audit.render.views import jobs_table
 from tests.hostile import PAYLOAD_IDS, PAYLOADS, assert_terminal_safe
 from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, csv_bytes, describe, make_zip, row
 
