@@ -131,6 +131,19 @@ def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
     return document if schema.document_holds(document) else orjson.loads(bytes(raw))
 
 
+def _principal(kind: str, record: Any, inline: Sequence[Any], groups: Sequence[str]) -> Principal:
+    boundary = record.PermissionsBoundary
+    return Principal(
+        kind,
+        record.Arn,
+        inline,
+        [a.PolicyArn for a in record.AttachedManagedPolicies],
+        boundary.PermissionsBoundaryArn or None if boundary is not None else None,
+        record.Tags,
+        groups,
+    )
+
+
 def _has_keys(page: Any) -> bool:
     return any(getattr(page, key) is not msgspec.UNSET for key in _KEYS)
 
@@ -254,26 +267,9 @@ class AuthDetailsSource:
         """Every role, then every user, in file order, as :class:`Principal` records (a user's
         group memberships by name: :meth:`group`)."""
         for role in self._roles.values():
-            boundary = role.PermissionsBoundary
-            yield Principal(
-                "role",
-                role.Arn,
-                role.RolePolicyList,
-                [a.PolicyArn for a in role.AttachedManagedPolicies],
-                boundary.PermissionsBoundaryArn or None if boundary is not None else None,
-                role.Tags,
-            )
+            yield _principal("role", role, role.RolePolicyList, ())
         for user in self.users:
-            boundary = user.PermissionsBoundary
-            yield Principal(
-                "user",
-                user.Arn,
-                user.UserPolicyList,
-                [a.PolicyArn for a in user.AttachedManagedPolicies],
-                boundary.PermissionsBoundaryArn or None if boundary is not None else None,
-                user.Tags,
-                user.GroupList,
-            )
+            yield _principal("user", user, user.UserPolicyList, user.GroupList)
 
     def group(self, name: str) -> Any | None:
         """The group record named ``name``; ``None`` when the file does not hold it."""

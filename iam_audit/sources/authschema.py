@@ -134,39 +134,28 @@ def document_holds(document: object) -> bool:
 
 def _statements_hold(document: object, actions: set[str]) -> bool:
     """:func:`document_holds` but for the action names, which are added to ``actions``."""
-    kind = type(document)
-    if kind is Policy:
-        for s in document.statements():  # type: ignore[attr-defined]
-            action = s.Action
+    identity = type(document) is Policy
+    if not identity and type(document) is not TrustPolicy:
+        return True  # text, plain JSON or nothing: the engine parses it
+    for s in document.statements():  # type: ignore[attr-defined]
+        action = s.Action
+        if action is UNSET:
+            action = s.NotAction
             if action is UNSET:
-                action = s.NotAction
-                if action is UNSET:
-                    return False
-            elif s.NotAction is not UNSET:
                 return False
+        elif s.NotAction is not UNSET:
+            return False
+        if identity:
             if (s.Resource is UNSET) == (s.NotResource is UNSET):
                 return False
-            if type(action) is str:
-                actions.add(action)
-            else:
-                actions.update(action)
-    elif kind is TrustPolicy:
-        for t in document.statements():  # type: ignore[attr-defined]
-            action = t.Action
-            if action is UNSET:
-                action = t.NotAction
-                if action is UNSET:
-                    return False
-            elif t.NotAction is not UNSET:
-                return False
-            if t.Resource is not UNSET and t.NotResource is not UNSET:
-                return False
-            if (t.Principal is UNSET) == (t.NotPrincipal is UNSET):
-                return False
-            if type(action) is str:
-                actions.add(action)
-            else:
-                actions.update(action)
+        elif (s.Resource is not UNSET and s.NotResource is not UNSET) or (
+            (s.Principal is UNSET) == (s.NotPrincipal is UNSET)
+        ):
+            return False
+        if type(action) is str:
+            actions.add(action)
+        else:
+            actions.update(action)
     return True
 
 
