@@ -12,7 +12,6 @@ only statements that match the request apply), so it is left out of the call.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 
 from iam_audit.engine.compile import CompiledStatement, compile_policy
@@ -24,15 +23,10 @@ from iam_audit.engine.types import (
     Principal,
     PrincipalKind,
     Request,
-    StatementRef,
 )
 from iam_audit.model import OrgPolicies, PolicyDocument
 
 __all__ = ["Question"]
-
-
-def _ref_key(ref: StatementRef) -> tuple[str, str, int]:
-    return (ref.policy, ref.kind.value, ref.index)  # the order of EvalResult.matched
 
 
 class Question:
@@ -60,7 +54,6 @@ class Question:
         self._memo = Memo()
         #: statements compiled once per meaning, named in each document that holds them
         self._statements: dict[tuple[bool, str], CompiledStatement] = {}
-        self._answers: dict[tuple[object, ...], tuple[EvalResult, tuple[int, ...]]] = {}
 
     def covers(self, entry: str) -> bool:
         """Does the ``Action``/``NotAction`` entry ``entry`` cover the action? (actions are
@@ -119,48 +112,14 @@ class Question:
         documents and boundary; SCPs and RCPs are applied by :meth:`bound`. The evaluations of
         one question share a :class:`~iam_audit.engine.evaluate.Memo`: a statement that reads
         neither the context nor the principal is matched once per meaning, and a decision is
-        worked out once per shape of answers.
-
-        Principals of one account often hold the same statements about the action (a managed
-        policy, a statement copied from role to role). When none of them reads the request
-        context, evaluate's answer depends only on what those statements say, in which layer
-        and order, whether there is a boundary, and the principal's account: the answer worked
-        out for the same facts is reused, with ``matched`` naming this principal's own
-        statements (those at the same places)."""
-        lowered = self._lowered
-        meanings: list[object] = [boundary is not None]
-        refs: list[StatementRef] = []
-        reads = False
-        for layer, documents in ((0, identity), (1, () if boundary is None else (boundary,))):
-            for document in documents:
-                for statement in compile_policy(document).matching(lowered):
-                    meanings.append((layer, statement.meaning))
-                    refs.append(statement.ref)
-                    reads = reads or statement.reads_context
-        principal = request.principal
-        key = (
-            tuple(meanings),
-            principal.account if principal is not None else None,
-            (principal, tuple(sorted(request.context.items()))) if reads else None,
-        )
-        known = self._answers.get(key)
-        if known is not None:
-            result, places = known
-            if not places:
-                return result
-            matched = tuple(sorted((refs[i] for i in places), key=_ref_key))
-            return dataclasses.replace(result, matched=matched)
-        result = evaluate(
+        worked out once per shape of answers."""
+        return evaluate(
             request,
             identity=identity,
             boundary=boundary,
             resource_account=self.resource_account,
             memo=self._memo,
         )
-        if not result.notes:  # a note names a policy: not the same for another principal
-            where = {ref: place for place, ref in enumerate(refs)}
-            self._answers[key] = (result, tuple(where[ref] for ref in result.matched))
-        return result
 
     def bound(self, request: Request, result: EvalResult) -> EvalResult:
         """``result`` bounded by the organization's SCPs and RCPs (:func:`apply_organization`);

@@ -13,7 +13,6 @@ policy attached to 10,000 roles compiles once; two runs (two sources) share noth
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass
@@ -191,6 +190,23 @@ class CompiledStatement:
     #: what the statement says, without its ``Sid`` (and whether policy variables are read in
     #: it): two statements with the same meaning match every request alike
     meaning: tuple[bool, str] = (False, "")
+
+    def named(self, ref: StatementRef) -> CompiledStatement:
+        """The same statement as it stands in another document (``ref``)."""
+        return CompiledStatement(
+            ref,
+            self.allow,
+            self.actions,
+            self.not_action,
+            self.resources,
+            self.static_resources,
+            self.not_resource,
+            self.principals,
+            self.not_principal,
+            self.conditions,
+            self.unknown_operators,
+            self.meaning,
+        )
 
     @property
     def reads_context(self) -> bool:
@@ -402,7 +418,7 @@ class CompiledPolicy:
                 )
                 shared[meaning] = compiled
             else:
-                compiled = dataclasses.replace(known, ref=_ref(self.name, self.kind, index, raw))
+                compiled = known.named(_ref(self.name, self.kind, index, raw))
         self._compiled[position] = compiled
         return compiled
 
