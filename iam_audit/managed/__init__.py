@@ -85,15 +85,14 @@ def _canonical(arn: str) -> str | None:
     return f"arn:aws:iam::aws:policy{match.group(2)}" if match else None
 
 
-@functools.cache
 def aws_managed_policy(arn: str) -> PolicyDocument | None:
     """The default version of AWS managed policy ``arn`` from the snapshot, or ``None``.
 
     Any partition is accepted (``arn:aws-cn:iam::aws:policy/...``); the document is the one
     recorded for the ``aws`` partition, which AWS keeps the same in the others for the
     policies in the snapshot. ARNs that are not AWS managed policies, or are outside the
-    snapshot, give ``None``. The same :class:`PolicyDocument` object is returned for the same
-    ARN, so the engine compiles it once.
+    snapshot, give ``None``. Each call builds a new :class:`PolicyDocument` (it carries its
+    compiled form): a run keeps the one it uses in a :class:`ManagedLookup`, or its source.
     """
     key = _canonical(arn)
     if key is None:
@@ -118,25 +117,44 @@ def aws_managed_policy(arn: str) -> PolicyDocument | None:
     )
 
 
-def attached_policies(
-    arns: Iterable[str], known: Mapping[str, PolicyDocument]
-) -> tuple[tuple[PolicyDocument, ...], tuple[str, ...]]:
-    """The documents of attached managed policies: from the source (``known``), else the AWS
-    snapshot; the ARNs found in neither, sorted, are unknown (never read as empty)."""
-    documents: list[PolicyDocument] = []
-    unknown: set[str] = set()
-    for arn in arns:
-        found = known.get(arn) or aws_managed_policy(arn)
+class ManagedLookup:
+    """The managed policies of one source: its own, by ARN, then AWS's from the snapshot, each
+    read once; the same document object for every role that attaches one, so the engine
+    compiles it once (the run owns it: nothing is kept between runs)."""
+
+    def __init__(self, known: Mapping[str, PolicyDocument]) -> None:
+        self._known = known
+        self._aws: dict[str, PolicyDocument | None] = {}
+        self._boundaries: dict[str, PolicyDocument | None] = {}
+
+    def policy(self, arn: str) -> PolicyDocument | None:
+        found = self._known.get(arn)
         if found is None:
-            unknown.add(arn)
-        else:
-            documents.append(found)
-    return tuple(documents), tuple(sorted(unknown))
+            if arn not in self._aws:
+                self._aws[arn] = aws_managed_policy(arn)
+            found = self._aws[arn]
+        return found
 
+    def attached(self, arns: Iterable[str]) -> tuple[tuple[PolicyDocument, ...], tuple[str, ...]]:
+        """The documents of attached managed policies; the ARNs found nowhere, sorted, are
+        unknown (never read as empty)."""
+        documents: list[PolicyDocument] = []
+        unknown: set[str] = set()
+        for arn in arns:
+            found = self.policy(arn)
+            if found is None:
+                unknown.add(arn)
+            else:
+                documents.append(found)
+        return tuple(documents), tuple(sorted(unknown))
 
-def boundary_policy(arn: str | None, known: Mapping[str, PolicyDocument]) -> PolicyDocument | None:
-    """The permissions boundary ``arn`` as a boundary document, or ``None`` when unknown."""
-    if not arn:
-        return None
-    found = known.get(arn) or aws_managed_policy(arn)
-    return dataclasses.replace(found, kind=PolicyKind.BOUNDARY) if found else None
+    def boundary(self, arn: str | None) -> PolicyDocument | None:
+        """The permissions boundary ``arn`` as a boundary document, or ``None`` when unknown."""
+        if not arn:
+            return None
+        if arn not in self._boundaries:
+            found = self.policy(arn)
+            self._boundaries[arn] = (
+                dataclasses.replace(found, kind=PolicyKind.BOUNDARY) if found else None
+            )
+        return self._boundaries[arn]

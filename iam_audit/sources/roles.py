@@ -8,12 +8,14 @@ AWS managed policy snapshot, and one neither holds is listed as unknown, with a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from iam_audit.model import Origin, PolicyDocument, Role
 from iam_audit.sources.symbolic import unresolved_in
+
+if TYPE_CHECKING:
+    from iam_audit.managed import ManagedLookup
 
 __all__ = ["RoleParts", "finish_role", "role_parts", "tag_pairs"]
 
@@ -82,16 +84,12 @@ def role_parts(
     )
 
 
-def finish_role(
-    parts: RoleParts, managed: Mapping[str, PolicyDocument], notes: set[str], *, file: str
-) -> Role:
-    """The Role: each attached managed policy looked up in ``managed`` (the file's own, by ARN),
-    then in the AWS managed policy snapshot; one in neither is listed as unknown and noted in
+def finish_role(parts: RoleParts, managed: ManagedLookup, notes: set[str], *, file: str) -> Role:
+    """The Role: each attached managed policy looked up in ``managed`` (the file's own, by ARN,
+    then the AWS managed policy snapshot); one in neither is listed as unknown and noted in
     ``notes`` (``file`` names the kind of file: ``template``, ``plan``)."""
-    from iam_audit.managed import attached_policies, boundary_policy
-
-    documents, unknown = attached_policies(parts.managed_arns, managed)
-    boundary = boundary_policy(parts.boundary_arn, managed)
+    documents, unknown = managed.attached(parts.managed_arns)
+    boundary = managed.boundary(parts.boundary_arn)
     for arn in unknown:
         notes.add(
             f"managed policy {arn} attached to {parts.key} is neither in the {file} "

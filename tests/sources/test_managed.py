@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from iam_audit.engine import Decision, Principal, PrincipalKind, Request, evaluate
-from iam_audit.managed import aws_managed_policy, is_aws_managed, snapshot
+from iam_audit.managed import ManagedLookup, aws_managed_policy, is_aws_managed, snapshot
 from iam_audit.model import PolicyKind, SourceKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,9 +92,18 @@ def test_snapshot_documents_mean_what_aws_documents(name: str, action: str, allo
     assert _allows(f"arn:aws:iam::aws:policy/{name}", action, resource) is allowed
 
 
-def test_lookup_is_cached_and_partition_independent() -> None:
+def test_lookup_is_kept_by_the_run_and_partition_independent() -> None:
     arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-    assert aws_managed_policy(arn) is aws_managed_policy(arn)
+    # nothing is kept by the process: each read is a new document (it carries its compiled
+    # form); a run's lookup keeps one per ARN, shared by every role that attaches it
+    assert aws_managed_policy(arn) is not aws_managed_policy(arn)
+    lookup, other = ManagedLookup({}), ManagedLookup({})
+    assert lookup.policy(arn) is lookup.policy(arn)
+    assert lookup.policy(arn) is not other.policy(arn)
+    boundary = lookup.boundary(arn)
+    assert boundary is not None
+    assert boundary is lookup.boundary(arn)
+    assert boundary.kind.value == "boundary"
     china = aws_managed_policy(arn.replace("arn:aws:", "arn:aws-cn:"))
     assert china is not None
     assert china.name.startswith("arn:aws-cn:")

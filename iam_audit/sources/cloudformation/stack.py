@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from iam_audit.managed import ManagedLookup
 from iam_audit.model import JSON
 from iam_audit.sources.cloudformation.build import NestedStack, TemplateSource, _Builder
 from iam_audit.sources.cloudformation.decode import (
@@ -125,7 +126,7 @@ def read_stack(
     builder.code_uris = code_uris
     builder.transform_notes()
     parts = builder.roles()
-    managed = builder.attach_policies(parts)
+    managed = ManagedLookup(builder.attach_policies(parts))
     roles = {
         logical: finish_role(p, managed, resolver.notes, file="template")
         for logical, p in parts.items()

@@ -10,6 +10,7 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.inputs import MAX_PLAN, read_json
+from iam_audit.managed import ManagedLookup
 from iam_audit.sources.roles import finish_role
 from iam_audit.sources.terraform.build import PlanSource, _Builder
 from iam_audit.sources.terraform.resolve import _Plan
@@ -134,7 +135,7 @@ def load_plan(
     plan = _Plan(path, data, region, account_id)
     builder = _Builder(plan)
     parts = builder.roles()
-    managed = builder.attach(parts)
+    managed = ManagedLookup(builder.attach(parts))
     roles = {
         address: finish_role(p, managed, plan.notes, file="plan") for address, p in parts.items()
     }
