@@ -137,7 +137,6 @@ class _Walk:
             validated=True,
         )
         self._managed: dict[str, PolicyDocument | bool | None] = {}
-        self._boundaries: dict[str, PolicyDocument | None] = {}
         self._groups: dict[str, tuple[tuple[_Doc, ...], tuple[str, ...]] | None] = {}
 
     # documents --------------------------------------------------------------------------
@@ -201,20 +200,6 @@ class _Walk:
             self._managed[arn] = found
         return self._managed[arn]
 
-    def boundary(self, arn: str) -> PolicyDocument | None:
-        """Boundary ``arn`` as a ``BOUNDARY`` document shared by every principal it bounds;
-        ``None`` when the file does not hold it."""
-        if arn not in self._boundaries:
-            found = self.source.managed_policy(arn)
-            self._boundaries[arn] = (
-                None
-                if found is None
-                else PolicyDocument(
-                    arn, PolicyKind.BOUNDARY, found.document, origin=found.origin, validated=True
-                )
-            )
-        return self._boundaries[arn]
-
     def _attached(self, arns: Iterable[str], docs: list[_Doc], unknown: list[str]) -> None:
         for arn in arns:
             found = self.managed(arn)
@@ -275,7 +260,7 @@ class _Walk:
         boundary: PolicyDocument | None = None
         boundary_unknown = False
         if principal.boundary:
-            boundary = self.boundary(principal.boundary)
+            boundary = self.source.boundary_policy(principal.boundary)
             boundary_unknown = boundary is None
         question = self.question
         request = question.request(arn, [(t.Key, t.Value) for t in principal.tags])

@@ -12,6 +12,7 @@ reads it through this class.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -196,7 +197,7 @@ class AuthDetailsSource:
         self._policies: dict[str, Any] = {}
         self._policy_pointer: dict[str, str] = {}
         self._parsed: dict[str, PolicyDocument | None] = {}
-        self._boundaries: dict[str, PolicyDocument] = {}
+        self._boundaries: dict[str, PolicyDocument | None] = {}
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
         several = isinstance(data, list) or len(pages) > 1
@@ -315,6 +316,16 @@ class AuthDetailsSource:
             self._parsed[arn] = self._parse_managed(arn)
         return self._parsed[arn]
 
+    def boundary_policy(self, arn: str) -> PolicyDocument | None:
+        """Managed policy ``arn`` as a permissions boundary: one document per ARN, shared by
+        every principal it bounds (so it compiles once); ``None`` if the file lacks it."""
+        if arn not in self._boundaries:
+            found = self.managed_policy(arn)
+            self._boundaries[arn] = (
+                None if found is None else dataclasses.replace(found, kind=PolicyKind.BOUNDARY)
+            )
+        return self._boundaries[arn]
+
     def managed_document(self, arn: str) -> Any | None:
         """The default version's document of managed policy ``arn`` as decoded (a typed record,
         plain JSON or URL-encoded text), unparsed; ``None`` when the file does not hold it."""
@@ -386,19 +397,7 @@ class AuthDetailsSource:
         pb = detail.PermissionsBoundary
         if pb is not None and pb.PermissionsBoundaryArn:
             boundary_arn = pb.PermissionsBoundaryArn
-            found = self.managed_policy(boundary_arn)
-            if found is not None and boundary_arn not in self._boundaries:
-                # one boundary document per ARN, shared by its roles: it compiles once
-                self._boundaries[boundary_arn] = PolicyDocument(
-                    boundary_arn,
-                    PolicyKind.BOUNDARY,
-                    found.document,
-                    origin=found.origin,
-                    text=found.text,
-                    version_id=found.version_id,
-                    validated=found.validated,
-                )
-            boundary = self._boundaries.get(boundary_arn)
+            boundary = self.boundary_policy(boundary_arn)
         return Role(
             arn=arn,
             name=detail.RoleName or arn.rsplit("/", 1)[-1],
