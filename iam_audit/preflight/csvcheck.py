@@ -30,6 +30,7 @@ from iam_audit.render.escape import shell_command
 
 __all__ = [
     "CSV_RULES",
+    "SCHEMA_RULES",
     "CsvReport",
     "CsvRule",
     "Problem",
@@ -126,6 +127,26 @@ CSV_RULES: tuple[CsvRule, ...] = (
 
 _RULES_BY_ID = {r.id: r for r in CSV_RULES}
 
+#: The rules that need the pool's description (``DescribeUserPool``), not only its header.
+SCHEMA_RULES = (
+    "pool-no-auto-verified-attribute",
+    "no-auto-verified-attribute-true",
+    "required-attribute-missing",
+    "duplicate-alias",
+    "mfa-enabled-mismatch",
+    "number-invalid",
+    "number-out-of-range",
+)
+
+#: Said once when only the header is known (``csv check --header-file`` without ``--schema``).
+SCHEMA_SKIPPED_NOTE = (
+    "note: without the pool's description the rules that need it were skipped ("
+    + ", ".join(SCHEMA_RULES)
+    + ", and the schema's types and lengths of custom attributes); to run them add --schema "
+    "with the output of `aws cognito-idp describe-user-pool --user-pool-id ID`, or check "
+    "against the live pool with --user-pool-id ID"
+)
+
 
 def rule(rule_id: str) -> CsvRule:
     """The :class:`CsvRule` with this ID (``KeyError`` for an unknown ID: a programming error)."""
@@ -162,6 +183,7 @@ class CsvReport:
     users: int
     rejected_users: int
     max_per_rule: int
+    notes: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -193,6 +215,7 @@ class CsvReport:
             "max_per_rule": self.max_per_rule,
             "header_ok": self.header_ok,
             "import_would_fail": self.failed,
+            "notes": list(self.notes),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -455,7 +478,7 @@ class _Checker:
                     f"column {col!r} is missing (every column must be present, values may be "
                     f"empty){expect()}",
                 )
-        if not pool.auto_verified:
+        if pool.described and not pool.auto_verified:
             out.add(
                 1,
                 None,
@@ -844,4 +867,5 @@ def check_csv(
         users=users,
         rejected_users=rejected,
         max_per_rule=max_per_rule,
+        notes=() if pool.described else (SCHEMA_SKIPPED_NOTE,),
     )
