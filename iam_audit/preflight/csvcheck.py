@@ -49,7 +49,7 @@ MAX_USERS = 500_000
 _LINE_CAP = 1024 * 1024  # a line longer than this in bytes is certainly over 16,000 characters
 _SNIFF_BYTES = 8192
 _BOM = b"\xef\xbb\xbf"
-_MEMO_SIZE = 1 << 16  # values remembered per memo (birthdates), so memory stays bounded
+_MEMO_SIZE = 1 << 13  # distinct values whose problems a column remembers (bounded memory)
 _BITSET_BITS = 1 << 26  # 8 MiB: about 0.7 % false candidates at 500,000 users, confirmed exactly
 
 
@@ -293,15 +293,21 @@ def _split(text: str) -> list[str]:
     return _SPLIT.split(text)
 
 
-def _fields(text: str) -> list[str]:
+def _fields(text: str, limit: int = -1) -> list[str]:
     """:func:`_split` with each ``\\,`` made a comma (values are stripped after): a row without
     escape is one ``str.split``; one with escapes splits around a stand-in for the escaped
-    comma (NUL, which pass 1 refuses in any row)."""
+    comma (NUL, which pass 1 refuses in any row). With ``limit``, only the first ``limit``
+    fields are exact (the next one may hold the rest of the row)."""
     if "\\," not in text:
-        return text.split(",")
+        return text.split(",", limit)
     if "\x00" in text:
         return [f.replace("\\,", ",") for f in _SPLIT.split(text)]
-    return list(map(str.replace, text.replace("\\,", "\x00").split(","), _NUL, _COMMA))
+    return list(map(str.replace, text.replace("\\,", "\x00").split(",", limit), _NUL, _COMMA))
+
+
+def _width(text: str) -> int:
+    """How many fields :func:`_split` makes of ``text`` (a ``\\,`` is no separator)."""
+    return text.count(",") - text.count("\\,") + 1
 
 
 _NUL = itertools.repeat("\x00")
@@ -388,6 +394,7 @@ def _first_pass(stream: IO[bytes], pool: PoolSchema, name: str) -> _Layout:
         index.setdefault(col, i)
     keys = _key_columns(pool, index)
     needed = {c for pair in keys for c in pair if c is not None}
+    limit = max((index[c] for c in needed), default=0) + 1  # the fields pass 1 reads
     bits = bytearray(_BITSET_BITS // 8) if keys else bytearray()
     candidates: set[int] = set()
     rows = 0
@@ -400,11 +407,12 @@ def _first_pass(stream: IO[bytes], pool: PoolSchema, name: str) -> _Layout:
         if not keys or line.overlong:
             continue
         try:
-            fields = _fields(line.data.decode("utf-8"))
+            text = line.data.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        if len(fields) != len(columns):
+        if _width(text) != len(columns):
             continue
+        fields = _fields(text, limit)
         values = {k: fields[index[k]].strip() for k in needed}
         for _, _, h in _keys(values, keys):
             bit = h & (_BITSET_BITS - 1)
@@ -420,8 +428,10 @@ def _first_pass(stream: IO[bytes], pool: PoolSchema, name: str) -> _Layout:
 
 # -- pass 2: rows ---------------------------------------------------------------------------
 
-#: One check of a non-empty value: (line number, column, value).
-_Check = Callable[[int, str, str], None]
+#: The problems of one value: (rule, message) pairs, in the order they are reported.
+_Found = tuple[tuple[str, str], ...]
+#: One check of a non-empty value: (column, value) to its problems.
+_Check = Callable[[str, str], _Found]
 
 
 class _Checker:
@@ -451,7 +461,6 @@ class _Checker:
         index = layout.index
         self.unique = len(index) == len(layout.columns)
         self.phones = _PhoneRules()
-        self.dates: dict[str, bool] = {}  # birthdates repeat: 36,525 days in a century
         # a value is not longer than its row: in a row of at most DEFAULT_MAX_LENGTH characters
         # no maximum length of DEFAULT_MAX_LENGTH or more can be passed, so it is not checked
         self.plans = self._plans(short=False)
@@ -463,9 +472,9 @@ class _Checker:
         )
         self.required = tuple(a for a in pool.required if a in index)
 
-    def _plans(self, *, short: bool) -> tuple[tuple[str, _Check], ...]:
+    def _plans(self, *, short: bool) -> tuple[tuple[str, _Check, dict[str, _Found]], ...]:
         plans = ((col, self._plan(col, short=short)) for col in self.layout.index)
-        return tuple((col, plan) for col, plan in plans if plan is not None)
+        return tuple((col, plan, {}) for col, plan in plans if plan is not None)
 
     # header ---------------------------------------------------------------------------------
     def header(self, has_bom: bool) -> None:
@@ -584,9 +593,18 @@ class _Checker:
                 values.setdefault(col, value)
         self._username(number, values)
         self._verification(number, values)
-        for col, check in self.plans if len(text) > DEFAULT_MAX_LENGTH else self.short_plans:
-            if values[col]:
-                check(number, col, values[col])
+        add = self.out.add
+        for col, check, memo in self.plans if len(text) > DEFAULT_MAX_LENGTH else self.short_plans:
+            value = values[col]
+            if not value:
+                continue
+            found = memo.get(value)
+            if found is None:
+                found = check(col, value)
+                if len(memo) < _MEMO_SIZE:
+                    memo[value] = found
+            for rule_id, message in found:
+                add(number, col, rule_id, message)
         for attr in self.required:
             if not values[attr]:
                 self.out.add(
@@ -674,6 +692,8 @@ class _Checker:
             )
 
     # values: one plan per column, made once (the rules a column's values meet, in order) -----
+    # A value's problems depend on its column and its text only, never on its line: each plan
+    # remembers the answers for up to _MEMO_SIZE distinct values (booleans, dates, tiers repeat).
     def _plan(self, col: str, *, short: bool) -> _Check | None:
         """The checks of a non-empty value of ``col``: its type's, then its range or length
         (not a maximum of DEFAULT_MAX_LENGTH or more alone when ``short``)."""
@@ -682,110 +702,50 @@ class _Checker:
         steps: list[_Check] = []
         typed = {
             "phone_number": self._phone,
-            "email": self._email,
-            "birthdate": self._birthdate,
-            "updated_at": self._updated_at,
+            "email": _email,
+            "birthdate": _birthdate,
+            "updated_at": _updated_at,
         }.get(col)
         if typed is not None:
             steps.append(typed)
         if col in self.number_limits:
             low, high = self.number_limits[col]
-            steps.append(partial(self._number, low=low, high=high))
+            steps.append(partial(_number, low=low, high=high))
         elif col in self.length_limits:
             shortest, top = self.length_limits[col]
             if not (short and not shortest and top >= DEFAULT_MAX_LENGTH):
-                steps.append(partial(self._length, limits=(shortest, top)))
+                steps.append(partial(_length, limits=(shortest, top)))
         if len(steps) < 2:
             return steps[0] if steps else None
         first, second = steps
+        return lambda col, value: first(col, value) + second(col, value)
 
-        def both(number: int, col: str, value: str) -> None:
-            first(number, col, value)
-            second(number, col, value)
-
-        return both
-
-    def _boolean(self, number: int, col: str, value: str) -> None:
+    def _boolean(self, col: str, value: str) -> _Found:
         upper = value.upper()
         if upper not in ("TRUE", "FALSE"):
-            self.out.add(number, col, "invalid-boolean", f"{col} is {value!r}; use TRUE or FALSE")
-        elif col == "cognito:mfa_enabled":
-            self._mfa(number, upper)
-
-    def _email(self, number: int, col: str, value: str) -> None:
-        local, at, domain = value.rpartition("@")
-        if not at or not local or "." not in domain or _SPACE.search(value):
-            self.out.add(number, col, "email-invalid", f"email {value!r} is not an email address")
-
-    def _birthdate(self, number: int, col: str, value: str) -> None:
-        known = self.dates.get(value)
-        if known is None:
-            known = _is_mmddyyyy(value)
-            if len(self.dates) < _MEMO_SIZE:
-                self.dates[value] = known
-        if not known:
-            self.out.add(
-                number,
-                col,
-                "birthdate-format",
-                f"birthdate {value!r} must be a date written mm/dd/yyyy (e.g. 02/01/1985)",
-            )
-
-    def _updated_at(self, number: int, col: str, value: str) -> None:
-        out = self.out
-        if not value.isascii() or not value.isdigit():
-            out.add(
-                number,
-                col,
-                "updated-at-not-epoch",
-                f"updated_at {value!r} must be epoch time in seconds (e.g. 1471453471)",
-            )
-        elif len(value) > 13:  # past year 2286 in milliseconds; int() of 4,301 digits raises
-            out.add(
-                number,
-                col,
-                "updated-at-not-epoch",
-                f"updated_at has {len(value)} digits: too large for epoch time in seconds "
-                "(e.g. 1471453471)",
-            )
-        elif int(value) >= 100_000_000_000:
-            out.add(
-                number,
-                col,
-                "updated-at-milliseconds",
-                f"updated_at {value} looks like milliseconds; Cognito expects seconds",
-            )
-
-    def _length(self, number: int, col: str, value: str, limits: tuple[int | None, int]) -> None:
-        low, top = limits
-        if len(value) > top or (low is not None and len(value) < low):
-            self.out.add(
-                number,
-                col,
-                "string-length",
-                f"{col} has {len(value)} characters; the pool allows {low or 0}-{top}",
-            )
-
-    def _mfa(self, number: int, value: str) -> None:
+            return (("invalid-boolean", f"{col} is {value!r}; use TRUE or FALSE"),)
+        if col != "cognito:mfa_enabled":
+            return ()
         mfa = self.pool.mfa
-        if mfa is None or mfa is MfaConfiguration.OPTIONAL:
-            return
-        if mfa is MfaConfiguration.ON and value == "FALSE":
-            self.out.add(
-                number,
-                "cognito:mfa_enabled",
-                "mfa-enabled-mismatch",
-                "cognito:mfa_enabled is FALSE but the pool requires MFA: use TRUE or leave it empty",
+        if mfa is MfaConfiguration.ON and upper == "FALSE":
+            return (
+                (
+                    "mfa-enabled-mismatch",
+                    "cognito:mfa_enabled is FALSE but the pool requires MFA: use TRUE or leave "
+                    "it empty",
+                ),
             )
-        elif mfa is MfaConfiguration.OFF and value == "TRUE":
-            self.out.add(
-                number,
-                "cognito:mfa_enabled",
-                "mfa-enabled-mismatch",
-                "cognito:mfa_enabled is TRUE but MFA is off in the pool: use FALSE or leave it empty",
+        if mfa is MfaConfiguration.OFF and upper == "TRUE":
+            return (
+                (
+                    "mfa-enabled-mismatch",
+                    "cognito:mfa_enabled is TRUE but MFA is off in the pool: use FALSE or leave "
+                    "it empty",
+                ),
             )
+        return ()
 
-    def _phone(self, number: int, col: str, value: str) -> None:
+    def _phone(self, col: str, value: str) -> _Found:
         suggestion = ""
         try:
             parsed = phonenumbers.parse(value, None)
@@ -795,39 +755,95 @@ class _Checker:
         if parsed is not None and not well_formed:
             suggestion = f" (E.164: {phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)})"
         if not well_formed or parsed is None or not phonenumbers.is_possible_number(parsed):
-            self.out.add(
-                number,
-                "phone_number",
-                "phone-not-e164",
-                f"phone_number {value!r} is not E.164: a + sign, the country code, then only "
-                f"digits, e.g. +14325551212{suggestion}",
+            return (
+                (
+                    "phone-not-e164",
+                    f"phone_number {value!r} is not E.164: a + sign, the country code, then only "
+                    f"digits, e.g. +14325551212{suggestion}",
+                ),
             )
-        elif not self.phones.is_valid(parsed):
-            self.out.add(
-                number,
-                "phone_number",
-                "phone-not-valid",
-                f"phone_number {value!r} is well formed but not a valid number for its country",
+        if not self.phones.is_valid(parsed):
+            return (
+                (
+                    "phone-not-valid",
+                    f"phone_number {value!r} is well formed but not a valid number for its country",
+                ),
             )
+        return ()
 
-    def _number(
-        self, number: int, col: str, value: str, *, low: Decimal | None, high: Decimal | None
-    ) -> None:
-        try:
-            amount = Decimal(value)
-        except InvalidOperation:
-            amount = None
-        if amount is None or not amount.is_finite():
-            self.out.add(number, col, "number-invalid", f"{col} is {value!r}, not a number")
-            return
-        if (low is not None and amount < low) or (high is not None and amount > high):
-            self.out.add(
-                number,
-                col,
+
+def _email(col: str, value: str) -> _Found:
+    local, at, domain = value.rpartition("@")
+    if not at or not local or "." not in domain or _SPACE.search(value):
+        return (("email-invalid", f"email {value!r} is not an email address"),)
+    return ()
+
+
+def _birthdate(col: str, value: str) -> _Found:
+    if _is_mmddyyyy(value):
+        return ()
+    return (
+        (
+            "birthdate-format",
+            f"birthdate {value!r} must be a date written mm/dd/yyyy (e.g. 02/01/1985)",
+        ),
+    )
+
+
+def _updated_at(col: str, value: str) -> _Found:
+    if not value.isascii() or not value.isdigit():
+        return (
+            (
+                "updated-at-not-epoch",
+                f"updated_at {value!r} must be epoch time in seconds (e.g. 1471453471)",
+            ),
+        )
+    if len(value) > 13:  # past year 2286 in milliseconds; int() of 4,301 digits raises
+        return (
+            (
+                "updated-at-not-epoch",
+                f"updated_at has {len(value)} digits: too large for epoch time in seconds "
+                "(e.g. 1471453471)",
+            ),
+        )
+    if int(value) >= 100_000_000_000:
+        return (
+            (
+                "updated-at-milliseconds",
+                f"updated_at {value} looks like milliseconds; Cognito expects seconds",
+            ),
+        )
+    return ()
+
+
+def _length(col: str, value: str, limits: tuple[int | None, int]) -> _Found:
+    low, top = limits
+    if len(value) > top or (low is not None and len(value) < low):
+        return (
+            (
+                "string-length",
+                f"{col} has {len(value)} characters; the pool allows {low or 0}-{top}",
+            ),
+        )
+    return ()
+
+
+def _number(col: str, value: str, *, low: Decimal | None, high: Decimal | None) -> _Found:
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return (("number-invalid", f"{col} is {value!r}, not a number"),)
+    if (low is not None and amount < low) or (high is not None and amount > high):
+        return (
+            (
                 "number-out-of-range",
                 f"{col} is {value}; the pool allows {low if low is not None else '-inf'}"
                 f" to {high if high is not None else 'inf'}",
-            )
+            ),
+        )
+    return ()
 
 
 class _Types:

@@ -557,3 +557,14 @@ def test_header_only_skips_the_schema_rules_and_keeps_the_others() -> None:
     # a pool without auto-verified attribute fails the job; an unknown pool does not
     assert not _problems(csv_bytes([row()]), header_only(STANDARD_HEADER)).failed
     assert _problems(csv_bytes([row()]), make_pool(AutoVerifiedAttributes=[])).failed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", ",", "\\", " ", '"', "é", "\x00"]), max_size=30))
+def test_fields_are_the_documented_split(text: str) -> None:
+    """A comma splits, ``\\,`` is a comma inside a value (whatever surrounds it)."""
+    expected = [f.replace("\\,", ",") for f in csvcheck._SPLIT.split(text)]
+    assert csvcheck._fields(text) == expected
+    assert csvcheck._width(text) == len(expected)
+    for limit in range(len(expected)):  # pass 1 splits only as far as the columns it reads
+        assert csvcheck._fields(text, limit + 1)[:limit] == expected[:limit]
