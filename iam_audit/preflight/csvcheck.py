@@ -392,38 +392,65 @@ def _first_pass(stream: IO[bytes], pool: PoolSchema, name: str) -> _Layout:
     index: dict[str, int] = {}
     for i, col in enumerate(columns):
         index.setdefault(col, i)
-    keys = _key_columns(pool, index)
-    needed = {c for pair in keys for c in pair if c is not None}
-    limit = max((index[c] for c in needed), default=0) + 1  # the fields pass 1 reads
-    bits = bytearray(_BITSET_BITS // 8) if keys else bytearray()
+    rows, candidates = _scan(stream, name, len(columns), _key_columns(pool, index), index)
+    if rows == 0:
+        raise InputError(f"{name} has a header but no users")
+    return _Layout(columns, index, candidates)
+
+
+def _scan(
+    stream: IO[bytes],
+    name: str,
+    width: int,
+    keys: tuple[tuple[str, str | None], ...],
+    index: dict[str, int],
+) -> tuple[int, frozenset[int]]:
+    """Pass 1 over the rows after the header: (non-blank rows, key hashes seen twice).
+
+    One loop with nothing per line but the tests (this pass reads the whole file too): the same
+    lines as :func:`_lines`, the same key values and hashes as :func:`_keys` in pass 2, fields
+    split only as far as the last key column."""
+    plan = tuple((key, index[key], None if flag is None else index[flag]) for key, flag in keys)
+    limit = max((max(a, b or 0) for _, a, b in plan), default=0) + 1
+    size = _BITSET_BITS - 1
+    bits = bytearray(_BITSET_BITS // 8) if plan else bytearray()
     candidates: set[int] = set()
     rows = 0
-    for line in lines:
-        if b"\x00" in line.data:
-            raise InputError(f"{name} has binary data at line {line.number}")
-        if line.data.isspace() or not line.data:
+    number = 1
+    readline = stream.readline
+    while raw := readline(_LINE_CAP):
+        number += 1
+        if b"\x00" in raw:
+            raise InputError(f"{name} has binary data at line {number}")
+        if len(raw) == _LINE_CAP and not raw.endswith(b"\n"):  # overlong: not split
+            while (more := readline(_LINE_CAP)) and not more.endswith(b"\n"):
+                pass
+            rows += 0 if raw.isspace() else 1
+            continue
+        if raw.isspace():
             continue
         rows += 1
-        if not keys or line.overlong:
+        if not plan:
             continue
         try:
-            text = line.data.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError:
             continue
-        if _width(text) != len(columns):
+        if _width(text) != width:  # a wrong column count: pass 2 reports it
             continue
         fields = _fields(text, limit)
-        values = {k: fields[index[k]].strip() for k in needed}
-        for _, _, h in _keys(values, keys):
-            bit = h & (_BITSET_BITS - 1)
+        for key, at, flag in plan:
+            value = fields[at].strip()
+            if not value or (flag is not None and fields[flag].strip().upper() != "TRUE"):
+                continue
+            h = hash((key, value))
+            bit = h & size
             byte, mask = bit >> 3, 1 << (bit & 7)
             if bits[byte] & mask:
                 candidates.add(h)
             else:
                 bits[byte] |= mask
-    if rows == 0:
-        raise InputError(f"{name} has a header but no users")
-    return _Layout(columns, index, frozenset(candidates))
+    return rows, frozenset(candidates)
 
 
 # -- pass 2: rows ---------------------------------------------------------------------------
