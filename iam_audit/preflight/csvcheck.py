@@ -14,6 +14,7 @@ examples use upper case and document no case rule, so any case is accepted.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -49,7 +50,9 @@ MAX_USERS = 500_000
 _LINE_CAP = 1024 * 1024  # a line longer than this in bytes is certainly over 16,000 characters
 _SNIFF_BYTES = 8192
 _BOM = b"\xef\xbb\xbf"
-_MEMO_SIZE = 1 << 13  # distinct values whose problems a column remembers (bounded memory)
+_MEMO_SIZE = 1 << 15  # distinct values whose problems a column remembers (bounded memory)
+#: Columns whose values seldom repeat (one per user): their problems are not remembered.
+_UNIQUE_VALUES = frozenset({"phone_number", "email", "updated_at"})
 _BITSET_BITS = 1 << 26  # 8 MiB: about 0.7 % false candidates at 500,000 users, confirmed exactly
 
 
@@ -293,16 +296,23 @@ def _split(text: str) -> list[str]:
     return _SPLIT.split(text)
 
 
-def _fields(text: str, limit: int = -1) -> list[str]:
-    """:func:`_split` with each ``\\,`` made a comma (values are stripped after): a row without
-    escape is one ``str.split``; one with escapes splits around a stand-in for the escaped
-    comma (NUL, which pass 1 refuses in any row). With ``limit``, only the first ``limit``
-    fields are exact (the next one may hold the rest of the row)."""
+def _parts(text: str, limit: int = -1) -> tuple[list[str], bool]:
+    """The fields of :func:`_split`, and whether they hold :data:`_ESCAPED` for ``\\,``.
+
+    A row without escape is one ``str.split``; one with escapes is split around the stand-in
+    (NUL, which pass 1 refuses in any row), so a caller unescapes only the fields it reads.
+    With ``limit``, only the first ``limit`` fields are exact (the next holds the rest)."""
     if "\\," not in text:
-        return text.split(",", limit)
-    if "\x00" in text:
-        return [f.replace("\\,", ",") for f in _SPLIT.split(text)]
-    return list(map(str.replace, text.replace("\\,", "\x00").split(",", limit), _NUL, _COMMA))
+        return text.split(",", limit), False
+    if _ESCAPED in text:
+        return [f.replace("\\,", ",") for f in _SPLIT.split(text)], False
+    return text.replace("\\,", _ESCAPED).split(",", limit), True
+
+
+def _fields(text: str, limit: int = -1) -> list[str]:
+    """:func:`_split` with each ``\\,`` made a comma (values are stripped after)."""
+    parts, escaped = _parts(text, limit)
+    return list(map(str.replace, parts, _NUL, _COMMA)) if escaped else parts
 
 
 def _width(text: str) -> int:
@@ -310,7 +320,8 @@ def _width(text: str) -> int:
     return text.count(",") - text.count("\\,") + 1
 
 
-_NUL = itertools.repeat("\x00")
+_ESCAPED = "\x00"  # stands for an escaped comma between the split and the unescaping
+_NUL = itertools.repeat(_ESCAPED)
 _COMMA = itertools.repeat(",")
 
 
@@ -438,9 +449,11 @@ def _scan(
             continue
         if _width(text) != width:  # a wrong column count: pass 2 reports it
             continue
-        fields = _fields(text, limit)
+        fields, escaped = _parts(text, limit)
         for key, at, flag in plan:
             value = fields[at].strip()
+            if escaped and _ESCAPED in value:
+                value = value.replace(_ESCAPED, ",")
             if not value or (flag is not None and fields[flag].strip().upper() != "TRUE"):
                 continue
             h = hash((key, value))
@@ -486,7 +499,6 @@ class _Checker:
                 self.length_limits[col] = (low, DEFAULT_MAX_LENGTH if high is None else high)
         # what every row asks the same way, worked out once from the header
         index = layout.index
-        self.unique = len(index) == len(layout.columns)
         self.phones = _PhoneRules()
         # a value is not longer than its row: in a row of at most DEFAULT_MAX_LENGTH characters
         # no maximum length of DEFAULT_MAX_LENGTH or more can be passed, so it is not checked
@@ -498,10 +510,36 @@ class _Checker:
             f for f in (f"{a}_verified" for a in pool.auto_verified) if f in index
         )
         self.required = tuple(a for a in pool.required if a in index)
+        read = {
+            *(c for pair in self.keys for c in pair if c is not None),
+            *(("email", "email_verified") if self.email_flag else ()),
+            *(("phone_number", "phone_number_verified") if self.phone_flag else ()),
+            *self.auto_flags,
+            *self.required,
+            *(c for c, _, _ in self.short_plans),
+        }
+        if "cognito:username" in index:
+            read.add("cognito:username")
+        self.read = self._reader(read)
+        self.every = self._reader(set(index))
 
-    def _plans(self, *, short: bool) -> tuple[tuple[str, _Check, dict[str, _Found]], ...]:
+    def _plans(self, *, short: bool) -> tuple[tuple[str, _Check, dict[str, _Found] | None], ...]:
+        """(column, check, memo) for each column with checks; no memo for unique values."""
         plans = ((col, self._plan(col, short=short)) for col in self.layout.index)
-        return tuple((col, plan, {}) for col, plan in plans if plan is not None)
+        return tuple(
+            (col, plan, None if col in _UNIQUE_VALUES else {})
+            for col, plan in plans
+            if plan is not None
+        )
+
+    def _reader(self, names: set[str]) -> tuple[tuple[str, ...], Callable[[list[str]], Any]]:
+        """The columns ``names`` (header order) and a function taking their fields from a row."""
+        index = self.layout.index
+        ordered = tuple(c for c in index if c in names)
+        at = [index[c] for c in ordered]
+        if len(at) < 2:  # itemgetter of one position returns the item, not a tuple
+            return ordered, lambda fields: tuple(fields[i] for i in at)
+        return ordered, operator.itemgetter(*at)
 
     # header ---------------------------------------------------------------------------------
     def header(self, has_bom: bool) -> None:
@@ -585,7 +623,7 @@ class _Checker:
                 "empty row: delete it (a --write-clean file leaves it out)",
             )
             return False
-        fields = _fields(text)
+        fields, escaped = _parts(text)
         columns = self.layout.columns
         if len(fields) != len(columns):
             hint = (
@@ -611,26 +649,26 @@ class _Checker:
                         f"{col} is in quotation marks; Cognito keeps them as part of the value "
                         "(AWS: strings should not be quoted; escape commas as \\,)",
                     )
-        cleaned = map(str.strip, fields)
-        if self.unique:
-            values = dict(zip(columns, cleaned, strict=True))
-        else:  # a repeated column (reported on line 1): its first value counts
-            values = {}
-            for col, value in zip(columns, cleaned, strict=True):
-                values.setdefault(col, value)
+        long = len(text) > DEFAULT_MAX_LENGTH
+        # the values the checks read (a repeated column's first), stripped; a long row: all
+        names, pick = self.every if long else self.read
+        picked = pick(fields)
+        if escaped:
+            picked = map(str.replace, picked, _NUL, _COMMA)
+        values = dict(zip(names, map(str.strip, picked), strict=True))
         self._username(number, values)
         self._verification(number, values)
         add = self.out.add
-        for col, check, memo in self.plans if len(text) > DEFAULT_MAX_LENGTH else self.short_plans:
+        for col, check, memo in self.plans if long else self.short_plans:
             value = values[col]
             if not value:
                 continue
-            found = memo.get(value)
-            if found is None:
-                found = check(col, value)
-                if len(memo) < _MEMO_SIZE:
-                    memo[value] = found
-            for rule_id, message in found:
+            known = None if memo is None else memo.get(value)
+            if known is None:
+                known = check(col, value)
+                if memo is not None and len(memo) < _MEMO_SIZE:
+                    memo[value] = known
+            for rule_id, message in known:
                 add(number, col, rule_id, message)
         for attr in self.required:
             if not values[attr]:
@@ -781,7 +819,7 @@ class _Checker:
         well_formed = value.startswith("+") and value[1:].isascii() and value[1:].isdigit()
         if parsed is not None and not well_formed:
             suggestion = f" (E.164: {phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)})"
-        if not well_formed or parsed is None or not phonenumbers.is_possible_number(parsed):
+        if not well_formed or parsed is None or not self.phones.is_possible(parsed):
             return (
                 (
                     "phone-not-e164",
@@ -977,6 +1015,16 @@ class _PhoneRules:
 
     def __init__(self) -> None:
         self.countries: dict[int, _Country | None] = {}
+        self.possible: dict[tuple[int, int], bool] = {}
+
+    def is_possible(self, number: phonenumbers.PhoneNumber) -> bool:
+        """``phonenumbers.is_possible_number(number)``: a function of the country code and the
+        national number's length only (``_test_number_length``), so remembered per pair."""
+        key = (number.country_code or 0, len(phonenumbers.national_significant_number(number)))
+        known = self.possible.get(key)
+        if known is None:
+            known = self.possible[key] = phonenumbers.is_possible_number(number)
+        return known
 
     def is_valid(self, number: phonenumbers.PhoneNumber) -> bool:
         """The same answer as ``phonenumbers.is_valid_number(number)``."""
