@@ -142,7 +142,7 @@ def user_row(n: int) -> str:
     elif bad == 3:
         username = f"user{n - 1:07d}"  # repeats the row before
     elif bad == 4:
-        email = f"{first.lower()}.example.com"
+        email = f"{first.lower()}{n}.example.com"  # no @
     verified = "FALSE" if bad == 5 else "TRUE"
     values = {
         "cognito:username": username,

@@ -615,7 +615,7 @@ class _Checker:
                 "row-too-long",
                 f"the row has {len(text):,} characters; the limit is {MAX_ROW_CHARS:,}",
             )
-        if not text.strip():
+        if not text or text.isspace():
             self.out.add(
                 number,
                 None,

@@ -568,3 +568,15 @@ def test_fields_are_the_documented_split(text: str) -> None:
     assert csvcheck._width(text) == len(expected)
     for limit in range(len(expected)):  # pass 1 splits only as far as the columns it reads
         assert csvcheck._fields(text, limit + 1)[:limit] == expected[:limit]
+
+
+def test_values_past_the_memo_are_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each column remembers the problems of its first _MEMO_SIZE distinct values only."""
+    monkeypatch.setattr(csvcheck, "_MEMO_SIZE", 2)
+    days = ["02/01/1985", "02/02/1985", "02/03/1985", "1985-02-04", "02/01/1985", "1985-02-04"]
+    data = csv_bytes([row(cognito__username=f"u{i}", birthdate=d) for i, d in enumerate(days)])
+    report = _problems(data, make_pool())
+    assert [(p.line, p.rule) for p in report.problems] == [
+        (5, "birthdate-format"),
+        (7, "birthdate-format"),
+    ]

@@ -1,4 +1,5 @@
-"""``csv check``'s phone validity against libphonenumber's own ``is_valid_number``.
+"""``csv check``'s phone rules against libphonenumber's own ``is_valid_number`` and
+``is_possible_number``.
 
 ``_PhoneRules`` takes the library's steps (``region_code_for_number``, then
 ``is_valid_number_for_region``) on patterns it compiles once per country code; these tests
@@ -58,6 +59,7 @@ def test_validity_is_libphonenumbers_on_every_region() -> None:
             continue
         expected = phonenumbers.is_valid_number(parsed)
         assert rules.is_valid(parsed) is expected, text
+        assert rules.is_possible(parsed) is phonenumbers.is_possible_number(parsed), text
         answers[expected] += 1
     # both answers are well represented, so neither side can pass by always saying one
     assert answers[True] > 2000
