@@ -252,7 +252,7 @@ class _Collector:
 
 
 class _Line(NamedTuple):
-    """One physical line (a tuple: two are made per line of the file, one per pass)."""
+    """One physical line of pass 2 (a tuple: one is made per line of the file)."""
 
     number: int
     start: int  # byte offset of the line in the file
