@@ -125,12 +125,16 @@ def csv_check(
         Path | None,
         typer.Option(
             "--header-file",
-            help="Offline: the expected header (get-csv-header JSON or the header line).",
+            help="Offline: the expected header (get-csv-header JSON or the header line); "
+            "alone, the rules that need the pool's schema are skipped.",
         ),
     ] = None,
     schema: Annotated[
         Path | None,
-        typer.Option("--schema", help="Offline: describe-user-pool JSON of the target pool."),
+        typer.Option(
+            "--schema",
+            help="Offline, with --header-file: describe-user-pool JSON of the target pool.",
+        ),
     ] = None,
     max_per_rule: Annotated[
         int, typer.Option("--max-per-rule", min=0, help="Problems shown per rule.")
@@ -148,13 +152,13 @@ def csv_check(
 ) -> None:
     """Check a user-import CSV against the pool's header and schema before importing it."""
     from iam_audit.preflight.csvcheck import check_csv
-    from iam_audit.preflight.schema import parse_header_text, pool_schema
+    from iam_audit.preflight.schema import header_only, parse_header_text, pool_schema
 
     offline = header_file is not None or schema is not None
     if user_pool_id and offline:
         raise typer.BadParameter("use --user-pool-id or --header-file/--schema, not both")
-    if not user_pool_id and (header_file is None or schema is None):
-        raise typer.BadParameter("give --user-pool-id, or both --header-file and --schema")
+    if not user_pool_id and header_file is None:
+        raise typer.BadParameter("give --user-pool-id, or --header-file (and --schema)")
     inputs.refuse_overlap(
         [("the CSV file", file), ("--header-file", header_file), ("--schema", schema)],
         [
@@ -163,13 +167,16 @@ def csv_check(
             ("--output", opts.output),
         ],
     )
-    if header_file is not None and schema is not None:
-        described = inputs.read_json(schema, "schema file")
-        if not isinstance(described, dict):
-            raise InputError(f"schema file {schema} is not describe-user-pool output")
+    if header_file is not None:
         header_text = inputs.read_text(header_file, "header file", inputs.MAX_JSON)
         header_names = parse_header_text(header_text, f"header file {header_file}")
-        pool = pool_schema(described, header_names, f"schema file {schema}")
+        if schema is None:  # the header alone: the schema's rules are skipped, with a note
+            pool = header_only(header_names)
+        else:
+            described = inputs.read_json(schema, "schema file")
+            if not isinstance(described, dict):
+                raise InputError(f"schema file {schema} is not describe-user-pool output")
+            pool = pool_schema(described, header_names, f"schema file {schema}")
     else:
         from iam_audit.preflight import live
 

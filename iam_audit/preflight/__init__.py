@@ -26,7 +26,7 @@ from iam_audit.preflight.logsdiag import (
     load_signatures,
     parse_export,
 )
-from iam_audit.preflight.schema import PoolSchema, parse_header_text, pool_schema
+from iam_audit.preflight.schema import PoolSchema, header_only, parse_header_text, pool_schema
 
 __all__ = [
     "CSV_RULES",
@@ -49,6 +49,7 @@ __all__ = [
     "check_function",
     "diagnose",
     "diagnose_jobs",
+    "header_only",
     "load_signatures",
     "parse_export",
     "parse_header_text",

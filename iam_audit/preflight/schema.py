@@ -19,6 +19,7 @@ __all__ = [
     "AttributeSpec",
     "MfaConfiguration",
     "PoolSchema",
+    "header_only",
     "parse_header_text",
     "pool_schema",
 ]
@@ -54,6 +55,8 @@ class PoolSchema:
 
     ``header`` is the expected header in the pool's own order; ``auto_verified`` holds
     ``email``/``phone_number``; ``mfa`` is ``None`` when the pool description did not say.
+    ``described`` is False when only the header is known (:func:`header_only`): the checks
+    that need ``DescribeUserPool`` are then skipped, not passed.
     """
 
     header: tuple[str, ...]
@@ -63,6 +66,7 @@ class PoolSchema:
     username_attributes: tuple[str, ...] = ()
     alias_attributes: tuple[str, ...] = ()
     pool_id: str | None = None
+    described: bool = True
 
     def attribute(self, name: str) -> AttributeSpec | None:
         """The schema entry for header column ``name``, if the pool description has one."""
@@ -173,6 +177,13 @@ def pool_schema(
         alias_attributes=_strings(pool.get("AliasAttributes"), f"{where}: AliasAttributes"),
         pool_id=pool.get("Id") if isinstance(pool.get("Id"), str) else None,
     )
+
+
+def header_only(header: Sequence[str]) -> PoolSchema:
+    """A :class:`PoolSchema` from the expected header alone (no ``describe-user-pool``)."""
+    if not header:
+        raise InputError("the expected header is empty")
+    return PoolSchema(header=tuple(header), described=False)
 
 
 def parse_header_text(text: str, where: str = "the header file") -> tuple[str, ...]:

@@ -184,6 +184,7 @@ def csv_table(report: CsvReport, *, quiet: bool = False) -> str:
                 f"{_t(rule_id)}: {count - shown.get(rule_id, 0):,} more not shown "
                 f"(--max-per-rule raises the limit of {report.max_per_rule})"
             )
+    out.extend(_t(note) for note in (() if quiet else report.notes))
     s = report.summary()
     verdict = "the import would fail" if report.failed else "ready to import"
     warn = f", {s['warnings']:,} warnings" if s["warnings"] else ""

@@ -106,6 +106,70 @@ def test_csv_schema_accepts_the_inner_object_and_a_header_line(
     assert result.exit_code == 0, result.stderr
 
 
+# -- csv check --header-file without --schema: the header's rules run, the schema's are skipped
+
+
+def _header_only(app: typer.Typer, tmp_path: Path, header: tuple[str, ...], *rows: str) -> Any:
+    data = tmp_path / "users.csv"
+    data.write_bytes(csv_bytes(list(rows), header=header))
+    header_file = tmp_path / "header.json"
+    header_file.write_text(json.dumps({"CSVHeader": list(STANDARD_HEADER), "UserPoolId": POOL_ID}))
+    return (
+        run(app, "csv", "check", data, "--header-file", header_file),
+        run(app, "csv", "check", data, "--header-file", header_file, "--format", "json"),
+    )
+
+
+def test_csv_header_file_alone_is_clean_with_one_note(app: typer.Typer, tmp_path: Path) -> None:
+    # family_name is required and custom:tier a Number 1-5 in the pool's schema (describe());
+    # without it neither can be checked, so the file is clean and the note says what was skipped
+    table, as_json = _header_only(
+        app,
+        tmp_path,
+        STANDARD_HEADER,
+        row(family_name="", custom__tier="99", email_verified="FALSE"),
+    )
+    assert table.exit_code == 0, (table.stdout, table.stderr)
+    notes = [line for line in table.stdout.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1
+    assert "required-attribute-missing" in notes[0]
+    assert "--schema" in notes[0]
+    assert "--user-pool-id" in notes[0]
+    assert "describe-user-pool" in notes[0]
+    assert table.stdout.endswith("ready to import\n")
+    summary = json.loads(as_json.stdout)["summary"]
+    assert as_json.exit_code == 0
+    assert summary["notes"] == [notes[0]]
+    assert summary["rules"] == {}
+
+
+def test_csv_header_file_alone_finds_the_header_mismatch(app: typer.Typer, tmp_path: Path) -> None:
+    header = (*STANDARD_HEADER[1:], "Email")
+    table, as_json = _header_only(
+        app, tmp_path, header, row(header=header, phone_number="0612345678")
+    )
+    assert table.exit_code == as_json.exit_code == 1, table.stdout
+    found = {(p["line"], p["rule"], p["column"]) for p in json.loads(as_json.stdout)["problems"]}
+    assert found == {
+        (1, "header-missing-column", "cognito:username"),
+        (1, "header-unknown-column", "Email"),
+        (2, "phone-not-e164", "phone_number"),
+    }
+    assert table.stdout.count("note: ") == 1
+
+
+def test_csv_header_file_with_schema_has_no_note(
+    app: typer.Typer, tmp_path: Path, pool_files: tuple[Path, Path]
+) -> None:
+    data = tmp_path / "users.csv"
+    data.write_bytes(csv_bytes([row(family_name="")]))
+    header, schema = pool_files
+    result = run(app, "csv", "check", data, "--header-file", header, "--schema", schema)
+    assert result.exit_code == 1
+    assert "required-attribute-missing" in result.stdout
+    assert "note: " not in result.stdout
+
+
 def test_csv_live_through_stubber(app: typer.Typer, tmp_path: Path, aws_env: None) -> None:
     """moto lacks GetCSVHeader: the live path runs on a Stubber-wrapped real client, handed out
     by the injected session factory."""
@@ -193,12 +257,12 @@ def test_csv_bad_side_files_exit_3(
     "args",
     [
         [],
-        ["--header-file", "h.json"],
+        ["--schema", "s.json"],
         ["--user-pool-id", POOL_ID, "--schema", "s.json"],
         ["--format", "sarif", "--user-pool-id", POOL_ID],
         ["--max-per-rule", "-1", "--user-pool-id", POOL_ID],
     ],
-    ids=["no-source", "half-offline", "both-sources", "bad-format", "negative-max"],
+    ids=["no-source", "schema-without-header", "both-sources", "bad-format", "negative-max"],
 )
 def test_csv_usage_errors_exit_2(app: typer.Typer, tmp_path: Path, args: list[str]) -> None:
     data = tmp_path / "users.csv"

@@ -16,7 +16,7 @@ from iam_audit.errors import InputError
 from iam_audit.findings import Severity
 from iam_audit.preflight import csvcheck
 from iam_audit.preflight.csvcheck import CSV_RULES, check_csv, rule
-from iam_audit.preflight.schema import PoolSchema, parse_header_text
+from iam_audit.preflight.schema import PoolSchema, header_only, parse_header_text
 from tests.preflight.conftest import STANDARD_HEADER, csv_bytes, make_pool, row
 
 HEADER_LINE = ",".join(STANDARD_HEADER)
@@ -518,3 +518,65 @@ def test_header_file_accepts_json_and_line() -> None:
         parse_header_text('{"Header": []}')
     with pytest.raises(InputError):
         parse_header_text("  \n")
+
+
+def test_header_only_skips_the_schema_rules_and_keeps_the_others() -> None:
+    """Rows that break every rule needing describe-user-pool, and three that do not."""
+    schema_breakers = [
+        row(family_name=""),  # required-attribute-missing (family_name is required in describe())
+        row(cognito__username="u2", email_verified="FALSE"),  # no auto-verified attribute TRUE
+        row(cognito__username="u3", custom__tier="9"),  # number-out-of-range (1-5)
+        row(cognito__username="u4", custom__tier="many"),  # number-invalid
+        row(cognito__username="u5", custom__team="x"),  # string-length (2-10)
+        row(cognito__username="u6", cognito__mfa_enabled="TRUE"),  # MFA is OFF in describe()
+    ]
+    others = [
+        row(cognito__username="u7", phone_number="0612345678"),
+        row(cognito__username="u8", email="bad"),
+        row(cognito__username="u8"),
+    ]
+    data = csv_bytes(schema_breakers + others)
+    described = _problems(data, make_pool(AliasAttributes=["email"]))
+    assert {p.rule for p in described.problems} >= {
+        "required-attribute-missing",
+        "no-auto-verified-attribute-true",
+        "number-out-of-range",
+        "number-invalid",
+        "string-length",
+        "mfa-enabled-mismatch",
+    }
+    assert described.notes == ()
+    report = _problems(data, header_only(STANDARD_HEADER))
+    assert {(p.line, p.rule) for p in report.problems} == {
+        (8, "phone-not-e164"),
+        (9, "email-invalid"),
+        (10, "duplicate-username"),
+    }
+    assert report.notes == (csvcheck.SCHEMA_SKIPPED_NOTE,)
+    assert all(r in csvcheck.SCHEMA_SKIPPED_NOTE for r in csvcheck.SCHEMA_RULES)
+    # a pool without auto-verified attribute fails the job; an unknown pool does not
+    assert not _problems(csv_bytes([row()]), header_only(STANDARD_HEADER)).failed
+    assert _problems(csv_bytes([row()]), make_pool(AutoVerifiedAttributes=[])).failed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", ",", "\\", " ", '"', "é", "\x00"]), max_size=30))
+def test_fields_are_the_documented_split(text: str) -> None:
+    """A comma splits, ``\\,`` is a comma inside a value (whatever surrounds it)."""
+    expected = [f.replace("\\,", ",") for f in csvcheck._SPLIT.split(text)]
+    assert csvcheck._fields(text) == expected
+    assert csvcheck._width(text) == len(expected)
+    for limit in range(len(expected)):  # pass 1 splits only as far as the columns it reads
+        assert csvcheck._fields(text, limit + 1)[:limit] == expected[:limit]
+
+
+def test_values_past_the_memo_are_still_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each column remembers the problems of its first _MEMO_SIZE distinct values only."""
+    monkeypatch.setattr(csvcheck, "_MEMO_SIZE", 2)
+    days = ["02/01/1985", "02/02/1985", "02/03/1985", "1985-02-04", "02/01/1985", "1985-02-04"]
+    data = csv_bytes([row(cognito__username=f"u{i}", birthdate=d) for i, d in enumerate(days)])
+    report = _problems(data, make_pool())
+    assert [(p.line, p.rule) for p in report.problems] == [
+        (5, "birthdate-format"),
+        (7, "birthdate-format"),
+    ]
