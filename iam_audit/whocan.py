@@ -52,6 +52,7 @@ from msgspec import UNSET
 from iam_audit.engine import Decision, EvalResult, policy_notes, resource_account
 from iam_audit.engine.batch import Question
 from iam_audit.errors import InputError, PolicyParseError
+from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
 from iam_audit.sources import authschema as schema
 from iam_audit.sources.auth_details import AuthDetailsSource, Principal
@@ -384,12 +385,13 @@ def who_can(
     found: list[Grantee] = []
     examined = 0
     accounts: set[str] = set()
-    for principal in source.principals():
-        examined += 1
-        accounts.add(_account(principal.arn))
-        grantee = walk.answer(principal)
-        if grantee is not None:
-            found.append(grantee)
+    with paused_gc():  # answers and compiled statements hold no cycles
+        for principal in source.principals():
+            examined += 1
+            accounts.add(_account(principal.arn))
+            grantee = walk.answer(principal)
+            if grantee is not None:
+                found.append(grantee)
     notes = set(walk.notes)
     for decided_by, count in sorted(walk.denied.items()):
         notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")

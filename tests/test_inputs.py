@@ -63,3 +63,20 @@ def test_a_fifo_is_refused_without_opening_it(tmp_path: Path) -> None:
     os.mkfifo(fifo)  # no writer: opening it for reading would block forever
     with pytest.raises(InputError, match="is a FIFO"):
         read_bytes(fifo, "template", 100)
+
+
+def test_paused_gc_pauses_and_restores_the_collector() -> None:
+    import gc
+
+    from iam_audit.inputs import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():  # nested: the outer state comes back, not "enabled"
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError, match="boom"), paused_gc():
+        raise ValueError("boom")
+    assert gc.isenabled()

@@ -23,7 +23,7 @@ import orjson
 
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
-from iam_audit.inputs import MAX_ACCOUNT, read_bytes
+from iam_audit.inputs import MAX_ACCOUNT, paused_gc, read_bytes
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
@@ -92,10 +92,12 @@ def load_pages(
                 ) from None
     for decoder, typed in ways:
         try:
-            if raw is not None:
-                found = decoder.decode(raw)
-            else:
-                found = msgspec.convert(data, schema.STRICT_TYPE if typed else schema.LENIENT_TYPE)
+            with paused_gc():  # millions of records, no cycle among them
+                if raw is not None:
+                    found = decoder.decode(raw)
+                else:
+                    kind = schema.STRICT_TYPE if typed else schema.LENIENT_TYPE
+                    found = msgspec.convert(data, kind)
         except msgspec.ValidationError as err:
             if decoder is not schema.LENIENT:
                 continue  # a document the types refuse: the engine will say what is wrong
