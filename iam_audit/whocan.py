@@ -50,7 +50,7 @@ import orjson
 from msgspec import UNSET
 
 from iam_audit.engine import Decision, EvalResult, policy_notes, resource_account
-from iam_audit.engine.batch import Question
+from iam_audit.engine.batch import Question, request_context
 from iam_audit.errors import InputError, PolicyParseError
 from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
@@ -374,8 +374,6 @@ def who_can(
     ``audit`` does). A user's or group's statement the engine cannot use is skipped and named in
     ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
-    from iam_audit.checks.ask import request_context
-
     action = check_action(action)
     _region, resource_account = _arn_parts(resource)
     question = Question(

@@ -19,6 +19,7 @@ from iam_audit.engine import (
     StatementRef,
     evaluate,
     evaluate_policies,
+    request_context,
     resource_account,
 )
 from iam_audit.findings import Evidence
@@ -35,18 +36,6 @@ __all__ = [
     "role_context",
     "tags_known",
 ]
-
-
-def request_context(resource: str) -> dict[str, tuple[str, ...]]:
-    """What IAM knows of a request from the resource it is made on, for every command
-    (``audit``'s checks, ``who-can``): a request to a regional resource (a user pool, a log
-    group) is sent to that resource's region, so ``aws:RequestedRegion`` is the region in its ARN
-    ("aws:RequestedRegion ... the AWS Region that was called in the request", IAM User Guide,
-    AWS global condition context keys). A global ARN (IAM) or ``*`` fixes nothing."""
-    parts = resource.split(":", 5)
-    if len(parts) == 6 and parts[0] == "arn" and parts[3] and "*" not in parts[3]:
-        return {"aws:RequestedRegion": (parts[3],)}
-    return {}
 
 
 def role_context(role: Role) -> dict[str, tuple[str, ...]]:

@@ -3,10 +3,12 @@
 Modules: ``parse`` (decode and validate documents), ``match`` (wildcards, policy variables),
 ``conditions`` (condition operators), ``compile`` (compiled documents, each kept on its document
 object: the engine holds no module-level state), ``evaluate`` (the decision), ``actions`` (the
-action catalogue), ``types`` (the values that cross the boundary).
+action catalogue), ``batch`` (one question asked of many principals), ``types`` (the values that
+cross the boundary).
 """
 
 from iam_audit.engine.actions import UnknownAction, expand_action, is_known_action, unknown_actions
+from iam_audit.engine.batch import Question, request_context
 from iam_audit.engine.compile import statement_alone
 from iam_audit.engine.evaluate import (
     allows_not_principal,
@@ -37,6 +39,7 @@ __all__ = [
     "EvalResult",
     "Principal",
     "PrincipalKind",
+    "Question",
     "Request",
     "StatementRef",
     "UnknownAction",
@@ -49,6 +52,7 @@ __all__ = [
     "named_principals",
     "parse_policy",
     "policy_notes",
+    "request_context",
     "resource_account",
     "resource_policy_decides",
     "statement_alone",
