@@ -97,7 +97,7 @@ class Question:
     def names(self, policy: PolicyDocument) -> bool:
         """Has ``policy`` a statement that can apply to the action? (compiles only those)."""
         compiled = compile_policy(policy, statements=self._statements)
-        return bool(compiled.matching(self._lowered))
+        return bool(compiled.matching(self._lowered, self.covers))
 
     def request(self, arn: str, tags: Sequence[tuple[str, str]] = ()) -> Request:
         """The request as principal ``arn`` makes it: with its tags (``aws:PrincipalTag/KEY``),

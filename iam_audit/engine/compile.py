@@ -14,7 +14,7 @@ policy attached to 10,000 roles compiles once; two runs (two sources) share noth
 from __future__ import annotations
 
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass
 
 from iam_audit.engine.conditions import (
@@ -382,17 +382,23 @@ class CompiledPolicy:
             if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
             else f"{document.name}: not an IAM policy (no Statement); it grants nothing"
         )
-        by_service: dict[str, list[int]] = {}
-        any_service: list[int] = []
-        for position, (_index, _path, raw) in enumerate(self._raw):
-            services = _services_of(raw)
-            if services is None:
-                any_service.append(position)
-            else:
-                for service in services:
-                    by_service.setdefault(service, []).append(position)
-        self._by_service = by_service
-        self._any_service = any_service
+        self._by_service: dict[str, list[int]] | None = None  # built on first use
+        self._any_service: list[int] = []
+
+    def _index(self) -> dict[str, list[int]]:
+        """Statement positions by the service prefixes their actions name (``_any_service``:
+        those that can name any service)."""
+        if self._by_service is None:
+            by_service: dict[str, list[int]] = {}
+            for position, (_index, _path, raw) in enumerate(self._raw):
+                services = _services_of(raw)
+                if services is None:
+                    self._any_service.append(position)
+                else:
+                    for service in services:
+                        by_service.setdefault(service, []).append(position)
+            self._by_service = by_service
+        return self._by_service
 
     def _statement(self, position: int) -> CompiledStatement | None:
         compiled = self._compiled[position]
@@ -426,22 +432,44 @@ class CompiledPolicy:
         """Statements that can match an action of ``service`` (lower-case), in document order."""
         cached = self._candidates.get(service)
         if cached is None:
-            positions = sorted({*self._by_service.get(service, ()), *self._any_service})
+            by_service = self._index()
+            positions = sorted({*by_service.get(service, ()), *self._any_service})
             found = [self._statement(position) for position in positions]
             cached = tuple(statement for statement in found if statement is not None)
             self._candidates[service] = cached
         return cached
 
-    def matching(self, action: str) -> tuple[CompiledStatement, ...]:
+    def matching(
+        self, action: str, covers: Callable[[str], bool] | None = None
+    ) -> tuple[CompiledStatement, ...]:
         """Statements whose ``Action``/``NotAction`` covers ``action`` (lower-case), in document
-        order: the only ones that can apply to a request for it."""
+        order: the only ones that can apply to a request for it.
+
+        ``covers``: whether one ``Action`` entry covers ``action`` (a question asked of many
+        documents remembers it per entry); for a validated document the statements are then
+        picked by their entries alone, and only those are compiled."""
         found = self._matching.get(action)
         if found is None:
-            found = tuple(
-                statement
-                for statement in self.candidates(action.partition(":")[0])
-                if statement.matches_action(action)
-            )
+            if covers is not None and self.validated:
+                picked = []
+                for position, (_index, _path, raw) in enumerate(self._raw):
+                    names = raw.get("Action")
+                    negated = names is None
+                    if negated:
+                        names = raw["NotAction"]
+                    if type(names) is str:
+                        hit = covers(names)
+                    else:
+                        hit = any(covers(name) for name in names)
+                    if hit != negated:
+                        picked.append(self._statement(position))
+                found = tuple(statement for statement in picked if statement is not None)
+            else:
+                found = tuple(
+                    statement
+                    for statement in self.candidates(action.partition(":")[0])
+                    if statement.matches_action(action)
+                )
             self._matching[action] = found
         return found
 
