@@ -137,7 +137,7 @@ class _Walk:
             {"Statement": [{"Effect": "Allow", "Action": question.action, "Resource": "*"}]},
             validated=True,
         )
-        self._managed: dict[str, PolicyDocument | bool | None] = {}
+        self._managed: dict[str, _Doc | bool | None] = {}
         self._groups: dict[str, tuple[tuple[_Doc, ...], tuple[str, ...]] | None] = {}
 
     # documents --------------------------------------------------------------------------
@@ -145,18 +145,33 @@ class _Walk:
     def _names(self, document: object) -> bool | None:
         """Can ``document`` (as decoded) name the action? ``None``: the engine must say (a
         document in plain JSON or text). A typed document was validated while decoding, and
-        its statements are read as the engine reads them (:meth:`Question.may_apply`)."""
-        if type(document) is schema.Policy:
-            may_apply = self.question.may_apply
-            for statement in document.statements():
-                action = statement.Action
-                if action is not UNSET:
-                    if may_apply(action, None):
-                        return True
-                elif may_apply(None, statement.NotAction):
-                    return True
-            return False
-        return None
+        its statements are read as the engine reads them (:meth:`Question.may_apply`: an
+        ``Action`` entry that covers the action, or a ``NotAction`` none of whose entries do)."""
+        if type(document) is not schema.Policy:
+            return None
+        known = self.question.known_covers  # entry -> covers?, filled by Question.covers
+        covers = self.question.covers
+        for statement in document.statements():
+            names = statement.Action
+            negated = names is UNSET
+            if negated:
+                names = statement.NotAction
+            if type(names) is str:
+                hit = known.get(names)
+                if hit is None:
+                    hit = covers(names)
+            else:
+                hit = False
+                for name in names:  # type: ignore[union-attr]
+                    found = known.get(name)
+                    if found is None:
+                        found = covers(name)
+                    if found:
+                        hit = True
+                        break
+            if hit != negated:
+                return True
+        return False
 
     def _noted(self, policy: PolicyDocument, where: str) -> PolicyDocument:
         """``policy``, with what the engine cannot use in it (a user's or group's document is
@@ -186,28 +201,29 @@ class _Walk:
             policy = PolicyDocument(name, PolicyKind.INLINE, raw)
             return self._noted(policy, f"{owner} {name}")
 
-    def managed(self, arn: str) -> PolicyDocument | bool | None:
+    def managed(self, arn: str) -> _Doc | bool | None:
         """Managed policy ``arn`` when it names the action; ``None`` when it does not; ``False``
         when the file does not hold it. Judged once, shared by every principal attaching it."""
         if arn not in self._managed:
-            found: PolicyDocument | bool | None = False
+            found: _Doc | bool | None = False
             named = self._names(self.source.managed_document(arn))
             if named is False:
                 found = None
             else:
                 policy = self.source.managed_policy(arn)
                 if policy is not None:
-                    found = policy if self.question.names(policy) else None
+                    found = _Doc(policy, arn) if self.question.names(policy) else None
             self._managed[arn] = found
         return self._managed[arn]
 
     def _attached(self, arns: Iterable[str], docs: list[_Doc], unknown: list[str]) -> None:
+        cache = self._managed
         for arn in arns:
-            found = self.managed(arn)
+            found = cache[arn] if arn in cache else self.managed(arn)
             if found is False:
                 unknown.append(arn)
-            elif isinstance(found, PolicyDocument):
-                docs.append(_Doc(found, arn))
+            elif found is not None:
+                docs.append(found)  # type: ignore[arg-type]
 
     def group(self, name: str) -> tuple[tuple[_Doc, ...], tuple[str, ...]] | None:
         """The documents of group ``name`` that name the action, and its unknown attachments."""

@@ -62,7 +62,8 @@ class Question:
         self.organization = organization
         self.resource_account = resource_account(resource)
         self._lowered = action.lower()
-        self._covers: dict[str, bool] = {}
+        #: ``Action`` entries already judged: does each cover the action? (see :meth:`covers`)
+        self.known_covers: dict[str, bool] = {}
         self._memo = Memo()
         #: statements compiled once per meaning, named in each document that holds them
         self._statements: dict[tuple[bool, str], CompiledStatement] = {}
@@ -70,7 +71,7 @@ class Question:
     def covers(self, entry: str) -> bool:
         """Does the ``Action``/``NotAction`` entry ``entry`` cover the action? (actions are
         case-insensitive; ``*`` and ``?`` match any run of characters and any one character)."""
-        hit = self._covers.get(entry)
+        hit = self.known_covers.get(entry)
         if hit is None:
             low = entry.lower()
             hit = (
@@ -78,7 +79,7 @@ class Question:
                 or low == self._lowered
                 or (has_wildcard(low) and bool(glob(low).fullmatch(self._lowered)))
             )
-            self._covers[entry] = hit
+            self.known_covers[entry] = hit
         return hit
 
     def any_covers(self, value: str | Sequence[str]) -> bool:
