@@ -90,3 +90,49 @@ def test_a_country_code_without_region_is_not_valid() -> None:
     number = phonenumbers.PhoneNumber(country_code=259, national_number=1234567)
     assert phonenumbers.is_valid_number(number) is False
     assert _PhoneRules().is_valid(number) is False
+
+
+def _parsed(value: str) -> tuple[object, ...] | None:
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return _fields(number)
+
+
+def _fields(number: phonenumbers.PhoneNumber | None) -> tuple[object, ...] | None:
+    if number is None:
+        return None
+    return (
+        number.country_code,
+        number.national_number,
+        number.italian_leading_zero,
+        number.number_of_leading_zeros,
+    )
+
+
+def _e164_cases() -> list[str]:
+    """Every calling code (and some that are none) with random digits of every length, the same
+    with a national prefix ``0`` after the code, every example number, and the edges."""
+    import random
+
+    rng = random.Random(14)
+    cases = list(_examples())
+    for code in [*sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE), 0, 28, 80, 210, 999]:
+        for length in range(0, 19, 2):
+            rest = "".join(rng.choice("0123456789") for _ in range(length))
+            cases += [f"+{code}{rest}", f"+{code}0{rest}"]
+    return [*cases, "+", "+1", "+12", "+123", "+0123456", "+00441234567890", "+" + "9" * 300]
+
+
+def test_the_e164_parse_is_the_librarys_parse() -> None:
+    """``parse_e164`` takes only the steps ``phonenumbers.parse(value, None)`` takes for a ``+``
+    and ASCII digits; the parsed number (calling code, national number, Italian leading
+    zeros) or the refusal must be the library's on every calling code."""
+    from iam_audit.preflight.csvcheck import parse_e164
+
+    cases = _e164_cases()
+    differ = [v for v in cases if _fields(parse_e164(v)) != _parsed(v)]
+    assert differ == []
+    assert len(cases) > 2_000
+    assert sum(_parsed(v) is None for v in cases) > 100  # refusals are compared too
