@@ -253,11 +253,13 @@ class Memo:
     and one set of aggregate answers (:func:`_verdict` is a function of those alone).
     """
 
-    __slots__ = ("matches", "verdicts")
+    __slots__ = ("decides", "matches", "shapes", "verdicts")
 
     def __init__(self) -> None:
         self.matches: dict[tuple[object, ...], StatementMatch] = {}
         self.verdicts: dict[tuple[object, ...], _Verdict] = {}
+        self.shapes: dict[tuple[bool, ...], _Shape] = {}
+        self.decides: dict[tuple[str, str], str | None] = {}
 
 
 class _Context:
@@ -456,11 +458,14 @@ def _conclude(
     notes: set[str],
     mode: ContextMode,
     memo: Memo | None = None,
+    facts: tuple[bool, ...] = (),
 ) -> EvalResult:
-    if memo is None:
+    """The result: :func:`_verdict` (remembered in ``memo`` by ``facts``, the shape's fields,
+    and the aggregates' answers), with the statements that decided it."""
+    if memo is None or not facts:
         verdict = _verdict(shape, aggregates)
     else:
-        key = (shape, *[(a.applies, a.tri._value_, a.missing) for a in aggregates])
+        key = (facts, *[(a.applies, a.tri._value_, a.missing) for a in aggregates])
         verdict = memo.verdicts.get(key) or memo.verdicts.setdefault(
             key, _verdict(shape, aggregates)
         )
@@ -611,7 +616,14 @@ def evaluate(
             notes,
             memo,
         )
-    decides = resource_policy_decides(action, request.resource)
+    if memo is None:
+        decides = resource_policy_decides(action, request.resource)
+    else:
+        asked = (action, request.resource)
+        if asked in memo.decides:
+            decides = memo.decides[asked]
+        else:
+            decides = memo.decides[asked] = resource_policy_decides(action, request.resource)
     missing = (
         decides is not None and resource_policy is None and identity is not None and not caller_side
     )
@@ -623,7 +635,7 @@ def evaluate(
             f"{request.action} on {request.resource} is decided by "
             f"{_DECIDING_POLICY[decides or 'key']}, which was not given"
         )
-    shape = _Shape(
+    facts = (
         principal is None or principal.kind is PrincipalKind.AWS,
         identity is not None,
         boundary_present,
@@ -632,7 +644,11 @@ def evaluate(
         or decides is not None,
         _same_account(principal, resource_account),
     )
-    result = _conclude(shape, aggregates, notes, request.mode, memo)
+    if memo is None:
+        shape = _Shape(*facts)
+    else:
+        shape = memo.shapes.get(facts) or memo.shapes.setdefault(facts, _Shape(*facts))
+    result = _conclude(shape, aggregates, notes, request.mode, memo, facts)
     if missing and result.blocked_by == "resource-policy":
         result = replace(result, blocked_by="missing-resource-policy")
     if organization is not None:
