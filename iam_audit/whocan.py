@@ -44,13 +44,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
-from urllib.parse import unquote
 
-import orjson
 from msgspec import UNSET
 
 from iam_audit.engine import Decision, EvalResult, policy_notes, resource_account
 from iam_audit.engine.batch import Question, request_context
+from iam_audit.engine.parse import decode_document
 from iam_audit.errors import InputError, PolicyParseError
 from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
@@ -144,32 +143,17 @@ class _Walk:
 
     def _names(self, document: object) -> bool | None:
         """Can ``document`` (as decoded) name the action? ``None``: the engine must say (a
-        document in plain JSON or text). A typed document was validated while decoding, and
-        its statements are read as the engine reads them (:meth:`Question.may_apply`: an
-        ``Action`` entry that covers the action, or a ``NotAction`` none of whose entries do)."""
+        document in plain JSON or text). A typed document was validated while decoding; its
+        statements' entries are judged as the engine judges them (:meth:`Question.applies`)."""
         if type(document) is not schema.Policy:
             return None
-        known = self.question.known_covers  # entry -> covers?, filled by Question.covers
-        covers = self.question.covers
+        applies = self.question.applies
         for statement in document.statements():
             names = statement.Action
-            negated = names is UNSET
-            if negated:
-                names = statement.NotAction
-            if type(names) is str:
-                hit = known.get(names)
-                if hit is None:
-                    hit = covers(names)
-            else:
-                hit = False
-                for name in names:  # type: ignore[union-attr]
-                    found = known.get(name)
-                    if found is None:
-                        found = covers(name)
-                    if found:
-                        hit = True
-                        break
-            if hit != negated:
+            if names is UNSET:
+                if applies(statement.NotAction, True):  # type: ignore[arg-type]
+                    return True
+            elif applies(names, False):
                 return True
         return False
 
@@ -197,7 +181,8 @@ class _Walk:
             return self.source.inline_policy(item, index, owner, key, prefix)
         except PolicyParseError:
             name = prefix + (item.PolicyName or f"inline-{index}")
-            raw = _decode(item.PolicyDocument, f"{self.source.path} {owner} {key}/{index}")
+            where = f"{self.source.path} {owner}/{key}/{index}/PolicyDocument"
+            raw = decode_document(item.PolicyDocument, where)
             policy = PolicyDocument(name, PolicyKind.INLINE, raw)
             return self._noted(policy, f"{owner} {name}")
 
@@ -338,20 +323,6 @@ class _Doc(NamedTuple):
 def _account(arn: str) -> str:
     parts = arn.split(":", 5)
     return parts[4] if len(parts) > 5 else ""
-
-
-def _decode(raw: object, location: str) -> Any:
-    """A policy document as the file holds it, decoded: the raw API's URL-encoded JSON text
-    (RFC 3986) is unquoted and parsed; anything else is returned as it is."""
-    if not isinstance(raw, str):
-        return raw
-    text = raw.strip()
-    if not text.startswith(("{", "[")) and "%" in text:
-        text = unquote(text).strip()
-    try:
-        return orjson.loads(text)
-    except ValueError as err:
-        raise InputError(f"{location}: policy document is not valid JSON ({err})") from None
 
 
 def _arn_parts(resource: str) -> tuple[str | None, str | None]:

@@ -82,23 +82,30 @@ class Question:
             self.known_covers[entry] = hit
         return hit
 
-    def any_covers(self, value: str | Sequence[str]) -> bool:
-        """Does an ``Action``/``NotAction`` value (one entry or a list) cover the action?"""
-        if type(value) is str:
-            return self.covers(value)
-        return any(self.covers(entry) for entry in value)
-
-    def may_apply(self, action: object, not_action: object) -> bool:
-        """Can a statement with this ``Action`` (or, when ``action`` is ``None``, this
-        ``NotAction``) apply to the action? Exactly :meth:`CompiledStatement.matches_action`."""
-        if action is not None:
-            return self.any_covers(action)  # type: ignore[arg-type]
-        return not self.any_covers(not_action)  # type: ignore[arg-type]
+    def applies(self, names: str | Sequence[str], negated: bool) -> bool:
+        """Can a statement whose ``Action`` (``negated``: ``NotAction``) is ``names`` apply to
+        the action? Exactly :meth:`CompiledStatement.matches_action`: an entry that covers it,
+        or, for ``NotAction``, none that does. Each entry is judged once per question."""
+        known = self.known_covers
+        if type(names) is str:
+            hit = known.get(names)
+            if hit is None:
+                hit = self.covers(names)
+        else:
+            hit = False
+            for name in names:
+                found = known.get(name)
+                if found is None:
+                    found = self.covers(name)
+                if found:
+                    hit = True
+                    break
+        return hit != negated
 
     def names(self, policy: PolicyDocument) -> bool:
         """Has ``policy`` a statement that can apply to the action? (compiles only those)."""
         compiled = compile_policy(policy, statements=self._statements)
-        return bool(compiled.matching(self._lowered, self.covers))
+        return bool(compiled.matching(self._lowered, self.applies))
 
     def request(self, arn: str, tags: Sequence[tuple[str, str]] = ()) -> Request:
         """The request as principal ``arn`` makes it: with its tags (``aws:PrincipalTag/KEY``),

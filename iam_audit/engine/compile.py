@@ -440,28 +440,23 @@ class CompiledPolicy:
         return cached
 
     def matching(
-        self, action: str, covers: Callable[[str], bool] | None = None
+        self, action: str, applies: Callable[[str | list[str], bool], bool] | None = None
     ) -> tuple[CompiledStatement, ...]:
         """Statements whose ``Action``/``NotAction`` covers ``action`` (lower-case), in document
         order: the only ones that can apply to a request for it.
 
-        ``covers``: whether one ``Action`` entry covers ``action`` (a question asked of many
-        documents remembers it per entry); for a validated document the statements are then
-        picked by their entries alone, and only those are compiled."""
+        ``applies``: whether a statement with these ``Action`` entries (or ``NotAction``, when
+        told so) can apply to ``action`` (a question asked of many documents remembers each
+        entry: :meth:`~iam_audit.engine.batch.Question.applies`); for a validated document the
+        statements are then picked by their entries alone, and only those are compiled."""
         found = self._matching.get(action)
         if found is None:
-            if covers is not None and self.validated:
+            if applies is not None and self.validated:
                 picked = []
                 for position, (_index, _path, raw) in enumerate(self._raw):
                     names = raw.get("Action")
                     negated = names is None
-                    if negated:
-                        names = raw["NotAction"]
-                    if type(names) is str:
-                        hit = covers(names)
-                    else:
-                        hit = any(covers(name) for name in names)
-                    if hit != negated:
+                    if applies(raw["NotAction"] if negated else names, negated):
                         picked.append(self._statement(position))
                 found = tuple(statement for statement in picked if statement is not None)
             else:

@@ -26,6 +26,7 @@ from iam_audit.model import JSON, PolicyDocument, PolicyKind
 __all__ = [
     "IDENTITY_KINDS",
     "RESOURCE_KINDS",
+    "decode_document",
     "parse_policy",
     "statements_of",
     "unknown_operators",
@@ -334,6 +335,13 @@ def unknown_operators(document: JSON) -> tuple[tuple[str, str, str | None], ...]
                     (_key_path(f"{path}.Condition", operator), operator, suggest_operator(operator))
                 )
     return tuple(found)
+
+
+def decode_document(value: str | JSON, location: str = "") -> JSON:
+    """A document as a source holds it, decoded but not validated: JSON text, or the raw IAM
+    API's URL-encoded JSON text, is parsed; anything else is returned as it is. Raises
+    :class:`PolicyParseError` for text that is not JSON."""
+    return _decode_text(value, location) if isinstance(value, str) else value
 
 
 def _decode_text(value: str, location: str) -> JSON:

@@ -162,8 +162,10 @@ def test_names_says_which_documents_can_apply() -> None:
         _doc("p", {"Effect": "Allow", "NotAction": "cognito-idp:*", "Resource": "*"})
     )
     # the same in a typed record's terms (Action, else NotAction)
-    assert question.may_apply(["s3:*", "COGNITO-IDP:adminINITIATEauth"], None)
-    assert not question.may_apply(None, ["cognito-idp:Admin?nitiateAuth"])
+    assert question.applies(["s3:*", "COGNITO-IDP:adminINITIATEauth"], False)
+    assert not question.applies(["cognito-idp:Admin?nitiateAuth"], True)
+    assert question.applies("s3:*", True)
+    assert not question.applies("s3:GetObject", False)
 
 
 def test_tags_known_makes_a_missing_tag_absent_not_unknown() -> None:
