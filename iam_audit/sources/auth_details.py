@@ -281,21 +281,19 @@ class AuthDetailsSource:
     def validate_role(self, arn: str) -> None:
         """Raise what :meth:`get_role` raises for role ``arn``'s documents, without building the
         role (for questions over every role that must refuse a file as ``audit`` does). Typed
-        documents were validated while the file was decoded; plain ones are parsed here."""
-        if self.typed or arn in self._built or arn in self._validated:
+        documents were validated while the file was decoded; plain JSON and text (the raw API's
+        URL-encoded form, or documents left unread) are parsed here."""
+        if arn in self._built or arn in self._validated:
             return
         self._validated.add(arn)
         detail = self._roles[arn]
         pointer = self._role_pointer[arn]
-        if detail.AssumeRolePolicyDocument is not None:
-            self._parse(
-                detail.AssumeRolePolicyDocument,
-                "trust",
-                PolicyKind.TRUST,
-                f"{pointer}/AssumeRolePolicyDocument",
-            )
+        trust = detail.AssumeRolePolicyDocument
+        if trust is not None and not isinstance(trust, msgspec.Struct):
+            self._parse(trust, "trust", PolicyKind.TRUST, f"{pointer}/AssumeRolePolicyDocument")
         for index, item in enumerate(detail.RolePolicyList):
-            self.inline_policy(item, index, pointer, "RolePolicyList")
+            if not isinstance(item.PolicyDocument, msgspec.Struct):
+                self.inline_policy(item, index, pointer, "RolePolicyList")
         for item in detail.AttachedManagedPolicies:
             self.managed_policy(item.PolicyArn)
         boundary = detail.PermissionsBoundary

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 
@@ -198,3 +198,20 @@ def test_a_lazy_read_refuses_the_role_it_reads_as_the_engine_does(tmp_path: Path
     with pytest.raises(PolicyParseError, match="must not name a Principal") as raised:
         lazy.get_role("odd")
     assert "bad.json /RoleDetailList/5/RolePolicyList/0/PolicyDocument" in str(raised.value)
+
+
+def test_url_encoded_documents_are_refused_by_who_can_as_by_audit(tmp_path: Path) -> None:
+    """The raw API's form decodes as text; who-can must still refuse a role audit refuses."""
+    from iam_audit.whocan import who_can
+
+    data = _urlencoded(_sample())
+    trust = json.loads(unquote(data["RoleDetailList"][0]["AssumeRolePolicyDocument"]))
+    trust["Statement"][0]["Effect"] = "allow"  # Effect is case-sensitive
+    data["RoleDetailList"][0]["AssumeRolePolicyDocument"] = quote(json.dumps(trust))
+    path = tmp_path / "raw.json"
+    path.write_text(json.dumps(data))
+    source = AuthDetailsSource(path)
+    with pytest.raises(PolicyParseError, match='Effect must be exactly "Allow" or "Deny"'):
+        source.get_role("r0")
+    with pytest.raises(PolicyParseError, match='Effect must be exactly "Allow" or "Deny"'):
+        who_can(AuthDetailsSource(path), ACTION, POOL)
