@@ -310,6 +310,20 @@ def test_crashing_check_is_reported_and_exits_4(monkeypatch: pytest.MonkeyPatch)
     assert any(r["check"] == "COG001" and r["status"] == "pass" for r in data["results"])
 
 
+def test_fix_of_a_crashing_check_is_not_nothing_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that crashed ends fix with 4 too: its silence is not "nothing to fix"."""
+    from iam_audit.checks import cog004_lambda_role_trust
+
+    def boom(self: object, target: object) -> Any:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(cog004_lambda_role_trust.LambdaRoleTrust, "run", boom)
+    details = str(asset("auth_details", "account.json"))
+    result = run("fix", "--authorization-details", details, "--user-pool-arn", POOL, *GOOD)
+    assert result.exit_code == 4, (result.stdout, result.stderr)
+    assert "COG004" in result.stderr
+
+
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
     from iam_audit.sources import auth_details
 

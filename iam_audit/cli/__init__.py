@@ -131,7 +131,13 @@ def fix(
         from iam_audit.cli.apply import apply_command
 
         code = apply_command(
-            plan, resolved.source, resolved.selection, yes=yes, backup_dir=backup_dir, fmt=fmt
+            plan,
+            resolved.source,
+            resolved.selection,
+            yes=yes,
+            backup_dir=backup_dir,
+            fmt=fmt,
+            audited=result,
         )
         raise typer.Exit(int(code))
     from iam_audit.fix.iac import template_changes as compute_template_changes
@@ -143,8 +149,9 @@ def fix(
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
     unfixed = bool(template_changes or not plan.empty or plan.skipped)
-    # the core check could not run (incomplete): never "nothing to fix"
-    raise typer.Exit(int(exit_code(unread=bool(incomplete), failed=unfixed)))
+    # a check that crashed (4) or could not run (3) is never "nothing to fix"
+    report_crashes(result.findings)
+    raise typer.Exit(int(exit_code(result, fail_on=FailOn.NEVER, failed=unfixed)))
 
 
 @app.command()

@@ -11,6 +11,7 @@ import typer
 
 from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
+from iam_audit.findings import AuditResult, FailOn
 from iam_audit.fix.emit import FixReport, plan_to_dict
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
@@ -41,8 +42,11 @@ def apply_command(
     yes: bool,
     backup_dir: Path,
     fmt: TextFormat,
+    audited: AuditResult | None = None,
 ) -> ExitCode:
-    """Preview, confirm, write with backup, then audit again and report the verified result."""
+    """Preview, confirm, write with backup, then audit again and report the verified result.
+    ``audited``: the audit the plan came from (a check that crashed or could not run ends the
+    command with its code when nothing is written)."""
     from iam_audit.audit import run_planned
     from iam_audit.fix.apply import confirm_or_refuse
     from iam_audit.render.table import TableRenderer
@@ -60,7 +64,7 @@ def apply_command(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
         )
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
-        return exit_code(failed=bool(plan.skipped))
+        return exit_code(audited, fail_on=FailOn.NEVER, failed=bool(plan.skipped))
     if fmt is TextFormat.TABLE:
         typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):

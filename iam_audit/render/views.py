@@ -92,7 +92,7 @@ def fix_table(report: FixReport) -> str:
         lines.append("")
     for skipped in plan.skipped:
         lines.append(f"not fixed: {skipped.check} {_t(skipped.role_arn)}: {_t(skipped.reason)}")
-    lines.extend(report.incomplete)
+    lines.extend(_t(line) for line in report.incomplete)
     if not lines:
         return "nothing to fix: every check that iam-audit can fix passes\n"
     changed = sum(1 for f in plan.fixes if f.changed)
