@@ -47,7 +47,7 @@ from typing import Any, NamedTuple
 
 from msgspec import UNSET
 
-from iam_audit.engine import Decision, EvalResult, policy_notes, resource_account
+from iam_audit.engine import Decision, policy_notes, resource_account
 from iam_audit.engine.batch import Question, request_context
 from iam_audit.engine.parse import decode_document
 from iam_audit.errors import InputError, PolicyParseError
@@ -275,18 +275,11 @@ class _Walk:
             probe = question.ask(request, [*(d.policy for d in docs), self.probe], boundary)
             hangs = probe.allowed or probe.conditional
         if not (result.allowed or result.conditional or hangs):
+            if result.blocked_by in ("scp", "rcp"):  # its own policies allow it (or may)
+                self.denied[result.decided_by] = self.denied.get(result.decided_by, 0) + 1
             return None
         unresolved = result.unresolved
         conditional = result.conditional or boundary_unknown or hangs
-        if question.organization is not None:
-            # SCPs and RCPs bound whatever the account's own policies allow
-            bounded = question.bound(request, EvalResult(Decision.ALLOWED))
-            self.notes.update(bounded.notes)
-            if not (bounded.allowed or bounded.conditional):
-                self.denied[bounded.decided_by] = self.denied.get(bounded.decided_by, 0) + 1
-                return None
-            unresolved = tuple(sorted({*unresolved, *bounded.unresolved}, key=str.lower))
-            conditional = conditional or not bounded.allowed or bounded.conditional
         if boundary_unknown:
             self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
         labels = {doc.policy.name: doc.label for doc in docs}

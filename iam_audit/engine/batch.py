@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from iam_audit.engine.compile import CompiledStatement, compile_policy
-from iam_audit.engine.evaluate import Memo, apply_organization, evaluate, resource_account
+from iam_audit.engine.evaluate import Memo, evaluate, resource_account
 from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.engine.types import (
     ContextMode,
@@ -129,7 +129,7 @@ class Question:
         boundary: PolicyDocument | None = None,
     ) -> EvalResult:
         """:func:`evaluate` of ``request`` (from :meth:`request`) with the principal's identity
-        documents and boundary; SCPs and RCPs are applied by :meth:`bound`. The evaluations of
+        documents and boundary, within the organization's SCPs and RCPs when the question has them. The evaluations of
         one question share a :class:`~iam_audit.engine.evaluate.Memo`: a statement that reads
         neither the context nor the principal is matched once per meaning, and a decision is
         worked out once per shape of answers."""
@@ -138,12 +138,6 @@ class Question:
             identity=identity,
             boundary=boundary,
             resource_account=self.resource_account,
+            organization=self.organization,
             memo=self._memo,
         )
-
-    def bound(self, request: Request, result: EvalResult) -> EvalResult:
-        """``result`` bounded by the organization's SCPs and RCPs (:func:`apply_organization`);
-        ``result`` itself when the question has none."""
-        if self.organization is None:
-            return result
-        return apply_organization(request, result, self.organization, self.resource_account)

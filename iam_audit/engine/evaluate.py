@@ -872,6 +872,10 @@ def apply_organization(
         unresolved=_spellings(unresolved) if unresolved else (),
         notes=tuple(sorted(notes)),
     )
+    # the account's own policies allow the request, or do for some values of their keys: the
+    # organization's answer then decides, and is conditional only where its own answer is
+    may_allow = result.allowed or result.conditional
+    open_mode = request.mode is ContextMode.OPEN
     for kind, verdict in verdicts:
         if verdict.deny is not None:
             level, answer = verdict.deny
@@ -883,9 +887,9 @@ def apply_organization(
                 matched=answer.matched,
                 blocked_by=kind.lower(),
                 decided_by=f"{said} at {level.label}",
-                conditional=conditional,
+                conditional=may_allow and verdict.conditional and open_mode,
             )
-    if result.decision is not Decision.ALLOWED:
+    if not may_allow:
         return dataclasses.replace(merged, conditional=conditional)
     for kind, verdict in verdicts:
         if verdict.no_allow is not None:
@@ -895,6 +899,6 @@ def apply_organization(
                 matched=(),
                 blocked_by=kind.lower(),
                 decided_by=f"no {kind} at {verdict.no_allow.label} allows it",
-                conditional=conditional,
+                conditional=verdict.conditional and open_mode,
             )
     return dataclasses.replace(merged, conditional=conditional)

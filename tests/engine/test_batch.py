@@ -183,3 +183,48 @@ def test_tags_known_makes_a_missing_tag_absent_not_unknown() -> None:
     assert not absent.conditional
     assert absent.unresolved == ()
     assert not absent.allowed
+
+
+def _scp(*statements: dict[str, Any]) -> Any:
+    from iam_audit.model import OrgLevel, OrgPolicies
+
+    return OrgPolicies(
+        scp=(OrgLevel("account 111122223333", (_doc("scp", *statements, kind=PolicyKind.SCP),)),)
+    )
+
+
+MFA = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+
+@pytest.mark.parametrize(
+    ("scp", "expected"),
+    [
+        # "for a permission to be allowed for a specific account, there must be an explicit
+        # Allow statement at every level" (Organizations User Guide, SCP evaluation): no Allow
+        # of the action at the account's level denies it whatever the identity's condition says
+        ((_allow("s3:*", "*"),), ("implicitDeny", False, "scp")),
+        # "a Deny statement at any level ... denies": the identity's open condition changes nothing
+        ((_allow("*", "*"), _deny()), ("explicitDeny", False, "scp")),
+        # the SCP allows: the identity's condition still decides
+        ((_allow("*", "*"),), ("implicitDeny", True, "")),
+        # an SCP Deny that itself hangs on another key: the answer stays open
+        (
+            (_allow("*", "*"), _deny(Condition={"StringEquals": {"aws:SourceVpc": "vpc-1"}})),
+            ("implicitDeny", True, ""),
+        ),
+    ],
+    ids=["no-allow", "deny", "allowed", "deny-on-a-key"],
+)
+def test_an_scp_bounds_a_conditional_answer_too(scp: Any, expected: Any) -> None:
+    identity = [_doc("p", _allow(Condition=MFA))]  # allowed only with MFA: conditional
+    request = Request(
+        ACTION,
+        POOL,
+        principal=Principal(PrincipalKind.AWS, f"arn:aws:iam::{ACCOUNT}:role/r"),
+        mode=ContextMode.OPEN,
+    )
+    result = evaluate(request, identity=identity, resource_account=ACCOUNT, organization=_scp(*scp))
+    assert (result.decision.value, result.conditional, result.blocked_by) == expected
+    question = Question(ACTION, POOL, context={}, organization=_scp(*scp))
+    asked = question.ask(question.request(request.principal.value), identity)  # type: ignore[union-attr]
+    assert (asked.decision.value, asked.conditional, asked.blocked_by) == expected
