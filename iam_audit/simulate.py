@@ -15,6 +15,7 @@ from iam_audit.engine import (
     Request,
     evaluate,
     parse_policy,
+    request_context,
     resource_account,
     resource_policy_decides,
 )
@@ -129,11 +130,8 @@ def simulate(question: SimulateQuestion) -> EvalResult:
     elif question.principal_service:
         principal = Principal(PrincipalKind.SERVICE, question.principal_service)
     context = dict(question.context)
-    parts = question.resource.split(":")
-    if len(parts) > 5 and parts[3] and not any(k.lower() == "aws:requestedregion" for k in context):
-        # every request is sent to a region: a call on a regional resource goes to its region
-        # ("aws:RequestedRegion", reference_policies_condition-keys.html)
-        context["aws:RequestedRegion"] = (parts[3],)
+    if not any(k.lower() == "aws:requestedregion" for k in context):
+        context.update(request_context(question.resource))  # what the engine knows of it
     request = Request(
         action=question.action,
         resource=question.resource,

@@ -313,19 +313,6 @@ class _Doc(NamedTuple):
     label: str
 
 
-def _account(arn: str) -> str:
-    parts = arn.split(":", 5)
-    return parts[4] if len(parts) > 5 else ""
-
-
-def _arn_parts(resource: str) -> tuple[str | None, str | None]:
-    """(region, account) of an ARN; ``None`` for parts it does not name."""
-    parts = resource.split(":", 5)
-    if len(parts) < 6 or parts[0] != "arn":
-        return None, None
-    return parts[3] or None, resource_account(resource)
-
-
 def check_action(action: str) -> str:
     """``SERVICE:Action``, one concrete action: who-can answers for one request."""
     text = action.strip()
@@ -355,10 +342,10 @@ def who_can(
     ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
     action = check_action(action)
-    _region, resource_account = _arn_parts(resource)
     question = Question(
         action, resource, context=request_context(resource), organization=organization
     )
+    owner = question.resource_account
     walk = _Walk(source, question)
     found: list[Grantee] = []
     examined = 0
@@ -366,17 +353,17 @@ def who_can(
     with paused_gc():  # answers and compiled statements hold no cycles
         for principal in source.principals():
             examined += 1
-            accounts.add(_account(principal.arn))
+            accounts.add(resource_account(principal.arn) or "")
             grantee = walk.answer(principal)
             if grantee is not None:
                 found.append(grantee)
     notes = set(walk.notes)
     for decided_by, count in sorted(walk.denied.items()):
         notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")
-    foreign = sorted(a for a in accounts if a and resource_account and a != resource_account)
+    foreign = sorted(a for a in accounts if a and owner and a != owner)
     if foreign:
         notes.add(
-            f"{resource} is in account {resource_account}; principals of "
+            f"{resource} is in account {owner}; principals of "
             f"{', '.join(foreign)} could reach it only through a resource policy, which "
             "who-can does not read (user pools have none), so none of them is listed"
         )

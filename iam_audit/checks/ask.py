@@ -61,24 +61,6 @@ def tags_known(role: Role) -> bool:
     return not role.symbolic
 
 
-def _resource_account(resource: str) -> str | None:
-    return resource_account(resource)  # the engine's reading (``aws``: an AWS managed policy)
-
-
-def _requested_region(resource: str) -> dict[str, tuple[str, ...]]:
-    """``aws:RequestedRegion`` of a call on ``resource``: the region in its ARN, when it has one.
-
-    "aws:RequestedRegion ... the AWS Region that was called in the request"
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html);
-    a call on a regional resource goes to that resource's region.
-    """
-    parts = resource.split(":")
-    region = parts[3] if len(parts) > 5 else ""
-    if region and "$" not in region and "*" not in region:
-        return {"aws:RequestedRegion": (region,)}
-    return {}
-
-
 @dataclass(frozen=True, slots=True)
 class Answer:
     """One action's answer for a role, with what the role's source could not tell."""
@@ -121,7 +103,7 @@ def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = 
         request,
         identity=role.identity_policies,
         boundary=role.boundary,
-        resource_account=None if caller_side else _resource_account(resource),
+        resource_account=None if caller_side else resource_account(resource),
         organization=role.organization,
         caller_side=caller_side,
     )
