@@ -267,14 +267,14 @@ def aws_errors(service: str, operation: str) -> Iterator[None]:
 
 def call(api: Any, service: str, operation: str, **kwargs: Any) -> Any:
     """``api.<operation>(**kwargs)`` with our error mapping (operation in PascalCase)."""
-    method: Callable[..., Any] = getattr(api, _snake(operation))
+    method: Callable[..., Any] = getattr(api, method_name(operation))
     with aws_errors(service, operation):
         return method(**kwargs)
 
 
 def paginate(api: Any, service: str, operation: str, key: str, **kwargs: Any) -> Iterator[Any]:
     """Every item under ``key`` across all pages of ``operation``."""
-    paginator = api.get_paginator(_snake(operation))
+    paginator = api.get_paginator(method_name(operation))
     with aws_errors(service, operation):
         for page in paginator.paginate(**kwargs):
             yield from page.get(key, [])
@@ -290,5 +290,6 @@ def error_code(err: BaseException) -> str:
 ClientError = botocore.exceptions.ClientError
 
 
-def _snake(operation: str) -> str:
+def method_name(operation: str) -> str:
+    """The boto3 method of an API operation: ``GetRole`` → ``get_role``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()

@@ -96,11 +96,6 @@ class Discovery:
         """Why ``item`` was not discovered, or ``None``."""
         return next((s for s in self.skips if s.item is item), None)
 
-    def skip_reason(self, item: Item) -> str | None:
-        """The reason of :meth:`skip`, or ``None``."""
-        found = self.skip(item)
-        return found.reason if found else None
-
 
 @dataclass(frozen=True, slots=True)
 class Survey:

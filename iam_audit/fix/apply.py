@@ -103,15 +103,11 @@ def _first_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
-
-
 def _aws(api: Any, service: str, operation: str, **kwargs: Any) -> Any:
     """One call; a failure is the one mapping's (:func:`iam_audit.aws.translate`): one line
     naming ``service:Operation``, exit 3 or 4."""
     try:
-        return getattr(api, _snake(operation))(**kwargs)
+        return getattr(api, aws.method_name(operation))(**kwargs)
     except aws.AWS_ERRORS as err:
         raise aws.translated(err, f"{service}:{operation}") from None
 
@@ -119,7 +115,7 @@ def _aws(api: Any, service: str, operation: str, **kwargs: Any) -> Any:
 def _aws_or_none(api: Any, service: str, operation: str, absent: str, **kwargs: Any) -> Any:
     """:func:`_aws`, or ``None`` when AWS answers with the error code ``absent``."""
     try:
-        return getattr(api, _snake(operation))(**kwargs)
+        return getattr(api, aws.method_name(operation))(**kwargs)
     except aws.AWS_ERRORS as err:
         if aws.error_code(err) == absent:
             return None

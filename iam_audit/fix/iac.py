@@ -231,10 +231,6 @@ def _end(node: Any) -> tuple[int, int] | None:
     return (mark.line, mark.column) if mark is not None else None
 
 
-def _key(mapping: Mapping[str, Any], name: str) -> Any:
-    return next((k for k in mapping if k == name), None)
-
-
 def _stop(lines: Sequence[str], end: tuple[int, int]) -> int:
     """The line after a node's content, from its end mark (where the next token starts)."""
     line, column = end

@@ -93,10 +93,7 @@ def _aws(permission: str, *, not_found: str | None = None) -> Iterator[None]:
     except aws.AWS_ERRORS as err:
         if _code(err) == "ResourceNotFoundException":
             raise NotFoundError(not_found or f"{permission}: ResourceNotFoundException") from None
-        mapped = aws.translate(err, permission)
-        if mapped is None:  # pragma: no cover - translate maps every botocore error
-            raise
-        raise mapped from None
+        raise aws.translated(err, permission) from None
 
 
 # -- csv check ------------------------------------------------------------------------------

@@ -25,13 +25,13 @@ ARN. Every origin names its file, line, stack and (CDK) construct path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from iam_audit.errors import InputError
+from iam_audit.inputs import read_json
 from iam_audit.model import JSON, LambdaFunction, Role, UserPool
 from iam_audit.sources.cloudformation import Stack, TemplateSource, read_stack
 
@@ -78,7 +78,6 @@ class DeploymentSource(TemplateSource):
             pools.update({prefix + k: v for k, v in inventory._pools.items()})
         first = stacks[0][0].path
         super().__init__(first, roles, functions, pools, notes, account_id)
-        self.stacks = tuple(spec for spec, _ in stacks)
         #: per template file (as origins name it): what a fix in the template's language needs
         self.contexts = {
             str(spec.path): stack.context for spec, stack in stacks if stack.context is not None
@@ -90,11 +89,6 @@ class DeploymentSource(TemplateSource):
                 if isinstance(value, str):
                     self.exported.setdefault(value, (str(spec.path), name))
         self.from_cdk = any(spec.deployed_name for spec, _ in stacks)
-        self.code_uris = {
-            (spec.name, logical): spec.path.parent / uri
-            for spec, stack in stacks
-            for logical, uri in stack.code_uris.items()
-        }
 
     def _by_logical(self, table: Mapping[str, object], ref: str) -> str:
         """The one key ``STACK/ref`` when exactly one stack has the logical ID ``ref``."""
@@ -109,15 +103,6 @@ class DeploymentSource(TemplateSource):
 
     def get_user_pool(self, arn: str) -> UserPool | None:
         return super().get_user_pool(self._by_logical(self._pools, arn))
-
-
-def _read_json(path: Path, what: str) -> JSON:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"{path}: {what} is not valid JSON: {exc}") from None
 
 
 def _environment(value: object) -> tuple[str | None, str | None]:
@@ -146,7 +131,7 @@ def cdk_stacks(cdk_out: Path, wanted: Sequence[str] = ()) -> list[StackFile]:
     found: list[tuple[StackFile, set[str]]] = []
 
     def visit(folder: Path, depth: int) -> None:
-        manifest = _read_json(folder / "manifest.json", "CDK manifest")
+        manifest = read_json(folder / "manifest.json", "CDK manifest")
         artifacts = manifest.get("artifacts") if isinstance(manifest, dict) else None
         if not isinstance(artifacts, dict):
             raise InputError(f"{folder / 'manifest.json'}: no artifacts in the CDK manifest")

@@ -152,7 +152,7 @@ def test_sam_function_role_and_cognito_event_are_expanded() -> None:
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
     ]
     assert function.resource_policy is not None  # SAM's generated AWS::Lambda::Permission
-    assert source.code_uris == {("sam", "MigrateFunction"): asset("iac", "sam", "src", "migrate")}
+    assert function.code_path == str(asset("iac", "sam", "src", "migrate"))
 
 
 def test_sam_findings_point_at_the_resource_the_user_wrote() -> None:

@@ -297,4 +297,4 @@ def test_import_jobs_logs_role_is_a_candidate() -> None:
 
 def test_skip_is_a_value() -> None:
     assert Skip(Item.LOGS_ROLE, "x") == Skip(Item.LOGS_ROLE, "x")
-    assert Discovery().skip_reason(Item.LOGS_ROLE) is None
+    assert Discovery().skip(Item.LOGS_ROLE) is None
