@@ -29,11 +29,6 @@ def import_log_group(pool_arn: str, pool_name: str = "*") -> LogGroup:
     )
 
 
-def import_log_group_arn(pool_arn: str, pool_name: str = "*") -> str:
-    """The bare ARN of :func:`import_log_group`."""
-    return import_log_group(pool_arn, pool_name).arn
-
-
 class LogsRolePermissions(RoleCheck):
     """The CSV-import logs role is allowed the log actions AWS documents on ``/aws/cognito/``.
 

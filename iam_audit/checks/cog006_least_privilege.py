@@ -8,7 +8,8 @@ from typing import ClassVar
 from iam_audit.checks.ask import ask_identity, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleKind
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import ACTION as AUTH_ACTION
-from iam_audit.checks.cog002_logs_role_permissions import import_log_group, import_log_group_arn
+from iam_audit.checks.cog002_logs_role_permissions import import_log_group
+from iam_audit.checks.logs import LogGroup
 from iam_audit.engine import (
     ContextMode,
     Principal,
@@ -121,22 +122,21 @@ class LeastPrivilege:
             ]
             yield self._verdict(target.lambda_role, [(AUTH_ACTION, pool)], probes, "lambda")
         if target.logs_role is not None and target.user_pool_arn is not None:
-            group = import_log_group_arn(target.user_pool_arn)
-            arn = parse_arn(group)
-            outside = (
-                f"arn:{arn.partition}:logs:{arn.region}:{arn.account}"
-                ":log-group:/aws/lambda/iam-audit-probe:log-stream:probe"
-            )
+            group = import_log_group(target.user_pool_arn)
+            outside = LogGroup(
+                group.partition, group.region, group.account, "/aws/lambda/iam-audit-probe"
+            ).stream_arn("probe")
             probes = [
                 (
                     "also allows other log actions (logs:DeleteLogGroup)",
                     "logs:DeleteLogGroup",
-                    group,
+                    # asked where IAM evaluates it, below the group's bare ARN (checks/logs.py)
+                    group.authorized_arn("logs:DeleteLogGroup"),
                 ),
                 ("also allows log groups outside /aws/cognito/", "logs:PutLogEvents", outside),
                 ("also allows other services (iam:PassRole)", "iam:PassRole", "*"),
             ]
-            needed = import_log_group(target.user_pool_arn).needs(
+            needed = group.needs(
                 ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents")
             )
             yield self._verdict(target.logs_role, needed, probes, "logs")

@@ -49,6 +49,7 @@ class LogResource(StrEnum):
 
 _RESOURCE_TYPES: dict[str, LogResource] = {
     "logs:createloggroup": LogResource.LOG_GROUP,
+    "logs:deleteloggroup": LogResource.LOG_GROUP,
     "logs:createlogstream": LogResource.LOG_GROUP,
     "logs:describelogstreams": LogResource.LOG_GROUP,
     "logs:putlogevents": LogResource.LOG_STREAM,
