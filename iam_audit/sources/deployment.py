@@ -232,8 +232,9 @@ def load_deployment(
     for _ in range(len(specs) * _MAX_NESTING + 1):
         loaded, notes = _read_all(specs, known, files)
         fresh = _Known.of(loaded)
-        if fresh == known:
-            break
+        names = [spec.name for spec, _ in loaded]
+        if fresh.seen_by(names) == known.seen_by(names):
+            break  # another reading would give every stack what this one gave it
         known = fresh
     accounts = {spec.account_id for spec, _ in loaded if spec.account_id}
     account = account_id or (next(iter(accounts)) if len(accounts) == 1 else None)
@@ -269,6 +270,13 @@ class _Known:
             for name, values in self.outputs.items()
             if name.rpartition("/")[0] == parent
         }
+
+    def seen_by(self, names: Sequence[str]) -> tuple[object, ...]:
+        """What a reading of the stacks ``names`` takes from this knowledge."""
+        return (
+            self.exports,
+            [(name, self.nested_outputs(name), self.foreign_permissions(name)) for name in names],
+        )
 
     def foreign_permissions(self, stack: str) -> list[tuple[set[str], dict[str, Any]]]:
         """The Lambda permissions every other stack declares."""

@@ -355,3 +355,22 @@ def test_the_code_the_deployment_tool_packages_is_read(
     cog010 = found[f"COG010/{role}"]
     assert cog010["status"] == status, cog010
     assert cog010["missing"] == missing
+
+
+@pytest.mark.parametrize("template", ["cfn/stack.yaml", "iac/sam/template.yaml"])
+def test_a_lone_template_is_read_once(monkeypatch: pytest.MonkeyPatch, template: str) -> None:
+    """Nothing another stack exports, nests or permits can change a lone template's reading:
+    it is decoded, resolved (and, for SAM, translated) once."""
+    from iam_audit.sources import deployment
+
+    calls: list[object] = []
+    read = deployment.read_stack
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args[0])
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(deployment, "read_stack", counted)
+    path = asset(*template.split("/"))
+    load_deployment([StackFile(path.stem, path, named=False)], region="eu-central-1")
+    assert len(calls) == 1
