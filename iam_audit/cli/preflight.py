@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -25,22 +24,12 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, sessions
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
+from iam_audit.render import TextFormat
 from iam_audit.render.escape import for_terminal
 from iam_audit.results import Result
 
-__all__ = ["ReportFormat", "register"]
+__all__ = ["register"]
 
-
-class ReportFormat(StrEnum):
-    """Output formats of the preflight commands."""
-
-    TABLE = "table"
-    JSON = "json"
-
-
-FormatOpt = Annotated[
-    ReportFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
-]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (live).")]
 RegionOpt = Annotated[
     str | None,
@@ -56,7 +45,7 @@ PoolIdOpt = Annotated[
 class PreflightOptions:
     """The options every preflight command takes: where its report goes, how it reads AWS."""
 
-    fmt: FormatOpt = ReportFormat.TABLE
+    fmt: opt.TextFormatOpt = TextFormat.TABLE
     output: opt.OutputOpt = None
     profile: ProfileOpt = None
     region: RegionOpt = None
@@ -77,10 +66,10 @@ class PreflightOptions:
 NO_OPTIONS = PreflightOptions()
 
 
-def _render(fmt: ReportFormat, report: Result, *, quiet: bool = False) -> str:
-    from iam_audit.render import TextFormat, renderer_for
+def _render(fmt: TextFormat, report: Result, *, quiet: bool = False) -> str:
+    from iam_audit.render import renderer_for
 
-    return renderer_for(TextFormat(fmt), quiet=quiet).render(report)
+    return renderer_for(fmt, quiet=quiet).render(report)
 
 
 @contextmanager
