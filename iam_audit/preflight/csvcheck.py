@@ -546,9 +546,7 @@ class _Checker:
             *self.auto_flags,
             *self.required,
             *(c for c, _, _ in self.short_plans),
-        }
-        if "cognito:username" in index:
-            read.add("cognito:username")
+        }  # the keys hold cognito:username whenever the header does (_key_columns)
         self.read = self._reader(read)
         self.every = self._reader(set(index))
 

@@ -316,12 +316,11 @@ def check_function(
             sized = _size_results(package, archive)
             results.extend(sized)
             # a package over Lambda's limit is not inflated: it would prove nothing more
-            if any(r.status is Status.FAIL for r in sized):
-                pass
-            elif runtime.startswith("python"):
-                results.extend(_python_checks(archive, package, sources))
-            else:
-                results.extend(_node_checks(archive, package, node_check, sources))
+            if not any(r.status is Status.FAIL for r in sized):
+                if runtime.startswith("python"):
+                    results.extend(_python_checks(archive, package, sources))
+                else:
+                    results.extend(_node_checks(archive, package, node_check, sources))
     else:
         results.append(
             LambdaResult(
