@@ -40,7 +40,7 @@ a principal whose own policies allow it is ``conditional``, and a note names the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
@@ -55,6 +55,7 @@ from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
 from iam_audit.sources import authschema as schema
 from iam_audit.sources.auth_details import AuthDetailsSource, Principal
+from iam_audit.workers import run_split
 
 __all__ = [
     "Access",
@@ -243,7 +244,8 @@ class _Walk:
         for index, item in enumerate(principal.inline):
             policy = self.inline(item, index, arn, key)
             if policy is not None:
-                docs.append(_Doc(policy, policy.name))
+                docs.append(_Doc(policy, policy.name, False))
+        shared = not docs  # every document is one the walk gives to many principals
         self._attached(principal.managed, docs, unknown)
         for group_name in principal.groups:
             group = self.group(group_name)
@@ -266,13 +268,15 @@ class _Walk:
             boundary_unknown = boundary is None
         question = self.question
         request = question.request(arn, [(t.Key, t.Value) for t in principal.tags])
-        result = question.ask(request, [doc.policy for doc in docs], boundary)
+        result = question.ask(request, [doc.policy for doc in docs], boundary, shared=shared)
         self.notes.update(result.notes)
         # a policy the file does not hold may allow what nothing else allows: would an Allow of
         # the action in it make the request allowed (or conditional)? Then the answer hangs on it
         hangs = False
         if unknown and result.decision is Decision.IMPLICIT_DENY:
-            probe = question.ask(request, [*(d.policy for d in docs), self.probe], boundary)
+            probe = question.ask(
+                request, [*(d.policy for d in docs), self.probe], boundary, shared=shared
+            )
             hangs = probe.allowed or probe.conditional
         if not (result.allowed or result.conditional or hangs):
             if result.blocked_by in ("scp", "rcp"):  # its own policies allow it (or may)
@@ -295,7 +299,8 @@ class _Walk:
             via = {
                 doc.label
                 for doc in docs
-                if (alone := question.ask(request, [doc.policy])).allowed or alone.conditional
+                if (alone := question.ask(request, [doc.policy], shared=doc.shared)).allowed
+                or alone.conditional
             }
         return Grantee(
             arn=arn,
@@ -306,11 +311,23 @@ class _Walk:
         )
 
 
+class _Part(NamedTuple):
+    """What one block of principals gave: who may, the notes, denials by what denies them, and
+    the principals' accounts."""
+
+    found: list[Grantee]
+    notes: set[str]
+    denied: dict[str, int]
+    accounts: set[str]
+
+
 class _Doc(NamedTuple):
-    """A document that names the action, and how ``via`` names it (a group's: ``group/G/P``)."""
+    """A document that names the action, how ``via`` names it (a group's: ``group/G/P``), and
+    whether the walk gives the same object to many principals (a managed or group policy)."""
 
     policy: PolicyDocument
     label: str
+    shared: bool = True
 
 
 def check_action(action: str) -> str:
@@ -329,8 +346,13 @@ def who_can(
     action: str,
     resource: str,
     organization: OrgPolicies | None = None,
+    *,
+    jobs: int | None = None,
 ) -> WhoCanResult:
     """Every role and user of ``source`` that may perform ``action`` on ``resource``.
+
+    ``jobs``: processes that share the principals on a large account (``None``: one per core;
+    :func:`~iam_audit.workers.run_split`); the answer is the same for any number.
 
     ``organization``: the account's SCPs and RCPs; a principal they deny is not listed (a note
     counts them and names the policy and level), one whose answer hangs on their conditions is
@@ -347,18 +369,33 @@ def who_can(
     )
     owner = question.resource_account
     walk = _Walk(source, question)
-    found: list[Grantee] = []
-    examined = 0
-    accounts: set[str] = set()
-    with paused_gc():  # answers and compiled statements hold no cycles
-        for principal in source.principals():
-            examined += 1
+
+    def work(block: Sequence[Principal], _start: int) -> _Part:
+        """The answers of ``block``, with the notes and denials found while working it."""
+        found: list[Grantee] = []
+        accounts: set[str] = set()
+        for principal in block:
             accounts.add(resource_account(principal.arn) or "")
             grantee = walk.answer(principal)
             if grantee is not None:
                 found.append(grantee)
-    notes = set(walk.notes)
-    for decided_by, count in sorted(walk.denied.items()):
+        part = _Part(found, walk.notes, walk.denied, accounts)
+        walk.notes, walk.denied = set(), {}
+        return part
+
+    found: list[Grantee] = []
+    notes: set[str] = set()
+    denied: dict[str, int] = {}
+    accounts: set[str] = set()
+    with paused_gc():  # answers and compiled statements hold no cycles
+        principals = list(source.principals())
+        for part in run_split(principals, work, jobs=jobs):
+            found.extend(part.found)
+            notes.update(part.notes)
+            for decided_by, count in part.denied.items():
+                denied[decided_by] = denied.get(decided_by, 0) + count
+            accounts.update(part.accounts)
+    for decided_by, count in sorted(denied.items()):
         notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")
     foreign = sorted(a for a in accounts if a and owner and a != owner)
     if foreign:
@@ -371,6 +408,6 @@ def who_can(
         action=action,
         resource=resource,
         principals=tuple(sorted(found, key=lambda g: g.arn)),
-        examined=examined,
+        examined=len(principals),
         notes=tuple(sorted(notes)),
     )

@@ -67,6 +67,10 @@ class Question:
         self._memo = Memo()
         #: statements compiled once per meaning, named in each document that holds them
         self._statements: dict[tuple[bool, str], CompiledStatement] = {}
+        #: answers to ``ask(..., shared=True)`` by documents and the principal's account
+        self._answers: dict[tuple[object, ...], EvalResult] = {}
+        #: documents whose statements about the action read the request context
+        self._reads: dict[PolicyDocument, bool] = {}
 
     def covers(self, entry: str) -> bool:
         """Does the ``Action``/``NotAction`` entry ``entry`` cover the action? (actions are
@@ -127,13 +131,30 @@ class Question:
         request: Request,
         identity: Sequence[PolicyDocument],
         boundary: PolicyDocument | None = None,
+        *,
+        shared: bool = False,
     ) -> EvalResult:
         """:func:`evaluate` of ``request`` (from :meth:`request`) with the principal's identity
-        documents and boundary, within the organization's SCPs and RCPs when the question has them. The evaluations of
-        one question share a :class:`~iam_audit.engine.evaluate.Memo`: a statement that reads
-        neither the context nor the principal is matched once per meaning, and a decision is
-        worked out once per shape of answers."""
-        return evaluate(
+        documents and boundary, within the organization's SCPs and RCPs when the question has
+        them. The evaluations of one question share a
+        :class:`~iam_audit.engine.evaluate.Memo`: a statement that reads neither the context
+        nor the principal is matched once per meaning, and a decision is worked out once per
+        shape of answers.
+
+        ``shared``: the documents are objects the caller gives for many principals (a managed
+        policy, a group's): when none of their statements about the action reads the request
+        context (a condition, a policy variable) and no SCP or RCP is asked, the result is
+        :func:`evaluate`'s for the documents and the principal's account alone, and it is
+        worked out once for them (kept, with the documents, as long as the question)."""
+        key: tuple[object, ...] | None = None
+        if shared and self.organization is None and request.principal is not None:
+            documents = (*identity, boundary)
+            if not any(self._reads_context(d) for d in documents if d is not None):
+                key = (request.principal.account, *documents)
+                known = self._answers.get(key)
+                if known is not None:
+                    return known
+        result = evaluate(
             request,
             identity=identity,
             boundary=boundary,
@@ -141,3 +162,15 @@ class Question:
             organization=self.organization,
             memo=self._memo,
         )
+        if key is not None:
+            self._answers[key] = result
+        return result
+
+    def _reads_context(self, policy: PolicyDocument) -> bool:
+        found = self._reads.get(policy)
+        if found is None:
+            statements = compile_policy(policy, statements=self._statements).matching(
+                self._lowered, self.applies
+            )
+            found = self._reads[policy] = any(s.reads_context for s in statements)
+        return found

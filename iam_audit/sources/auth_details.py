@@ -69,10 +69,11 @@ def _generic_error(data: Any, path: Path | str) -> InputError | None:
 
 def load_pages(
     path: Path | str, data: Any | None = None, *, lazy: bool = False
-) -> tuple[list[Any], bool]:
-    """The pages of the file (or of ``data``, decoded JSON already) as typed records, and
-    whether their documents were typed (validated while decoding). ``lazy``: documents are left
-    as their JSON text until one is read (each is typed and validated then).
+) -> tuple[list[Any], bool, bool]:
+    """The pages of the file (or of ``data``, decoded JSON already) as typed records, whether
+    their documents were typed (validated while decoding), and whether every document was
+    (none is left as text to parse). ``lazy``: documents are left as their JSON text until one
+    is read (each is typed and validated then).
 
     Raises :class:`InputError` naming the file for anything that is not authorization details.
     """
@@ -117,9 +118,10 @@ def load_pages(
         pages = found if isinstance(found, list) else [found]
         if not pages or any(not _has_keys(page) for page in pages):
             raise _not_details(path)
-        if typed and not schema.grammar_holds(pages):
+        grammar = schema.grammar_holds(pages) if typed else schema.Grammar(True, False)
+        if not grammar.holds:
             continue  # the engine will say what is wrong
-        return pages, typed
+        return pages, typed, grammar.all_typed
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -191,7 +193,7 @@ class AuthDetailsSource:
 
     def __init__(self, path: Path, data: Any | None = None, *, lazy: bool = False) -> None:
         self.path = path
-        pages, self.typed = load_pages(path, data, lazy=lazy)
+        pages, self.typed, self._all_valid = load_pages(path, data, lazy=lazy)
         self._roles: dict[str, Any] = {}
         self._role_pointer: dict[str, str] = {}
         self.users: list[Any] = []
@@ -283,8 +285,8 @@ class AuthDetailsSource:
         role (for questions over every role that must refuse a file as ``audit`` does). Typed
         documents were validated while the file was decoded; plain JSON and text (the raw API's
         URL-encoded form, or documents left unread) are parsed here."""
-        if arn in self._built or arn in self._validated:
-            return
+        if self._all_valid or arn in self._built or arn in self._validated:
+            return  # every document typed while decoding (and so valid), or this role seen
         self._validated.add(arn)
         detail = self._roles[arn]
         pointer = self._role_pointer[arn]

@@ -17,7 +17,7 @@ validation says exactly what is wrong, with the file and JSON path, as for every
 URL-encoded documents (the raw API's form) stay strings until the engine parses them.
 """
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, NamedTuple, Union
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -26,6 +26,7 @@ __all__ = [
     "LENIENT",
     "STRICT",
     "Attached",
+    "Grammar",
     "Group",
     "IdentityStatement",
     "Inline",
@@ -102,24 +103,34 @@ class TrustPolicy(Struct, kw_only=True, omit_defaults=True, forbid_unknown_field
         return self.Statement if type(self.Statement) is list else [self.Statement]  # type: ignore[list-item]
 
 
-def grammar_holds(pages: list[Any]) -> bool:
+class Grammar(NamedTuple):
+    """:func:`grammar_holds`'s answer: does every typed document hold, and is every document of
+    the file typed (none is text the engine must still parse)?"""
+
+    holds: bool
+    all_typed: bool
+
+
+def grammar_holds(pages: list[Any]) -> Grammar:
     """What the types cannot say, for every typed document of ``pages`` (see
     :func:`document_holds`). Each distinct action name is checked once."""
     actions: set[str] = set()
+    texts = [0]
     for page in pages:
         roles = page.RoleDetailList or ()
         for role in roles:
-            if not _statements_hold(role.AssumeRolePolicyDocument, actions):
-                return False
+            if not _statements_hold(role.AssumeRolePolicyDocument, actions, texts):
+                return Grammar(False, False)
         for holder in (*roles, *(page.UserDetailList or ()), *(page.GroupDetailList or ())):
             for item in _inline(holder):
-                if not _statements_hold(item.PolicyDocument, actions):
-                    return False
+                if not _statements_hold(item.PolicyDocument, actions, texts):
+                    return Grammar(False, False)
         for policy in page.Policies or ():
             for version in policy.PolicyVersionList:
-                if not _statements_hold(version.Document, actions):
-                    return False
-    return _actions_hold(actions)
+                if not _statements_hold(version.Document, actions, texts):
+                    return Grammar(False, False)
+    holds = _actions_hold(actions)
+    return Grammar(holds, holds and not texts[0])
 
 
 def document_holds(document: object) -> bool:
@@ -129,13 +140,16 @@ def document_holds(document: object) -> bool:
     or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
     :func:`iam_audit.engine.validate_statement` checks them)."""
     actions: set[str] = set()
-    return _statements_hold(document, actions) and _actions_hold(actions)
+    return _statements_hold(document, actions, [0]) and _actions_hold(actions)
 
 
-def _statements_hold(document: object, actions: set[str]) -> bool:
-    """:func:`document_holds` but for the action names, which are added to ``actions``."""
+def _statements_hold(document: object, actions: set[str], texts: list[int]) -> bool:
+    """:func:`document_holds` but for the action names, which are added to ``actions``; a
+    document that is text (the raw API's URL-encoded JSON) is counted in ``texts[0]``."""
     identity = type(document) is Policy
     if not identity and type(document) is not TrustPolicy:
+        if document is not None:
+            texts[0] += 1
         return True  # text, plain JSON or nothing: the engine parses it
     for s in document.statements():  # type: ignore[attr-defined]
         action = s.Action

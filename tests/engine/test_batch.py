@@ -84,13 +84,15 @@ def _request(question: Question, role: str, tags: dict[str, str]) -> Request:
     return question.request(f"arn:aws:iam::{ACCOUNT}:role/{role}", list(tags.items()))
 
 
-def _expected(role: str, tags: dict[str, str], identity: list[Any], boundary: Any) -> Any:
+def _expected(
+    role: str, tags: dict[str, str], identity: list[Any], boundary: Any, account: str = ACCOUNT
+) -> Any:
     context = {"aws:RequestedRegion": ("eu-west-1",)}
     context.update({f"aws:PrincipalTag/{k}": (v,) for k, v in tags.items()})
     request = Request(
         ACTION,
         POOL,
-        principal=Principal(PrincipalKind.AWS, f"arn:aws:iam::{ACCOUNT}:role/{role}"),
+        principal=Principal(PrincipalKind.AWS, f"arn:aws:iam::{account}:role/{role}"),
         context=context,
         mode=ContextMode.OPEN,
         principal_tags_known=True,
@@ -114,6 +116,33 @@ def test_every_answer_is_evaluates_answer(order: str) -> None:
         identity, boundary = _documents(case)
         got = question.ask(_request(question, role, tags), identity, boundary)
         assert got == _expected(role, tags, identity, boundary), name
+
+
+#: who asks the same documents: (role, account, tags); another account's principal is not
+#: allowed by its own policies alone ("the request is allowed only if both evaluations return a
+#: decision of Allow", IAM User Guide, Cross-account policy evaluation logic)
+ASKERS = [
+    ("a", ACCOUNT, {}),
+    ("z", "444455556666", {"team": "blue"}),
+    ("y", ACCOUNT, {"team": "blue"}),
+    ("x", ACCOUNT, {"team": "red"}),
+    ("w", "444455556666", {}),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
+def test_shared_documents_give_each_principal_evaluates_answer(case: Any) -> None:
+    """``shared=True``: the same document objects for many principals (a managed policy); an
+    answer worked out once for them must still be each principal's own (its account, its tags
+    where a statement reads them)."""
+    question = Question(ACTION, POOL, context={"aws:RequestedRegion": ("eu-west-1",)})
+    identity, boundary = _documents(case)
+    for _round in range(2):
+        for role, account, tags in ASKERS:
+            arn = f"arn:aws:iam::{account}:role/{role}"
+            request = question.request(arn, list(tags.items()))
+            got = question.ask(request, identity, boundary, shared=True)
+            assert got == _expected(role, tags, identity, boundary, account), (role, account)
 
 
 def test_the_answers_themselves() -> None:

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
-from iam_audit import whocan
+from iam_audit import whocan, workers
 from iam_audit.engine import ContextMode, Principal, PrincipalKind, Request, evaluate, parse_policy
+from iam_audit.errors import InputError
 from iam_audit.managed import aws_managed_policy
 from iam_audit.model import PolicyDocument, PolicyKind
 from iam_audit.sources.auth_details import AuthDetailsSource
@@ -138,3 +139,63 @@ def test_generated_accounts_exercise_every_shape(generated: AuthDetailsSource) -
         assert needle in text, needle
     assert generated.users
     assert generated.groups
+
+
+@pytest.fixture(scope="module", params=["typed", "urlencoded"])
+def large(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An account large enough that who-can shares its principals among processes (more than
+    ``workers.MIN_ITEMS``); URL-encoded, its documents are parsed as they are read."""
+    path = tmp_path_factory.mktemp("large") / f"{request.param}.json"
+    sizes = Sizes(roles=2_100, policies=120, users=80, groups=8)
+    generate(path, sizes, seed=11, indent=None, urlencoded=request.param == "urlencoded")
+    return path
+
+
+@pytest.mark.parametrize(("action", "resource"), QUESTIONS[:3])
+def test_the_answer_is_the_same_in_one_process_or_several(
+    large: Path, action: str, resource: str
+) -> None:
+    first = (action, resource) == QUESTIONS[0]
+    if large.name.startswith("url") and not first:
+        pytest.skip("URL-encoded documents: one question is enough (each is parsed as read)")
+    answers = {
+        jobs: whocan.who_can(AuthDetailsSource(large), action, resource, jobs=jobs)
+        for jobs in ((1, 2, 3) if first else (1, 2))
+    }
+    assert answers[1].examined > workers.MIN_ITEMS
+    assert answers[1].principals  # not vacuous
+    assert all(answer == answers[1] for answer in answers.values())
+    if first:
+        got = [(g.arn, g.decision.value, g.unresolved) for g in answers[2].principals]
+        assert got == _oracle(AuthDetailsSource(large), action, resource)
+
+
+@pytest.mark.parametrize("bad", [[150], [1_900, 700], [2_050]])
+def test_a_bad_role_document_is_refused_the_same_in_one_process_or_several(
+    tmp_path: Path, bad: list[int]
+) -> None:
+    """The role a single pass would refuse first is the one named, whatever the split."""
+    path = tmp_path / "account.json"
+    generate(path, Sizes(roles=2_100, policies=40, users=10, groups=2), seed=5, indent=None)
+    data = json.loads(path.read_text())
+    for index in bad:  # an inline policy naming a Principal: IAM refuses it
+        role = data["RoleDetailList"][index]
+        role["RolePolicyList"] = [
+            {
+                "PolicyName": "bad",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}
+                    ],
+                },
+            }
+        ]
+    path.write_text(json.dumps(data))
+    messages = []
+    for jobs in (1, 2):
+        with pytest.raises(InputError) as raised:
+            whocan.who_can(AuthDetailsSource(path), *QUESTIONS[0], jobs=jobs)
+        messages.append(raised.value.message)
+    assert messages[0] == messages[1]
+    assert f"/RoleDetailList/{min(bad)}/" in messages[0]

@@ -1,0 +1,101 @@
+"""Work shared among forked processes (``iam_audit.workers``): the answer never depends on the split.
+
+Every case runs the same work in one process (``jobs=1``) and in several, and compares: the parts
+in order, the error raised (the first a single process would meet), a worker that dies. Where
+the machine cannot fork (not Linux, threads running) the work must run in this process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Sequence
+
+import pytest
+
+from iam_audit import workers
+from iam_audit.workers import BLOCK, MIN_ITEMS, run_split
+
+ITEMS = list(range(MIN_ITEMS + 3 * BLOCK + 17))  # not a whole number of blocks
+FORKS = workers._can_fork()
+
+
+def _squares(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+    assert list(block) == ITEMS[start : start + len(block)]
+    return start, [item * item for item in block], os.getpid()
+
+
+def _joined(parts: list[tuple[int, list[int], int]]) -> list[int]:
+    return [value for _start, values, _pid in parts for value in values]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 8])
+def test_the_parts_are_the_same_in_order_for_any_number_of_jobs(jobs: int) -> None:
+    parts = run_split(ITEMS, _squares, jobs=jobs)
+    assert _joined(parts) == [item * item for item in ITEMS]
+    starts = [start for start, _values, _pid in parts]
+    assert starts == sorted(starts)
+    pids = {pid for _start, _values, pid in parts}
+    if jobs == 1 or not FORKS:
+        assert pids == {os.getpid()}
+    else:
+        assert len(pids) == min(jobs, -(-len(ITEMS) // BLOCK)), "each job is its own process"
+
+
+def test_a_short_list_is_worked_here() -> None:
+    parts = run_split(ITEMS[: MIN_ITEMS - 1], _squares, jobs=4)
+    assert [pid for _start, _values, pid in parts] == [os.getpid()]
+
+
+def test_with_another_thread_running_nothing_is_forked() -> None:
+    """A fork copies only the calling thread: with another one running, no fork is made."""
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        parts = run_split(ITEMS, _squares, jobs=2)
+    finally:
+        release.set()
+        thread.join()
+    assert {pid for _start, _values, pid in parts} == {os.getpid()}
+    assert _joined(parts) == [item * item for item in ITEMS]
+
+
+class Bad(Exception):
+    pass
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.parametrize("bad", [[7], [BLOCK + 1, 3 * BLOCK + 5], [4 * BLOCK, 1]])
+def test_the_error_raised_is_the_first_in_item_order(jobs: int, bad: list[int]) -> None:
+    def work(block: Sequence[int], start: int) -> int:
+        for item in block:
+            if item in bad:
+                raise Bad(f"item {item}")
+        return start
+
+    with pytest.raises(Bad) as raised:
+        run_split(ITEMS, work, jobs=jobs)
+    assert str(raised.value) == f"item {min(bad)}"
+
+
+@pytest.mark.skipif(not FORKS, reason="no fork here")
+def test_the_blocks_of_a_worker_that_dies_are_worked_by_the_caller() -> None:
+    parent = os.getpid()
+
+    def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        if os.getpid() != parent and start == BLOCK:  # the second process's first block
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _squares(block, start)
+
+    parts = run_split(ITEMS, work, jobs=2)
+    assert _joined(parts) == [item * item for item in ITEMS]
+    assert parts[1][2] == parent  # worked again here
+
+
+@pytest.mark.skipif(not FORKS, reason="no fork here")
+def test_no_worker_outlives_the_call() -> None:
+    run_split(ITEMS, _squares, jobs=3)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
