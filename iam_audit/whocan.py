@@ -143,18 +143,28 @@ class _Walk:
     # documents --------------------------------------------------------------------------
 
     def _names(self, document: object) -> bool | None:
-        """Can ``document`` (as decoded) name the action? ``None``: the engine must say (a
-        document in plain JSON or text). A typed document was validated while decoding; its
-        statements' entries are judged as the engine judges them (:meth:`Question.applies`)."""
+        """Can ``document`` (as decoded) have a statement that applies to the request? ``None``:
+        the engine must say (a document in plain JSON or text). A typed document was validated
+        while decoding; its statements' entries are judged as the engine judges them
+        (:meth:`Question.applies`, :meth:`Question.reaches`)."""
         if type(document) is not schema.Policy:
             return None
-        applies = self.question.applies
+        question = self.question
+        applies = question.applies
+        reaches = question.reaches
+        variables = document.Version == "2012-10-17"
         for statement in document.statements():
             names = statement.Action
             if names is UNSET:
-                if applies(statement.NotAction, True):  # type: ignore[arg-type]
+                if not applies(statement.NotAction, True):  # type: ignore[arg-type]
+                    continue
+            elif not applies(names, False):
+                continue
+            resources = statement.Resource
+            if resources is UNSET:
+                if reaches(statement.NotResource, True, variables):  # type: ignore[arg-type]
                     return True
-            elif applies(names, False):
+            elif reaches(resources, False, variables):
                 return True
         return False
 

@@ -64,12 +64,16 @@ class Question:
         self._lowered = action.lower()
         #: ``Action`` entries already judged: does each cover the action? (see :meth:`covers`)
         self.known_covers: dict[str, bool] = {}
+        #: ``Resource`` entries already judged: does each match the resource? (:meth:`reaches`)
+        self.known_reaches: dict[str, bool] = {}
         self._memo = Memo()
         #: statements compiled once per meaning, named in each document that holds them
         self._statements: dict[tuple[bool, str], CompiledStatement] = {}
         #: answers to ``ask(..., shared=True)`` by documents and the principal's account
         self._answers: dict[tuple[object, ...], EvalResult] = {}
-        #: documents whose statements about the action read the request context
+        #: statements, by meaning, whose ``Resource`` can match the resource (:meth:`relevant`)
+        self._reached_by: dict[tuple[bool, str], bool] = {}
+        #: shared documents: does a statement of theirs that can apply read the context?
         self._reads: dict[PolicyDocument, bool] = {}
 
     def covers(self, entry: str) -> bool:
@@ -106,10 +110,66 @@ class Question:
                     break
         return hit != negated
 
-    def names(self, policy: PolicyDocument) -> bool:
-        """Has ``policy`` a statement that can apply to the action? (compiles only those)."""
+    def reaches(self, entries: str | Sequence[str], negated: bool, variables: bool) -> bool:
+        """Can a statement whose ``Resource`` (``negated``: ``NotResource``) is ``entries``
+        apply to the resource? As :meth:`CompiledStatement.match` compares them: ``*`` and
+        ``?`` match any run of characters and any one character, case-sensitively ("ARNs are
+        case sensitive", IAM User Guide, IAM JSON policy elements: Resource). An entry with a
+        policy variable (``variables``: the document's ``Version`` is ``2012-10-17``) may: the
+        request's context decides, so the statement is kept."""
+        known = self.known_reaches
+        hit = False
+        for entry in (entries,) if type(entries) is str else entries:
+            if variables and "${" in entry:
+                return True
+            found = known.get(entry)
+            if found is None:
+                found = known[entry] = (
+                    entry == "*"
+                    or entry == self.resource
+                    or (has_wildcard(entry) and bool(glob(entry).fullmatch(self.resource)))
+                )
+            if found:
+                hit = True
+                break
+        return hit != negated
+
+    def relevant(self, policy: PolicyDocument) -> tuple[CompiledStatement, ...]:
+        """The statements of ``policy`` that can apply to the request: their ``Action`` covers
+        the action and their ``Resource`` can match the resource (compiles only the first).
+        The others take no part in any evaluation of it: a statement whose action or resource
+        does not match the request is not applicable ("the statement applies to the request if
+        the action and resource match", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-denyallow.html)."""
         compiled = compile_policy(policy, statements=self._statements)
-        return bool(compiled.matching(self._lowered, self.applies))
+        statements = compiled.matching(self._lowered, self.applies)
+        known = self._reached_by
+        found = []
+        for statement in statements:
+            hit = known.get(statement.meaning)
+            if hit is None:
+                hit = known[statement.meaning] = self._reached(statement)
+            if hit:
+                found.append(statement)
+        return tuple(found) if len(found) < len(statements) else statements
+
+    def _reached(self, statement: CompiledStatement) -> bool:
+        patterns = statement.static_resources
+        if patterns is None:
+            return True  # no Resource (not an identity statement) or a policy variable in it
+        hit = False
+        for pattern in patterns:
+            if isinstance(pattern, str):
+                if pattern == "*" or pattern == self.resource:
+                    hit = True
+                    break
+            elif pattern.fullmatch(self.resource):
+                hit = True
+                break
+        return hit != statement.not_resource
+
+    def names(self, policy: PolicyDocument) -> bool:
+        """Has ``policy`` a statement that can apply to the request (:meth:`relevant`)?"""
+        return bool(self.relevant(policy))
 
     def request(self, arn: str, tags: Sequence[tuple[str, str]] = ()) -> Request:
         """The request as principal ``arn`` makes it: with its tags (``aws:PrincipalTag/KEY``),
@@ -169,8 +229,5 @@ class Question:
     def _reads_context(self, policy: PolicyDocument) -> bool:
         found = self._reads.get(policy)
         if found is None:
-            statements = compile_policy(policy, statements=self._statements).matching(
-                self._lowered, self.applies
-            )
-            found = self._reads[policy] = any(s.reads_context for s in statements)
+            found = self._reads[policy] = any(s.reads_context for s in self.relevant(policy))
         return found

@@ -257,3 +257,46 @@ def test_an_scp_bounds_a_conditional_answer_too(scp: Any, expected: Any) -> None
     question = Question(ACTION, POOL, context={}, organization=_scp(*scp))
     asked = question.ask(question.request(request.principal.value), identity)  # type: ignore[union-attr]
     assert (asked.decision.value, asked.conditional, asked.blocked_by) == expected
+
+
+OTHER_POOL = POOL.replace("Pool1", "Pool2")
+#: (statement, version, can it apply to ACTION on POOL?) "ARNs are case sensitive" and a policy
+#: variable is read only in Version 2012-10-17 ("Policy variables ... only with version
+#: 2012-10-17", IAM User Guide, IAM policy elements: Variables and tags)
+REACHES = [
+    (_allow(), "2012-10-17", True),
+    (_allow(resource=OTHER_POOL), "2012-10-17", False),
+    (_allow(resource=[OTHER_POOL, POOL]), "2012-10-17", True),
+    (_allow(resource="arn:aws:cognito-idp:*:*:userpool/*"), "2012-10-17", True),
+    (
+        _allow(resource="arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Pool?"),
+        "2012-10-17",
+        True,
+    ),
+    (_allow(resource=POOL.replace("Pool1", "pool1")), "2012-10-17", False),
+    (_allow(resource="*"), "2012-10-17", True),
+    (_deny(resource=OTHER_POOL), "2012-10-17", False),
+    ({"Effect": "Allow", "Action": ACTION, "NotResource": OTHER_POOL}, "2012-10-17", True),
+    ({"Effect": "Deny", "Action": ACTION, "NotResource": POOL}, "2012-10-17", False),
+    (_allow(resource="arn:aws:cognito-idp:*:*:userpool/${aws:username}"), "2012-10-17", True),
+    (_allow(resource="arn:aws:cognito-idp:*:*:userpool/${aws:username}"), "2008-10-17", False),
+    (_allow("s3:GetObject", "*"), "2012-10-17", False),
+]
+
+
+@pytest.mark.parametrize(("statement", "version", "expected"), REACHES)
+def test_names_keeps_only_statements_whose_action_and_resource_can_match(
+    statement: dict[str, Any], version: str, expected: bool
+) -> None:
+    """ "The statement applies to the request if the action and resource match" (IAM User
+    Guide, Policy evaluation logic, Allow vs. deny): a statement on another resource takes no
+    part in the evaluation, so leaving its document out changes no answer."""
+    question = Question(ACTION, POOL, context={})
+    document = PolicyDocument(
+        "p", PolicyKind.INLINE, {"Version": version, "Statement": [statement]}
+    )
+    assert question.names(document) is expected
+    if not expected:  # nothing it holds applies: beside an Allow, the Allow's answer alone
+        request = _request(question, "a", {})
+        grant = _doc("grant", _allow())
+        assert question.ask(request, [grant, document]) == question.ask(request, [grant])

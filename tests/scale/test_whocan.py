@@ -20,6 +20,9 @@ from iam_audit import whocan
 from iam_audit.errors import InputError
 from iam_audit.sources.auth_details import AuthDetailsSource
 from iam_audit.whocan import result_to_dict, who_can
+from tests.engine.test_batch import ACTION as BATCH_ACTION
+from tests.engine.test_batch import POOL as BATCH_POOL
+from tests.engine.test_batch import REACHES
 from tests.scale.accounts import (
     ACCOUNT,
     ACTION,
@@ -366,3 +369,21 @@ def test_an_action_without_resource_level_permissions(tmp_path: Path) -> None:
         (_role("region-bound"), "role", "conditional", ["aws:RequestedRegion"], ["p"]),
         (_role("star"), "role", "allowed", [], ["p"]),
     ]
+
+
+@pytest.mark.parametrize(("statement", "version", "expected"), REACHES)
+def test_the_typed_pre_filter_says_what_the_engine_says(
+    tmp_path: Path, statement: dict[str, Any], version: str, expected: bool
+) -> None:
+    """Before a document is converted, who-can judges it from its decoded record; that judgement
+    must be the engine's own (``Question.names``) on every statement shape."""
+    from iam_audit.engine.batch import Question
+    from iam_audit.model import PolicyDocument, PolicyKind
+    from iam_audit.sources import authschema
+
+    body = {"Version": version, "Statement": [statement]}
+    question = Question(BATCH_ACTION, BATCH_POOL, context={})
+    walk = whocan._Walk(AuthDetailsSource(_write(tmp_path, {"RoleDetailList": []})), question)
+    typed = authschema.IDENTITY.decode(json.dumps(body))
+    assert walk._names(typed) is expected
+    assert question.names(PolicyDocument("p", PolicyKind.INLINE, body)) is expected
