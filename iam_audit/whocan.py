@@ -74,6 +74,9 @@ class PrincipalType(StrEnum):
     USER = "user"
 
 
+_KINDS = {kind.value: kind for kind in PrincipalType}
+
+
 class Access(StrEnum):
     """``allowed``: whatever the request holds; ``conditional``: for some values of ``unresolved``."""
 
@@ -178,9 +181,8 @@ class _Walk:
     def inline(
         self, item: Any, index: int, owner: str, key: str, prefix: str = ""
     ) -> PolicyDocument | None:
-        """Inline policy ``index`` of ``owner``'s ``key`` list, when it can name the action."""
-        if self._names(item.PolicyDocument) is False:
-            return None  # the common case: a policy about other actions
+        """Inline policy ``index`` of ``owner``'s ``key`` list, when it can name the action (the
+        caller has asked :meth:`_names` of its record first)."""
         if key == "RolePolicyList":
             policy = self.source.inline_policy(item, index, owner, key)
         else:  # a user's or group's: not refused, the engine skips what it cannot use
@@ -232,6 +234,8 @@ class _Walk:
                 unknown: list[str] = []
                 owner = detail.Arn or name
                 for index, item in enumerate(detail.GroupPolicyList):
+                    if self._names(item.PolicyDocument) is False:
+                        continue
                     policy = self.inline(item, index, owner, "GroupPolicyList", f"group/{name}/")
                     if policy is not None:
                         docs.append(_Doc(policy, policy.name))
@@ -244,14 +248,17 @@ class _Walk:
     def answer(self, principal: Principal) -> Grantee | None:
         """The principal's answer, or ``None`` when it may not perform the action."""
         arn = principal.arn
-        kind = PrincipalType(principal.kind)
+        kind = _KINDS[principal.kind]
         role = kind is PrincipalType.ROLE
         if role:
             self.source.validate_role(arn)  # refused exactly as audit refuses it
         docs: list[_Doc] = []
         unknown: list[str] = []
         key = "RolePolicyList" if role else "UserPolicyList"
+        names = self._names
         for index, item in enumerate(principal.inline):
+            if names(item.PolicyDocument) is False:
+                continue  # the common case: a policy about other actions or resources
             policy = self.inline(item, index, arn, key)
             if policy is not None:
                 docs.append(_Doc(policy, policy.name, False))
