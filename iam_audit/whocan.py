@@ -39,6 +39,7 @@ a principal whose own policies allow it is ``conditional``, and a note names the
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -54,8 +55,8 @@ from iam_audit.errors import InputError, PolicyParseError
 from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
 from iam_audit.sources import authschema as schema
-from iam_audit.sources.auth_details import AuthDetailsSource, Principal
-from iam_audit.workers import run_split
+from iam_audit.sources.auth_details import AuthDetailsSource, Principal, UndecodedSource
+from iam_audit.workers import MIN_ITEMS, run_split
 
 __all__ = [
     "Access",
@@ -67,6 +68,9 @@ __all__ = [
 ]
 
 _ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
+#: A file this large holds hundreds of principals at least (a role is 1.5 to 5 KB of JSON,
+#: compact or indented): its work is worth sharing among processes
+MIN_BYTES = 2 * 1024 * 1024
 
 
 class PrincipalType(StrEnum):
@@ -243,6 +247,16 @@ class _Walk:
                 self._groups[name] = (tuple(docs), tuple(unknown))
         return self._groups[name]
 
+    def prepare(self, principals: Sequence[Principal]) -> None:
+        """Judge what many principals share (their managed policies, their groups) once, before
+        the principals are shared among processes. A document that cannot be read is left for
+        the walk, which refuses it where a single pass over the principals meets it first."""
+        for arn in dict.fromkeys(arn for p in principals for arn in p.managed):
+            with contextlib.suppress(InputError):
+                self.managed(arn)
+        for name in dict.fromkeys(name for p in principals for name in p.groups):
+            self.group(name)
+
     # principals -------------------------------------------------------------------------
 
     def answer(self, principal: Principal) -> Grantee | None:
@@ -336,6 +350,7 @@ class _Part(NamedTuple):
     notes: set[str]
     denied: dict[str, int]
     accounts: set[str]
+    examined: int
 
 
 class _Doc(NamedTuple):
@@ -359,7 +374,7 @@ def check_action(action: str) -> str:
 
 
 def who_can(
-    source: AuthDetailsSource,
+    source: AuthDetailsSource | UndecodedSource,
     action: str,
     resource: str,
     organization: OrgPolicies | None = None,
@@ -368,12 +383,13 @@ def who_can(
 ) -> WhoCanResult:
     """Every role and user of ``source`` that may perform ``action`` on ``resource``.
 
-    ``jobs``: processes that share the principals on a large account (``None``: one per core;
-    :func:`~iam_audit.workers.run_split`); the answer is the same for any number.
-
     ``organization``: the account's SCPs and RCPs; a principal they deny is not listed (a note
     counts them and names the policy and level), one whose answer hangs on their conditions is
     ``conditional``.
+
+    ``jobs``: processes that share the principals of a large account (``None``: one per core;
+    :func:`~iam_audit.workers.run_split`); the answer is the same for any number. A file not
+    decoded yet (:class:`~iam_audit.sources.auth_details.UndecodedSource`) is decoded by each.
 
     Raises :class:`~iam_audit.errors.InputError` for an action that is not ``SERVICE:Action``, and
     for a role document that is not a valid IAM policy (naming the file and JSON path, exactly as
@@ -381,14 +397,22 @@ def who_can(
     ``notes``, as :func:`~iam_audit.engine.policy_notes` describes it.
     """
     action = check_action(action)
-    question = Question(
-        action, resource, context=request_context(resource), organization=organization
-    )
-    owner = question.resource_account
-    walk = _Walk(source, question)
+    context = request_context(resource)
+    walks: list[_Walk] = []  # the one of this process
+
+    def load() -> list[Principal]:
+        """The principals, with the walk over them, built in the process that works them."""
+        decoded = source.load() if isinstance(source, UndecodedSource) else source
+        question = Question(action, resource, context=context, organization=organization)
+        walk = _Walk(decoded, question)
+        principals = list(decoded.principals())
+        walk.prepare(principals)
+        walks[:] = [walk]
+        return principals
 
     def work(block: Sequence[Principal], _start: int) -> _Part:
         """The answers of ``block``, with the notes and denials found while working it."""
+        walk = walks[0]
         found: list[Grantee] = []
         accounts: set[str] = set()
         for principal in block:
@@ -396,24 +420,30 @@ def who_can(
             grantee = walk.answer(principal)
             if grantee is not None:
                 found.append(grantee)
-        part = _Part(found, walk.notes, walk.denied, accounts)
+        part = _Part(found, walk.notes, walk.denied, accounts, len(block))
         walk.notes, walk.denied = set(), {}
         return part
 
+    if isinstance(source, UndecodedSource):
+        worth = len(source.raw) >= MIN_BYTES
+    else:
+        worth = source.principal_count() >= MIN_ITEMS
     found: list[Grantee] = []
     notes: set[str] = set()
     denied: dict[str, int] = {}
     accounts: set[str] = set()
+    examined = 0
     with paused_gc():  # answers and compiled statements hold no cycles
-        principals = list(source.principals())
-        for part in run_split(principals, work, jobs=jobs):
+        for part in run_split(load, work, jobs=jobs, worth=worth):
             found.extend(part.found)
             notes.update(part.notes)
             for decided_by, count in part.denied.items():
                 denied[decided_by] = denied.get(decided_by, 0) + count
             accounts.update(part.accounts)
+            examined += part.examined
     for decided_by, count in sorted(denied.items()):
         notes.add(f"{count} principal(s) whose own policies allow it are denied: {decided_by}")
+    owner = resource_account(resource)
     foreign = sorted(a for a in accounts if a and owner and a != owner)
     if foreign:
         notes.add(
@@ -425,6 +455,6 @@ def who_can(
         action=action,
         resource=resource,
         principals=tuple(sorted(found, key=lambda g: g.arn)),
-        examined=len(principals),
+        examined=examined,
         notes=tuple(sorted(notes)),
     )

@@ -21,6 +21,10 @@ ITEMS = list(range(MIN_ITEMS + 3 * BLOCK + 17))  # not a whole number of blocks
 FORKS = workers._can_fork()
 
 
+class Bad(Exception):
+    pass
+
+
 def _squares(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
     assert list(block) == ITEMS[start : start + len(block)]
     return start, [item * item for item in block], os.getpid()
@@ -32,7 +36,7 @@ def _joined(parts: list[tuple[int, list[int], int]]) -> list[int]:
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 8])
 def test_the_parts_are_the_same_in_order_for_any_number_of_jobs(jobs: int) -> None:
-    parts = run_split(ITEMS, _squares, jobs=jobs)
+    parts = run_split(lambda: ITEMS, _squares, jobs=jobs)
     assert _joined(parts) == [item * item for item in ITEMS]
     starts = [start for start, _values, _pid in parts]
     assert starts == sorted(starts)
@@ -43,9 +47,44 @@ def test_the_parts_are_the_same_in_order_for_any_number_of_jobs(jobs: int) -> No
         assert len(pids) == min(jobs, -(-len(ITEMS) // BLOCK)), "each job is its own process"
 
 
-def test_a_short_list_is_worked_here() -> None:
-    parts = run_split(ITEMS[: MIN_ITEMS - 1], _squares, jobs=4)
+def test_a_list_not_worth_sharing_is_worked_here() -> None:
+    parts = run_split(lambda: ITEMS, _squares, jobs=4, worth=False)
     assert [pid for _start, _values, pid in parts] == [os.getpid()]
+    assert _joined(parts) == [item * item for item in ITEMS]
+
+
+def test_each_process_loads_the_items_itself() -> None:
+    """The items are built after the fork, in every process (nothing of the parent's touched)."""
+    loaded: list[int] = []
+
+    def load() -> list[int]:
+        loaded.append(os.getpid())
+        return ITEMS
+
+    def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        assert loaded == [os.getpid()]  # this process's own load, and only it
+        return _squares(block, start)
+
+    parts = run_split(load, work, jobs=2)
+    assert _joined(parts) == [item * item for item in ITEMS]
+    assert loaded == [os.getpid()]
+
+
+def test_an_error_while_loading_is_raised_here() -> None:
+    def load() -> list[int]:
+        raise Bad("unreadable")
+
+    for jobs in (1, 2):
+        with pytest.raises(Bad, match="unreadable"):
+            run_split(load, _squares, jobs=jobs)
+    if FORKS:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(-1, os.WNOHANG)
+
+
+def test_an_empty_list_gives_no_parts() -> None:
+    assert run_split(list, _squares, jobs=1) == []
+    assert run_split(list, _squares, jobs=2) == []
 
 
 def test_with_another_thread_running_nothing_is_forked() -> None:
@@ -54,16 +93,12 @@ def test_with_another_thread_running_nothing_is_forked() -> None:
     thread = threading.Thread(target=release.wait)
     thread.start()
     try:
-        parts = run_split(ITEMS, _squares, jobs=2)
+        parts = run_split(lambda: ITEMS, _squares, jobs=2)
     finally:
         release.set()
         thread.join()
     assert {pid for _start, _values, pid in parts} == {os.getpid()}
     assert _joined(parts) == [item * item for item in ITEMS]
-
-
-class Bad(Exception):
-    pass
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3])
@@ -76,7 +111,7 @@ def test_the_error_raised_is_the_first_in_item_order(jobs: int, bad: list[int]) 
         return start
 
     with pytest.raises(Bad) as raised:
-        run_split(ITEMS, work, jobs=jobs)
+        run_split(lambda: ITEMS, work, jobs=jobs)
     assert str(raised.value) == f"item {min(bad)}"
 
 
@@ -89,13 +124,13 @@ def test_the_blocks_of_a_worker_that_dies_are_worked_by_the_caller() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         return _squares(block, start)
 
-    parts = run_split(ITEMS, work, jobs=2)
+    parts = run_split(lambda: ITEMS, work, jobs=2)
     assert _joined(parts) == [item * item for item in ITEMS]
     assert parts[1][2] == parent  # worked again here
 
 
 @pytest.mark.skipif(not FORKS, reason="no fork here")
 def test_no_worker_outlives_the_call() -> None:
-    run_split(ITEMS, _squares, jobs=3)
+    run_split(lambda: ITEMS, _squares, jobs=3)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)

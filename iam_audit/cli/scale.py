@@ -7,7 +7,7 @@ import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from iam_audit.inputs import refuse_overlap
 from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
+
+if TYPE_CHECKING:
+    from iam_audit.sources.auth_details import AuthDetailsSource, UndecodedSource
 
 __all__ = ["register"]
 
@@ -109,10 +112,11 @@ def who_can(
         session = sessions(ctx)(profile, None)
         organization, org_notes = opt.live_organization(session, account)
     with _collector_paused():
+        source: AuthDetailsSource | UndecodedSource
         if authorization_details is not None:
-            from iam_audit.sources.auth_details import AuthDetailsSource
+            from iam_audit.sources.auth_details import UndecodedSource
 
-            source = AuthDetailsSource(authorization_details)
+            source = UndecodedSource(authorization_details)  # each worker decodes it
         else:
             from iam_audit.scan import read_authorization_details
 

@@ -36,7 +36,7 @@ from iam_audit.model import (
 )
 from iam_audit.sources import authschema as schema
 
-__all__ = ["AuthDetailsSource", "Principal", "load_pages"]
+__all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages", "read_file"]
 
 _KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
 _WHAT = "authorization details"
@@ -68,18 +68,17 @@ def _generic_error(data: Any, path: Path | str) -> InputError | None:
 
 
 def load_pages(
-    path: Path | str, data: Any | None = None, *, lazy: bool = False
+    path: Path | str, data: Any | None = None, *, lazy: bool = False, raw: bytes | None = None
 ) -> tuple[list[Any], bool, bool]:
     """The pages of the file (or of ``data``, decoded JSON already) as typed records, whether
     their documents were typed (validated while decoding), and whether every document was
     (none is left as text to parse). ``lazy``: documents are left as their JSON text until one
-    is read (each is typed and validated then).
+    is read (each is typed and validated then). ``raw``: the file's bytes, read already.
 
     Raises :class:`InputError` naming the file for anything that is not authorization details.
     """
-    raw: bytes | None = None
-    if data is None:
-        raw = read_bytes(path, _WHAT, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
+    if data is None and raw is None:
+        raw = read_file(path)
     ways = ((schema.STRICT, True), (schema.LENIENT, False))
     if lazy and raw is not None:
         ways = ((schema.RAW, False), (schema.LENIENT, False))
@@ -123,6 +122,11 @@ def load_pages(
             continue  # the engine will say what is wrong
         return pages, typed, grammar.all_typed
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def read_file(path: Path | str) -> bytes:
+    """The bytes of an authorization-details file (``-``: standard input), without a BOM."""
+    return read_bytes(path, _WHAT, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
 
 
 def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
@@ -182,6 +186,20 @@ class Principal:
         self.groups = groups
 
 
+class UndecodedSource:
+    """An authorization-details file read but not decoded yet (:meth:`load` decodes it): for a
+    question over every principal whose work is shared among processes, each of which decodes
+    the file itself (:func:`iam_audit.workers.run_split`) rather than touch, and so copy, the
+    pages of one decoded in the parent. The bytes are read once, here (standard input too)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.raw = read_file(path)
+
+    def load(self) -> AuthDetailsSource:
+        return AuthDetailsSource(self.path, raw=self.raw)
+
+
 class AuthDetailsSource:
     """Roles (and, for ``who-can``, users and groups) from an authorization-details file.
 
@@ -191,9 +209,16 @@ class AuthDetailsSource:
 
     kind = SourceKind.AUTH_DETAILS
 
-    def __init__(self, path: Path, data: Any | None = None, *, lazy: bool = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        data: Any | None = None,
+        *,
+        lazy: bool = False,
+        raw: bytes | None = None,
+    ) -> None:
         self.path = path
-        pages, self.typed, self._all_valid = load_pages(path, data, lazy=lazy)
+        pages, self.typed, self._all_valid = load_pages(path, data, lazy=lazy, raw=raw)
         self._roles: dict[str, Any] = {}
         self._role_pointer: dict[str, str] = {}
         self.users: list[Any] = []
@@ -264,6 +289,10 @@ class AuthDetailsSource:
         return None
 
     # -- questions over every principal ------------------------------------------------------
+
+    def principal_count(self) -> int:
+        """How many roles and users :meth:`principals` gives."""
+        return len(self._roles) + len(self.users)
 
     def role_arns(self) -> list[str]:
         return sorted(self._roles)

@@ -23,7 +23,7 @@ from iam_audit.engine import ContextMode, Principal, PrincipalKind, Request, eva
 from iam_audit.errors import InputError
 from iam_audit.managed import aws_managed_policy
 from iam_audit.model import PolicyDocument, PolicyKind
-from iam_audit.sources.auth_details import AuthDetailsSource
+from iam_audit.sources.auth_details import AuthDetailsSource, UndecodedSource
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -158,10 +158,13 @@ def test_the_answer_is_the_same_in_one_process_or_several(
     first = (action, resource) == QUESTIONS[0]
     if large.name.startswith("url") and not first:
         pytest.skip("URL-encoded documents: one question is enough (each is parsed as read)")
-    answers = {
+    answers: dict[object, whocan.WhoCanResult] = {
         jobs: whocan.who_can(AuthDetailsSource(large), action, resource, jobs=jobs)
         for jobs in ((1, 2, 3) if first else (1, 2))
     }
+    # as the command reads a file: each process decodes it
+    answers["undecoded"] = whocan.who_can(UndecodedSource(large), action, resource, jobs=2)
+    assert large.stat().st_size > whocan.MIN_BYTES
     assert answers[1].examined > workers.MIN_ITEMS
     assert answers[1].principals  # not vacuous
     assert all(answer == answers[1] for answer in answers.values())
@@ -197,5 +200,8 @@ def test_a_bad_role_document_is_refused_the_same_in_one_process_or_several(
         with pytest.raises(InputError) as raised:
             whocan.who_can(AuthDetailsSource(path), *QUESTIONS[0], jobs=jobs)
         messages.append(raised.value.message)
-    assert messages[0] == messages[1]
+        with pytest.raises(InputError) as raised:
+            whocan.who_can(UndecodedSource(path), *QUESTIONS[0], jobs=jobs)
+        messages.append(raised.value.message)
+    assert len(set(messages)) == 1, messages
     assert f"/RoleDetailList/{min(bad)}/" in messages[0]
