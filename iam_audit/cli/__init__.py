@@ -107,6 +107,7 @@ def fix(
     from iam_audit.fix.plan import plan_fixes
     from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
+    from iam_audit.results import fails
 
     read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
@@ -148,10 +149,9 @@ def fix(
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
-    unfixed = bool(template_changes or not plan.empty or plan.skipped)
     # a check that crashed (4) or could not run (3) is never "nothing to fix"
     report_crashes(result.findings)
-    raise typer.Exit(int(exit_code(result, fail_on=FailOn.NEVER, failed=unfixed)))
+    raise typer.Exit(int(exit_code(result, fail_on=FailOn.NEVER, failed=fails(report))))
 
 
 @app.command()
@@ -264,7 +264,7 @@ def simulate(
     result = run_simulation(question)
     report = SimulateReport(result, action, resource, caller_arn or principal_service or "")
     emit(renderer_for(fmt).render(report), None)
-    raise typer.Exit(int(exit_code(failed=not result.allowed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 @app.command()

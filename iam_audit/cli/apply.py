@@ -18,6 +18,7 @@ from iam_audit.model import SourceKind
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import fails
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
@@ -58,13 +59,14 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    preview = TableRenderer().render(FixReport(plan))
-    if plan.empty:
+    previewed = FixReport(plan)
+    preview = TableRenderer().render(previewed)
+    if plan.empty:  # what is left are the fixes the plan skips: each fails the run
         typer.echo(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
         )
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
-        return exit_code(audited, fail_on=FailOn.NEVER, failed=bool(plan.skipped))
+        return exit_code(audited, fail_on=FailOn.NEVER, failed=fails(previewed))
     if fmt is TextFormat.TABLE:
         typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):

@@ -180,7 +180,7 @@ def csv_check(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
     opts.emit(report, quiet=quiet)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 # -- jobs -----------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def jobs(
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
     opts.emit(report)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 #: How many failed jobs (newest first) get their log stream read.
@@ -278,7 +278,7 @@ def lambda_check(
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
     opts.emit(report, quiet=quiet)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 # -- lambda calls ---------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def lambda_calls(
         place = place_of(chosen.arn, opts.region, account_id)
         facts = facts_for(files, name, environment, place)
         opts.emit(facts)
-        raise typer.Exit(int(exit_code()))
+        raise typer.Exit(int(exit_code(facts)))
     if function:
         from iam_audit.preflight import live
 
@@ -367,7 +367,7 @@ def lambda_calls(
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
     opts.emit(facts)
-    raise typer.Exit(int(exit_code()))
+    raise typer.Exit(int(exit_code(facts)))
 
 
 # -- logs diagnose --------------------------------------------------------------------------
@@ -426,7 +426,7 @@ def logs_diagnose(
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
     opts.emit(report)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 def _live_events(

@@ -33,7 +33,7 @@ from iam_audit.errors import InputError
 from iam_audit.findings import Severity
 from iam_audit.preflight.schema import DEFAULT_MAX_LENGTH, MfaConfiguration, PoolSchema
 from iam_audit.render.escape import shell_command
-from iam_audit.results import ResultKind, Row, Status
+from iam_audit.results import ResultKind, Row, Status, fails
 
 __all__ = [
     "CSV_RULES",
@@ -205,8 +205,8 @@ class CsvReport:
 
     @property
     def failed(self) -> bool:
-        """True when an error-level problem would fail rows or the whole job."""
-        return any(rule(r).severity is Severity.ERROR for r, _ in self.counts)
+        """True when an error-level problem would fail rows or the whole job (a row fails)."""
+        return fails(self)
 
     @property
     def header_ok(self) -> bool:

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, assert_never
 from iam_audit.errors import InputError
 from iam_audit.preflight import logsdiag
 from iam_audit.render.escape import shell_command
-from iam_audit.results import ResultKind, Row, Severity, Status
+from iam_audit.results import ResultKind, Row, Severity, Status, fails
 
 __all__ = [
     "EXPIRY_WARNING_AGE",
@@ -178,8 +178,8 @@ class JobsReport:
 
     @property
     def failed(self) -> bool:
-        """True when a note is at ``error`` level."""
-        return any(n.level is NoteLevel.ERROR for n in self.notes)
+        """True when a note is at ``error`` level (its row fails)."""
+        return fails(self)
 
     def rows(self) -> tuple[Row, ...]:
         """One row per note: an ``error`` note fails (error severity), a ``warning`` warns, an

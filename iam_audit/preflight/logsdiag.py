@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from iam_audit.errors import InputError
 from iam_audit.render.escape import shell
-from iam_audit.results import ResultKind, Row, Severity, Status
+from iam_audit.results import ResultKind, Row, Severity, Status, fails
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -169,8 +169,8 @@ class DiagnosisReport:
 
     @property
     def failed(self) -> bool:
-        """True when any error was recognised."""
-        return bool(self.diagnoses)
+        """True when any error was recognised (each is a failing row)."""
+        return fails(self)
 
     def rows(self) -> tuple[Row, ...]:
         """One failing row per error recognised in the log, with its filled fix."""
