@@ -76,7 +76,7 @@ def audit(
     refuse_overlap([*sources.input_files(), ("--config", config)], [("--output", output)])
     resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions(ctx))
     result = run_planned(resolved.planned, notes=resolved.notes)
-    result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
+    result = suppress(without_checks(result, skip or ()), config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
     result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
