@@ -10,7 +10,7 @@ import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes, sessions
+from iam_audit.cli.common import emit, handle_errors, parse_pairs, report_crashes, sessions
 from iam_audit.cli.conventions import config_of, conventions_everywhere
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -244,7 +244,7 @@ def simulate(
     warning = action_warning(action)
     if warning:
         typer.echo(warning, err=True)
-    pairs = parse_context_pairs(context)
+    pairs = parse_pairs(context, "--context")
     question = SimulateQuestion(
         action=action,
         resource=resource,

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -29,7 +29,8 @@ __all__ = [
     "emit",
     "handle_errors",
     "internal_error_line",
-    "parse_context_pairs",
+    "last_values",
+    "parse_pairs",
     "real_sessions",
     "report_crashes",
     "sessions",
@@ -158,8 +159,10 @@ def emit(text: str, output: Path | None) -> None:
         raise InputError(f"cannot write {output}: {err.strerror}") from None
 
 
-def parse_context_pairs(pairs: list[str] | None, option: str = "--context") -> dict[str, list[str]]:
-    """``KEY=VALUE`` pairs to a dict of value lists (a key given twice has two values)."""
+def parse_pairs(pairs: Sequence[str] | None, option: str) -> dict[str, list[str]]:
+    """The ``KEY=VALUE`` values of a repeatable ``option`` (``--context``, ``--env``,
+    ``--parameter``) to a dict of value lists, in the order given (a key given twice has two
+    values; the value is everything after the first ``=``, the key is stripped of white space)."""
     out: dict[str, list[str]] = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
@@ -167,3 +170,8 @@ def parse_context_pairs(pairs: list[str] | None, option: str = "--context") -> d
             raise InputError(f"{option} takes KEY=VALUE, got {pair!r}")
         out.setdefault(key.strip(), []).append(value)
     return out
+
+
+def last_values(pairs: Sequence[str] | None, option: str) -> dict[str, str]:
+    """:func:`parse_pairs` where a key has one value: given twice, the later one wins."""
+    return {key: values[-1] for key, values in parse_pairs(pairs, option).items()}

@@ -21,7 +21,7 @@ import typer
 
 from iam_audit import inputs
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, sessions
+from iam_audit.cli.common import emit, handle_errors, last_values, sessions
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
@@ -265,7 +265,6 @@ def lambda_check(
         assert zip_file is not None
         assert handler is not None
         assert runtime is not None
-        pairs = parse_context_pairs(env, "--env")
         package = FunctionPackage(
             handler=handler,
             runtime=runtime,
@@ -273,7 +272,7 @@ def lambda_check(
                 zip_file, "zip file", MAX_ZIP_FILE, rule="no Lambda package is larger than"
             ),
             name=str(zip_file),
-            environment=tuple(sorted((k, v) for k, vs in pairs.items() for v in vs)),
+            environment=tuple(sorted(last_values(env, "--env").items())),
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
@@ -338,7 +337,7 @@ def lambda_calls(
             raise InputError(found)
         files, name = found
         environment = dict(chosen.environment)
-        environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
+        environment.update(last_values(env, "--env"))
         place = place_of(chosen.arn, opts.region, account_id)
         facts = facts_for(files, name, environment, place)
         opts.emit(facts)
@@ -361,8 +360,7 @@ def lambda_calls(
     else:
         assert function_code is not None
         files = read_package(function_code)
-        pairs = parse_context_pairs(env, "--env")
-        environment = {k: vs[-1] for k, vs in pairs.items()}
+        environment = last_values(env, "--env")
         place = place_of(None, opts.region, account_id)
         name = str(function_code)
     facts = facts_for(files, name, environment, place)
