@@ -257,10 +257,10 @@ def cut_event(text: str) -> tuple[str, int]:
 def match_text(text: str, signatures: Iterable[Signature]) -> SignatureMatch | None:
     """The first signature (in file order) matching any line of ``text``, or ``None``.
 
-    ``text`` is cut to :data:`MAX_EVENT_BYTES` first (:func:`diagnose` says when it was).
+    ``text`` is one event's message as :func:`diagnose` hands it, already cut to
+    :data:`MAX_EVENT_BYTES` (:func:`cut_event`; :func:`diagnose` says when it was).
     """
     sigs = tuple(signatures)
-    text = cut_event(text)[0]
     lines = text.splitlines() or [text]
     for sig in sigs:
         for pattern in sig.patterns:
