@@ -338,12 +338,6 @@ def _parts(text: str, limit: int = -1) -> tuple[list[str], bool]:
     return text.replace("\\,", _ESCAPED).split(",", limit), True
 
 
-def _fields(text: str, limit: int = -1) -> list[str]:
-    """:func:`_split` with each ``\\,`` made a comma (values are stripped after)."""
-    parts, escaped = _parts(text, limit)
-    return list(map(str.replace, parts, _NUL, _COMMA)) if escaped else parts
-
-
 def _width(text: str) -> int:
     """How many fields :func:`_split` makes of ``text`` (a ``\\,`` is no separator)."""
     return text.count(",") - text.count("\\,") + 1
