@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.findings import AuditResult, FailOn
 from iam_audit.fix.emit import FixReport, plan_to_dict
@@ -142,7 +141,7 @@ def rollback_command(
     profile: str | None,
     region: str | None,
     force: bool = False,
-    sessions: SessionFactory = real_sessions,
+    sessions: SessionFactory,
 ) -> ExitCode:
     """Restore the documents of a backup that still hold what the apply wrote; diff first
     (the AWS session from ``sessions``)."""

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the check registry is imported only by the commands that ru
     from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
 
-from iam_audit.cli.common import last_values, real_sessions
+from iam_audit.cli.common import RunSessions, last_values
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -331,7 +331,7 @@ def build_source(options: SourceOptions, *, sessions: SessionFactory | None = No
         return load_plan(o.terraform_plan, region=o.region, account_id=o.account_id)
     from iam_audit.sources.live import LiveSource
 
-    return LiveSource(session=(sessions or real_sessions)(o.profile, o.region), region=o.region)
+    return LiveSource(session=(sessions or RunSessions())(o.profile, o.region), region=o.region)
 
 
 def _stack_name(path: Path, paths: list[Path]) -> str:
