@@ -310,16 +310,21 @@ def lambda_calls(
     opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
-    from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip, read_package
+    from iam_audit.codecalls.target import CodeOptions, code_facts
 
     named = [o for o in (function, function_code, template, terraform_plan) if o]
     if len(named) != 1:
         raise typer.BadParameter(
             "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
         )
+    if function and env:
+        raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+    where = CodeOptions(
+        env=tuple(last_values(env, "--env").items()), region=opts.region, account_id=account_id
+    )
     if template is not None or terraform_plan is not None:
-        from iam_audit.codecalls.target import CodeOptions, function_files, migration_function
+        from iam_audit.codecalls.target import function_files, migration_function
 
         if template is not None:
             from iam_audit.sources.cloudformation import load_template
@@ -331,39 +336,24 @@ def lambda_calls(
             assert terraform_plan is not None
             source = load_plan(terraform_plan, region=opts.region, account_id=account_id)
         chosen = migration_function(source)
-        where = CodeOptions(region=opts.region, account_id=account_id)
         found = function_files(chosen, source, where)
         if isinstance(found, str):
             raise InputError(found)
         files, name = found
-        environment = dict(chosen.environment)
-        environment.update(last_values(env, "--env"))
-        place = place_of(chosen.arn, opts.region, account_id)
-        facts = facts_for(files, name, environment, place)
-        opts.emit(facts)
-        raise typer.Exit(int(exit_code(facts)))
-    if function:
-        from iam_audit.preflight import live
-
-        if env:
-            raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+        facts = code_facts(files, name, where, environment=chosen.environment, arn=chosen.arn)
+    elif function:
         from iam_audit.codecalls.target import fetch_within_endpoint
+        from iam_audit.preflight import live
 
         client = opts.client(ctx, "lambda")
         package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             raise InputError(f"function {function} has no zip package (a container image)")
         files = files_from_zip(package.code, function)
-        environment = dict(package.environment)
-        place = place_of(package.arn, opts.region, account_id)
-        name = function
+        facts = code_facts(files, function, where, environment=package.environment, arn=package.arn)
     else:
         assert function_code is not None
-        files = read_package(function_code)
-        environment = last_values(env, "--env")
-        place = place_of(None, opts.region, account_id)
-        name = str(function_code)
-    facts = facts_for(files, name, environment, place)
+        facts = code_facts(read_package(function_code), str(function_code), where)
     opts.emit(facts)
     raise typer.Exit(int(exit_code(facts)))
 
