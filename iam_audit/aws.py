@@ -23,6 +23,7 @@ from iam_audit.render.escape import for_terminal, redact_url
 
 __all__ = [
     "AwsError",
+    "EndpointWarnings",
     "SessionFactory",
     "aws_errors",
     "client",
@@ -61,12 +62,24 @@ _NOT_AUTHORIZED = re.compile(r"not authorized to perform: ([\w-]+:\w+)")
 SessionFactory = Callable[[str | None, str | None], Any]
 
 
-def make_session(profile: str | None = None, region: str | None = None) -> Any:
-    """A boto3 session through the default credential chain (``AWS_ENDPOINT_URL`` honoured)."""
+def make_session(
+    profile: str | None = None,
+    region: str | None = None,
+    *,
+    warnings: EndpointWarnings | None = None,
+) -> Any:
+    """A boto3 session through the default credential chain (``AWS_ENDPOINT_URL`` honoured).
+
+    Its clients (:func:`client`) say what ``warnings`` says of their endpoints: give the
+    sessions of one run the run's :class:`EndpointWarnings` and each endpoint is warned about
+    once in that run; without, the session has its own.
+    """
     try:
-        return boto3.session.Session(profile_name=profile, region_name=region)
+        session = boto3.session.Session(profile_name=profile, region_name=region)
     except botocore.exceptions.ProfileNotFound:
         raise InputError(f"AWS profile {profile!r} not found") from None
+    session.events.register(_CLIENT_MADE, (warnings or EndpointWarnings()).on_client)
+    return session
 
 
 def client(session: Any, service: str, region: str | None = None, retries: int = 0) -> Any:
@@ -80,7 +93,10 @@ def client(session: Any, service: str, region: str | None = None, retries: int =
         raise InputError(
             "no AWS region configured", advice="pass --region or set AWS_DEFAULT_REGION"
         ) from None
-    _warn_endpoint(str(getattr(made.meta, "endpoint_url", "") or ""))
+    # the session's EndpointWarnings (make_session) hears of the endpoint botocore chose
+    session.events.emit(
+        _CLIENT_MADE, endpoint_url=str(getattr(made.meta, "endpoint_url", "") or "")
+    )
     return made
 
 
@@ -114,17 +130,28 @@ def endpoint_warning(url: str) -> str | None:
     )
 
 
-#: Endpoints already warned about in this process (one line each, not one per client).
-_WARNED: set[str] = set()
+#: The event (on a session's emitter) by which :func:`client` tells the session's
+#: :class:`EndpointWarnings` which endpoint a client it made uses.
+_CLIENT_MADE = "iam-audit.client-made"
 
 
-def _warn_endpoint(url: str) -> None:
-    """Write :func:`endpoint_warning` for ``url`` to stderr, once per process."""
-    warning = endpoint_warning(url)
-    if warning is None or url in _WARNED:
-        return
-    _WARNED.add(url)
-    sys.stderr.write(warning + "\n")
+class EndpointWarnings:
+    """What one run has said about its endpoints: :func:`endpoint_warning` on stderr once per
+    endpoint, not once per client or session. The run owns it (the session factory of
+    :class:`iam_audit.cli.common.Runtime`), so nothing outlives the run."""
+
+    __slots__ = ("_said",)
+
+    def __init__(self) -> None:
+        self._said: set[str] = set()
+
+    def on_client(self, endpoint_url: str = "", **_: Any) -> None:
+        """A client of the run's sessions uses ``endpoint_url``: warn when it is the first."""
+        warning = endpoint_warning(endpoint_url)
+        if warning is None or endpoint_url in self._said:
+            return
+        self._said.add(endpoint_url)
+        sys.stderr.write(warning + "\n")
 
 
 def permission_for(service: str, operation: str) -> str:

@@ -23,12 +23,10 @@ are case insensitive", reference_policies_elements_action.html):
 * :func:`rcp_services` → the prefixes RCPs apply to.
 * :func:`retired_service` / :func:`retired_action`: what AWS once listed and lists no longer
   (policyuniverse's catalogue of November 2023 is the older record).
-* For SDK calls: :func:`service_for_sdk_client` maps a boto3 client name (``"cognito-idp"``,
-  ``"logs"``), a JavaScript v3 package (``"@aws-sdk/client-cloudwatch-logs"``) or client class
-  (``"CloudWatchLogsClient"``), or a JavaScript v2 class (``"CognitoIdentityServiceProvider"``)
-  to its IAM prefix; :func:`actions_for_operation` maps an SDK
-  operation in any spelling (``admin_initiate_auth``, ``AdminInitiateAuthCommand``,
-  ``adminInitiateAuth``) to the IAM actions it needs.
+* For SDK calls: :func:`actions_for_operation` maps an operation of the service with an IAM
+  prefix, in any spelling (``admin_initiate_auth``, ``AdminInitiateAuthCommand``,
+  ``adminInitiateAuth``), to the IAM actions it needs. Which service an SDK client is (a boto3
+  name, a JavaScript package or class) is :mod:`iam_audit.codecalls.botocore_map`'s to say.
 
 Known limits: the Service Authorization Reference JSON's ``Operations``/``AuthorizedActions``
 section is not in the packaged data, so :func:`actions_for_operation` answers with the action of
@@ -43,7 +41,6 @@ import functools
 import gzip
 import importlib.util
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -69,7 +66,6 @@ __all__ = [
     "resource_type",
     "retired_action",
     "retired_service",
-    "service_for_sdk_client",
 ]
 
 CATALOGUE_FILE = "aws_catalogue.json.gz"
@@ -172,7 +168,6 @@ class _Catalogue(msgspec.Struct):
     services: dict[str, msgspec.Raw]
     rcp_services: list[str] = []
     managed_policy_actions: list[str] = []
-    sdk_clients: dict[str, Any] = {}
 
 
 @functools.cache
@@ -182,7 +177,6 @@ def _raw() -> dict[str, Any]:
         "services": _Services(found.services),
         "rcp_services": found.rcp_services,
         "managed_policy_actions": found.managed_policy_actions,
-        "sdk_clients": found.sdk_clients,
     }
 
 
@@ -358,44 +352,6 @@ _OPERATION_ACTIONS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("lambda", "invokewithresponsestream"): ("lambda:InvokeFunction",),
 }
 
-#: JavaScript v2 client classes whose name is not their serviceId (``new AWS.StepFunctions()``).
-_JS_V2_CLASSES: Mapping[str, str] = {
-    "cognitoidentityserviceprovider": "cognito-idp",
-    "stepfunctions": "states",
-    "elbv2": "elasticloadbalancing",
-    "elb": "elasticloadbalancing",
-    "iotdata": "iot",
-    "cloudwatchlogs": "logs",
-}
-
-_JS_PACKAGE = re.compile(r"^(?:@aws-sdk/)?(client-[a-z0-9-]+)$")
-
-
-def service_for_sdk_client(name: str) -> str | None:
-    """The IAM prefix of an SDK client: boto3 name, JS v3 package or class, JS v2 class, prefix.
-
-    ``"cognito-idp"``, ``"@aws-sdk/client-cognito-identity-provider"``,
-    ``"CognitoIdentityProviderClient"`` and ``"CognitoIdentityServiceProvider"`` (JS v2) all give
-    ``"cognito-idp"``; unknown names give ``None``.
-    """
-    clients: Mapping[str, str] = _raw()["sdk_clients"]
-    text = name.strip()
-    lowered = text.lower()
-    if lowered in clients:
-        return clients[lowered]
-    package = _JS_PACKAGE.match(lowered)
-    if package:
-        return clients.get(package.group(1))
-    squashed = lowered.replace("-", "").replace("_", "")
-    if text.endswith("Client") and len(text) > len("Client"):  # JS v3 class
-        squashed = squashed[: -len("client")]
-    if squashed in _JS_V2_CLASSES:
-        return _JS_V2_CLASSES[squashed]
-    for key, prefix in clients.items():  # JS v2 and v3 classes: the serviceId, squashed
-        if key.startswith("client-") and key[7:].replace("-", "") == squashed:
-            return prefix
-    return lowered if lowered in catalogue().services else None
-
 
 def _operation_key(operation: str) -> str:
     text = operation.strip()
@@ -404,16 +360,15 @@ def _operation_key(operation: str) -> str:
     return text.replace("_", "").lower()
 
 
-def actions_for_operation(service: str, operation: str) -> tuple[str, ...]:
+def actions_for_operation(prefix: str, operation: str) -> tuple[str, ...]:
     """The IAM actions an SDK operation needs, as AWS spells them; ``()`` when not known.
 
-    ``service``: an IAM prefix or any SDK client name :func:`service_for_sdk_client` knows.
+    ``prefix``: the service's IAM prefix (``cognito-idp``; the
+    :class:`~iam_audit.codecalls.interface.ServiceInfo` ``prefix`` of the client).
     ``operation``: ``admin_initiate_auth`` (boto3), ``AdminInitiateAuthCommand`` (JS v3),
     ``adminInitiateAuth`` (JS v2) or ``AdminInitiateAuth``.
     """
-    prefix = service_for_sdk_client(service)
-    if prefix is None:
-        return ()
+    prefix = prefix.strip().lower()
     key = _operation_key(operation)
     if (prefix, key) in _OPERATION_ACTIONS:
         return _OPERATION_ACTIONS[(prefix, key)]

@@ -411,11 +411,8 @@ def apply_suppressions(
     return AuditResult(tuple(findings), tuple(notes))
 
 
-def suppress(
-    result: AuditResult, path: Path | None = None, *, loaded: Config | None = None
-) -> AuditResult:
-    """``result`` with the suppressions of the configuration (``loaded``, as the command line
-    already read it; else read from ``path`` or the default files) and of the template resources
-    its findings come from, applied as of today."""
-    config = loaded if loaded is not None else load_config(path)
+def suppress(result: AuditResult, config: Config) -> AuditResult:
+    """``result`` with the suppressions of ``config`` (the configuration the command line read:
+    :func:`iam_audit.cli.conventions.config_of`) and of the template resources its findings come
+    from, applied as of today."""
     return apply_suppressions(result, config.suppressions, datetime.date.today())

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from iam_audit.model import Origin
-from iam_audit.results import FailOn, ResultKind, Row, Severity, Status, at_threshold
+from iam_audit.results import FailOn, ResultKind, Row, Severity, Status
 
 #: The ``version`` of the audit JSON (``audit-result.schema.json``).
 JSON_VERSION = 1
@@ -23,7 +23,6 @@ __all__ = [
     "Severity",
     "Status",
     "TemplateFix",
-    "fails_run",
     "fingerprint",
     "incomplete_notes",
 ]
@@ -143,6 +142,7 @@ class Finding:
             message=self.message,
             fix="\n".join(json.dumps(statement) for statement in statements),
             suppressed=self.suppressed,
+            incomplete=self.incomplete,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -233,11 +233,6 @@ class AuditResult:
             "summary": self.summary(),
             "notes": list(self.notes),
         }
-
-
-def fails_run(finding: Finding, fail_on: FailOn) -> bool:
-    """Whether ``finding`` alone sets exit code 1 under ``--fail-on`` ``fail_on``."""
-    return finding.counts_as_failure and at_threshold(finding.status, finding.severity, fail_on)
 
 
 def incomplete_notes(result: AuditResult) -> list[str]:

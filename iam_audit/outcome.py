@@ -1,20 +1,22 @@
 """The one exit code: how every command's outcome becomes the number README "Exit codes" documents.
 
-Every command ends through :func:`exit_code`; none computes a number of its own. The strictest
-outcome applies: an error that ended the command decides alone; otherwise a crashed check (4),
-then an incomplete run (3), then a failure (1), else 0.
+Every command ends through :func:`exit_code`; none computes a number of its own. The verdicts
+are read from the command's :class:`~iam_audit.results.Result` (its rows), so every kind of
+result fails by the same rule (:meth:`~iam_audit.results.Row.fails`). The strictest outcome
+applies: an error that ended the command decides alone; otherwise a crashed check (4), then an
+incomplete run (3), then a failure (1), else 0.
 """
 
 from __future__ import annotations
 
 from iam_audit.errors import ExitCode, IamAuditError
-from iam_audit.findings import AuditResult, FailOn, Status, fails_run
+from iam_audit.results import FailOn, Result, Status
 
 __all__ = ["exit_code"]
 
 
 def exit_code(
-    result: AuditResult | None = None,
+    result: Result | None = None,
     *,
     fail_on: FailOn = FailOn.ERROR,
     failed: bool = False,
@@ -25,20 +27,21 @@ def exit_code(
 
     ``error``: the exception that ended it: ours carry their code (2 usage, 3 input or access,
     4 internal), ^C is 130, a closed standard output 141, anything else (a bug) 4.
-    ``result``: an audit's findings: 4 when a check crashed, 3 when an error-severity check could
-    not run for want of an input the user can give, 1 when a result at or above ``fail_on``
-    failed. ``unread``: 3, part of what was asked could not be read (a scan's region or pool,
-    ``fix``'s core check). ``failed``: 1, the command's own verdict is negative (a preflight
-    report's problems, ``simulate``'s denial, a fix left unapplied).
+    ``result``: what the command reports: 4 when a row is a check that crashed, 3 when a row is
+    an error-severity check that could not run for want of an input the user can give, 1 when a
+    row fails under ``fail_on`` (a finding at or above it, a preflight problem that would fail
+    the import, ``simulate``'s denial, a fix left to make). ``unread``: 3, part of what was asked
+    could not be read (a scan's region or pool, ``fix``'s core check). ``failed``: 1, a negative
+    verdict that is no result's row (``fix``'s plan beside its audit, a write the user declined).
     """
     if error is not None:
         return _error_code(error)
-    findings = result.findings if result is not None else ()
-    if any(f.status is Status.ERROR for f in findings):
+    rows = result.rows() if result is not None else ()
+    if any(r.status is Status.ERROR for r in rows):
         return ExitCode.INTERNAL
-    if unread or any(f.incomplete for f in findings):
+    if unread or any(r.incomplete for r in rows):
         return ExitCode.INPUT
-    if failed or any(fails_run(f, fail_on) for f in findings):
+    if failed or any(r.fails(fail_on) for r in rows):
         return ExitCode.FINDINGS
     return ExitCode.OK
 

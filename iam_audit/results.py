@@ -11,7 +11,8 @@ that cannot express a kind says so (:class:`~iam_audit.errors.UsageError`).
 
 The rows are the common reading of every kind: what failed, how badly, and what to do about it,
 judged by the same :class:`Status` and :class:`Severity` (and so the same :func:`at_threshold`)
-whatever the command. The verdict vocabulary lives here; :mod:`iam_audit.findings` re-exports it.
+whatever the command; :func:`iam_audit.outcome.exit_code` reads a command's exit code from them
+(:meth:`Row.fails`), and nothing else decides whether a verdict fails the run. The verdict vocabulary lives here; :mod:`iam_audit.findings` re-exports it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "Status",
     "WhoCanReport",
     "at_threshold",
+    "fails",
 ]
 
 
@@ -92,7 +94,9 @@ class Row:
     ``subject`` is what it is about (a role or principal ARN, a CSV line, an import job, a
     function, a place in the code); ``check`` the check ID, rule or error it reports; ``fix`` what
     to do, as text (``""``: nothing, or nothing known); ``suppressed``: a suppression that has not
-    expired holds it (it is shown, and fails nothing).
+    expired holds it (it is shown, and fails nothing); ``incomplete``: an error-severity check
+    that could not run for want of an input the user can give (the run is incomplete, exit 3).
+    A row of status ``error`` is a check that crashed (exit 4).
     """
 
     subject: str
@@ -102,10 +106,10 @@ class Row:
     message: str
     fix: str = ""
     suppressed: bool = False
+    incomplete: bool = False
 
     def fails(self, fail_on: FailOn) -> bool:
-        """Whether this row alone fails the run under ``--fail-on`` ``fail_on`` (for a finding,
-        the rule of :func:`iam_audit.findings.fails_run`)."""
+        """Whether this row alone fails the run (exit 1) under ``--fail-on`` ``fail_on``."""
         return not self.suppressed and at_threshold(self.status, self.severity, fail_on)
 
 
@@ -126,6 +130,12 @@ class Result(Protocol):
     def as_dict(self) -> dict[str, Any]:
         """The JSON payload, in the shape ``policies/schemas/`` documents."""
         ...
+
+
+def fails(result: Result, fail_on: FailOn = FailOn.ERROR) -> bool:
+    """Whether some row of ``result`` fails the run under ``fail_on`` (a preflight report's
+    "the import would fail", ``fix``'s "something is left to change")."""
+    return any(row.fails(fail_on) for row in result.rows())
 
 
 @dataclass(frozen=True, slots=True)

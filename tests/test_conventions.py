@@ -17,7 +17,8 @@ from typer.core import TyperOption
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
-from iam_audit.cli.conventions import IamAuditCommand
+from iam_audit.cli.conventions import IamAuditCommand, config_of
+from iam_audit.errors import InternalError
 from tests.conftest import asset, write_json
 
 runner = CliRunner()
@@ -56,6 +57,30 @@ SINGLE = list(_single_value_options())
 def test_every_command_refuses_repeats() -> None:
     assert len(LEAVES) >= 12, LEAVES  # audit, fix, ..., csv check, lambda check, logs diagnose
     assert [p for p, c in LEAVES if not isinstance(c, IamAuditCommand)] == []
+
+
+WITH_CONFIG = [path for path, command in LEAVES if any(p.name == "config" for p in command.params)]
+
+
+def test_config_of_needs_the_command_line_to_have_read_it() -> None:
+    # the one path by which a command gets its configuration: no command reads it again
+    command = typer.main.get_command(app)
+    with pytest.raises(InternalError, match="did not read the configuration"):
+        config_of(typer.Context(command))
+
+
+@pytest.mark.parametrize("path", WITH_CONFIG, ids=" ".join)
+def test_the_command_line_reads_the_config_before_the_command_runs(
+    tmp_path: Path, path: tuple[str, ...]
+) -> None:
+    """Every command with ``--config`` has it read by :class:`IamAuditCommand` (which is what
+    its suppressions then come from): a bad file stops it before anything is read or asked."""
+    assert WITH_CONFIG == [("audit",), ("scan",)]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('colour = "red"\n')
+    result = runner.invoke(app, [*path, "--config", str(bad)])
+    assert result.exit_code == 3, result.output
+    assert "unknown setting colour" in result.stderr
 
 
 @pytest.mark.parametrize(("path", "option"), SINGLE, ids=[f"{' '.join(p)} {o}" for p, o in SINGLE])

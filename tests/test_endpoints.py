@@ -16,7 +16,8 @@ import typer
 from typer.testing import CliRunner
 
 from iam_audit import aws
-from iam_audit.cli.common import handle_errors
+from iam_audit.cli import app
+from iam_audit.cli.common import RunSessions, handle_errors
 from iam_audit.errors import AccessError, InputError
 
 
@@ -49,7 +50,6 @@ def test_endpoint_warning(url: str, warned: bool) -> None:
 
 
 def _fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(aws, "_WARNED", set())
     for key in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_IAM", "AWS_PROFILE"):
         monkeypatch.delenv(key, raising=False)
     empty = tmp_path / "aws-empty"
@@ -73,6 +73,42 @@ def test_each_client_is_checked_and_warned_once(
     lines = capsys.readouterr().err.splitlines()
     assert lines == [aws.endpoint_warning("http://ci:s3cr3t@192.0.2.1:9")]
     assert "http://***@192.0.2.1:9" in lines[0]
+
+
+def test_the_sessions_of_one_run_warn_once_and_the_next_run_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What a run has said is the run's (its RunSessions), not the process's."""
+    _fresh(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://192.0.2.1:9")
+    warning = aws.endpoint_warning("http://192.0.2.1:9")
+    run = RunSessions()
+    aws.client(run(None, "eu-west-1"), "iam")
+    aws.client(run(None, "eu-central-1"), "logs")  # another session and service, same endpoint
+    assert capsys.readouterr().err.splitlines() == [warning]
+    aws.client(RunSessions()(None, "eu-west-1"), "iam")  # the next run says it again
+    aws.client(aws.make_session(region="eu-west-1"), "iam")  # as does a session of its own
+    assert capsys.readouterr().err.splitlines() == [warning, warning]
+
+
+def test_each_command_line_warns_about_its_endpoint(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Two runs in one process each warn once. No request leaves: without credentials botocore
+    stops before sending (exit 3), and the metadata service is not asked."""
+    _fresh(monkeypatch, tmp_path)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://192.0.2.1:9")
+    warning = aws.endpoint_warning("http://192.0.2.1:9")
+    for _ in range(2):
+        result = CliRunner().invoke(app, ["audit", "--lambda-role", "r", "--region", "eu-west-1"])
+        assert result.exit_code == 3, result.output
+        lines = result.stderr.splitlines()
+        assert lines[0] == warning
+        assert lines.count(warning) == 1
+        assert "no AWS credentials" in lines[-1]
 
 
 def test_loopback_endpoint_is_silent(

@@ -22,7 +22,6 @@ from iam_audit.findings import (
     Severity,
     Status,
     Suppression,
-    fails_run,
 )
 from iam_audit.fix.emit import FixReport
 from iam_audit.fix.plan import FixPlan, plan_fixes
@@ -185,41 +184,71 @@ def test_a_format_that_cannot_express_a_kind_is_a_usage_error(
 
 
 def test_rows_fail_exactly_when_the_command_fails(found: dict[str, list[Result]]) -> None:
-    failing = {
-        kind: [any(r.fails(FailOn.ERROR) for r in x.rows()) for x in v] for kind, v in found.items()
+    # every command's exit code is read from its result's rows (``outcome.exit_code``)
+    codes = {kind: [int(exit_code(x)) for x in v] for kind, v in found.items()}
+    assert codes == {
+        "audit": [1, 0],
+        "fix": [1, 0],  # documents to change: 1, nothing to fix: 0
+        "who-can": [0],  # a listing: exit 0 whenever it ran
+        "simulate": [0, 1],  # allowed: 0, denied: 1
+        "csv check": [1, 0],  # the duplicate counted, though max_per_rule shows none
+        "jobs": [1, 0],
+        "lambda check": [1],
+        "lambda calls": [0],
+        "logs diagnose": [1, 0],
     }
-    assert failing == {
-        "audit": [True, False],
-        "fix": [True, False],  # documents to change: 1, nothing to fix: 0
-        "who-can": [False],  # a listing: exit 0 whenever it ran
-        "simulate": [False, True],  # allowed: 0, denied: 1
-        "csv check": [True, False],  # the duplicate counted, though max_per_rule shows none
-        "jobs": [True, False],
-        "lambda check": [True],
-        "lambda calls": [False],
-        "logs diagnose": [True, False],
-    }
-    audit = found["audit"][0]
-    assert isinstance(audit, AuditResult)
-    assert failing["audit"][0] == (int(exit_code(audit, fail_on=FailOn.ERROR)) == 1)
     for kind in ("csv check", "jobs", "lambda check", "logs diagnose"):
-        assert failing[kind] == [getattr(report, "failed") for report in found[kind]]  # noqa: B009
+        # the reports' own verdict ("the import would fail") is the same reading
+        assert [int(getattr(r, "failed")) for r in found[kind]] == codes[kind]  # noqa: B009
 
 
-_FINDINGS = [
-    Finding("COG001", "s", severity, status, "arn:aws:iam::1:role/r", "m", suppression=suppression)
-    for severity in Severity
-    for status in Status
-    for suppression in (None, Suppression("ok"), Suppression("old", "2020-01-01", expired=True))
-]
+_OK = Suppression("ok")
+_OLD = Suppression("old", "2020-01-01", expired=True)
+_E, _W = Severity.ERROR, Severity.WARNING
 
 
-@pytest.mark.parametrize("fail_on", list(FailOn))
 @pytest.mark.parametrize(
-    "finding", _FINDINGS, ids=lambda f: f"{f.severity}-{f.status}-{f.suppression}"
+    ("severity", "status", "suppression", "needs", "fail_on", "code"),
+    [
+        (_E, Status.FAIL, None, None, FailOn.ERROR, 1),
+        (_E, Status.FAIL, None, None, FailOn.NEVER, 0),
+        (_E, Status.FAIL, _OK, None, FailOn.ERROR, 0),  # suppressed: shown, fails nothing
+        (_E, Status.FAIL, _OLD, None, FailOn.ERROR, 1),  # an expired suppression holds nothing
+        (_W, Status.FAIL, None, None, FailOn.ERROR, 0),  # below the threshold
+        (_W, Status.FAIL, None, None, FailOn.WARNING, 1),
+        (_E, Status.WARN, None, None, FailOn.ERROR, 0),
+        (_E, Status.WARN, None, None, FailOn.WARNING, 1),
+        (_W, Status.WARN, _OK, None, FailOn.WARNING, 0),
+        (_E, Status.PASS, None, None, FailOn.WARNING, 0),
+        (_E, Status.SKIP, None, None, FailOn.WARNING, 0),  # not applicable
+        (_E, Status.SKIP, None, "--source-pool-arn", FailOn.NEVER, 3),  # incomplete
+        (_W, Status.SKIP, None, "--source-pool-arn", FailOn.ERROR, 0),  # a warning's skip
+        (_E, Status.ERROR, None, None, FailOn.NEVER, 4),  # a check that crashed
+        (_E, Status.ERROR, _OK, None, FailOn.ERROR, 4),  # a crash is never suppressed away
+    ],
 )
-def test_a_findings_row_fails_as_the_finding_does(finding: Finding, fail_on: FailOn) -> None:
-    assert finding.row().fails(fail_on) is fails_run(finding, fail_on)
+def test_an_audit_exits_as_readme_exit_codes_says(
+    severity: Severity,
+    status: Status,
+    suppression: Suppression | None,
+    needs: str | None,
+    fail_on: FailOn,
+    code: int,
+) -> None:
+    # README "Exit codes": 1 "a result at or above the threshold failed", 3 "an incomplete
+    # audit", 4 "a check ... crashed"; the same rule renders the table's and JUnit's verdict
+    finding = Finding(
+        "COG001",
+        "s",
+        severity,
+        status,
+        "arn:aws:iam::1:role/r",
+        "m",
+        suppression=suppression,
+        needs=needs,
+    )
+    passing = Finding("COG002", "s", Severity.ERROR, Status.PASS, "arn:aws:iam::1:role/r", "ok")
+    assert exit_code(AuditResult.of([passing, finding]), fail_on=fail_on) == code
 
 
 def test_json_text_writes_what_orjson_refuses() -> None:

@@ -10,7 +10,7 @@ import typer
 
 from iam_audit import __version__
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, report_crashes, sessions
+from iam_audit.cli.common import emit, handle_errors, parse_pairs, report_crashes, sessions
 from iam_audit.cli.conventions import config_of, conventions_everywhere
 from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
@@ -76,7 +76,7 @@ def audit(
     refuse_overlap([*sources.input_files(), ("--config", config)], [("--output", output)])
     resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions(ctx))
     result = run_planned(resolved.planned, notes=resolved.notes)
-    result = suppress(without_checks(result, skip or ()), config, loaded=config_of(ctx))
+    result = suppress(without_checks(result, skip or ()), config_of(ctx))
     changes = template_changes(result, resolved.planned, resolved.source)
     result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
@@ -107,6 +107,7 @@ def fix(
     from iam_audit.fix.plan import plan_fixes
     from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
+    from iam_audit.results import fails
 
     read = sources.input_files()
     refuse_overlap(read, [("--out-dir", out_dir)])
@@ -148,10 +149,9 @@ def fix(
     if out_dir is not None:
         for path in write_plan(plan, out_dir, read):
             typer.echo(f"wrote {for_terminal(path)}", err=True)
-    unfixed = bool(template_changes or not plan.empty or plan.skipped)
     # a check that crashed (4) or could not run (3) is never "nothing to fix"
     report_crashes(result.findings)
-    raise typer.Exit(int(exit_code(result, fail_on=FailOn.NEVER, failed=unfixed)))
+    raise typer.Exit(int(exit_code(result, fail_on=FailOn.NEVER, failed=fails(report))))
 
 
 @app.command()
@@ -244,7 +244,7 @@ def simulate(
     warning = action_warning(action)
     if warning:
         typer.echo(warning, err=True)
-    pairs = parse_context_pairs(context)
+    pairs = parse_pairs(context, "--context")
     question = SimulateQuestion(
         action=action,
         resource=resource,
@@ -264,7 +264,7 @@ def simulate(
     result = run_simulation(question)
     report = SimulateReport(result, action, resource, caller_arn or principal_service or "")
     emit(renderer_for(fmt).render(report), None)
-    raise typer.Exit(int(exit_code(failed=not result.allowed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 @app.command()

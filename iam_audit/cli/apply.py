@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from iam_audit.cli.common import real_sessions
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.findings import AuditResult, FailOn
 from iam_audit.fix.emit import FixReport, plan_to_dict
@@ -18,6 +17,7 @@ from iam_audit.model import SourceKind
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import fails
 from iam_audit.select import Selection
 from iam_audit.sources.interface import Source
 
@@ -58,13 +58,14 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    preview = TableRenderer().render(FixReport(plan))
-    if plan.empty:
+    previewed = FixReport(plan)
+    preview = TableRenderer().render(previewed)
+    if plan.empty:  # what is left are the fixes the plan skips: each fails the run
         typer.echo(
             preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
         )
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
-        return exit_code(audited, fail_on=FailOn.NEVER, failed=bool(plan.skipped))
+        return exit_code(audited, fail_on=FailOn.NEVER, failed=fails(previewed))
     if fmt is TextFormat.TABLE:
         typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):
@@ -140,7 +141,7 @@ def rollback_command(
     profile: str | None,
     region: str | None,
     force: bool = False,
-    sessions: SessionFactory = real_sessions,
+    sessions: SessionFactory,
 ) -> ExitCode:
     """Restore the documents of a backup that still hold what the apply wrote; diff first
     (the AWS session from ``sessions``)."""

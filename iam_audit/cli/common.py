@@ -6,8 +6,8 @@ import contextlib
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -25,39 +25,60 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 __all__ = [
+    "RunSessions",
     "Runtime",
     "emit",
     "handle_errors",
     "internal_error_line",
-    "parse_context_pairs",
-    "real_sessions",
+    "last_values",
+    "parse_pairs",
     "report_crashes",
     "sessions",
 ]
 
 
-def real_sessions(profile: str | None, region: str | None) -> Any:
-    """A boto3 session through the default credential chain (:func:`iam_audit.aws.make_session`;
-    boto3 is imported only now, so offline commands never load it)."""
-    from iam_audit import aws
+class RunSessions:
+    """The AWS sessions of one run: through the default credential chain
+    (:func:`iam_audit.aws.make_session`; boto3 is imported only with the first, so offline
+    commands never load it), sharing the run's :class:`~iam_audit.aws.EndpointWarnings` (an
+    unencrypted endpoint is warned about once a run, however many sessions and clients use it).
+    """
 
-    return aws.make_session(profile, region)
+    __slots__ = ("_warnings",)
+
+    def __init__(self) -> None:
+        self._warnings: Any = None
+
+    def __call__(self, profile: str | None, region: str | None) -> Any:
+        from iam_audit import aws
+
+        if self._warnings is None:
+            self._warnings = aws.EndpointWarnings()
+        return aws.make_session(profile, region, warnings=self._warnings)
 
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
     """What whoever runs the command line gives every command, as Click's context object:
-    the factory of AWS sessions. A test injects its own
-    (``CliRunner().invoke(app, args, obj=Runtime(sessions=...))``) instead of patching boto3."""
+    the factory of AWS sessions (by default, the run's own :class:`RunSessions`). A test
+    injects its own (``CliRunner().invoke(app, args, obj=Runtime(sessions=...))``) instead of
+    patching boto3. Nothing of a run outlives it: each run has its own."""
 
-    sessions: SessionFactory = real_sessions
+    sessions: SessionFactory = field(default_factory=RunSessions)
+
+
+#: Where a run keeps its :class:`Runtime` when none was given (``ctx.meta``, which every
+#: context of one command line shares).
+_RUNTIME = "iam_audit.runtime"
 
 
 def sessions(ctx: typer.Context) -> SessionFactory:
     """The session factory of the running command: its context's :class:`Runtime`'s, else the
-    real one."""
+    run's own (made on first use, one per command line)."""
     runtime = ctx.find_object(Runtime)
-    return runtime.sessions if runtime is not None else real_sessions
+    if runtime is None:
+        runtime = ctx.meta.setdefault(_RUNTIME, Runtime())
+    return runtime.sessions
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
@@ -158,8 +179,10 @@ def emit(text: str, output: Path | None) -> None:
         raise InputError(f"cannot write {output}: {err.strerror}") from None
 
 
-def parse_context_pairs(pairs: list[str] | None, option: str = "--context") -> dict[str, list[str]]:
-    """``KEY=VALUE`` pairs to a dict of value lists (a key given twice has two values)."""
+def parse_pairs(pairs: Sequence[str] | None, option: str) -> dict[str, list[str]]:
+    """The ``KEY=VALUE`` values of a repeatable ``option`` (``--context``, ``--env``,
+    ``--parameter``) to a dict of value lists, in the order given (a key given twice has two
+    values; the value is everything after the first ``=``, the key is stripped of white space)."""
     out: dict[str, list[str]] = {}
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
@@ -167,3 +190,8 @@ def parse_context_pairs(pairs: list[str] | None, option: str = "--context") -> d
             raise InputError(f"{option} takes KEY=VALUE, got {pair!r}")
         out.setdefault(key.strip(), []).append(value)
     return out
+
+
+def last_values(pairs: Sequence[str] | None, option: str) -> dict[str, str]:
+    """:func:`parse_pairs` where a key has one value: given twice, the later one wins."""
+    return {key: values[-1] for key, values in parse_pairs(pairs, option).items()}

@@ -78,13 +78,17 @@ class IamAuditCommand(TyperCommand):
         }
 
 
-def config_of(ctx: typer.Context) -> Config | None:
-    """The configuration the command line read for this command (``None``: not read, e.g. the
-    command was called without :class:`IamAuditCommand`)."""
+def config_of(ctx: typer.Context) -> Config:
+    """The configuration the command line read for this command: every command is an
+    :class:`IamAuditCommand` (:func:`conventions_everywhere`), which reads it before the command
+    runs whenever the command has a ``--config`` option."""
     from iam_audit.config import Config
+    from iam_audit.errors import InternalError
 
     found = ctx.meta.get(_CONFIG)
-    return found if isinstance(found, Config) else None
+    if not isinstance(found, Config):
+        raise InternalError(f"{ctx.command_path}: the command line did not read the configuration")
+    return found
 
 
 def conventions_everywhere(app: typer.Typer) -> None:

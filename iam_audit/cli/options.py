@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
-from iam_audit.errors import InputError
 from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
 
@@ -23,7 +22,7 @@ if TYPE_CHECKING:  # the check registry is imported only by the commands that ru
     from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
 
-from iam_audit.cli.common import real_sessions
+from iam_audit.cli.common import RunSessions, last_values
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -321,7 +320,10 @@ def build_source(options: SourceOptions, *, sessions: SessionFactory | None = No
                 StackFile(_stack_name(p, templates), p, named=len(templates) > 1) for p in templates
             ]
         return load_deployment(
-            stacks, parameters=_pairs(o.parameter), region=o.region, account_id=o.account_id
+            stacks,
+            parameters=last_values(o.parameter, "--parameter"),
+            region=o.region,
+            account_id=o.account_id,
         )
     if o.terraform_plan is not None:
         from iam_audit.sources.terraform import load_plan
@@ -329,7 +331,7 @@ def build_source(options: SourceOptions, *, sessions: SessionFactory | None = No
         return load_plan(o.terraform_plan, region=o.region, account_id=o.account_id)
     from iam_audit.sources.live import LiveSource
 
-    return LiveSource(session=(sessions or real_sessions)(o.profile, o.region), region=o.region)
+    return LiveSource(session=(sessions or RunSessions())(o.profile, o.region), region=o.region)
 
 
 def _stack_name(path: Path, paths: list[Path]) -> str:
@@ -337,16 +339,6 @@ def _stack_name(path: Path, paths: list[Path]) -> str:
     stems = [p.stem.removesuffix(".template") for p in paths]
     stem = path.stem.removesuffix(".template")
     return stem if stems.count(stem) == 1 else str(path)
-
-
-def _pairs(values: list[str] | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for pair in values or ():
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise InputError(f"--parameter takes KEY=VALUE, got {pair!r}")
-        out[key] = value
-    return out
 
 
 def selection(
@@ -472,7 +464,7 @@ def resolve(
         )
     code = CodeOptions(
         function_code=o.function_code,
-        env=tuple((k, v) for k, _, v in (_env_pair(p) for p in o.env or ())),
+        env=tuple(last_values(o.env, "--env").items()),
         source_authorization_details=o.source_authorization_details,
         source_template=o.source_template,
         source_profile=o.source_profile,
@@ -487,10 +479,3 @@ def resolve(
         with_code.append(dataclasses.replace(item, target=target))
         notes.extend(n for n in code_notes if n not in notes)
     return Resolved(chosen, source, tuple(with_code), tuple(notes))
-
-
-def _env_pair(pair: str) -> tuple[str, str, str]:
-    key, sep, value = pair.partition("=")
-    if not sep or not key.strip():
-        raise InputError(f"--env takes KEY=VALUE, got {pair!r}")
-    return key.strip(), sep, value

@@ -21,7 +21,7 @@ import typer
 
 from iam_audit import inputs
 from iam_audit.cli import options as opt
-from iam_audit.cli.common import emit, handle_errors, parse_context_pairs, sessions
+from iam_audit.cli.common import emit, handle_errors, last_values, sessions
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
@@ -180,7 +180,7 @@ def csv_check(
             stream, pool, name=str(file), max_per_rule=max_per_rule, clean=clean, rejects=rejects
         )
     opts.emit(report, quiet=quiet)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 # -- jobs -----------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ def jobs(
             logs[job.job_id] = diagnose(events, context={"pool": user_pool_id})
     report = diagnose_jobs(found, now=datetime.now(UTC), pool_id=user_pool_id, logs=logs)
     opts.emit(report)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 #: How many failed jobs (newest first) get their log stream read.
@@ -265,7 +265,6 @@ def lambda_check(
         assert zip_file is not None
         assert handler is not None
         assert runtime is not None
-        pairs = parse_context_pairs(env, "--env")
         package = FunctionPackage(
             handler=handler,
             runtime=runtime,
@@ -273,12 +272,12 @@ def lambda_check(
                 zip_file, "zip file", MAX_ZIP_FILE, rule="no Lambda package is larger than"
             ),
             name=str(zip_file),
-            environment=tuple(sorted((k, v) for k, vs in pairs.items() for v in vs)),
+            environment=tuple(sorted(last_values(env, "--env").items())),
         )
         lookup = None
     report = check_function(package, lookup=lookup, node_check=node_check)
     opts.emit(report, quiet=quiet)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 # -- lambda calls ---------------------------------------------------------------------------
@@ -311,16 +310,21 @@ def lambda_calls(
     opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
-    from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip, read_package
+    from iam_audit.codecalls.target import CodeOptions, code_facts
 
     named = [o for o in (function, function_code, template, terraform_plan) if o]
     if len(named) != 1:
         raise typer.BadParameter(
             "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
         )
+    if function and env:
+        raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+    where = CodeOptions(
+        env=tuple(last_values(env, "--env").items()), region=opts.region, account_id=account_id
+    )
     if template is not None or terraform_plan is not None:
-        from iam_audit.codecalls.target import CodeOptions, function_files, migration_function
+        from iam_audit.codecalls.target import function_files, migration_function
 
         if template is not None:
             from iam_audit.sources.cloudformation import load_template
@@ -332,42 +336,26 @@ def lambda_calls(
             assert terraform_plan is not None
             source = load_plan(terraform_plan, region=opts.region, account_id=account_id)
         chosen = migration_function(source)
-        where = CodeOptions(region=opts.region, account_id=account_id)
         found = function_files(chosen, source, where)
         if isinstance(found, str):
             raise InputError(found)
         files, name = found
-        environment = dict(chosen.environment)
-        environment.update({k: vs[-1] for k, vs in parse_context_pairs(env, "--env").items()})
-        place = place_of(chosen.arn, opts.region, account_id)
-        facts = facts_for(files, name, environment, place)
-        opts.emit(facts)
-        raise typer.Exit(int(exit_code()))
-    if function:
-        from iam_audit.preflight import live
-
-        if env:
-            raise typer.BadParameter("--env is for --function-code; live, the function's is used")
+        facts = code_facts(files, name, where, environment=chosen.environment, arn=chosen.arn)
+    elif function:
         from iam_audit.codecalls.target import fetch_within_endpoint
+        from iam_audit.preflight import live
 
         client = opts.client(ctx, "lambda")
         package = live.load_function(function, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             raise InputError(f"function {function} has no zip package (a container image)")
         files = files_from_zip(package.code, function)
-        environment = dict(package.environment)
-        place = place_of(package.arn, opts.region, account_id)
-        name = function
+        facts = code_facts(files, function, where, environment=package.environment, arn=package.arn)
     else:
         assert function_code is not None
-        files = read_package(function_code)
-        pairs = parse_context_pairs(env, "--env")
-        environment = {k: vs[-1] for k, vs in pairs.items()}
-        place = place_of(None, opts.region, account_id)
-        name = str(function_code)
-    facts = facts_for(files, name, environment, place)
+        facts = code_facts(read_package(function_code), str(function_code), where)
     opts.emit(facts)
-    raise typer.Exit(int(exit_code()))
+    raise typer.Exit(int(exit_code(facts)))
 
 
 # -- logs diagnose --------------------------------------------------------------------------
@@ -426,7 +414,7 @@ def logs_diagnose(
     for note in (*notes, *report.notes):
         typer.echo(for_terminal(note), err=True)
     opts.emit(report)
-    raise typer.Exit(int(exit_code(failed=report.failed)))
+    raise typer.Exit(int(exit_code(report)))
 
 
 def _live_events(

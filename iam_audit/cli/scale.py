@@ -162,7 +162,7 @@ def scan(
     result = without_checks(found.result, skip or ())
     if org_notes:
         result = dataclasses.replace(result, notes=(*result.notes, *org_notes))
-    found = dataclasses.replace(found, result=suppress(result, config, loaded=config_of(ctx)))
+    found = dataclasses.replace(found, result=suppress(result, config_of(ctx)))
     for failure in found.failures:
         typer.echo(f"warning: not read: {for_terminal(failure)}", err=True)
     renderer = renderer_for(fmt, fail_on=fail_on, quiet=quiet, exit_reason=not found.failures)

@@ -10,6 +10,7 @@ when they are in its account, else from ``--source-authorization-details``, ``--
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CodeOptions",
     "attach_code",
+    "code_facts",
     "fetch_within_endpoint",
     "function_files",
     "migration_function",
@@ -49,6 +51,23 @@ class CodeOptions:
     account_id: str | None = None
     #: how ``--source-profile``'s session is made (default :func:`iam_audit.aws.make_session`)
     sessions: SessionFactory | None = None
+
+
+def code_facts(
+    files: Mapping[str, bytes],
+    name: str,
+    options: CodeOptions,
+    *,
+    environment: Iterable[tuple[str, str]] = (),
+    arn: str | None = None,
+) -> CodeFacts:
+    """The calls of the package ``files`` resolved as the function runs them: under its
+    configured ``environment`` with ``--env`` (``options.env``) over it, in the account and
+    region of its ``arn`` unless ``--account-id`` and ``--region`` say otherwise. What
+    ``lambda calls`` lists and what ``audit`` checks the role against (COG010) are this."""
+    merged = dict(environment)
+    merged.update(options.env)
+    return facts_for(files, name, merged, place_of(arn, options.region, options.account_id))
 
 
 def _files(
@@ -105,7 +124,9 @@ def _live_files(name: str, options: CodeOptions) -> tuple[dict[str, bytes], str]
     """The live function's package through its code location, or why it could not be read."""
     from iam_audit.preflight import live
 
-    client = live.make_client("lambda", profile=options.profile, region=options.region)
+    client = live.make_client(
+        "lambda", profile=options.profile, region=options.region, sessions=options.sessions
+    )
     try:
         package = live.load_function(name, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
@@ -200,14 +221,13 @@ def attach_code(
         return replace(target, code_skip_reason=found), []
     files, name = found
     function = target.function
-    environment = dict(function.environment) if function is not None else {}
-    environment.update(dict(options.env))
-    place = place_of(
-        function.arn if function is not None and function.arn.startswith("arn:") else role.arn,
-        options.region,
-        options.account_id,
+    facts = code_facts(
+        files,
+        name,
+        options,
+        environment=function.environment if function is not None else (),
+        arn=function.arn if function is not None and function.arn.startswith("arn:") else role.arn,
     )
-    facts = facts_for(files, name, environment, place)
     chain, reason, other = _chain_roles(facts, role, source, options)
     notes = [
         f"code of {name}: {len(facts.calls)} IAM actions from its SDK calls (lambda calls lists them)"

@@ -84,66 +84,42 @@ def tri_or(left: Tri, right: Tri) -> Tri:
     return Tri.FALSE
 
 
-# operator base name (lower-case) → (family, negated)
+#: Each operator as AWS spells it (reference_policies_elements_condition_operators.html) →
+#: (family, negated); the one table the engine evaluates by and suggestions are made from.
 _OPERATORS: dict[str, tuple[str, bool]] = {
-    "stringequals": ("string", False),
-    "stringnotequals": ("string", True),
-    "stringequalsignorecase": ("string-ic", False),
-    "stringnotequalsignorecase": ("string-ic", True),
-    "stringlike": ("string-like", False),
-    "stringnotlike": ("string-like", True),
-    "arnequals": ("arn", False),
-    "arnlike": ("arn", False),
-    "arnnotequals": ("arn", True),
-    "arnnotlike": ("arn", True),
-    "numericequals": ("num-eq", False),
-    "numericnotequals": ("num-eq", True),
-    "numericlessthan": ("num-lt", False),
-    "numericlessthanequals": ("num-le", False),
-    "numericgreaterthan": ("num-gt", False),
-    "numericgreaterthanequals": ("num-ge", False),
-    "dateequals": ("date-eq", False),
-    "datenotequals": ("date-eq", True),
-    "datelessthan": ("date-lt", False),
-    "datelessthanequals": ("date-le", False),
-    "dategreaterthan": ("date-gt", False),
-    "dategreaterthanequals": ("date-ge", False),
-    "bool": ("bool", False),
-    "binaryequals": ("binary", False),
-    "ipaddress": ("ip", False),
-    "notipaddress": ("ip", True),
-    "null": ("null", False),
+    "StringEquals": ("string", False),
+    "StringNotEquals": ("string", True),
+    "StringEqualsIgnoreCase": ("string-ic", False),
+    "StringNotEqualsIgnoreCase": ("string-ic", True),
+    "StringLike": ("string-like", False),
+    "StringNotLike": ("string-like", True),
+    "ArnEquals": ("arn", False),
+    "ArnLike": ("arn", False),
+    "ArnNotEquals": ("arn", True),
+    "ArnNotLike": ("arn", True),
+    "NumericEquals": ("num-eq", False),
+    "NumericNotEquals": ("num-eq", True),
+    "NumericLessThan": ("num-lt", False),
+    "NumericLessThanEquals": ("num-le", False),
+    "NumericGreaterThan": ("num-gt", False),
+    "NumericGreaterThanEquals": ("num-ge", False),
+    "DateEquals": ("date-eq", False),
+    "DateNotEquals": ("date-eq", True),
+    "DateLessThan": ("date-lt", False),
+    "DateLessThanEquals": ("date-le", False),
+    "DateGreaterThan": ("date-gt", False),
+    "DateGreaterThanEquals": ("date-ge", False),
+    "Bool": ("bool", False),
+    "BinaryEquals": ("binary", False),
+    "IpAddress": ("ip", False),
+    "NotIpAddress": ("ip", True),
+    "Null": ("null", False),
 }
-#: The operators as AWS spells them (reference_policies_elements_condition_operators.html).
-OPERATOR_NAMES: tuple[str, ...] = (
-    "StringEquals",
-    "StringNotEquals",
-    "StringEqualsIgnoreCase",
-    "StringNotEqualsIgnoreCase",
-    "StringLike",
-    "StringNotLike",
-    "ArnEquals",
-    "ArnLike",
-    "ArnNotEquals",
-    "ArnNotLike",
-    "NumericEquals",
-    "NumericNotEquals",
-    "NumericLessThan",
-    "NumericLessThanEquals",
-    "NumericGreaterThan",
-    "NumericGreaterThanEquals",
-    "DateEquals",
-    "DateNotEquals",
-    "DateLessThan",
-    "DateLessThanEquals",
-    "DateGreaterThan",
-    "DateGreaterThanEquals",
-    "Bool",
-    "BinaryEquals",
-    "IpAddress",
-    "NotIpAddress",
-    "Null",
-)
+#: The operators as AWS spells them.
+OPERATOR_NAMES: tuple[str, ...] = tuple(_OPERATORS)
+#: The same table by lower-case name: operator names compare case-insensitively, as the engine
+#: reads them.
+_BY_LOWER: dict[str, tuple[str, bool]] = {name.lower(): entry for name, entry in _OPERATORS.items()}
 # Families whose values may hold policy variables.
 _VARIABLE_FAMILIES = frozenset({"string", "string-ic", "string-like", "arn", "bool"})
 
@@ -179,7 +155,7 @@ def _parse_operator(operator: str) -> tuple[str | None, bool, str, bool]:
     if_exists = base.endswith("ifexists")
     if if_exists:
         base = base[: -len("ifexists")]
-    entry = _OPERATORS.get(base)
+    entry = _BY_LOWER.get(base)
     if entry is None:
         return None, False, qualifier, if_exists
     family, negated = entry

@@ -33,7 +33,7 @@ from iam_audit.errors import InputError
 from iam_audit.findings import Severity
 from iam_audit.preflight.schema import DEFAULT_MAX_LENGTH, MfaConfiguration, PoolSchema
 from iam_audit.render.escape import shell_command
-from iam_audit.results import ResultKind, Row, Status
+from iam_audit.results import ResultKind, Row, Status, fails
 
 __all__ = [
     "CSV_RULES",
@@ -205,8 +205,8 @@ class CsvReport:
 
     @property
     def failed(self) -> bool:
-        """True when an error-level problem would fail rows or the whole job."""
-        return any(rule(r).severity is Severity.ERROR for r, _ in self.counts)
+        """True when an error-level problem would fail rows or the whole job (a row fails)."""
+        return fails(self)
 
     @property
     def header_ok(self) -> bool:
@@ -336,12 +336,6 @@ def _parts(text: str, limit: int = -1) -> tuple[list[str], bool]:
     if _ESCAPED in text:
         return [f.replace("\\,", ",") for f in _SPLIT.split(text)], False
     return text.replace("\\,", _ESCAPED).split(",", limit), True
-
-
-def _fields(text: str, limit: int = -1) -> list[str]:
-    """:func:`_split` with each ``\\,`` made a comma (values are stripped after)."""
-    parts, escaped = _parts(text, limit)
-    return list(map(str.replace, parts, _NUL, _COMMA)) if escaped else parts
 
 
 def _width(text: str) -> int:

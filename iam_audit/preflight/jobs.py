@@ -19,7 +19,7 @@ from typing import Any, ClassVar, assert_never
 from iam_audit.errors import InputError
 from iam_audit.preflight import logsdiag
 from iam_audit.render.escape import shell_command
-from iam_audit.results import ResultKind, Row, Severity, Status
+from iam_audit.results import ResultKind, Row, Severity, Status, fails
 
 __all__ = [
     "EXPIRY_WARNING_AGE",
@@ -178,8 +178,8 @@ class JobsReport:
 
     @property
     def failed(self) -> bool:
-        """True when a note is at ``error`` level."""
-        return any(n.level is NoteLevel.ERROR for n in self.notes)
+        """True when a note is at ``error`` level (its row fails)."""
+        return fails(self)
 
     def rows(self) -> tuple[Row, ...]:
         """One row per note: an ``error`` note fails (error severity), a ``warning`` warns, an
@@ -261,10 +261,9 @@ def explain_completion(message: str, *, pool_id: str, role_arn: str = "") -> tup
     (:mod:`iam_audit.preflight.logsdiag`), so ``kind`` is then the seed error's name.
     """
     context = {"pool": pool_id, "logs_role": role_arn or "LOGS_ROLE_ARN"}
-    found = logsdiag.match_text(message, logsdiag.load_signatures())
-    if found is not None:
-        report = logsdiag.diagnose([logsdiag.LogEvent(message)], context=context)
-        return found.signature.name, report.diagnoses[0].fix
+    report = logsdiag.diagnose([logsdiag.LogEvent(message)], context=context)
+    if report.diagnoses:  # one event: at most one diagnosis
+        return report.diagnoses[0].error, report.diagnoses[0].fix
     for known in _OTHER_COMPLETIONS:
         if known.pattern.search(message):
             return known.kind, known.explanation.format(pool=pool_id)

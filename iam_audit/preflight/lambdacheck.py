@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Protocol
 from iam_audit.errors import InputError
 from iam_audit.findings import Status
 from iam_audit.render.escape import shell_command
-from iam_audit.results import ResultKind, Row, Severity
+from iam_audit.results import ResultKind, Row, Severity, fails
 
 __all__ = [
     "COGNITO_TRIGGER_TIMEOUT",
@@ -106,8 +106,8 @@ class LambdaReport:
 
     @property
     def failed(self) -> bool:
-        """True when a check failed (the trigger would fail); warnings do not count."""
-        return any(r.status is Status.FAIL for r in self.results)
+        """True when a check failed (the trigger would fail; a failing row); warnings do not."""
+        return fails(self)
 
     def rows(self) -> tuple[Row, ...]:
         """One row per result, on the function (and the file and line, where known); every

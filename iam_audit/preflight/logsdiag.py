@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from iam_audit.errors import InputError
 from iam_audit.render.escape import shell
-from iam_audit.results import ResultKind, Row, Severity, Status
+from iam_audit.results import ResultKind, Row, Severity, Status, fails
 
 __all__ = [
     "MAX_EVENT_BYTES",
@@ -169,8 +169,8 @@ class DiagnosisReport:
 
     @property
     def failed(self) -> bool:
-        """True when any error was recognised."""
-        return bool(self.diagnoses)
+        """True when any error was recognised (each is a failing row)."""
+        return fails(self)
 
     def rows(self) -> tuple[Row, ...]:
         """One failing row per error recognised in the log, with its filled fix."""
@@ -257,10 +257,10 @@ def cut_event(text: str) -> tuple[str, int]:
 def match_text(text: str, signatures: Iterable[Signature]) -> SignatureMatch | None:
     """The first signature (in file order) matching any line of ``text``, or ``None``.
 
-    ``text`` is cut to :data:`MAX_EVENT_BYTES` first (:func:`diagnose` says when it was).
+    ``text`` is one event's message as :func:`diagnose` hands it, already cut to
+    :data:`MAX_EVENT_BYTES` (:func:`cut_event`; :func:`diagnose` says when it was).
     """
     sigs = tuple(signatures)
-    text = cut_event(text)[0]
     lines = text.splitlines() or [text]
     for sig in sigs:
         for pattern in sig.patterns:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
-from tests.conftest import asset
+from tests.conftest import asset, one_session
 
 runner = CliRunner()
 REGION = "eu-central-1"
@@ -106,6 +106,29 @@ def test_live_audit_reads_the_code_and_judges_its_calls(deployed: dict[str, str]
         ("COG010", "fail", ("cognito-idp:AdminGetUser",)),
     }
     assert result.exit_code == 1
+
+
+def test_the_live_code_is_read_through_the_runs_session_factory(
+    deployed: dict[str, str], moto_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One injected session factory: reading the function's package asks it too, never the
+    credential chain behind the run's back."""
+    from iam_audit import aws
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise AssertionError("a session made outside the run's session factory")
+
+    monkeypatch.setattr(aws, "make_session", refuse)
+    runner = one_session(moto_account)
+    result = runner.invoke(
+        app,
+        ["audit", "--user-pool-arn", deployed["new"], "--source-pool-arn", deployed["old"],
+         "--region", REGION, "-f", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    cog010 = [f for f in json.loads(result.output)["results"] if f["check"] == "COG010"]
+    assert [f["missing"] for f in cog010] == [["cognito-idp:AdminGetUser"]]
+    assert runner.made == [(None, REGION), (None, REGION)]  # the account, then the code
 
 
 def test_live_code_outside_the_endpoint_is_not_downloaded(

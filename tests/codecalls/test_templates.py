@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
+from iam_audit.codecalls.target import CodeOptions, code_facts
 from tests.conftest import asset
 
 runner = CliRunner()
@@ -91,3 +93,55 @@ def test_lambda_calls_on_a_template_without_its_code_on_disk_exits_3() -> None:
     )
     assert result.exit_code == 3
     assert "is not on disk" in result.output
+
+
+_GET_USER = {
+    "index.py": "import boto3, os\n"
+    "def handler(event, context):\n"
+    "    boto3.client('cognito-idp').admin_get_user(UserPoolId=os.environ['POOL'], Username='u')\n"
+}
+_FN = "arn:aws:lambda:eu-west-1:111122223333:function:migrate"
+_AAA = (("POOL", "eu-west-1_Aaa"),)
+_BBB = (("POOL", "eu-west-1_Bbb"),)
+_HOME, _OTHER = "111122223333", "444455556666"
+
+
+def _pool(account: str, pool: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:cognito-idp:eu-west-1:{account}:userpool/eu-west-1_{pool}"
+
+
+@pytest.mark.parametrize(
+    ("environment", "arn", "options", "resource"),
+    [
+        (_AAA, _FN, CodeOptions(), _pool(_HOME, "Aaa")),
+        (_AAA, _FN, CodeOptions(env=_BBB), _pool(_HOME, "Bbb")),  # --env wins over its own
+        # --account-id wins over the function's ARN; the partition stays the ARN's
+        (_AAA, _FN.replace("arn:aws:", "arn:aws-cn:"), CodeOptions(account_id=_OTHER),
+         _pool(_OTHER, "Aaa", "aws-cn")),
+        ((), None, CodeOptions(), None),  # no pool ID anywhere: unresolved, never guessed
+        ((), None, CodeOptions(env=_BBB, account_id=_OTHER), _pool(_OTHER, "Bbb")),
+    ],
+)  # fmt: skip
+def test_the_code_is_read_where_and_as_the_function_runs(
+    environment: tuple[tuple[str, str], ...],
+    arn: str | None,
+    options: CodeOptions,
+    resource: str | None,
+) -> None:
+    """``code_facts``: what ``lambda calls`` lists and ``audit`` checks (COG010) alike."""
+    facts = code_facts(_GET_USER, "p", options, environment=environment, arn=arn)
+    assert [(c.action, c.resource) for c in facts.calls] == [("cognito-idp:AdminGetUser", resource)]
+
+
+def test_lambda_calls_env_overrides_the_templates_environment() -> None:
+    result = runner.invoke(
+        app,
+        ["lambda", "calls", "--template", "tests/assets/cfn/stack.yaml", "--region",
+         "eu-central-1", "--account-id", "111122223333", "--env",
+         "OLD_USER_POOL_ID=eu-west-1_Other1", "-f", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    (call,) = json.loads(result.output)["calls"]
+    assert (
+        call["resource"] == "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Other1"
+    )

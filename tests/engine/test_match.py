@@ -215,11 +215,45 @@ def test_statement_with_the_worst_resource_is_matched() -> None:
     assert not statement.match("arn:aws:s3:::b", None, {}, set(), check_principal=False).applies
 
 
-def test_operator_names_are_the_engines() -> None:
-    # The spelled-out list (for suggestions) and the engine's table name the same operators
-    # (reference_policies_elements_condition_operators.html).
-    from iam_audit.engine.conditions import _OPERATORS, OPERATOR_NAMES, suggest_operator
+#: The operators of the tables of reference_policies_elements_condition_operators.html, as
+#: AWS spells them ("String condition operators", "Numeric ...", "Date ...", "Boolean ...",
+#: "Binary ...", "IP address ...", "Amazon Resource Name (ARN) ...", "Null").
+DOCUMENTED_OPERATORS = [
+    *("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"),
+    *("StringLike", "StringNotLike"),
+    *("NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals"),
+    *("NumericGreaterThan", "NumericGreaterThanEquals"),
+    *("DateEquals", "DateNotEquals", "DateLessThan", "DateLessThanEquals", "DateGreaterThan"),
+    "DateGreaterThanEquals",
+    *("Bool", "BinaryEquals", "IpAddress", "NotIpAddress"),
+    *("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Null"),
+]
 
-    assert {name.lower() for name in OPERATOR_NAMES} == set(_OPERATORS)
+
+def test_operator_names_are_the_documented_ones() -> None:
+    from iam_audit.engine.conditions import OPERATOR_NAMES
+
+    assert sorted(OPERATOR_NAMES) == sorted(DOCUMENTED_OPERATORS)
+
+
+@pytest.mark.parametrize("name", DOCUMENTED_OPERATORS)
+def test_every_documented_operator_is_known_and_suggested(name: str) -> None:
+    # the engine's one operator table both reads an operator (in any case) and suggests one
+    from iam_audit.engine.conditions import is_known_operator, suggest_operator
+
+    assert is_known_operator(name)
+    assert is_known_operator(name.upper())
+    assert not is_known_operator(name + "z")
+    if name != "Null":  # "You can add IfExists to the end of any condition operator name
+        # except the Null condition"
+        assert is_known_operator(f"ForAnyValue:{name}IfExists")
+    typo = name[:-1] + ("z" if name[-1] != "z" else "y")
+    assert suggest_operator(typo) == name
+    assert suggest_operator(f"ForAllValues:{typo}") == f"ForAllValues:{name}"
+
+
+def test_a_suggestion_keeps_the_qualifier_and_ifexists() -> None:
+    from iam_audit.engine.conditions import suggest_operator
+
     assert suggest_operator("ForAnyValue:StringLikIfExists") == "ForAnyValue:StringLikeIfExists"
     assert suggest_operator("Frobnicate") is None

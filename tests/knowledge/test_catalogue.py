@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from iam_audit import awsdata
 from iam_audit.cli import app
+from iam_audit.codecalls.botocore_map import BotocoreOperationMap
 from iam_audit.engine import parse_policy, unknown_actions
 from iam_audit.managed import aws_managed_policy, snapshot
 from iam_audit.model import PolicyKind
@@ -133,43 +134,38 @@ def test_rcp_services_include_those_aws_documents() -> None:
         ("cognito-idp", "admin_initiate_auth", ("cognito-idp:AdminInitiateAuth",)),
         ("logs", "put_log_events", ("logs:PutLogEvents",)),
         ("@aws-sdk/client-cloudwatch-logs", "PutLogEventsCommand", ("logs:PutLogEvents",)),
-        ("CognitoIdentityProviderClient", "AdminGetUserCommand", ("cognito-idp:AdminGetUser",)),
         (
-            "client-cognito-identity-provider",
-            "adminInitiateAuth",
-            ("cognito-idp:AdminInitiateAuth",),
+            "@aws-sdk/client-cognito-identity-provider",
+            "AdminGetUserCommand",
+            ("cognito-idp:AdminGetUser",),
         ),
+        ("CognitoIdentityServiceProvider", "adminInitiateAuth", ("cognito-idp:AdminInitiateAuth",)),
         # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html: s3:ListBucket
         ("s3", "list_objects_v2", ("s3:ListBucket",)),
-        ("S3Client", "HeadObjectCommand", ("s3:GetObject",)),
+        ("@aws-sdk/client-s3", "HeadObjectCommand", ("s3:GetObject",)),
         ("lambda", "invoke", ("lambda:InvokeFunction",)),
-        ("stepfunctions", "start_execution", ("states:StartExecution",)),
+        ("stepfunctions", "start_execution", ("states:StartExecution",)),  # signing name states
+        ("StepFunctions", "startExecution", ("states:StartExecution",)),  # JavaScript v2 class
+        ("elbv2", "describe_load_balancers", ("elasticloadbalancing:DescribeLoadBalancers",)),
         ("cognito-idp", "no_such_operation", ()),
-        ("not-a-client", "get_thing", ()),
     ],
 )
 def test_sdk_operation_to_iam_action(client: str, operation: str, actions: tuple[str, ...]) -> None:
-    assert awsdata.actions_for_operation(client, operation) == actions
+    """A client as the code names it, through the one client map the analysers use (botocore's
+    models, ``codecalls/botocore_map.py``), then its operation through the catalogue."""
+    ops = BotocoreOperationMap()
+    if client.startswith("@aws-sdk/client-"):
+        service = ops.service_for_js(client.removeprefix("@aws-sdk/client-"))
+    else:
+        service = ops.service(client) or ops.service_for_js(client)
+    assert service is not None
+    assert awsdata.actions_for_operation(service.prefix, operation) == actions
 
 
-@pytest.mark.parametrize(
-    ("name", "prefix"),
-    [
-        ("cognito-idp", "cognito-idp"),
-        ("stepfunctions", "states"),
-        ("@aws-sdk/client-sfn", "states"),
-        ("CloudWatchLogsClient", "logs"),
-        # JavaScript v2 classes: new AWS.CognitoIdentityServiceProvider(), AWS.DynamoDB, ...
-        ("CognitoIdentityServiceProvider", "cognito-idp"),
-        ("StepFunctions", "states"),
-        ("DynamoDB", "dynamodb"),
-        ("SecretsManager", "secretsmanager"),
-        ("elbv2", "elasticloadbalancing"),
-        ("nope", None),
-    ],
-)
-def test_service_for_sdk_client(name: str, prefix: str | None) -> None:
-    assert awsdata.service_for_sdk_client(name) == prefix
+@pytest.mark.parametrize("prefix", ["not-a-prefix", "", "cognito-identity-provider"])
+def test_an_operation_of_no_iam_prefix_is_not_known(prefix: str) -> None:
+    # a client name is not a prefix: () is "not known", never "needs nothing"
+    assert awsdata.actions_for_operation(prefix, "AdminGetUser") == ()
 
 
 def test_version_prints_the_data_dates() -> None:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from iam_audit.errors import InputError
+from iam_audit.preflight.jobs import explain_completion
 from iam_audit.preflight.logsdiag import (
     MAX_EVENT_BYTES,
     SEED_ERRORS,
@@ -56,6 +57,21 @@ def test_corpus_line(expected: str, line: str) -> None:
     else:
         assert found is not None
         assert found.signature.name == expected
+
+
+@pytest.mark.parametrize(
+    ("expected", "line"), CORPUS_LINES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CORPUS_LINES)]
+)
+def test_a_jobs_completion_message_is_read_as_a_log_event(expected: str, line: str) -> None:
+    """``jobs`` explains a failed job's CompletionMessage by the one diagnosis of log events."""
+    pool = "eu-central-1_AbCdEf123"
+    kind, why = explain_completion(line, pool_id=pool)
+    if expected == "none":
+        assert kind not in SEED_ERRORS
+        return
+    context = {"pool": pool, "logs_role": "LOGS_ROLE_ARN"}
+    (diagnosis,) = diagnose([LogEvent(line)], context=context).diagnoses
+    assert (kind, why) == (expected, diagnosis.fix)
 
 
 @pytest.mark.parametrize("signature", SIGNATURES, ids=[s.id for s in SIGNATURES])
