@@ -5,13 +5,14 @@ items once a large file is decoded. On Linux, with more than one core and no oth
 running, ``jobs`` processes are forked *before* the decoding: each decodes the file's bytes
 (read once, before the fork) itself, works its share of the items and sends back only its
 answers. Forking after the decoding would share the decoded objects instead, but every object
-a worker reads has its reference count written, so each page it touches is copied: on a 36 MB
-file that costs more than the decoding does. Anywhere else (one core, another OS, threads that a
+a worker reads has its reference count written, so each page it touches is copied (a 36 MB
+file decodes to some 80 MB of objects). Anywhere else (one core, another OS, threads that a
 fork would not carry over, a short list) the same functions run in the calling process, over
 the whole list.
 
-The result never depends on how the work was split: items are taken in blocks, each block is
-worked by one process in list order, and the parts come back in block order. The error raised
+The result never depends on how the work was split: items are taken in blocks (a process takes
+the next block as soon as it is free), each block is worked by one process in list order, and
+the parts come back in block order. The error raised
 is the one a single process would have raised first (the lowest item index); a worker that
 dies without answering (killed, out of memory) has its blocks worked again by the caller.
 """
@@ -35,6 +36,8 @@ P = TypeVar("P")
 #: Items per block: large enough that a block's answers are worth a pipe, small enough that the
 #: blocks even out between processes.
 BLOCK = 512
+#: At most this many blocks (4 bytes each in the queue; a pipe holds 64 KiB).
+MAX_BLOCKS = 8_192
 #: Below this many items a fork costs more than it saves (callers judge ``worth`` by it).
 MIN_ITEMS = 2_000
 
@@ -85,33 +88,43 @@ def run_split(
     if wanted <= 1 or not worth or not _can_fork():
         items = load()
         return [work(items, 0)] if items else []
-    children: dict[int, tuple[int, int]] = {}  # pid: read end, its number
+    children: dict[int, int] = {}  # pid: the read end of its answers
     sys.stdout.flush()
     sys.stderr.flush()
     parts: dict[int, P | Failed] = {}
+    # the blocks to work, one 4-byte number each: a process takes the next when it is free, so a
+    # slower one takes fewer (a pipe's reads are whole records: every read asks for 4 bytes)
+    queue_read, queue_write = os.pipe()
     try:
-        for number in range(1, wanted):
+        for _number in range(1, wanted):
             read_end, write_end = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the child: work its blocks, send them, leave without clean-up
+            if pid == 0:  # the child: work blocks, send them, leave without clean-up
                 os.close(read_end)
-                _child(load, work, number, wanted, write_end)
+                os.close(queue_write)
+                _child(load, work, queue_read, write_end)
             os.close(write_end)
-            children[pid] = (read_end, number)
+            children[pid] = read_end
         items = load()
-        starts = list(range(0, len(items), BLOCK))
-        for start in _share(starts, 0, wanted):
-            parts[start] = _guarded(items, work, start)
-        for pid, (read_end, number) in list(children.items()):
+        starts = _starts(len(items))
+        os.write(queue_write, b"".join(n.to_bytes(4, "little") for n in range(len(starts))))
+        os.close(queue_write)
+        queue_write = -1
+        parts.update(_work_queue(items, work, queue_read))
+        for pid, read_end in list(children.items()):
             received = _receive(read_end)  # closes it
-            children[pid] = (-1, number)
+            children[pid] = -1
             os.waitpid(pid, 0)
             del children[pid]
-            for start in _share(starts, number, wanted):  # a worker that died: worked here
-                found = received[start] if start in received else _guarded(items, work, start)
-                parts[start] = found  # type: ignore[assignment]
+            parts.update(received)  # type: ignore[arg-type]
+        for start in starts:  # the blocks of a worker that died are worked here
+            if start not in parts:
+                parts[start] = _guarded(items, work, start)
     finally:
-        for pid, (read_end, _number) in children.items():  # interrupted: no worker outlives us
+        for fd in (queue_read, queue_write):
+            if fd >= 0:
+                os.close(fd)
+        for pid, read_end in children.items():  # interrupted: no worker outlives us
             _end(pid, read_end)
     failures = [part for part in parts.values() if isinstance(part, Failed)]
     if failures:
@@ -119,15 +132,37 @@ def run_split(
     return [parts[start] for start in starts]  # type: ignore[misc]
 
 
-def _share(starts: list[int], number: int, wanted: int) -> list[int]:
-    """The blocks process ``number`` of ``wanted`` works: blocks ``number``, ``number + wanted``,
-    …: neighbouring blocks differ little, so the processes' loads even out."""
-    return starts[number::wanted]
+def _starts(count: int) -> list[int]:
+    """Where the blocks of ``count`` items start: :data:`BLOCK` items each, larger where there
+    would be more than :data:`MAX_BLOCKS` (so the queue of their numbers fits a pipe)."""
+    return list(range(0, count, _size(count)))
 
 
-def _guarded(items: Sequence[T], work: Callable[[Sequence[T], int], P], start: int) -> P | Failed:
+def _size(count: int) -> int:
+    return max(BLOCK, -(-count // MAX_BLOCKS))
+
+
+def _work_queue(
+    items: Sequence[T], work: Callable[[Sequence[T], int], P], queue: int
+) -> dict[int, P | Failed]:
+    """Work the blocks whose numbers this process reads from ``queue``, until it is empty."""
+    starts = _starts(len(items))
+    size = _size(len(items))
+    found: dict[int, P | Failed] = {}
+    while True:
+        token = os.read(queue, 4)
+        if len(token) < 4:
+            return found
+        start = starts[int.from_bytes(token, "little")]
+        found[start] = _guarded(items, work, start, size)
+
+
+def _guarded(
+    items: Sequence[T], work: Callable[[Sequence[T], int], P], start: int, size: int = 0
+) -> P | Failed:
+    size = size or _size(len(items))
     try:
-        return work(items[start : start + BLOCK], start)
+        return work(items[start : start + size], start)
     except Exception as error:  # raised by run_split, in item order
         return Failed(start, error)
 
@@ -135,16 +170,13 @@ def _guarded(items: Sequence[T], work: Callable[[Sequence[T], int], P], start: i
 def _child(
     load: Callable[[], Sequence[T]],
     work: Callable[[Sequence[T], int], P],
-    number: int,
-    wanted: int,
+    queue: int,
     write_end: int,
 ) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
-        items = load()
-        starts = list(range(0, len(items), BLOCK))
-        found = {start: _guarded(items, work, start) for start in _share(starts, number, wanted)}
+        found = _work_queue(load(), work, queue)
         try:
             data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an answer that does not pickle: the caller works it

@@ -7,17 +7,18 @@ the machine cannot fork (not Linux, threads running) the work must run in this p
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from iam_audit import workers
 from iam_audit.workers import BLOCK, MIN_ITEMS, run_split
 
-ITEMS = list(range(MIN_ITEMS + 3 * BLOCK + 17))  # not a whole number of blocks
+ITEMS = list(range(MIN_ITEMS + 10 * BLOCK + 17))  # 14 blocks, the last one short
 FORKS = workers._can_fork()
 
 
@@ -34,17 +35,32 @@ def _joined(parts: list[tuple[int, list[int], int]]) -> list[int]:
     return [value for _start, values, _pid in parts for value in values]
 
 
+def _meeting(parties: int) -> Callable[[Sequence[int], int], tuple[int, list[int], int]]:
+    """``_squares``, where each process's first block waits for every process to have one: so
+    every process surely works a block (a free process takes the next block in the queue)."""
+    barrier = multiprocessing.Barrier(parties)
+    first: set[int] = set()
+
+    def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        if os.getpid() not in first:
+            first.add(os.getpid())
+            barrier.wait(timeout=30)
+        return _squares(block, start)
+
+    return work
+
+
 @pytest.mark.parametrize("jobs", [1, 2, 3, 8])
 def test_the_parts_are_the_same_in_order_for_any_number_of_jobs(jobs: int) -> None:
-    parts = run_split(lambda: ITEMS, _squares, jobs=jobs)
+    forks = FORKS and jobs > 1
+    work = _meeting(jobs) if forks else _squares
+    parts = run_split(lambda: ITEMS, work, jobs=jobs)
     assert _joined(parts) == [item * item for item in ITEMS]
     starts = [start for start, _values, _pid in parts]
     assert starts == sorted(starts)
     pids = {pid for _start, _values, pid in parts}
-    if jobs == 1 or not FORKS:
-        assert pids == {os.getpid()}
-    else:
-        assert len(pids) == min(jobs, -(-len(ITEMS) // BLOCK)), "each job is its own process"
+    assert len(pids) == (jobs if forks else 1), "each job is its own process"
+    assert os.getpid() in pids
 
 
 def test_a_list_not_worth_sharing_is_worked_here() -> None:
@@ -118,15 +134,20 @@ def test_the_error_raised_is_the_first_in_item_order(jobs: int, bad: list[int]) 
 @pytest.mark.skipif(not FORKS, reason="no fork here")
 def test_the_blocks_of_a_worker_that_dies_are_worked_by_the_caller() -> None:
     parent = os.getpid()
+    meet = _meeting(2)
+    lost = multiprocessing.Value("i", -1)
 
     def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
-        if os.getpid() != parent and start == BLOCK:  # the second process's first block
+        answer = meet(block, start)
+        if os.getpid() != parent:  # the worker dies in its first block, unanswered
+            lost.value = start
             os.kill(os.getpid(), signal.SIGKILL)
-        return _squares(block, start)
+        return answer
 
     parts = run_split(lambda: ITEMS, work, jobs=2)
     assert _joined(parts) == [item * item for item in ITEMS]
-    assert parts[1][2] == parent  # worked again here
+    assert lost.value >= 0
+    assert {pid for _start, _values, pid in parts} == {parent}  # all worked here
 
 
 @pytest.mark.skipif(not FORKS, reason="no fork here")
