@@ -14,9 +14,13 @@ role. How it stays fast on accounts of 10,000 roles (``benchmarks/who_can_bench.
 decoded once into typed records that validate every document on the way
 (:mod:`iam_audit.sources.authschema`), so a file ``audit`` refuses (a ``Principal`` in an inline
 policy, a misspelt ``Effect``) is refused here with the same message; a document none of whose
-statements' ``Action``/``NotAction`` covers the action is left out of the evaluation (it takes no
-part in it), and only the others are converted and compiled. Managed and group policies are
-judged once and shared.
+statements can apply to the request (its ``Action``/``NotAction`` does not cover the action, or
+its ``Resource`` cannot match the resource: :meth:`Question.relevant`) is left out of the
+evaluation, since it takes no part in it, and only the others are converted and compiled.
+Managed and group policies are judged once and shared; a principal whose documents are all
+shared ones and read no condition key gets the answer worked out for them. On a large file the
+principals are shared among one process per core (:mod:`iam_audit.workers`), each decoding the
+file itself; the answer is the same in one process or several.
 
 The request (``ContextMode.OPEN``): the principal's ARN, account and type (the engine derives
 them), its tags as ``aws:PrincipalTag/KEY`` (a tag the principal lacks is known to be absent), and
