@@ -255,34 +255,40 @@ class _Walk:
         """Judge what many principals share (their managed policies, their groups) once, before
         the principals are shared among processes. A document that cannot be read is left for
         the walk, which refuses it where a single pass over the principals meets it first."""
-        for arn in dict.fromkeys(arn for p in principals for arn in p.managed):
+        attached = (a.PolicyArn for _, r in principals for a in r.AttachedManagedPolicies)
+        for arn in dict.fromkeys(attached):
             with contextlib.suppress(InputError):
                 self.managed(arn)
-        for name in dict.fromkeys(name for p in principals for name in p.groups):
+        users = (record for kind, record in principals if kind == "user")
+        for name in dict.fromkeys(name for record in users for name in record.GroupList):
             self.group(name)
 
     # principals -------------------------------------------------------------------------
 
     def answer(self, principal: Principal) -> Grantee | None:
         """The principal's answer, or ``None`` when it may not perform the action."""
-        arn = principal.arn
-        kind = _KINDS[principal.kind]
+        kind_name, record = principal
+        arn = record.Arn
+        kind = _KINDS[kind_name]
         role = kind is PrincipalType.ROLE
+        groups: Sequence[str] = ()
         if role:
             self.source.validate_role(arn)  # refused exactly as audit refuses it
+            key, inline = "RolePolicyList", record.RolePolicyList
+        else:
+            key, inline, groups = "UserPolicyList", record.UserPolicyList, record.GroupList
         docs: list[_Doc] = []
         unknown: list[str] = []
-        key = "RolePolicyList" if role else "UserPolicyList"
         names = self._names
-        for index, item in enumerate(principal.inline):
+        for index, item in enumerate(inline):
             if names(item.PolicyDocument) is False:
                 continue  # the common case: a policy about other actions or resources
             policy = self.inline(item, index, arn, key)
             if policy is not None:
                 docs.append(_Doc(policy, policy.name, False))
         shared = not docs  # every document is one the walk gives to many principals
-        self._attached(principal.managed, docs, unknown)
-        for group_name in principal.groups:
+        self._attached((a.PolicyArn for a in record.AttachedManagedPolicies), docs, unknown)
+        for group_name in groups:
             group = self.group(group_name)
             if group is None:
                 self.notes.add(f"user {arn} is in group {group_name}, which is not in the file")
@@ -298,11 +304,12 @@ class _Walk:
             return None  # no statement can apply to the action: an implicit deny
         boundary: PolicyDocument | None = None
         boundary_unknown = False
-        if principal.boundary:
-            boundary = self.source.boundary_policy(principal.boundary)
+        bound = record.PermissionsBoundary
+        if bound is not None and bound.PermissionsBoundaryArn:
+            boundary = self.source.boundary_policy(bound.PermissionsBoundaryArn)
             boundary_unknown = boundary is None
         question = self.question
-        request = question.request(arn, [(t.Key, t.Value) for t in principal.tags])
+        request = question.request(arn, [(t.Key, t.Value) for t in record.Tags])
         result = question.ask(request, [doc.policy for doc in docs], boundary, shared=shared)
         self.notes.update(result.notes)
         # a policy the file does not hold may allow what nothing else allows: would an Allow of
@@ -409,7 +416,7 @@ def who_can(
         decoded = source.load() if isinstance(source, UndecodedSource) else source
         question = Question(action, resource, context=context, organization=organization)
         walk = _Walk(decoded, question)
-        principals = list(decoded.principals())
+        principals = decoded.principals()
         walk.prepare(principals)
         walks[:] = [walk]
         return principals
@@ -420,7 +427,7 @@ def who_can(
         found: list[Grantee] = []
         accounts: set[str] = set()
         for principal in block:
-            accounts.add(resource_account(principal.arn) or "")
+            accounts.add(resource_account(principal[1].Arn) or "")
             grantee = walk.answer(principal)
             if grantee is not None:
                 found.append(grantee)

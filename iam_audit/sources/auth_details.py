@@ -13,7 +13,6 @@ reads it through this class.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -140,19 +139,6 @@ def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
     return document if schema.document_holds(document) else orjson.loads(bytes(raw))
 
 
-def _principal(kind: str, record: Any, inline: Sequence[Any], groups: Sequence[str]) -> Principal:
-    boundary = record.PermissionsBoundary
-    return Principal(
-        kind,
-        record.Arn,
-        inline,
-        [a.PolicyArn for a in record.AttachedManagedPolicies],
-        boundary.PermissionsBoundaryArn or None if boundary is not None else None,
-        record.Tags,
-        groups,
-    )
-
-
 def _has_keys(page: Any) -> bool:
     return any(getattr(page, key) is not msgspec.UNSET for key in _KEYS)
 
@@ -162,28 +148,10 @@ def _items(page: Any, key: str) -> list[Any]:
     return [] if value is msgspec.UNSET else value
 
 
-class Principal:
-    """A role or user of the file, with what an evaluation of its requests reads."""
-
-    __slots__ = ("arn", "boundary", "groups", "inline", "kind", "managed", "tags")
-
-    def __init__(
-        self,
-        kind: str,
-        arn: str,
-        inline: Sequence[Any],
-        managed: Sequence[str],
-        boundary: str | None,
-        tags: Sequence[Any],
-        groups: Sequence[str] = (),
-    ) -> None:
-        self.kind = kind  # "role" or "user"
-        self.arn = arn
-        self.inline = inline  # schema.Inline records
-        self.managed = managed  # attached policy ARNs
-        self.boundary = boundary
-        self.tags = tags
-        self.groups = groups
+#: A role or user of the file: ``("role", record)`` or ``("user", record)``, the record as
+#: decoded (``Arn``, ``RolePolicyList`` or ``UserPolicyList``, ``AttachedManagedPolicies``,
+#: ``PermissionsBoundary``, ``Tags``; a user's ``GroupList``, by group name: :meth:`group`).
+Principal = tuple[str, Any]
 
 
 class UndecodedSource:
@@ -297,13 +265,11 @@ class AuthDetailsSource:
     def role_arns(self) -> list[str]:
         return sorted(self._roles)
 
-    def principals(self) -> Iterator[Principal]:
-        """Every role, then every user, in file order, as :class:`Principal` records (a user's
-        group memberships by name: :meth:`group`)."""
-        for role in self._roles.values():
-            yield _principal("role", role, role.RolePolicyList, ())
-        for user in self.users:
-            yield _principal("user", user, user.UserPolicyList, user.GroupList)
+    def principals(self) -> list[Principal]:
+        """Every role, then every user, in file order (see :data:`Principal`)."""
+        found: list[Principal] = [("role", role) for role in self._roles.values()]
+        found.extend(("user", user) for user in self.users)
+        return found
 
     def group(self, name: str) -> Any | None:
         """The group record named ``name``; ``None`` when the file does not hold it."""
