@@ -188,7 +188,7 @@ class AuthDetailsSource:
         self.path = path
         pages, self.typed, self._all_valid = load_pages(path, data, lazy=lazy, raw=raw)
         self._roles: dict[str, Any] = {}
-        self._role_pointer: dict[str, str] = {}
+        self._role_at: dict[str, tuple[str, int]] = {}  # page prefix and index, for pointers
         self.users: list[Any] = []
         self.groups: dict[str, Any] = {}
         self._policies: dict[str, Any] = {}
@@ -202,7 +202,7 @@ class AuthDetailsSource:
             prefix = f"/{page_no}" if several else ""
             for index, role in enumerate(_items(page, "RoleDetailList")):
                 self._roles[role.Arn] = role
-                self._role_pointer[role.Arn] = f"{prefix}/RoleDetailList/{index}"
+                self._role_at[role.Arn] = (prefix, index)
             self.users.extend(_items(page, "UserDetailList"))
             for group in _items(page, "GroupDetailList"):
                 self.groups.setdefault(group.GroupName, group)
@@ -210,13 +210,15 @@ class AuthDetailsSource:
                 if policy.Arn:
                     self._policies[policy.Arn] = policy
                     self._policy_pointer[policy.Arn] = f"{prefix}/Policies/{index}"
-        self._by_name = {r.RoleName: arn for arn, r in self._roles.items()}
+        self._names: dict[str, str] | None = None  # role name: ARN, built when first asked
 
     # -- Source protocol -------------------------------------------------------------------
 
     def get_role(self, ref: str) -> Role:
         """The role named ``ref`` (name or ARN), built once and cached."""
-        arn = ref if ref in self._roles else self._by_name.get(ref.rsplit("/", 1)[-1])
+        if self._names is None:
+            self._names = {r.RoleName: arn for arn, r in self._roles.items()}
+        arn = ref if ref in self._roles else self._names.get(ref.rsplit("/", 1)[-1])
         if ref.startswith("arn:") and ref not in self._roles:
             arn = None
         if arn is None:
@@ -224,6 +226,11 @@ class AuthDetailsSource:
         if arn not in self._built:
             self._built[arn] = self._build_role(arn)
         return self._built[arn]
+
+    def _role_pointer(self, arn: str) -> str:
+        """The JSON pointer of role ``arn``'s record in the file."""
+        prefix, index = self._role_at[arn]
+        return f"{prefix}/RoleDetailList/{index}"
 
     def get_function(self, ref: str) -> LambdaFunction | None:
         return None
@@ -284,7 +291,7 @@ class AuthDetailsSource:
             return  # every document typed while decoding (and so valid), or this role seen
         self._validated.add(arn)
         detail = self._roles[arn]
-        pointer = self._role_pointer[arn]
+        pointer = self._role_pointer(arn)
         trust = detail.AssumeRolePolicyDocument
         if trust is not None and not isinstance(trust, msgspec.Struct):
             self._parse(trust, "trust", PolicyKind.TRUST, f"{pointer}/AssumeRolePolicyDocument")
@@ -368,7 +375,7 @@ class AuthDetailsSource:
 
     def _build_role(self, arn: str) -> Role:
         detail = self._roles[arn]
-        pointer = self._role_pointer[arn]
+        pointer = self._role_pointer(arn)
         trust = None
         if detail.AssumeRolePolicyDocument is not None:
             trust = self._parse(
