@@ -85,11 +85,19 @@ class Answer:
         return self.allowed and self.unknown_boundary is not None
 
 
-def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = False) -> Answer:
+def ask_identity(
+    role: Role,
+    action: str,
+    resource: str,
+    *,
+    caller_side: bool = False,
+    unknown_values: tuple[str, ...] = (),
+) -> Answer:
     """May the role's session call ``action`` on ``resource``? (identity policies + boundary).
 
     ``caller_side``: only the caller's half of a cross-account request (the other account's
-    resource policy, such as a role's trust, is judged on its own).
+    resource policy, such as a role's trust, is judged on its own). ``unknown_values``: strings
+    in the role's policies that stand for values not known yet (``Request.unknown_values``).
     """
     request = Request(
         action=action,
@@ -98,6 +106,7 @@ def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = 
         context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
         principal_tags_known=tags_known(role),
+        unknown_values=unknown_values,
     )
     result = evaluate(
         request,

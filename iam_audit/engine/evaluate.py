@@ -301,7 +301,7 @@ def _scan(
         reads = check_principal or statement.reads_context
         key = None
         found = None
-        if memo is not None and not reads:
+        if memo is not None and not reads and not request.unknown_values:
             key = (statement.meaning, request.resource)
             found = memo.matches.get(key)
         if found is None:
@@ -313,6 +313,7 @@ def _scan(
                 known,
                 check_principal=check_principal,
                 boundary_present=boundary_present,
+                unknown_values=request.unknown_values,
             )
             if key is not None and memo is not None and not found.note:
                 memo.matches[key] = found
@@ -689,6 +690,7 @@ def evaluate_policies(request: Request, policies: Sequence[PolicyDocument]) -> E
                 values,
                 known,
                 check_principal=statement.principals is not None,
+                unknown_values=request.unknown_values,
             )
             if found.note:
                 notes.add(found.note)

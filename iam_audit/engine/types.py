@@ -77,6 +77,12 @@ class Request:
     request ("aws:PrincipalTag/tag-key ... This key is included in the request context ... if
     the principal you are using has tags attached", IAM User Guide, AWS global condition
     context keys) rather than unknown.
+    ``unknown_values``: strings the policies may hold that stand for values the caller does not
+    know (a template's unresolved parameter, a name the deployment will generate). A resource
+    pattern holding one is read as AWS would read the pattern as written (the decision), and in
+    ``OPEN`` mode also as if each were a policy variable with no value in the context: a
+    statement it could make apply, or not, makes the answer ``conditional`` and the value is
+    listed in ``EvalResult.unresolved``. Condition values holding one are compared as written.
     """
 
     action: str
@@ -85,6 +91,7 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mode: ContextMode = ContextMode.REQUEST
     principal_tags_known: bool = False
+    unknown_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
