@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -65,17 +64,8 @@ def judge_grants(
     if organization:
         first = organization[0]
         # the role's own policies, as if no organization policy applied: do they allow it?
-        alone = dataclasses.replace(role, organization=None)
         lacking = tuple(
-            a.action
-            for a in organization
-            if not ask_identity(
-                alone,
-                a.action,
-                a.resource,
-                caller_side=caller_side,
-                unknown_values=_unknown_for(holes, a.resource),
-            ).allowed
+            a.action for a in organization if a.result.own_decision is not Decision.ALLOWED
         )
         also = f"; no policy of the role allows {', '.join(lacking)} either" if lacking else ""
         return finding(

@@ -850,7 +850,8 @@ def apply_organization(
     then the account) must have an applicable Allow, and a Deny at any level wins. A Deny makes the
     request ``explicitDeny`` (as AWS's "with an explicit deny in a service control policy"); a level
     without an Allow makes an otherwise allowed request ``implicitDeny``. Either way ``blocked_by``
-    is ``"scp"`` or ``"rcp"`` and ``decided_by`` names the policy, statement and level. Unknown
+    is ``"scp"`` or ``"rcp"``, ``decided_by`` names the policy, statement and level, and
+    ``own_decision`` is ``result``'s decision. Unknown
     condition keys in the organization policies join ``unresolved``; in ``OPEN`` mode an
     allowed request whose SCP or RCP answer hangs on them is ``conditional``.
     """
@@ -889,6 +890,7 @@ def apply_organization(
                 matched=answer.matched,
                 blocked_by=kind.lower(),
                 decided_by=f"{said} at {level.label}",
+                own_decision=result.decision,
                 conditional=may_allow and verdict.conditional and open_mode,
             )
     if not may_allow:
@@ -901,6 +903,7 @@ def apply_organization(
                 matched=(),
                 blocked_by=kind.lower(),
                 decided_by=f"no {kind} at {verdict.no_allow.label} allows it",
+                own_decision=result.decision,
                 conditional=verdict.conditional and open_mode,
             )
     return dataclasses.replace(merged, conditional=conditional)

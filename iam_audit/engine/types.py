@@ -133,7 +133,9 @@ class EvalResult:
     condition operator, a malformed statement), so a reader knows why they did not apply.
     ``decided_by``: when an organization policy decided (``blocked_by`` ``"scp"`` or ``"rcp"``),
     which one and at which level, e.g. ``"SCP deny-regions (statement DenyAllOutsideEU) at OU
-    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``.
+    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``. ``own_decision``:
+    then also the decision of the account's own policies, before the organization's bounded it
+    (does the role lack the Allow too?); else ``None``.
     """
 
     decision: Decision
@@ -143,6 +145,7 @@ class EvalResult:
     blocked_by: str = ""
     notes: tuple[str, ...] = ()
     decided_by: str = ""
+    own_decision: Decision | None = None
 
     @property
     def allowed(self) -> bool:
