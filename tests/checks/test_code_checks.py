@@ -9,6 +9,7 @@ an IAM user in another AWS account that you own", id_roles_common-scenarios_aws-
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -423,7 +424,41 @@ def test_source_account_from_its_template(
     assert found == {trust, ("pass", ())}
 
 
-def test_cog001_and_cog010_fix_the_same_grant_once() -> None:
+@pytest.mark.parametrize("sid", ["CognitoMigrationAdminInitiateAuth", "RenamedInTheTemplate"])
+def test_cog001_and_cog010_fix_the_same_grant_once(
+    sid: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the statement's Sid is defined once, in COG001's policy template: renamed there, both
+    # checks still add the one statement
+    from iam_audit import templates
+
+    shipped = templates.policies_dir()
+    policies = tmp_path / "policies"
+    shutil.copytree(shipped, policies)
+    name = "lambda-admin-initiate-auth.json"
+    text = (shipped / name).read_text()
+    assert '"Sid": "CognitoMigrationAdminInitiateAuth"' in text
+    (policies / name).write_text(text.replace("CognitoMigrationAdminInitiateAuth", sid))
+    monkeypatch.setattr(templates, "policies_dir", lambda: policies)
+    templates._read.cache_clear()
+    try:
+        statements = _fixed_cognito_statements()
+    finally:
+        templates._read.cache_clear()
+    assert [s["Sid"] for s in statements] == [
+        sid,
+        "IamAuditAdminGetUser",
+        "IamAuditAdminListGroupsForUser",
+    ]
+    assert statements[0] == {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "cognito-idp:AdminInitiateAuth",
+        "Resource": SAME_POOL,
+    }
+
+
+def _fixed_cognito_statements() -> list[dict[str, object]]:
     args = [
         "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
         "--lambda-role", "migration-db-nosecret", "--source-pool-arn", SAME_POOL,
@@ -432,15 +467,4 @@ def test_cog001_and_cog010_fix_the_same_grant_once() -> None:
     ]  # fmt: skip
     result = runner.invoke(app, args)
     (change,) = json.loads(result.output)["changes"]
-    statements = [s for s in change["after"]["Statement"] if "cognito-idp" in json.dumps(s)]
-    assert [s["Sid"] for s in statements] == [
-        "CognitoMigrationAdminInitiateAuth",
-        "IamAuditAdminGetUser",
-        "IamAuditAdminListGroupsForUser",
-    ]
-    assert statements[0] == {
-        "Sid": "CognitoMigrationAdminInitiateAuth",
-        "Effect": "Allow",
-        "Action": "cognito-idp:AdminInitiateAuth",
-        "Resource": SAME_POOL,
-    }
+    return [s for s in change["after"]["Statement"] if "cognito-idp" in json.dumps(s)]
