@@ -237,6 +237,7 @@ def test_yaml_emitter_quotes_what_yaml_would_misread(node: Any, lines: list[str]
 # -- Terraform: HCL that references the plan's resources ----------------------------------------
 
 TF = "tests/assets/terraform/hcl-fix"
+ACCOUNT = ("--account-id", "111122223333")
 
 
 def test_terraform_fix_is_hcl_referencing_resources_by_address() -> None:
@@ -297,6 +298,31 @@ def test_terraform_fix_pasted_into_the_configuration_makes_the_plan_pass() -> No
         for k, v in before.items()
         if k not in (role, "COG009/cognito-user-migration", "COG006/cognito-user-migration")
     }
+
+
+@pytest.mark.parametrize("folder", ["trust-condition", "trust-action"])
+def test_terraform_trust_fix_is_the_statement_the_plan_adds(folder: str) -> None:
+    # the trust names lambda.amazonaws.com already, but not in a statement that lets it call
+    # sts:AssumeRole unconditionally: the snippet is the statement the plan adds (PlannedFix.added)
+    found = changes("--terraform-plan", f"{TF}/{folder}/plan.json", "--account-id", "111122223333")
+    (trust,) = [c for c in found if c["checks"] == ["COG004"]]
+    assert trust["where"] == "aws_iam_role.migration: a statement of assume_role_policy"
+    assert trust["snippet"] == (
+        "{\n"
+        '  Effect = "Allow"\n'
+        "  Principal = {\n"
+        '    Service = "lambda.amazonaws.com"\n'
+        "  }\n"
+        '  Action = "sts:AssumeRole"\n'
+        "}\n"
+    )
+    # added to assume_role_policy ({folder}-fixed/main.tf, planned again), COG004 passes
+    role = "COG004/cognito-user-migration"
+    before, after = (
+        statuses(cli("audit", "--terraform-plan", f"{TF}/{name}/plan.json", *ACCOUNT, "-f", "json"))
+        for name in (folder, f"{folder}-fixed")
+    )
+    assert (before[role], after[role]) == ("fail", "pass")
 
 
 def test_terraform_policy_built_with_jsonencode_of_a_new_resource_is_unknown_not_an_error(
