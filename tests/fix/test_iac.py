@@ -325,6 +325,31 @@ def test_terraform_trust_fix_is_the_statement_the_plan_adds(folder: str) -> None
     assert (before[role], after[role]) == ("fail", "pass")
 
 
+def test_terraform_fix_also_writes_the_source_accounts_side_in_its_template() -> None:
+    # a function in a Terraform plan assumes a role in another account, read from that account's
+    # CloudFormation template (--source-template): the trust fix goes there, as for a template
+    source = "arn:aws:iam::222233334444:role/legacy-pool-reader"
+    found = changes(
+        "--terraform-plan", f"{TF}/broken/plan.json", *ACCOUNT,
+        "--function-code", "tests/assets/codecalls/packages/py_cross_account",
+        "--source-template", "tests/assets/codecalls/stacks/source-account.yaml",
+        "--source-pool-arn", "arn:aws:cognito-idp:eu-west-1:222233334444:userpool/eu-west-1_OldPool1",
+        f"--env=SOURCE_ROLE_ARN={source}", "--env=SOURCE_EXTERNAL_ID=migr-7f3a",
+        "--env=SOURCE_USER_POOL_ID=eu-west-1_OldPool1",
+    )  # fmt: skip
+    by_file = {(c["file"].rpartition("/")[2], c["language"], tuple(c["checks"])) for c in found}
+    assert by_file == {
+        ("plan.json", "hcl", ("COG011",)),  # the function role may assume the source role
+        ("plan.json", "hcl", ("COG009",)),
+        ("source-account.yaml", "yaml", ("COG011",)),  # the source role trusts the function's
+    }
+    (trust,) = [c for c in found if c["language"] == "yaml"]
+    assert (
+        trust["where"] == "Resources.LegacyPoolReader.Properties.AssumeRolePolicyDocument.Statement"
+    )
+    assert ":role/cognito-user-migration" in trust["snippet"]
+
+
 def test_terraform_policy_built_with_jsonencode_of_a_new_resource_is_unknown_not_an_error(
     tmp_path: Path,
 ) -> None:
