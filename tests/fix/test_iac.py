@@ -10,6 +10,7 @@ import difflib
 import json
 import re
 import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -300,14 +301,14 @@ def test_terraform_fix_pasted_into_the_configuration_makes_the_plan_pass() -> No
     }
 
 
-@pytest.mark.parametrize("folder", ["trust-condition", "trust-action"])
-def test_terraform_trust_fix_is_the_statement_the_plan_adds(folder: str) -> None:
+@pytest.mark.parametrize("trust", ["condition", "action"])
+def test_terraform_trust_fix_is_the_statement_the_plan_adds(trust: str) -> None:
     # the trust names lambda.amazonaws.com already, but not in a statement that lets it call
     # sts:AssumeRole unconditionally: the snippet is the statement the plan adds (PlannedFix.added)
-    found = changes("--terraform-plan", f"{TF}/{folder}/plan.json", "--account-id", "111122223333")
-    (trust,) = [c for c in found if c["checks"] == ["COG004"]]
-    assert trust["where"] == "aws_iam_role.migration: a statement of assume_role_policy"
-    assert trust["snippet"] == (
+    found = changes("--terraform-plan", f"{TF}/trust/plan-{trust}.json", *ACCOUNT)
+    (fix,) = [c for c in found if c["checks"] == ["COG004"]]
+    assert fix["where"] == "aws_iam_role.migration: a statement of assume_role_policy"
+    assert fix["snippet"] == (
         "{\n"
         '  Effect = "Allow"\n'
         "  Principal = {\n"
@@ -316,11 +317,15 @@ def test_terraform_trust_fix_is_the_statement_the_plan_adds(folder: str) -> None
         '  Action = "sts:AssumeRole"\n'
         "}\n"
     )
-    # added to assume_role_policy ({folder}-fixed/main.tf, planned again), COG004 passes
+    # pasted into the configuration (local.printed) and planned again, COG004 passes
+    pasted = "  printed = " + textwrap.indent(fix["snippet"], "  ").strip()
+    assert pasted in (ROOT / TF / "trust" / "main.tf").read_text()
     role = "COG004/cognito-user-migration"
     before, after = (
-        statuses(cli("audit", "--terraform-plan", f"{TF}/{name}/plan.json", *ACCOUNT, "-f", "json"))
-        for name in (folder, f"{folder}-fixed")
+        statuses(
+            cli("audit", "--terraform-plan", f"{TF}/trust/{name}.json", *ACCOUNT, "-f", "json")
+        )
+        for name in (f"plan-{trust}", f"plan-{trust}-fixed")
     )
     assert (before[role], after[role]) == ("fail", "pass")
 
