@@ -160,91 +160,71 @@ class SourceAccountRole(CodeCheck):
             statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
         unresolved = tuple(k for k in result.unresolved)
         lowered = {k.lower() for k in unresolved}
-        evidence = evidence_of(result.matched)
+
+        def said(status: Status, message: str, **fields: Any) -> Finding:
+            """A finding on the source role's trust, with the statements that decided it."""
+            evidence = evidence_of(result.matched)
+            locator = f"{source.arn} trust"
+            return finding(
+                self.meta, source, status, message, evidence=evidence, locator=locator, **fields
+            )
+
+        missing = (ASSUME,)
         organization = result.blocked_by in ("scp", "rcp")
         if organization and not result.conditional:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.FAIL,
                 f"{result.decided_by} stops {role.name} from assuming {source.name}; the "
                 "organization's policy must allow it (iam-audit never changes SCPs or RCPs)",
-                evidence=evidence,
-                missing=(ASSUME,),
+                missing=missing,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         if result.decision is Decision.EXPLICIT_DENY and not organization:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.FAIL,
                 f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "
                 "remove or narrow that Deny",
-                evidence=evidence,
-                missing=(ASSUME,),
-                locator=f"{source.arn} trust",
+                missing=missing,
             )
         if result.decision is Decision.ALLOWED and not result.conditional:
-            return finding(
-                self.meta,
-                source,
-                Status.PASS,
-                f"the trust policy of {source.name} lets {role.name} assume it",
-                evidence=evidence,
-                locator=f"{source.arn} trust",
+            return said(
+                Status.PASS, f"the trust policy of {source.name} lets {role.name} assume it"
             )
         if result.conditional and lowered == {_EXTERNAL_ID} and not passed:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.FAIL,
                 f"{role.name} may not assume {source.name}: its trust requires an "
                 f"sts:ExternalId the code does not pass at {assume.where}; pass it there "
                 "(iam-audit does not drop the condition)",
-                evidence=evidence,
-                missing=(ASSUME,),
+                missing=missing,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         if result.conditional and _EXTERNAL_ID in lowered and passed and external_id is None:
             given = assume.call.param("ExternalId")
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.WARN,
                 f"the trust of {source.name} requires an sts:ExternalId; the code passes one "
                 f"({given.describe() if given else ''}) whose value iam-audit cannot resolve",
-                evidence=evidence,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         elif result.conditional:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.WARN,
                 f"the trust policy of {source.name} lets {role.name} assume it only if "
                 f"conditions on {', '.join(unresolved)} hold",
-                evidence=evidence,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         elif passed and external_id is not None and self._wants_external_id(role, source):
             why = f"its trust does not accept the sts:ExternalId {external_id!r} the code passes"
         else:
             why = f"its trust policy does not name {role.arn} (or its account)"
-        return finding(
-            self.meta,
-            source,
+        return said(
             Status.FAIL,
             f"{role.name} may not assume {source.name}: {why}",
-            evidence=evidence,
-            missing=(ASSUME,),
+            missing=missing,
             fix=_policy(statement),
             fix_target="trust",
             unresolved=unresolved,
-            locator=f"{source.arn} trust",
         )
 
     def _wants_external_id(self, role: Role, source: Role) -> bool:

@@ -362,16 +362,22 @@ def test_fix_adds_a_statement_on_each_side_of_the_chain() -> None:
     }
 
 
-def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
+def _fixed_statements(lambda_role: str) -> list[dict[str, Any]]:
+    """The statements of the one document ``fix`` changes for ``lambda_role`` (py_cognito)."""
     args = [
         "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
-        "--lambda-role", "migration-same-authonly", "--source-pool-arn", SAME_POOL,
+        "--lambda-role", lambda_role, "--source-pool-arn", SAME_POOL,
         "--function-code", str(asset("codecalls", "packages", "py_cognito")),
         "-f", "json", *[f"--env={e}" for e in SAME_ENV],
     ]  # fmt: skip
     result = runner.invoke(app, args)
     (change,) = json.loads(result.output)["changes"]
-    added = [s for s in change["after"]["Statement"] if s["Sid"].startswith("IamAudit")]
+    return list(change["after"]["Statement"])
+
+
+def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
+    statements = _fixed_statements("migration-same-authonly")
+    added = [s for s in statements if s["Sid"].startswith("IamAudit")]
     assert added == [
         {
             "Sid": "IamAuditAdminGetUser",
@@ -442,9 +448,10 @@ def test_cog001_and_cog010_fix_the_same_grant_once(
     monkeypatch.setattr(templates, "policies_dir", lambda: policies)
     templates._read.cache_clear()
     try:
-        statements = _fixed_cognito_statements()
+        fixed = _fixed_statements("migration-db-nosecret")
     finally:
         templates._read.cache_clear()
+    statements = [s for s in fixed if "cognito-idp" in json.dumps(s)]
     assert [s["Sid"] for s in statements] == [
         sid,
         "IamAuditAdminGetUser",
@@ -456,15 +463,3 @@ def test_cog001_and_cog010_fix_the_same_grant_once(
         "Action": "cognito-idp:AdminInitiateAuth",
         "Resource": SAME_POOL,
     }
-
-
-def _fixed_cognito_statements() -> list[dict[str, object]]:
-    args = [
-        "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
-        "--lambda-role", "migration-db-nosecret", "--source-pool-arn", SAME_POOL,
-        "--function-code", str(asset("codecalls", "packages", "py_cognito")),
-        "-f", "json", *[f"--env={e}" for e in SAME_ENV],
-    ]  # fmt: skip
-    result = runner.invoke(app, args)
-    (change,) = json.loads(result.output)["changes"]
-    return [s for s in change["after"]["Statement"] if "cognito-idp" in json.dumps(s)]
