@@ -170,6 +170,21 @@ HOLE_CASES = [
         Status.FAIL,
         (),
     ),
+    # A template without --account-id: the account a condition wants is unresolved.
+    (
+        "condition-on-hole",
+        [
+            _allow(
+                "cognito-idp:AdminInitiateAuth",
+                POOL,
+                Condition={"StringEquals": {"aws:PrincipalAccount": "<Unresolved.AWS.AccountId>"}},
+            )
+        ],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        ("<Unresolved.AWS.AccountId>",),
+    ),
     # The hole is in a statement for another action: it does not matter.
     (
         "hole-elsewhere",

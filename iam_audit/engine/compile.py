@@ -317,7 +317,9 @@ class CompiledStatement:
         tri: Tri = result.tri
         missing = set(result.missing)
         for condition in self.conditions:
-            value, open_value, keys = evaluate_condition(condition, values, supplied)
+            value, open_value, keys = evaluate_condition(
+                condition, values, supplied, unknown_values
+            )
             applies = applies and value
             tri_before = tri
             if open_value is Tri.FALSE:

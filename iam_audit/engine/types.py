@@ -82,7 +82,8 @@ class Request:
     pattern holding one is read as AWS would read the pattern as written (the decision), and in
     ``OPEN`` mode also as if each were a policy variable with no value in the context: a
     statement it could make apply, or not, makes the answer ``conditional`` and the value is
-    listed in ``EvalResult.unresolved``. Condition values holding one are compared as written.
+    listed in ``EvalResult.unresolved``; so is a condition value holding one. Known limit: an
+    ``Action`` holding one is compared as written.
     """
 
     action: str

@@ -99,3 +99,35 @@ def test_unknown_values_stay_unresolved(
     plain = evaluate(Request(ACTION, POOL, mode=mode), identity=[policy])
     assert plain.decision is decision
     assert HOLE not in plain.unresolved
+
+
+ACCOUNT = "111122223333"
+
+
+@pytest.mark.parametrize(
+    ("condition", "conditional", "unresolved"),
+    [
+        # the key is in the request; the value it must equal is a hole: either way it could go
+        ({"StringEquals": {"aws:PrincipalAccount": HOLE}}, True, (HOLE,)),
+        ({"StringNotEquals": {"aws:PrincipalAccount": HOLE}}, True, (HOLE,)),
+        # "If you specify multiple values for a single key ... the condition is evaluated using a
+        # logical OR" (IAM User Guide, Condition element): a literal value that matches decides
+        ({"StringEquals": {"aws:PrincipalAccount": [ACCOUNT, HOLE]}}, False, ()),
+        ({"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}, False, ()),
+    ],
+    ids=["equals-hole", "not-equals-hole", "literal-value-decides", "no-hole"],
+)
+def test_a_hole_in_a_condition_value_stays_unresolved(
+    condition: dict[str, object], conditional: bool, unresolved: tuple[str, ...]
+) -> None:
+    policy = _document(
+        {"Effect": "Allow", "Action": ACTION, "Resource": "*", "Condition": condition}
+    )
+    context = {"aws:PrincipalAccount": (ACCOUNT,)}
+    request = Request(ACTION, POOL, context=context, mode=ContextMode.OPEN, unknown_values=(HOLE,))
+    result = evaluate(request, identity=[policy])
+    assert (result.conditional, result.unresolved) == (conditional, unresolved)
+    plain = evaluate(
+        Request(ACTION, POOL, context=context, mode=ContextMode.OPEN), identity=[policy]
+    )
+    assert plain.decision is result.decision
