@@ -46,8 +46,9 @@ def judge_grants(
 
     ``fail`` names the explicit Deny or the boundary that blocks (and then offers no fix, since an
     Allow cannot work), or the actions no policy allows (with ``fix`` narrowed to them). ``warn``
-    when the answer hangs on a condition key or on a managed policy the source does not hold.
-    ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
+    when the answer hangs on a condition key, on a value the template leaves unresolved (asked
+    of the engine as any value, see ``_unknown_values``; known limit: an ``Action`` holding one
+    is compared as written) or on a managed policy the source does not hold. ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
     """
     holes = _unknown_values(role)
     answers = [
