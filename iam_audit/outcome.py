@@ -12,7 +12,7 @@ from __future__ import annotations
 from iam_audit.errors import ExitCode, IamAuditError
 from iam_audit.results import FailOn, Result, Status
 
-__all__ = ["exit_code"]
+__all__ = ["exit_code", "signal_exit_code"]
 
 
 def exit_code(
@@ -44,6 +44,12 @@ def exit_code(
     if failed or any(r.fails(fail_on) for r in rows):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def signal_exit_code(signum: int) -> ExitCode:
+    """The exit code of a command a signal stopped: 128 + the signal's number, as a shell
+    reports a process the signal ended (SIGINT 130, SIGPIPE 141, SIGTERM 143)."""
+    return ExitCode(128 + signum)
 
 
 def _error_code(error: BaseException) -> ExitCode:

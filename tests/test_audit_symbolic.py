@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from iam_audit.audit import run_checks
 from iam_audit.checks import AuditTarget
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import LambdaAdminInitiateAuth
 from iam_audit.checks.cog004_lambda_role_trust import LambdaRoleTrust
+from iam_audit.checks.grants import judge_grants
 from iam_audit.findings import Status
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, Role, SourceKind
+from iam_audit.sources.symbolic import describe
 
 POOL = "arn:aws:cognito-idp:eu-central-1:111122223333:userpool/eu-central-1_AbC"
 HOLE = "<Unresolved.ImportValue.shared.PoolArn>"
@@ -70,3 +76,149 @@ def test_a_hole_in_another_statement_of_the_same_policy_does_not_matter() -> Non
     target = AuditTarget(lambda_role=role, user_pool_arn=POOL)
     (finding,) = run_checks(target, [LambdaAdminInitiateAuth]).findings
     assert finding.status is Status.PASS
+
+
+OTHER = "222233334444"
+SOURCE_ROLE = f"arn:aws:iam::{OTHER}:role/legacy-reader"
+OTHER_POOL = POOL.replace("111122223333", OTHER)
+ACCOUNT_HOLE = "<Unresolved.Parameter.SourceAccount>"
+
+
+def _allow(action: str, resource: str, **more: object) -> dict[str, object]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **more}
+
+
+# (id, statements, (action, resource) asked, caller_side, expected status, values named)
+HOLE_CASES = [
+    # The caller's half of a cross-account request (``caller_side``, as COG011 asks it): the
+    # other account's side is judged on its own, so the hole in the account decides.
+    (
+        "cross-account-caller-side",
+        [_allow("cognito-idp:AdminInitiateAuth", OTHER_POOL.replace(OTHER, ACCOUNT_HOLE))],
+        ("cognito-idp:AdminInitiateAuth", OTHER_POOL),
+        True,
+        Status.WARN,
+        (ACCOUNT_HOLE,),
+    ),
+    (
+        "cross-account-assume-caller-side",
+        [_allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT_HOLE}:role/*")],
+        ("sts:AssumeRole", SOURCE_ROLE),
+        True,
+        Status.WARN,
+        (ACCOUNT_HOLE,),
+    ),
+    # "NotResource ... matches every resource except those specified" (IAM User Guide, IAM
+    # JSON policy elements: NotResource): a Deny on everything but an unresolved ARN blocks the
+    # pool unless that ARN is the pool, which the template does not say.
+    (
+        "deny-not-resource-hole",
+        [
+            _allow("cognito-idp:AdminInitiateAuth", POOL),
+            {
+                "Effect": "Deny",
+                "Action": "cognito-idp:AdminInitiateAuth",
+                "NotResource": HOLE,
+            },
+        ],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        (HOLE,),
+    ),
+    # An Allow on everything but the hole: allowed as written, but only if the hole is not the pool.
+    (
+        "allow-not-resource-hole",
+        [{"Effect": "Allow", "Action": "cognito-idp:AdminInitiateAuth", "NotResource": HOLE}],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        (HOLE,),
+    ),
+    # A grant on the hole alone: implicit deny as written, allowed if the hole is the pool.
+    (
+        "allow-on-hole",
+        [_allow("cognito-idp:AdminInitiateAuth", HOLE)],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        (HOLE,),
+    ),
+    # A name the deployment generates, asked with a concrete pool: one resource or not is
+    # unknown until deployment; asked with the same placeholder, the comparison is exact.
+    (
+        "generated-name-concrete-question",
+        [_allow("cognito-idp:AdminInitiateAuth", POOL.replace("eu-central-1_AbC", "<Legacy>"))],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        ("<Legacy>",),
+    ),
+    (
+        "generated-name-same-placeholder",
+        [_allow("cognito-idp:AdminInitiateAuth", POOL.replace("eu-central-1_AbC", "<Legacy>"))],
+        ("cognito-idp:AdminInitiateAuth", POOL.replace("eu-central-1_AbC", "<Legacy>")),
+        False,
+        Status.PASS,
+        (),
+    ),
+    (
+        "generated-name-other-placeholder",
+        [_allow("cognito-idp:AdminInitiateAuth", POOL.replace("eu-central-1_AbC", "<Legacy>"))],
+        ("cognito-idp:AdminInitiateAuth", POOL.replace("eu-central-1_AbC", "<Other>")),
+        False,
+        Status.FAIL,
+        (),
+    ),
+    # A template without --account-id: the account a condition wants is unresolved.
+    (
+        "condition-on-hole",
+        [
+            _allow(
+                "cognito-idp:AdminInitiateAuth",
+                POOL,
+                Condition={"StringEquals": {"aws:PrincipalAccount": "<Unresolved.AWS.AccountId>"}},
+            )
+        ],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.WARN,
+        ("<Unresolved.AWS.AccountId>",),
+    ),
+    # The hole is in a statement for another action: it does not matter.
+    (
+        "hole-elsewhere",
+        [_allow("cognito-idp:AdminInitiateAuth", POOL), _allow("sqs:SendMessage", HOLE)],
+        ("cognito-idp:AdminInitiateAuth", POOL),
+        False,
+        Status.PASS,
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("statements", "need", "caller_side", "status", "named"),
+    [pytest.param(*case[1:], id=case[0]) for case in HOLE_CASES],
+)
+def test_a_verdict_resting_on_a_hole_is_asked_of_the_engine(
+    statements: list[dict[str, object]],
+    need: tuple[str, str],
+    caller_side: bool,
+    status: Status,
+    named: tuple[str, ...],
+) -> None:
+    role = _role(POOL, tuple(v for v in named if v.startswith("<Unresolved.")) or (HOLE,))
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    role = replace(role, inline=(PolicyDocument("migrate", PolicyKind.INLINE, policy),))
+    found = judge_grants(
+        LambdaAdminInitiateAuth.meta,
+        role,
+        [need],
+        what="Lambda",
+        fix=None,
+        caller_side=caller_side,
+    )
+    assert (found.status, found.unresolved) == (status, named), found.message
+    for value in named:
+        assert describe(value) in found.message

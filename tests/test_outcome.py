@@ -4,6 +4,7 @@ command through the real CLI ending with the code the table gives for its outcom
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from iam_audit.cli import app
 from iam_audit.errors import AccessError, ExitCode, InputError, InternalError, UsageError
 from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status, Suppression
-from iam_audit.outcome import exit_code
+from iam_audit.outcome import exit_code, signal_exit_code
 from tests.conftest import asset
 
 ROLE = "arn:aws:iam::123456789012:role/Migration"
@@ -144,3 +145,18 @@ def test_a_preflight_report_with_problems_exits_1(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, args).exit_code == ExitCode.OK
     data.write_bytes(csv_bytes([row(phone_number="555-0100")]))
     assert CliRunner().invoke(app, args).exit_code == ExitCode.FINDINGS
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"),
+    [
+        # "When a command terminates on a fatal signal whose number is N, Bash uses the value
+        # 128+N as the exit status" (Bash Reference Manual, Exit Status)
+        (signal.SIGINT, ExitCode.INTERRUPTED),
+        (signal.SIGPIPE, ExitCode.PIPE_CLOSED),
+        (signal.SIGTERM, ExitCode.TERMINATED),
+    ],
+)
+def test_a_signal_exits_128_plus_its_number(signum: signal.Signals, code: ExitCode) -> None:
+    assert signal_exit_code(signum) is code
+    assert int(code) == 128 + int(signum)

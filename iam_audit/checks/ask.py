@@ -6,7 +6,8 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from iam_audit.checks.base import finding
 from iam_audit.engine import (
@@ -85,11 +86,19 @@ class Answer:
         return self.allowed and self.unknown_boundary is not None
 
 
-def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = False) -> Answer:
+def ask_identity(
+    role: Role,
+    action: str,
+    resource: str,
+    *,
+    caller_side: bool = False,
+    unknown_values: tuple[str, ...] = (),
+) -> Answer:
     """May the role's session call ``action`` on ``resource``? (identity policies + boundary).
 
     ``caller_side``: only the caller's half of a cross-account request (the other account's
-    resource policy, such as a role's trust, is judged on its own).
+    resource policy, such as a role's trust, is judged on its own). ``unknown_values``: strings
+    in the role's policies that stand for values not known yet (``Request.unknown_values``).
     """
     request = Request(
         action=action,
@@ -98,6 +107,7 @@ def ask_identity(role: Role, action: str, resource: str, *, caller_side: bool = 
         context={**request_context(resource), **role_context(role)},
         mode=ContextMode.OPEN,
         principal_tags_known=tags_known(role),
+        unknown_values=unknown_values,
     )
     result = evaluate(
         request,
@@ -127,20 +137,40 @@ def boundary_allows(role: Role, action: str, resource: str) -> bool:
     return result.allowed or result.conditional
 
 
-def ask_trust(role: Role, principal: Principal) -> Answer:
-    """May ``principal`` call ``sts:AssumeRole`` on the role? (its trust policy)."""
+def ask_trust(
+    role: Role,
+    principal: Principal | Role,
+    *,
+    context: Mapping[str, tuple[str, ...]] | None = None,
+) -> Answer:
+    """May ``principal`` call ``sts:AssumeRole`` on the role? (its trust policy, bounded by the
+    organization policies of the role's account).
+
+    ``principal`` may be a role the source holds: its requests carry what IAM knows of it
+    (:func:`role_context`). ``context``: more keys the request carries, such as
+    the ``sts:ExternalId`` the caller passes. The role's SCPs bound only principals of its own
+    account ("SCPs affect only IAM users and roles that are managed by accounts that are part of
+    the organization", AWS Organizations User Guide, Service control policies (SCPs)); a caller
+    in another account is bounded by its own, asked on its side (``ask_identity``).
+    """
+    caller = principal if isinstance(principal, Role) else None
+    who = Principal(PrincipalKind.AWS, principal.arn) if isinstance(principal, Role) else principal
     request = Request(
         action="sts:AssumeRole",
         resource=role.arn,
-        principal=principal,
-        context={},
+        principal=who,
+        context={**(role_context(caller) if caller else {}), **(context or {})},
         mode=ContextMode.OPEN,
+        principal_tags_known=tags_known(caller) if caller else False,
     )
+    organization = role.organization
+    if organization is not None and who.account not in (None, role.account_id):
+        organization = replace(organization, scp=())
     result = evaluate(
         request,
         resource_policy=role.trust,
         resource_account=role.account_id or None,
-        organization=role.organization,
+        organization=organization,
     )
     return Answer("sts:AssumeRole", role.arn, result, (), None)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, Fixability, RoleCheck, RoleKind
@@ -14,6 +14,12 @@ from iam_audit.sources.symbolic import describe, unresolved_in
 from iam_audit.templates import fill
 
 ACTION = "cognito-idp:AdminInitiateAuth"
+
+
+def grant_fix(pool: str) -> dict[str, Any]:
+    """The statement COG001 adds: ``policies/lambda-admin-initiate-auth.json`` on ``pool``
+    (COG010 adds the same one for the same call, so a plan fixing both adds it once)."""
+    return fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
 
 
 class LambdaAdminInitiateAuth(RoleCheck):
@@ -85,8 +91,7 @@ class LambdaAdminInitiateAuth(RoleCheck):
         if skip:
             yield self.skip(role, skip)
             return
-        fix = fill("lambda-admin-initiate-auth.json", SourcePoolArn=pool)
-        found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=fix)
+        found = judge_grants(self.meta, role, [(ACTION, pool)], what="Lambda", fix=grant_fix(pool))
         if found.status is Status.FAIL and not found.evidence and role.account_id:
             pool_account = pool.split(":")[4]
             if pool_account and pool_account != role.account_id:

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
+from iam_audit.checks.cog001_lambda_admin_initiate_auth import ACTION as ADMIN_INITIATE_AUTH
+from iam_audit.checks.cog001_lambda_admin_initiate_auth import grant_fix
 from iam_audit.checks.grants import judge_grants
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
 
-#: COG001's statement for the same grant, so that a plan fixing both adds it once
-_COG001_SID = {"cognito-idp:admininitiateauth": "CognitoMigrationAdminInitiateAuth"}
 
-
-def _sid(action: str) -> str:
-    found = _COG001_SID.get(action.lower())
-    return found or "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+def _fix(action: str, resource: str) -> dict[str, Any]:
+    """The statement that grants one call; for COG001's grant, COG001's own statement."""
+    if action.lower() == ADMIN_INITIATE_AUTH.lower():
+        return grant_fix(resource)
+    sid = "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}],
+    }
 
 
 class LambdaCodeActions(CodeCheck):
@@ -86,12 +91,7 @@ class LambdaCodeActions(CodeCheck):
             else:
                 needs.setdefault((call.action, call.resource), []).append(call)
         for (action, resource), calls in sorted(needs.items()):
-            fix = {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Sid": _sid(action), "Effect": "Allow", "Action": action, "Resource": resource}
-                ],
-            }
+            fix = _fix(action, resource)
             found = judge_grants(self.meta, role, [(action, resource)], what="Lambda", fix=fix)
             where = ", ".join(dict.fromkeys(c.where for c in calls))
             yield replace(

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any, ClassVar
 
-from iam_audit.checks.ask import evidence_of, finding, role_context, tags_known
+from iam_audit.checks.ask import ask_trust, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.grants import judge_grants
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
-from iam_audit.engine import ContextMode, Decision, Principal, PrincipalKind, Request, evaluate
+from iam_audit.engine import Decision
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
 
@@ -62,8 +62,9 @@ class SourceAccountRole(CodeCheck):
     **Known limits**
     Skipped when the code is unknown, assumes no role, or the other account's side is not given.
     In one account a trust that names the role itself suffices; this check still asks for the
-    identity permission too. Role chains longer than one hop, session policies and the source
-    account's SCPs are not evaluated.
+    identity permission too. The trust is bounded by the other account's RCPs when its roles
+    carry them (its SCPs bind only its own principals, not the function's role). Role chains
+    longer than one hop and session policies are not evaluated.
     """
 
     meta: ClassVar[CheckMeta] = CheckMeta(
@@ -147,20 +148,8 @@ class SourceAccountRole(CodeCheck):
         assume: ResolvedCall,
     ) -> Finding:
         passed, external_id = assume.external_id(dict(environment))
-        context = role_context(role)
-        if passed and external_id is not None:
-            context["sts:ExternalId"] = (external_id,)
-        request = Request(
-            action=ASSUME,
-            resource=source.arn,
-            principal=Principal(PrincipalKind.AWS, role.arn),
-            context=context,
-            mode=ContextMode.OPEN,
-            principal_tags_known=tags_known(role),
-        )
-        result = evaluate(
-            request, resource_policy=source.trust, resource_account=source.account_id or None
-        )
+        context = {"sts:ExternalId": (external_id,)} if passed and external_id is not None else {}
+        result = ask_trust(source, role, context=context).result
         statement: dict[str, Any] = {
             "Sid": "IamAuditTrustMigrationFunction",
             "Effect": "Allow",
@@ -171,93 +160,76 @@ class SourceAccountRole(CodeCheck):
             statement["Condition"] = {"StringEquals": {"sts:ExternalId": external_id}}
         unresolved = tuple(k for k in result.unresolved)
         lowered = {k.lower() for k in unresolved}
-        evidence = evidence_of(result.matched)
-        if result.decision is Decision.EXPLICIT_DENY:
+
+        def said(status: Status, message: str, **fields: Any) -> Finding:
+            """A finding on the source role's trust, with the statements that decided it."""
+            evidence = evidence_of(result.matched)
+            locator = f"{source.arn} trust"
             return finding(
-                self.meta,
-                source,
+                self.meta, source, status, message, evidence=evidence, locator=locator, **fields
+            )
+
+        missing = (ASSUME,)
+        organization = result.blocked_by in ("scp", "rcp")
+        if organization and not result.conditional:
+            return said(
+                Status.FAIL,
+                f"{result.decided_by} stops {role.name} from assuming {source.name}; the "
+                "organization's policy must allow it (iam-audit never changes SCPs or RCPs)",
+                missing=missing,
+                unresolved=unresolved,
+            )
+        if result.decision is Decision.EXPLICIT_DENY and not organization:
+            return said(
                 Status.FAIL,
                 f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "
                 "remove or narrow that Deny",
-                evidence=evidence,
-                missing=(ASSUME,),
-                locator=f"{source.arn} trust",
+                missing=missing,
             )
         if result.decision is Decision.ALLOWED and not result.conditional:
-            return finding(
-                self.meta,
-                source,
-                Status.PASS,
-                f"the trust policy of {source.name} lets {role.name} assume it",
-                evidence=evidence,
-                locator=f"{source.arn} trust",
+            return said(
+                Status.PASS, f"the trust policy of {source.name} lets {role.name} assume it"
             )
         if result.conditional and lowered == {_EXTERNAL_ID} and not passed:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.FAIL,
                 f"{role.name} may not assume {source.name}: its trust requires an "
                 f"sts:ExternalId the code does not pass at {assume.where}; pass it there "
                 "(iam-audit does not drop the condition)",
-                evidence=evidence,
-                missing=(ASSUME,),
+                missing=missing,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         if result.conditional and _EXTERNAL_ID in lowered and passed and external_id is None:
             given = assume.call.param("ExternalId")
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.WARN,
                 f"the trust of {source.name} requires an sts:ExternalId; the code passes one "
                 f"({given.describe() if given else ''}) whose value iam-audit cannot resolve",
-                evidence=evidence,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         elif result.conditional:
-            return finding(
-                self.meta,
-                source,
+            return said(
                 Status.WARN,
                 f"the trust policy of {source.name} lets {role.name} assume it only if "
                 f"conditions on {', '.join(unresolved)} hold",
-                evidence=evidence,
                 unresolved=unresolved,
-                locator=f"{source.arn} trust",
             )
         elif passed and external_id is not None and self._wants_external_id(role, source):
             why = f"its trust does not accept the sts:ExternalId {external_id!r} the code passes"
         else:
             why = f"its trust policy does not name {role.arn} (or its account)"
-        return finding(
-            self.meta,
-            source,
+        return said(
             Status.FAIL,
             f"{role.name} may not assume {source.name}: {why}",
-            evidence=evidence,
-            missing=(ASSUME,),
+            missing=missing,
             fix=_policy(statement),
             fix_target="trust",
             unresolved=unresolved,
-            locator=f"{source.arn} trust",
         )
 
     def _wants_external_id(self, role: Role, source: Role) -> bool:
         """Would some ``sts:ExternalId`` let ``role`` assume ``source``? (the value is wrong)."""
-        request = Request(
-            action=ASSUME,
-            resource=source.arn,
-            principal=Principal(PrincipalKind.AWS, role.arn),
-            context=role_context(role),
-            mode=ContextMode.OPEN,
-            principal_tags_known=tags_known(role),
-        )
-        result = evaluate(
-            request, resource_policy=source.trust, resource_account=source.account_id or None
-        )
+        result = ask_trust(source, role).result
         return result.conditional and _EXTERNAL_ID in {k.lower() for k in result.unresolved}
 
     def _permissions(

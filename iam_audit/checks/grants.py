@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +11,7 @@ from iam_audit.checks.ask import Answer, ask_identity, boundary_allows, evidence
 from iam_audit.checks.base import CheckMeta
 from iam_audit.engine import Decision, StatementRef
 from iam_audit.findings import Finding, Status
-from iam_audit.model import PolicyDocument, Role
+from iam_audit.model import Role
 from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, describe, has_placeholder
 
 __all__ = ["judge_grants", "only_actions"]
@@ -47,21 +46,27 @@ def judge_grants(
 
     ``fail`` names the explicit Deny or the boundary that blocks (and then offers no fix, since an
     Allow cannot work), or the actions no policy allows (with ``fix`` narrowed to them). ``warn``
-    when the answer hangs on a condition key or on a managed policy the source does not hold.
-    ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
+    when the answer hangs on a condition key, on a value the template leaves unresolved (asked
+    of the engine as any value, see ``_unknown_values``; known limit: an ``Action`` holding one
+    is compared as written) or on a managed policy the source does not hold. ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
     """
+    holes = _unknown_values(role)
     answers = [
-        ask_identity(role, action, resource, caller_side=caller_side) for action, resource in needs
+        ask_identity(
+            role,
+            action,
+            resource,
+            caller_side=caller_side,
+            unknown_values=_unknown_for(holes, resource),
+        )
+        for action, resource in needs
     ]
     organization = [a for a in answers if a.result.blocked_by in ("scp", "rcp")]
     if organization:
         first = organization[0]
         # the role's own policies, as if no organization policy applied: do they allow it?
-        alone = dataclasses.replace(role, organization=None)
         lacking = tuple(
-            a.action
-            for a in organization
-            if not ask_identity(alone, a.action, a.resource, caller_side=caller_side).allowed
+            a.action for a in organization if a.result.own_decision is not Decision.ALLOWED
         )
         also = f"; no policy of the role allows {', '.join(lacking)} either" if lacking else ""
         return finding(
@@ -130,20 +135,20 @@ def judge_grants(
         unknown = sorted({arn for a in missing for arn in a.unknown_managed})
         if any(a.result.conditional for a in missing):
             keys = _unresolved(missing)
-            return finding(
-                meta,
-                role,
-                Status.WARN,
-                f"{what} role {name}: {_actions(missing)} is allowed only if conditions on "
-                f"{', '.join(keys)} hold; check them against the real request",
-                evidence=evidence_of([r for a in missing for r in a.result.matched]),
-                missing=actions,
-                unresolved=keys,
-                locator=meta.id,
-            )
-        resting = _resting_on_unresolved(role, missing)
-        if resting:
-            described = "; ".join(describe(v) for v in resting)
+            conditions = [k for k in keys if k not in holes]
+            if conditions:
+                return finding(
+                    meta,
+                    role,
+                    Status.WARN,
+                    f"{what} role {name}: {_actions(missing)} is allowed only if conditions on "
+                    f"{', '.join(conditions)} hold; check them against the real request",
+                    evidence=evidence_of([r for a in missing for r in a.result.matched]),
+                    missing=actions,
+                    unresolved=keys,
+                    locator=meta.id,
+                )
+            described = "; ".join(describe(v) for v in keys)
             return finding(
                 meta,
                 role,
@@ -152,7 +157,7 @@ def judge_grants(
                 f"{missing[0].resource} rests on values the template does not resolve: "
                 f"{described}",
                 missing=actions,
-                unresolved=resting,
+                unresolved=keys,
                 locator=meta.id,
             )
         if unknown:
@@ -181,11 +186,13 @@ def judge_grants(
     uncertain = [a for a in answers if a.uncertain]
     if uncertain:
         keys = _unresolved(uncertain)
-        why = (
-            f"conditions on {', '.join(keys)}"
-            if keys
-            else f"permissions boundary {role.boundary_arn} (not in the source)"
-        )
+        conditions = [k for k in keys if k not in holes]
+        if conditions:
+            why = f"conditions on {', '.join(conditions)}"
+        elif keys:
+            why = "values the template does not resolve: " + "; ".join(describe(k) for k in keys)
+        else:
+            why = f"permissions boundary {role.boundary_arn} (not in the source)"
         return finding(
             meta,
             role,
@@ -206,46 +213,31 @@ def judge_grants(
     )
 
 
-def _widen(document: PolicyDocument, values: Sequence[str]) -> PolicyDocument:
-    """``document`` with every unresolved value in it read as ``*`` (any value at all)."""
-    text = json.dumps(document.document)
-    for value in values:
-        text = text.replace(json.dumps(value)[1:-1], "*")
-    return PolicyDocument(document.name, document.kind, json.loads(text))
+def _unknown_values(role: Role) -> tuple[str, ...]:
+    """The strings in the role's policies that stand for values not known before deployment.
 
-
-def _resting_on_unresolved(role: Role, missing: Sequence[Answer]) -> tuple[str, ...]:
-    """The unresolved template values that decide whether the ``missing`` actions are allowed.
-
-    Asked of the engine: with each unresolved value in the role's policies read as any value
-    (``*``), is one of them allowed (or conditionally)? Then the implicit deny rests on those
-    values, not on the policies: the verdict is ``warn``, never ``fail``.
+    Those a template left unresolved (``Role.symbolic``), and every placeholder for a name the
+    deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns): whether such a
+    name and a concrete value from elsewhere (the code, the command line) are one resource is
+    unknown until deployment. The engine reads each as any value (``Request.unknown_values``):
+    an implicit deny that rests on one is ``warn``, never ``fail``.
     """
-    values = [v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)]
-    documents = [*role.identity_policies, *([role.boundary] if role.boundary else [])]
-    texts = [json.dumps(d.document) for d in documents]
-    if all(not has_placeholder(a.resource) for a in missing):
-        # A name the deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns)
-        # asked about with a concrete value from elsewhere (the code, the command line): whether
-        # the two are one resource is unknown until deployment. Asked with the template's own
-        # placeholder, the comparison is exact and needs no widening.
-        values += sorted(
-            {g for t in texts for g in GENERATED_RE.findall(t) if not UNRESOLVED_RE.fullmatch(g)}
-        )
-    used = [v for v in values if any(v in text for text in texts)]
-    if not used:
-        return ()
-    wide = dataclasses.replace(
-        role,
-        inline=tuple(_widen(d, used) for d in role.inline),
-        managed=tuple(_widen(d, used) for d in role.managed),
-        boundary=_widen(role.boundary, used) if role.boundary else None,
-    )
-    for answer in missing:
-        again = ask_identity(wide, answer.action, answer.resource)
-        if again.allowed or again.result.conditional:
-            return tuple(sorted(used))
-    return ()
+    values = {v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)}
+    for document in (*role.identity_policies, *([role.boundary] if role.boundary else [])):
+        values.update(GENERATED_RE.findall(json.dumps(document.document)))
+    return tuple(sorted(values))
+
+
+def _unknown_for(holes: tuple[str, ...], resource: str) -> tuple[str, ...]:
+    """The unknown values a question about ``resource`` reads as any value.
+
+    Asked with the template's own placeholder, the comparison is exact ("the same placeholder
+    always stands for the same value", see ``sources.symbolic``): generated names then stay as
+    written, and only unresolved values are open.
+    """
+    if not has_placeholder(resource):
+        return holes
+    return tuple(v for v in holes if UNRESOLVED_RE.fullmatch(v))
 
 
 def _actions(answers: Sequence[Answer]) -> str:

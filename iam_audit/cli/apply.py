@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,11 +10,11 @@ import typer
 
 from iam_audit.errors import ConcurrentChangeError, ExitCode, IamAuditError, InputError, UsageError
 from iam_audit.findings import AuditResult, FailOn
-from iam_audit.fix.emit import FixReport, plan_to_dict
+from iam_audit.fix.emit import Applied, FixReport
 from iam_audit.fix.plan import FixPlan
 from iam_audit.model import SourceKind
 from iam_audit.outcome import exit_code
-from iam_audit.render import TextFormat
+from iam_audit.render import TextFormat, renderer_for
 from iam_audit.render.escape import for_terminal
 from iam_audit.results import fails
 from iam_audit.select import Selection
@@ -49,7 +48,6 @@ def apply_command(
     command with its code when nothing is written)."""
     from iam_audit.audit import run_planned
     from iam_audit.fix.apply import confirm_or_refuse
-    from iam_audit.render.table import TableRenderer
     from iam_audit.select import resolve_targets
     from iam_audit.sources.live import LiveSource
 
@@ -58,16 +56,14 @@ def apply_command(
             "--apply writes to AWS and needs the live account; an offline source "
             "(--authorization-details, --template, --terraform-plan) can only be previewed"
         )
-    previewed = FixReport(plan)
-    preview = TableRenderer().render(previewed)
-    if plan.empty:  # what is left are the fixes the plan skips: each fails the run
-        typer.echo(
-            preview.rstrip("\n").replace("nothing was written (run with --apply to write)", "")
-        )
+    renderer = renderer_for(fmt)
+    preview = FixReport(plan, applying=True)
+    if plan.empty:
+        typer.echo(renderer.render(preview), nl=False)
         typer.echo("nothing to change: the roles already have what iam-audit would add", err=True)
-        return exit_code(audited, fail_on=FailOn.NEVER, failed=fails(previewed))
-    if fmt is TextFormat.TABLE:
-        typer.echo(preview.rstrip("\n").rsplit("\n", 1)[0])
+        return exit_code(audited, fail_on=FailOn.NEVER, failed=fails(preview))
+    if fmt is TextFormat.TABLE:  # the JSON report is one document, written once at the end
+        typer.echo(renderer.render(preview), nl=False)
     if not confirm_or_refuse(yes, _interactive(), _ask, "Write these changes to AWS?"):
         typer.echo("nothing written", err=True)
         return exit_code(failed=True)
@@ -85,20 +81,8 @@ def apply_command(
         verified = run_planned(found.planned, notes=found.notes)
     except Exception as err:
         raise _after_write(err, report.backup) from None
-    if fmt is TextFormat.JSON:
-        typer.echo(
-            json.dumps(
-                {
-                    "plan": plan_to_dict(plan),
-                    "backup": str(report.backup),
-                    "verified": verified.as_dict(),
-                },
-                indent=2,
-            )
-        )
-    else:
-        typer.echo("\nverified after writing:")
-        typer.echo(TableRenderer(show_fix=False).render(verified).rstrip("\n"))
+    applied = FixReport(plan, applied=Applied(report.backup, verified))
+    typer.echo(("\n" if fmt is TextFormat.TABLE else "") + renderer.render(applied), nl=False)
     return exit_code(verified, failed=bool(report.skipped))
 
 

@@ -30,6 +30,7 @@ from iam_audit.engine.match import (
     Template,
     glob,
     has_wildcard,
+    open_values,
 )
 from iam_audit.engine.parse import statements_of, validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
@@ -190,6 +191,8 @@ class CompiledStatement:
     #: what the statement says, without its ``Sid`` (and whether policy variables are read in
     #: it): two statements with the same meaning match every request alike
     meaning: tuple[bool, str] = (False, "")
+    #: the Resource (or NotResource) patterns as written
+    resource_texts: tuple[str, ...] = ()
 
     def named(self, ref: StatementRef) -> CompiledStatement:
         """The same statement as it stands in another document (``ref``)."""
@@ -206,6 +209,7 @@ class CompiledStatement:
             self.conditions,
             self.unknown_operators,
             self.meaning,
+            self.resource_texts,
         )
 
     @property
@@ -226,12 +230,20 @@ class CompiledStatement:
         resource: str,
         values: Mapping[str, tuple[str, ...]],
         supplied: Container[str],
+        unknown_values: tuple[str, ...] = (),
     ) -> StatementMatch:
-        """Resource/NotResource alone (principal and conditions not looked at)."""
+        """Resource/NotResource alone (principal and conditions not looked at).
+
+        ``unknown_values``: see ``Request.unknown_values``.
+        """
         if self.resources is None:
             return StatementMatch(True, Tri.TRUE, (), 0)  # absent: applies to the resource
         hit = False
-        if self.static_resources is not None:
+        if unknown_values and any(v in t for t in self.resource_texts for v in unknown_values):
+            templates = self.resources or tuple(
+                Template.build(text, variables=False) for text in self.resource_texts
+            )
+        elif self.static_resources is not None:
             for pattern in self.static_resources:
                 if isinstance(pattern, str):
                     if pattern == "*" or pattern == resource:
@@ -242,19 +254,24 @@ class CompiledStatement:
                     break
             applies = hit != self.not_resource
             return StatementMatch(applies, Tri.of(applies), (), 0)
+        else:
+            templates = self.resources
         open_hit = Tri.FALSE
         unknown: set[str] = set()
-        for template in self.resources:
+        for template in templates:
             resolution = template.resolve(values, supplied)
             # "the resource that includes a policy variable with no value will not match any
             # resource" (pieces None); a value another request could give may change that.
             entry = resolution.fullmatch(resource)
             hit = hit or entry
-            if not resolution.unknown:
+            opened, held = (
+                open_values(template.open_pieces(), unknown_values) if unknown_values else ((), ())
+            )
+            if not resolution.unknown and (entry or not held):
                 entry_tri = Tri.of(entry)
-            elif template.open_glob().fullmatch(resource):
+            elif (Glob(opened) if held else template.open_glob()).fullmatch(resource):
                 entry_tri = Tri.UNKNOWN
-                unknown.update(resolution.unknown)
+                unknown.update(resolution.unknown, held)
             else:
                 entry_tri = Tri.FALSE
             open_hit = tri_or(open_hit, entry_tri)
@@ -272,9 +289,10 @@ class CompiledStatement:
         *,
         check_principal: bool,
         boundary_present: bool = False,
+        unknown_values: tuple[str, ...] = (),
     ) -> StatementMatch:
         """Match everything but the action (the caller checked it) against one request."""
-        result = self._resource(resource, values, supplied)
+        result = self._resource(resource, values, supplied, unknown_values)
         if result.tri is Tri.FALSE:
             return _NO_MATCH
         grant = GRANT_DIRECT
@@ -299,7 +317,9 @@ class CompiledStatement:
         tri: Tri = result.tri
         missing = set(result.missing)
         for condition in self.conditions:
-            value, open_value, keys = evaluate_condition(condition, values, supplied)
+            value, open_value, keys = evaluate_condition(
+                condition, values, supplied, unknown_values
+            )
             applies = applies and value
             tri_before = tri
             if open_value is Tri.FALSE:
@@ -555,6 +575,7 @@ def _compile_statement(
     not_resource = "NotResource" in raw
     resources: tuple[Template, ...] | None = None
     static: tuple[Glob | str, ...] | None = None
+    texts: tuple[str, ...] = ()
     if not_resource or "Resource" in raw:
         texts = _strings(raw["NotResource" if not_resource else "Resource"])
         if not variables or not any("${" in text for text in texts):
@@ -587,6 +608,7 @@ def _compile_statement(
         conditions=conditions,
         unknown_operators=unknown,
         meaning=meaning or (variables, _meaning(raw)),
+        resource_texts=texts,
     )
 
 

@@ -34,7 +34,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -339,11 +339,15 @@ def evaluate_condition(
     condition: Condition,
     values: Mapping[str, tuple[str, ...]],
     supplied: Container[str],
+    unknown_values: tuple[str, ...] = (),
 ) -> tuple[bool, Tri, tuple[str, ...]]:
     """Evaluate one entry: (request value, open value, keys that make the open value unknown).
 
     ``values`` maps lower-case keys to the request's values; ``supplied`` is the set of keys whose
     presence or absence is known (given by the caller or derived from the principal).
+    ``unknown_values``: strings that stand for values nobody knows yet (``Request.unknown_values``):
+    a condition value holding one is compared as written, and makes the open value unknown as a
+    policy variable without a value does (it is named among the keys).
     """
     family = condition.family
     if family is None:
@@ -369,6 +373,14 @@ def evaluate_condition(
         return result, Tri.UNKNOWN, (condition.key_text,)
     assert found is not None
     resolutions = [template.resolve(values, supplied) for template in condition.values]
+    if unknown_values:
+        opened = []
+        for template, resolution in zip(condition.values, resolutions, strict=True):
+            held = tuple(v for v in unknown_values if v in template.raw)
+            opened.append(
+                replace(resolution, unknown=(*resolution.unknown, *held)) if held else resolution
+            )
+        resolutions = opened
     unknown = sorted({key for resolution in resolutions for key in resolution.unknown})
 
     def value_matches(request_value: str) -> bool:

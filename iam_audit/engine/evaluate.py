@@ -301,7 +301,7 @@ def _scan(
         reads = check_principal or statement.reads_context
         key = None
         found = None
-        if memo is not None and not reads:
+        if memo is not None and not reads and not request.unknown_values:
             key = (statement.meaning, request.resource)
             found = memo.matches.get(key)
         if found is None:
@@ -313,6 +313,7 @@ def _scan(
                 known,
                 check_principal=check_principal,
                 boundary_present=boundary_present,
+                unknown_values=request.unknown_values,
             )
             if key is not None and memo is not None and not found.note:
                 memo.matches[key] = found
@@ -689,6 +690,7 @@ def evaluate_policies(request: Request, policies: Sequence[PolicyDocument]) -> E
                 values,
                 known,
                 check_principal=statement.principals is not None,
+                unknown_values=request.unknown_values,
             )
             if found.note:
                 notes.add(found.note)
@@ -848,7 +850,8 @@ def apply_organization(
     then the account) must have an applicable Allow, and a Deny at any level wins. A Deny makes the
     request ``explicitDeny`` (as AWS's "with an explicit deny in a service control policy"); a level
     without an Allow makes an otherwise allowed request ``implicitDeny``. Either way ``blocked_by``
-    is ``"scp"`` or ``"rcp"`` and ``decided_by`` names the policy, statement and level. Unknown
+    is ``"scp"`` or ``"rcp"``, ``decided_by`` names the policy, statement and level, and
+    ``own_decision`` is ``result``'s decision. Unknown
     condition keys in the organization policies join ``unresolved``; in ``OPEN`` mode an
     allowed request whose SCP or RCP answer hangs on them is ``conditional``.
     """
@@ -887,6 +890,7 @@ def apply_organization(
                 matched=answer.matched,
                 blocked_by=kind.lower(),
                 decided_by=f"{said} at {level.label}",
+                own_decision=result.decision,
                 conditional=may_allow and verdict.conditional and open_mode,
             )
     if not may_allow:
@@ -899,6 +903,7 @@ def apply_organization(
                 matched=(),
                 blocked_by=kind.lower(),
                 decided_by=f"no {kind} at {verdict.no_allow.label} allows it",
+                own_decision=result.decision,
                 conditional=verdict.conditional and open_mode,
             )
     return dataclasses.replace(merged, conditional=conditional)

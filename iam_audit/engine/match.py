@@ -30,6 +30,7 @@ __all__ = [
     "arn_like",
     "glob",
     "has_wildcard",
+    "open_values",
 ]
 
 _VARIABLE_RE = re.compile(r"\$\{([^{}]*)\}")
@@ -406,16 +407,46 @@ class Template:
                 null = True
         return Resolution(None if null else tuple(pieces), tuple(sorted(set(unknown))))
 
+    def open_pieces(self) -> tuple[tuple[str, bool], ...]:
+        """This template's pieces with every variable read as ``*``."""
+        return tuple(
+            (part.text, part.wildcards) if isinstance(part, _Literal) else ("*", True)
+            for part in self.parts
+        )
+
     def open_glob(self) -> Glob:
         """This template with every variable replaced by ``*``: what it could match at most."""
         if self._open is None:
-            pieces = tuple(
-                (part.text, part.wildcards) if isinstance(part, _Literal) else ("*", True)
-                for part in self.parts
-            )
-            object.__setattr__(self, "_open", Glob(pieces))
+            object.__setattr__(self, "_open", Glob(self.open_pieces()))
         assert self._open is not None
         return self._open
+
+
+def open_values(
+    pieces: tuple[tuple[str, bool], ...], values: tuple[str, ...]
+) -> tuple[tuple[tuple[str, bool], ...], tuple[str, ...]]:
+    """``pieces`` with each occurrence of one of ``values`` read as ``*``, and the values found.
+
+    For strings that stand for a value nobody knows yet (see ``Request.unknown_values``): at
+    each position the longest value that starts there is taken.
+    """
+    out: list[tuple[str, bool]] = []
+    found: set[str] = set()
+    for text, wild in pieces:
+        start = 0
+        while True:
+            hits = [(at, -len(v), v) for v in values if v and (at := text.find(v, start)) >= 0]
+            if not hits:
+                break
+            at, _, value = min(hits)
+            if at > start:
+                out.append((text[start:at], wild))
+            out.append(("*", True))
+            found.add(value)
+            start = at + len(value)
+        if start < len(text) or not text:
+            out.append((text[start:], wild))
+    return tuple(out), tuple(sorted(found))
 
 
 def _split_pieces(pieces: tuple[tuple[str, bool], ...]) -> list[tuple[tuple[str, bool], ...]]:

@@ -77,6 +77,13 @@ class Request:
     request ("aws:PrincipalTag/tag-key ... This key is included in the request context ... if
     the principal you are using has tags attached", IAM User Guide, AWS global condition
     context keys) rather than unknown.
+    ``unknown_values``: strings the policies may hold that stand for values the caller does not
+    know (a template's unresolved parameter, a name the deployment will generate). A resource
+    pattern holding one is read as AWS would read the pattern as written (the decision), and in
+    ``OPEN`` mode also as if each were a policy variable with no value in the context: a
+    statement it could make apply, or not, makes the answer ``conditional`` and the value is
+    listed in ``EvalResult.unresolved``; so is a condition value holding one. Known limit: an
+    ``Action`` holding one is compared as written.
     """
 
     action: str
@@ -85,6 +92,7 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mode: ContextMode = ContextMode.REQUEST
     principal_tags_known: bool = False
+    unknown_values: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +134,9 @@ class EvalResult:
     condition operator, a malformed statement), so a reader knows why they did not apply.
     ``decided_by``: when an organization policy decided (``blocked_by`` ``"scp"`` or ``"rcp"``),
     which one and at which level, e.g. ``"SCP deny-regions (statement DenyAllOutsideEU) at OU
-    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``.
+    ou-ab12"`` or ``"no SCP at account 111122223333 allows it"``; else ``""``. ``own_decision``:
+    then also the decision of the account's own policies, before the organization's bounded it
+    (does the role lack the Allow too?); else ``None``.
     """
 
     decision: Decision
@@ -136,6 +146,7 @@ class EvalResult:
     blocked_by: str = ""
     notes: tuple[str, ...] = ()
     decided_by: str = ""
+    own_decision: Decision | None = None
 
     @property
     def allowed(self) -> bool:

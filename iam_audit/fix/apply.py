@@ -45,6 +45,7 @@ from iam_audit.errors import (
 )
 from iam_audit.fix.plan import INLINE_POLICY_NAME, FixPlan, PlannedFix, merge_inline, merge_trust
 from iam_audit.inputs import inside, read_json
+from iam_audit.outcome import signal_exit_code
 from iam_audit.render.escape import shell_command
 
 __all__ = [
@@ -484,7 +485,7 @@ def _stop_if_signalled(signals: _Signals) -> None:
         signum = signals.received[0]
         raise ApplyFailed(
             f"interrupted by {_signal_name(signum)} before the first write; nothing was written",
-            exit_code=ExitCode(128 + signum),
+            exit_code=signal_exit_code(signum),
             outcomes=(),
             backup=Path(),
         )
@@ -662,7 +663,7 @@ def _failure(
             what += "; a second interrupt skipped the restore"
         return ApplyFailed(
             f"{what}: {summary} (backup: {backup})",
-            exit_code=ExitCode(128 + signum),
+            exit_code=signal_exit_code(signum),
             outcomes=outcomes,
             backup=backup,
             advice=advice,
@@ -853,7 +854,7 @@ def restore_backup(
             if failure is None and signals.count():
                 signum = signals.received[0]
                 failure = AwsCallError(
-                    f"interrupted by {_signal_name(signum)}", exit_code=ExitCode(128 + signum)
+                    f"interrupted by {_signal_name(signum)}", exit_code=signal_exit_code(signum)
                 )
             if failure is not None:
                 outcomes.append(Outcome(entry, LEFT_CHANGED, "not reached", finish))

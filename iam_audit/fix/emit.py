@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from iam_audit.errors import InputError
 from iam_audit.fix.iac import IacFix, iac_target, iac_to_dict
@@ -16,7 +16,11 @@ from iam_audit.inputs import inside, refuse_overlap, safe_name
 from iam_audit.render.escape import for_terminal
 from iam_audit.results import ResultKind, Row, Severity, Status
 
+if TYPE_CHECKING:
+    from iam_audit.findings import AuditResult
+
 __all__ = [
+    "Applied",
     "FixReport",
     "document_text",
     "file_name",
@@ -86,20 +90,34 @@ def plan_to_dict(plan: FixPlan) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class Applied:
+    """What ``fix --apply`` did: where it saved what it replaced, and the audit run after."""
+
+    backup: Path | None
+    verified: AuditResult
+
+
+@dataclass(frozen=True, slots=True)
 class FixReport:
-    """``fix``'s preview as a :class:`~iam_audit.results.Result`: the plan, the checks that could
+    """``fix``'s result as a :class:`~iam_audit.results.Result`: the plan, the checks that could
     not run (``incomplete``: never "nothing to fix" then) and, for a template, the changes to make
-    in it in its own language (``template_changes``)."""
+    in it in its own language (``template_changes``). ``applying``: the plan ``fix --apply`` is
+    about to write (shown before it asks); ``applied``: what it wrote, and the verifying audit."""
 
     kind: ClassVar[ResultKind] = ResultKind.FIX
 
     plan: FixPlan
     incomplete: tuple[str, ...] = ()
     template_changes: tuple[IacFix, ...] = ()
+    applying: bool = False
+    applied: Applied | None = None
 
     def rows(self) -> tuple[Row, ...]:
         """One row per check a document (or a template change) fixes, then one per failing check
-        left unfixed: each fails the run until it is applied (``fix`` exits 1)."""
+        left unfixed: each fails the run until it is applied (``fix`` exits 1). Once applied, the
+        verifying audit's rows."""
+        if self.applied is not None:
+            return self.applied.verified.rows()
         rows = [
             Row(f.role_arn, check, Status.FAIL, Severity.ERROR, label(f), document_text(f.after))
             for f in self.plan.fixes
@@ -125,11 +143,18 @@ class FixReport:
         return tuple(rows)
 
     def remarks(self) -> tuple[str, ...]:
-        return self.incomplete
+        return self.applied.verified.remarks() if self.applied is not None else self.incomplete
 
     def as_dict(self) -> dict[str, Any]:
         """The plan as data for pipelines (``fix --format json``), with the template changes or
-        the checks that could not run."""
+        the checks that could not run; once applied, the plan, the backup and the verified audit."""
+        if self.applied is not None:
+            backup = self.applied.backup
+            return {
+                "plan": plan_to_dict(self.plan),
+                "backup": None if backup is None else str(backup),
+                "verified": self.applied.verified.as_dict(),
+            }
         data = plan_to_dict(self.plan)
         if self.template_changes:
             data["template_changes"] = iac_to_dict(self.template_changes)

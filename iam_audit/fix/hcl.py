@@ -14,12 +14,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from iam_audit.findings import AuditResult
 from iam_audit.fix.iac import IacFix
-from iam_audit.fix.plan import INLINE_POLICY_NAME, FixPlan, PlannedFix, plan_fixes
+from iam_audit.fix.plan import (
+    INLINE_POLICY_NAME,
+    FixPlan,
+    PlannedFix,
+    plan_fixes,
+    service_trust_statement,
+)
 
 __all__ = ["Expr", "hcl_changes", "to_hcl"]
 
@@ -167,19 +173,9 @@ def _policy_block(fix: PlannedFix, local: str, refs: _References) -> str:
 
 
 def _trust_block(fix: PlannedFix) -> str:
-    def services(document: Mapping[str, Any] | None) -> set[str]:
-        found: set[str] = set()
-        for statement in (document or {}).get("Statement", []):
-            principal = statement.get("Principal") if isinstance(statement, dict) else None
-            service = principal.get("Service") if isinstance(principal, dict) else None
-            found.update([service] if isinstance(service, str) else service or [])
-        return found
-
-    added = sorted(services(fix.after) - services(fix.before))
-    statements = [
-        {"Effect": "Allow", "Principal": {"Service": s}, "Action": "sts:AssumeRole"} for s in added
-    ]
-    return "\n".join(to_hcl(s) for s in statements) + "\n"
+    """The statements to add to ``assume_role_policy``: one per service the plan adds
+    (``PlannedFix.added``), as :func:`iam_audit.fix.plan.merge_trust` adds it."""
+    return "\n".join(to_hcl(service_trust_statement(s)) for s in fix.added) + "\n"
 
 
 def hcl_changes(result: AuditResult, planned: Sequence[Any], source: Any) -> tuple[IacFix, ...]:

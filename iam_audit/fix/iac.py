@@ -529,18 +529,18 @@ def template_changes(
     changes are YAML/JSON (this module); a Terraform plan's are HCL (:mod:`iam_audit.fix.hcl`);
     other sources have none.
     """
-    if not getattr(source, "contexts", None):
+    files: dict[str, _Template | None] = {}
+    if getattr(source, "contexts", None):
+        changes = iac_fixes(plan_fixes(result.findings, _roles(planned)), source, files)
+        for target in _needs_permission(result, planned):
+            permission = permission_fix(source, target.function.arn, target.user_pool_arn, files)
+            changes += (permission,) if permission is not None else ()
+    else:
         from iam_audit.fix.hcl import hcl_changes
 
-        return hcl_changes(result, planned, source)
-    roles = _roles(planned)
-    files: dict[str, _Template | None] = {}
-    changes = iac_fixes(plan_fixes(result.findings, roles), source, files)
-    changes += _chain_changes(result, planned, files)
-    for target in _needs_permission(result, planned):
-        permission = permission_fix(source, target.function.arn, target.user_pool_arn, files)
-        changes += (permission,) if permission is not None else ()
-    return changes
+        changes = hcl_changes(result, planned, source)
+    # the other account's side of a chain, in its own template, whatever this source is
+    return changes + _chain_changes(result, planned, files)
 
 
 def _chain_changes(

@@ -24,6 +24,7 @@ __all__ = [
     "merge_inline",
     "merge_trust",
     "plan_fixes",
+    "service_trust_statement",
 ]
 
 INLINE_POLICY_NAME = "iam-audit-cognito-import"
@@ -151,11 +152,14 @@ def merge_trust(existing: Mapping[str, Any] | None, service: str) -> dict[str, A
                 principal["Service"] = [*services, service]
             out["Statement"] = statements
             return out
-    statements.append(
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-    )
+    statements.append(service_trust_statement(service))
     out["Statement"] = statements
     return out
+
+
+def service_trust_statement(service: str) -> dict[str, Any]:
+    """The statement that lets ``service`` assume a role."""
+    return {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
 
 
 def _trust_service(finding: Finding) -> str | None:

@@ -67,9 +67,15 @@ def text_view(result: Result, *, quiet: bool = False) -> str:
 def fix_table(report: FixReport) -> str:
     """Per role: what changes, the diff, and the full fixed document; then what is not fixed,
     and the checks that could not run (never "nothing to fix" then). For a template, the
-    changes to make in it instead (:func:`iac_table`), then the checks they do not cover."""
+    changes to make in it instead (:func:`iac_table`), then the checks they do not cover. Once
+    applied, the verifying audit."""
     from iam_audit.fix.emit import label, unified_diff
 
+    if report.applied is not None:
+        from iam_audit.render.table import TableRenderer
+
+        verified = TableRenderer(show_fix=False).render(report.applied.verified)
+        return "verified after writing:\n" + verified
     plan = report.plan
     if report.template_changes:
         changes = report.template_changes
@@ -96,9 +102,12 @@ def fix_table(report: FixReport) -> str:
     if not lines:
         return "nothing to fix: every check that iam-audit can fix passes\n"
     changed = sum(1 for f in plan.fixes if f.changed)
-    lines.append(
-        f"{changed} document(s) to change; nothing was written (run with --apply to write)"
-    )
+    if report.applying:
+        lines.extend([f"{changed} document(s) to write"] if changed else [])
+    else:
+        lines.append(
+            f"{changed} document(s) to change; nothing was written (run with --apply to write)"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -54,6 +54,24 @@ def _findings(case: dict[str, Any], check_id: str, tmp_path: Path) -> list[Any]:
             source_authorization_details=folder / "accounts" / other if other else None,
         )
         target, _ = attach_code(target, source, options)
+        if "source_organization" in code:  # the other account's SCPs and RCPs (file names
+            # in tests/knowledge/org), and the caller's organization ID
+            from iam_audit.model import OrgPolicies
+            from iam_audit.sources.organizations import organization_from_files
+
+            given = code["source_organization"]
+            org = Path(__file__).parent.parent / "knowledge" / "org"
+            policies = organization_from_files(
+                [org / name for name in given.get("scp", [])],
+                [org / name for name in given.get("rcp", [])],
+            )
+            caller = OrgPolicies(organization_id=given.get("caller_organization_id"))
+            assert target.lambda_role is not None
+            target = replace(
+                target,
+                lambda_role=replace(target.lambda_role, organization=caller),
+                chain_roles=tuple(replace(r, organization=policies) for r in target.chain_roles),
+            )
     check = next(c for c in ALL_CHECKS if c.meta.id == check_id)
     return list(run_checks(target, [check]).findings)
 
@@ -74,6 +92,9 @@ def test_case(path: Path, tmp_path: Path) -> None:
     role_filter = case.get("expect", {}).get("role")
     if role_filter:
         findings = [f for f in findings if f.role.endswith("/" + role_filter)]
+    locator = case.get("expect", {}).get("locator")
+    if locator:  # one link of a chain (COG011): its locator ends so
+        findings = [f for f in findings if f.locator.endswith(locator)]
     assert findings, f"{check_id} produced no finding"
     statuses = {f.status.value for f in findings}
     assert statuses == {expected_status}, [f.message for f in findings]

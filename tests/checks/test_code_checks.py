@@ -9,6 +9,7 @@ an IAM user in another AWS account that you own", id_roles_common-scenarios_aws-
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -361,16 +362,22 @@ def test_fix_adds_a_statement_on_each_side_of_the_chain() -> None:
     }
 
 
-def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
+def _fixed_statements(lambda_role: str) -> list[dict[str, Any]]:
+    """The statements of the one document ``fix`` changes for ``lambda_role`` (py_cognito)."""
     args = [
         "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
-        "--lambda-role", "migration-same-authonly", "--source-pool-arn", SAME_POOL,
+        "--lambda-role", lambda_role, "--source-pool-arn", SAME_POOL,
         "--function-code", str(asset("codecalls", "packages", "py_cognito")),
         "-f", "json", *[f"--env={e}" for e in SAME_ENV],
     ]  # fmt: skip
     result = runner.invoke(app, args)
     (change,) = json.loads(result.output)["changes"]
-    added = [s for s in change["after"]["Statement"] if s["Sid"].startswith("IamAudit")]
+    return list(change["after"]["Statement"])
+
+
+def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
+    statements = _fixed_statements("migration-same-authonly")
+    added = [s for s in statements if s["Sid"].startswith("IamAudit")]
     assert added == [
         {
             "Sid": "IamAuditAdminGetUser",
@@ -423,23 +430,35 @@ def test_source_account_from_its_template(
     assert found == {trust, ("pass", ())}
 
 
-def test_cog001_and_cog010_fix_the_same_grant_once() -> None:
-    args = [
-        "fix", "--authorization-details", str(asset("codecalls", "accounts", "function_account.json")),
-        "--lambda-role", "migration-db-nosecret", "--source-pool-arn", SAME_POOL,
-        "--function-code", str(asset("codecalls", "packages", "py_cognito")),
-        "-f", "json", *[f"--env={e}" for e in SAME_ENV],
-    ]  # fmt: skip
-    result = runner.invoke(app, args)
-    (change,) = json.loads(result.output)["changes"]
-    statements = [s for s in change["after"]["Statement"] if "cognito-idp" in json.dumps(s)]
+@pytest.mark.parametrize("sid", ["CognitoMigrationAdminInitiateAuth", "RenamedInTheTemplate"])
+def test_cog001_and_cog010_fix_the_same_grant_once(
+    sid: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the statement's Sid is defined once, in COG001's policy template: renamed there, both
+    # checks still add the one statement
+    from iam_audit import templates
+
+    shipped = templates.policies_dir()
+    policies = tmp_path / "policies"
+    shutil.copytree(shipped, policies)
+    name = "lambda-admin-initiate-auth.json"
+    text = (shipped / name).read_text()
+    assert '"Sid": "CognitoMigrationAdminInitiateAuth"' in text
+    (policies / name).write_text(text.replace("CognitoMigrationAdminInitiateAuth", sid))
+    monkeypatch.setattr(templates, "policies_dir", lambda: policies)
+    templates._read.cache_clear()
+    try:
+        fixed = _fixed_statements("migration-db-nosecret")
+    finally:
+        templates._read.cache_clear()
+    statements = [s for s in fixed if "cognito-idp" in json.dumps(s)]
     assert [s["Sid"] for s in statements] == [
-        "CognitoMigrationAdminInitiateAuth",
+        sid,
         "IamAuditAdminGetUser",
         "IamAuditAdminListGroupsForUser",
     ]
     assert statements[0] == {
-        "Sid": "CognitoMigrationAdminInitiateAuth",
+        "Sid": sid,
         "Effect": "Allow",
         "Action": "cognito-idp:AdminInitiateAuth",
         "Resource": SAME_POOL,

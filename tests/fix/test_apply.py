@@ -171,6 +171,32 @@ def test_apply_merges_and_keeps_everything_else_byte_for_byte(
     assert "0 failed" in result.stdout
 
 
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_apply_reports_in_the_format_asked(
+    account: dict[str, Any], tmp_path: Path, fmt: str
+) -> None:
+    # the report of --apply goes through the renderer of --format, as the preview does: JSON is
+    # one document (the plan, the backup, the verified audit), also when there is nothing to do
+    first = _cli(account, "--apply", "--yes", "--format", fmt, tmp_path=tmp_path)
+    second = _cli(account, "--apply", "--yes", "--format", fmt, tmp_path=tmp_path)
+    assert (first.exit_code, second.exit_code) == (0, 0), first.output + second.output
+    if fmt == "json":
+        data = json.loads(first.stdout)
+        assert set(data) == {"plan", "backup", "verified"}
+        assert Path(data["backup"]).parent == tmp_path / "b"
+        assert data["verified"]["summary"]["fail"] == 0
+        assert [c["changed"] for c in data["plan"]["changes"]] == [True, True, True]
+        again = json.loads(second.stdout)
+        assert again == {"version": 1, "changes": [], "skipped": []}  # as `fix -f json` says
+    else:
+        assert "nothing was written" not in first.stdout + second.stdout
+        preview, _, verified = first.stdout.partition("verified after writing:\n")
+        assert "--- a/ImportLogs/trust" in preview
+        assert preview.rstrip().endswith("3 document(s) to write")
+        assert "0 failed" in verified
+        assert second.stdout == "nothing to fix: every check that iam-audit can fix passes\n"
+
+
 def test_second_apply_makes_no_write_calls(account: dict[str, Any], tmp_path: Path) -> None:
     assert _cli(account, "--apply", "--yes", tmp_path=tmp_path).exit_code == 0
     assert len(account["calls"].writes()) == 3  # trust, inline, and the logs role's inline

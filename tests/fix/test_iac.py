@@ -10,6 +10,7 @@ import difflib
 import json
 import re
 import shutil
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +238,7 @@ def test_yaml_emitter_quotes_what_yaml_would_misread(node: Any, lines: list[str]
 # -- Terraform: HCL that references the plan's resources ----------------------------------------
 
 TF = "tests/assets/terraform/hcl-fix"
+ACCOUNT = ("--account-id", "111122223333")
 
 
 def test_terraform_fix_is_hcl_referencing_resources_by_address() -> None:
@@ -297,6 +299,60 @@ def test_terraform_fix_pasted_into_the_configuration_makes_the_plan_pass() -> No
         for k, v in before.items()
         if k not in (role, "COG009/cognito-user-migration", "COG006/cognito-user-migration")
     }
+
+
+@pytest.mark.parametrize("trust", ["condition", "action"])
+def test_terraform_trust_fix_is_the_statement_the_plan_adds(trust: str) -> None:
+    # the trust names lambda.amazonaws.com already, but not in a statement that lets it call
+    # sts:AssumeRole unconditionally: the snippet is the statement the plan adds (PlannedFix.added)
+    found = changes("--terraform-plan", f"{TF}/trust/plan-{trust}.json", *ACCOUNT)
+    (fix,) = [c for c in found if c["checks"] == ["COG004"]]
+    assert fix["where"] == "aws_iam_role.migration: a statement of assume_role_policy"
+    assert fix["snippet"] == (
+        "{\n"
+        '  Effect = "Allow"\n'
+        "  Principal = {\n"
+        '    Service = "lambda.amazonaws.com"\n'
+        "  }\n"
+        '  Action = "sts:AssumeRole"\n'
+        "}\n"
+    )
+    # pasted into the configuration (local.printed) and planned again, COG004 passes
+    pasted = "  printed = " + textwrap.indent(fix["snippet"], "  ").strip()
+    assert pasted in (ROOT / TF / "trust" / "main.tf").read_text()
+    role = "COG004/cognito-user-migration"
+    before, after = (
+        statuses(
+            cli("audit", "--terraform-plan", f"{TF}/trust/{name}.json", *ACCOUNT, "-f", "json")
+        )
+        for name in (f"plan-{trust}", f"plan-{trust}-fixed")
+    )
+    assert (before[role], after[role]) == ("fail", "pass")
+
+
+def test_terraform_fix_also_writes_the_source_accounts_side_in_its_template() -> None:
+    # a function in a Terraform plan assumes a role in another account, read from that account's
+    # CloudFormation template (--source-template): the trust fix goes there, as for a template
+    source = "arn:aws:iam::222233334444:role/legacy-pool-reader"
+    found = changes(
+        "--terraform-plan", f"{TF}/broken/plan.json", *ACCOUNT,
+        "--function-code", "tests/assets/codecalls/packages/py_cross_account",
+        "--source-template", "tests/assets/codecalls/stacks/source-account.yaml",
+        "--source-pool-arn", "arn:aws:cognito-idp:eu-west-1:222233334444:userpool/eu-west-1_OldPool1",
+        f"--env=SOURCE_ROLE_ARN={source}", "--env=SOURCE_EXTERNAL_ID=migr-7f3a",
+        "--env=SOURCE_USER_POOL_ID=eu-west-1_OldPool1",
+    )  # fmt: skip
+    by_file = {(c["file"].rpartition("/")[2], c["language"], tuple(c["checks"])) for c in found}
+    assert by_file == {
+        ("plan.json", "hcl", ("COG011",)),  # the function role may assume the source role
+        ("plan.json", "hcl", ("COG009",)),
+        ("source-account.yaml", "yaml", ("COG011",)),  # the source role trusts the function's
+    }
+    (trust,) = [c for c in found if c["language"] == "yaml"]
+    assert (
+        trust["where"] == "Resources.LegacyPoolReader.Properties.AssumeRolePolicyDocument.Statement"
+    )
+    assert ":role/cognito-user-migration" in trust["snippet"]
 
 
 def test_terraform_policy_built_with_jsonencode_of_a_new_resource_is_unknown_not_an_error(

@@ -652,3 +652,69 @@ def test_an_rcp_on_the_organization_identity_is_decided_when_the_org_id_is_known
     assert answer("o-someoneelse") == ("explicitDeny", False)
     # unknown: the Deny applies as AWS reads an absent key, and the answer hangs on the key
     assert answer(None) == ("explicitDeny", True)
+
+
+@pytest.mark.parametrize(
+    ("scp", "own", "resource", "decision", "own_decision"),
+    [
+        # "an explicit deny in an SCP" (IAM User Guide, policy evaluation logic): the role's own
+        # Allow is still reported, so a reader knows the Allow is there and the SCP is the block
+        pytest.param((REGION, FULL), True, POOL_US, "explicitDeny", "allowed", id="deny-own-allow"),
+        pytest.param(
+            (REGION, FULL), False, POOL_US, "explicitDeny", "implicitDeny", id="deny-no-allow"
+        ),
+        pytest.param((FULL, NO_ALLOW), True, POOL_EU, "implicitDeny", "allowed", id="no-scp-allow"),
+        pytest.param((REGION, FULL), True, POOL_EU, "allowed", None, id="not-decided-by-the-scp"),
+    ],
+)
+def test_an_organization_block_keeps_the_accounts_own_decision(
+    scp: tuple[str, ...], own: bool, resource: str, decision: str, own_decision: str | None
+) -> None:
+    from iam_audit.engine import ContextMode, Principal, PrincipalKind, Request, evaluate
+    from iam_audit.model import PolicyDocument
+
+    action = "cognito-idp:AdminInitiateAuth" if own else "logs:PutLogEvents"
+    identity = PolicyDocument(
+        "p",
+        PolicyKind.INLINE,
+        {"Version": "2012-10-17", "Statement": [allow("cognito-idp:*", "*")]},
+    )
+    request = Request(
+        action,
+        resource,
+        principal=Principal(PrincipalKind.AWS, ROLE),
+        context={"aws:RequestedRegion": (resource.split(":")[3],)},
+        mode=ContextMode.OPEN,
+    )
+    result = evaluate(request, identity=[identity], organization=_org(scp))
+    assert (result.decision, result.own_decision) == (decision, own_decision)
+
+
+def test_judge_grants_asks_the_engine_once_per_need(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an SCP block used to be asked again of the role's policies alone; the engine's one
+    # answer says what they decide (EvalResult.own_decision)
+    import iam_audit.checks.ask as ask
+    from iam_audit.checks.cog001_lambda_admin_initiate_auth import LambdaAdminInitiateAuth
+    from iam_audit.checks.grants import judge_grants
+    from iam_audit.model import Origin, PolicyDocument, Role, SourceKind
+
+    calls: list[str] = []
+    real = ask.evaluate
+
+    def counted(request: Any, **kwargs: Any) -> Any:
+        calls.append(request.action)
+        return real(request, **kwargs)
+
+    monkeypatch.setattr(ask, "evaluate", counted)
+    policy = {"Version": "2012-10-17", "Statement": [allow("cognito-idp:AdminInitiateAuth", "*")]}
+    role = Role(
+        arn=ROLE,
+        name="migration",
+        origin=Origin(SourceKind.AUTH_DETAILS, "a.json", "/", None),
+        inline=(PolicyDocument("p", PolicyKind.INLINE, policy),),
+        organization=_org((REGION, FULL)),
+    )
+    needs = [("cognito-idp:AdminInitiateAuth", POOL_US), ("cognito-idp:AdminGetUser", POOL_US)]
+    found = judge_grants(LambdaAdminInitiateAuth.meta, role, needs, what="Lambda", fix=None)
+    assert calls == [a for a, _ in needs]
+    assert found.message.endswith("; no policy of the role allows cognito-idp:AdminGetUser either")
