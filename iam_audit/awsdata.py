@@ -38,7 +38,6 @@ operation gives ``()``, meaning "not known", never "needs nothing".
 from __future__ import annotations
 
 import functools
-import gzip
 import importlib.util
 import json
 from collections.abc import Mapping
@@ -172,6 +171,8 @@ class _Catalogue(msgspec.Struct):
 
 @functools.cache
 def _raw() -> dict[str, Any]:
+    import gzip  # read only when a check asks the catalogue (not by who-can)
+
     found = msgspec.json.decode(gzip.decompress(_read(CATALOGUE_FILE)), type=_Catalogue)
     return {
         "services": _Services(found.services),

@@ -28,7 +28,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -259,6 +258,8 @@ def open_binary(path: Path | str, what: str, limit: int = MAX_LOG) -> IO[bytes]:
     cannot be read twice.
     """
     if str(path) == STDIN:
+        import tempfile  # only for standard input (its import costs every command's start)
+
         spool = tempfile.TemporaryFile()  # noqa: SIM115 (the caller closes it)
         copied = 0
         while chunk := sys.stdin.buffer.read(_CHUNK):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import sys
 import threading
@@ -177,6 +176,8 @@ def _child(
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
         found = _work_queue(load(), work, queue)
+        import pickle  # only where work is shared (its import costs every command's start)
+
         try:
             data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an answer that does not pickle: the caller works it
@@ -190,6 +191,8 @@ def _child(
 
 def _receive(read_end: int) -> dict[int, object]:
     """What a worker sent; ``{}`` when it died before sending all of it."""
+    import pickle
+
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     try:
