@@ -30,13 +30,14 @@ from iam_audit.results import Result
 
 __all__ = ["register"]
 
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (live).")]
-RegionOpt = Annotated[
-    str | None,
-    typer.Option("--region", help="AWS region (live; default: the pool ID's region)."),
+FunctionOpt = Annotated[
+    str | None, typer.Option("--function", help="Live: the migration function's name.")
 ]
 PoolIdOpt = Annotated[
-    str | None, typer.Option("--user-pool-id", help="The user pool to read live from AWS.")
+    str | None,
+    typer.Option(
+        "--user-pool-id", help="The user pool to read live from AWS (in the region its ID names)."
+    ),
 ]
 
 
@@ -47,8 +48,8 @@ class PreflightOptions:
 
     fmt: opt.TextFormatOpt = TextFormat.TABLE
     output: opt.OutputOpt = None
-    profile: ProfileOpt = None
-    region: RegionOpt = None
+    profile: opt.Profile = None
+    region: opt.Region = None
 
     def client(self, ctx: typer.Context, service: str, region: str | None = None) -> Any:
         """A client of ``service`` in ``region`` (default ``--region``) for ``--profile``, from
@@ -227,9 +228,7 @@ _JOB_LOGS = 3
 
 def lambda_check(
     ctx: typer.Context,
-    function: Annotated[
-        str | None, typer.Option("--function", help="Live: the migration function's name.")
-    ] = None,
+    function: FunctionOpt = None,
     zip_file: Annotated[
         Path | None, typer.Option("--zip", help="Offline: the deployment package.")
     ] = None,
@@ -239,10 +238,7 @@ def lambda_check(
     runtime: Annotated[
         str | None, typer.Option("--runtime", help="Offline: e.g. python3.12, nodejs20.x.")
     ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
-    ] = None,
+    env: opt.FunctionEnv = None,
     opts: PreflightOptions = NO_OPTIONS,
     quiet: opt.QuietOpt = False,
 ) -> None:
@@ -285,56 +281,48 @@ def lambda_check(
 
 def lambda_calls(
     ctx: typer.Context,
-    function: Annotated[
-        str | None, typer.Option("--function", help="Live: the migration function's name.")
-    ] = None,
-    function_code: Annotated[
-        Path | None,
-        typer.Option("--function-code", help="Offline: the package, a zip file or a folder."),
-    ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
-    ] = None,
-    template: Annotated[
-        Path | None,
-        typer.Option("--template", help="Offline: a CloudFormation template naming the code."),
-    ] = None,
-    terraform_plan: Annotated[
-        Path | None,
-        typer.Option("--terraform-plan", help="Offline: `terraform show -json` naming the code."),
-    ] = None,
-    account_id: Annotated[
-        str | None, typer.Option("--account-id", help="Offline: the function's account.")
-    ] = None,
+    function: FunctionOpt = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
+    terraform_plan: opt.TerraformPlan = None,
+    parameter: opt.Parameters = None,
+    account_id: opt.AccountId = None,
     opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
     from iam_audit.codecalls.load import files_from_zip, read_package
-    from iam_audit.codecalls.target import CodeOptions, code_facts
+    from iam_audit.codecalls.target import code_facts
 
-    named = [o for o in (function, function_code, template, terraform_plan) if o]
+    # the source options of `audit`, read by the same reader (opt.build_source)
+    sources = opt.SourceOptions(
+        function_code=function_code,
+        env=env,
+        template=template,
+        cdk_out=cdk_out,
+        stack=stack,
+        terraform_plan=terraform_plan,
+        parameter=parameter,
+        region=opts.region,
+        account_id=account_id,
+        profile=opts.profile,
+    )
+    named = [o for o in (function, function_code, template, cdk_out, terraform_plan) if o]
     if len(named) != 1:
         raise typer.BadParameter(
-            "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
+            "give one of --function NAME, --function-code PATH, --template FILE (repeatable), "
+            "--cdk-out DIR, --terraform-plan FILE"
         )
     if function and env:
         raise typer.BadParameter("--env is for --function-code; live, the function's is used")
-    where = CodeOptions(
-        env=tuple(last_values(env, "--env").items()), region=opts.region, account_id=account_id
-    )
-    if template is not None or terraform_plan is not None:
+    inputs.refuse_overlap(sources.input_files(), [("--output", opts.output)])
+    where = sources.code_options()
+    if sources.deployment:
         from iam_audit.codecalls.target import function_files, migration_function
 
-        if template is not None:
-            from iam_audit.sources.cloudformation import load_template
-
-            source: Any = load_template(template, region=opts.region, account_id=account_id)
-        else:
-            from iam_audit.sources.terraform import load_plan
-
-            assert terraform_plan is not None
-            source = load_plan(terraform_plan, region=opts.region, account_id=account_id)
+        source = opt.build_source(sources)
         chosen = migration_function(source)
         found = function_files(chosen, source, where)
         if isinstance(found, str):
