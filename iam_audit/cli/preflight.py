@@ -7,6 +7,7 @@ Each command parses options, calls the pure checker in :mod:`iam_audit.preflight
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -25,7 +26,6 @@ from iam_audit.cli.common import emit, handle_errors, last_values, sessions
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
-from iam_audit.render.escape import for_terminal
 from iam_audit.results import Result
 
 __all__ = ["register"]
@@ -399,8 +399,8 @@ def logs_diagnose(
     else:
         events = _live_events(ctx, user_pool_id, function, window, opts, notes)
     report = diagnose(events, context=context)
-    for note in (*notes, *report.notes):
-        typer.echo(for_terminal(note), err=True)
+    # the groups not found are known once the events are read: notes of the report, as its own
+    report = dataclasses.replace(report, notes=(*notes, *report.notes))
     opts.emit(report)
     raise typer.Exit(int(exit_code(report)))
 
@@ -424,7 +424,7 @@ def _live_events(
         found = live.find_log_groups(prefix, client=client)
         if not found:
             notes.append(
-                f"note: no log group under {prefix}: no import job has logged yet, or the "
+                f"no log group under {prefix}: no import job has logged yet, or the "
                 "jobs' CloudWatch Logs role cannot write (checks COG002, COG003)"
             )
         groups.extend(found)
@@ -435,7 +435,7 @@ def _live_events(
             yield from live.read_log_events(group, client=client, start_ms=start)
         except live.NotFoundError:
             notes.append(
-                f"note: log group {group} does not exist: the function has not run, or its "
+                f"log group {group} does not exist: the function has not run, or its "
                 "role cannot write logs (check COG005)"
             )
 
