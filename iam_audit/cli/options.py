@@ -1,4 +1,8 @@
-"""Options shared by ``audit``, ``fix`` and ``scan``, and building a source from them."""
+"""The options commands share, each defined once here, and building a source from them.
+
+A command that reads a source option (``--template``, ``--region``, ``--profile``, ...) takes it
+from here, as a group (:class:`SourceOptions`, :class:`OrgOptions`) or as its alias; a test
+compares every command's options with these definitions."""
 
 from __future__ import annotations
 
