@@ -124,7 +124,11 @@ class Result(Protocol):
         ...
 
     def remarks(self) -> tuple[str, ...]:
-        """The notes the command wants the reader to see (what it could not read or judge)."""
+        """The notes the command wants the reader to see (what it could not read or judge): the
+        table writes each as a ``note:`` line (not with ``--quiet``), SARIF, JUnit and Markdown
+        as their notes; the JSON payload holds them (``notes``; ``csv check``: the summary's
+        ``notes``; ``fix``: ``incomplete``, when it has no template changes). A command never
+        prints them itself."""
         ...
 
     def as_dict(self) -> dict[str, Any]:
@@ -142,11 +146,13 @@ def fails(result: Result, fail_on: FailOn = FailOn.ERROR) -> bool:
 class WhoCanReport:
     """``who-can``'s answer as a :class:`Result`: one ``pass`` row per principal allowed, ``warn``
     per principal allowed only under conditions the source cannot resolve (who-can lists; it
-    fails nothing, so its rows have warning severity)."""
+    fails nothing, so its rows have warning severity). ``notes``: what the command could not
+    read beside the answer's own (the organization's policies, live)."""
 
     kind: ClassVar[ResultKind] = ResultKind.WHO_CAN
 
     answer: WhoCanResult
+    notes: tuple[str, ...] = ()
 
     def rows(self) -> tuple[Row, ...]:
         return tuple(
@@ -162,9 +168,10 @@ class WhoCanReport:
         )
 
     def remarks(self) -> tuple[str, ...]:
-        return self.answer.notes
+        return (*self.notes, *self.answer.notes)
 
     def as_dict(self) -> dict[str, Any]:
+        """``{"principals": [...], "notes": [...]}``."""
         from iam_audit.whocan import result_to_dict
 
-        return result_to_dict(self.answer)
+        return {**result_to_dict(self.answer), "notes": list(self.remarks())}

@@ -141,6 +141,9 @@ def _key_value_commands(tmp_path: Path) -> dict[str, list[str]]:
             *("--handler", "lambda_function.lambda_handler", "--env"),
         ],
         "lambda calls --env": ["lambda", "calls", "--function-code", str(package), "--env"],
+        "lambda calls --parameter": [
+            *("lambda", "calls", "--template", str(asset("cfn", "stack.yaml")), "--parameter"),
+        ],
     }
 
 
@@ -165,7 +168,7 @@ def _options_taking_key_value() -> list[str]:
 @pytest.mark.parametrize(
     "option",
     ["simulate --context", "audit --parameter", "audit --env", "fix --parameter", "fix --env",
-     "lambda check --env", "lambda calls --env"],
+     "lambda check --env", "lambda calls --env", "lambda calls --parameter"],
 )  # fmt: skip
 def test_a_bad_key_value_is_one_line_for_every_option(
     tmp_path: Path, option: str, value: str

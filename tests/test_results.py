@@ -3,6 +3,7 @@ inputs, is rendered by the same renderers, and its rows fail exactly when the co
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from datetime import UTC, datetime, timedelta
@@ -31,7 +32,9 @@ from iam_audit.preflight.csvcheck import check_csv
 from iam_audit.preflight.jobs import ImportJob, JobStatus, diagnose_jobs
 from iam_audit.preflight.lambdacheck import FunctionPackage, check_function
 from iam_audit.preflight.logsdiag import LogEvent, diagnose
+from iam_audit.preflight.schema import header_only
 from iam_audit.render import OutputFormat, renderer_for
+from iam_audit.render.interface import counts_line
 from iam_audit.render.json import json_text
 from iam_audit.render.views import text_view
 from iam_audit.results import Result, ResultKind, WhoCanReport
@@ -39,7 +42,7 @@ from iam_audit.simulate import SimulateQuestion, SimulateReport, load_policy_fil
 from iam_audit.sources.auth_details import AuthDetailsSource
 from iam_audit.whocan import who_can
 from tests.conftest import asset
-from tests.preflight.conftest import csv_bytes, make_pool, make_zip
+from tests.preflight.conftest import STANDARD_HEADER, csv_bytes, make_pool, make_zip
 from tests.preflight.conftest import row as csv_row
 
 POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
@@ -162,8 +165,10 @@ def test_the_table_shows_every_kind(every: list[Result]) -> None:
     for result in every:
         text = renderer_for(OutputFormat.TABLE).render(result)
         assert text.endswith("\n")
-        if not isinstance(result, AuditResult):
-            assert text == text_view(result)
+        if not isinstance(result, AuditResult):  # its view, the notes between lines and summary
+            view = text_view(result)
+            notes = [f"note: {note}" for note in result.remarks()]
+            assert text == "\n".join((*view.lines, *notes, *view.summary)) + "\n"
         for row in result.rows():  # every failing row is in the text a person reads
             if row.status is Status.FAIL:
                 assert row.message in text, (result.kind, row)
@@ -256,3 +261,60 @@ def test_json_text_writes_what_orjson_refuses() -> None:
     payload = {"name": "role-\ud800", "n": 2**70}
     assert json.loads(json_text(payload)) == payload
     assert json_text({"name": "José"}) == '{\n  "name": "José"\n}\n'
+
+
+def _noted(found: dict[str, list[Result]], tmp_path: Path) -> dict[str, Result]:
+    """A result of every kind that can have notes, with some: the command's own where it makes
+    them, else the kind's notes field given one."""
+    audit, calls = found["audit"][0], found["lambda calls"][0]
+    simulated = _simulate(tmp_path, "s3:GetObject")
+    csv = check_csv(io.BytesIO(csv_bytes([csv_row()])), header_only(STANDARD_HEADER))
+    return {
+        "audit": dataclasses.replace(audit, notes=("suppression X matched nothing",)),
+        "fix": FixReport(FixPlan(()), ("incomplete: COG010 could not run (pass --function-code)",)),
+        "who-can": WhoCanReport(
+            who_can(AuthDetailsSource(asset("auth_details", "account.json")), "s3:GetObject", "*"),
+            notes=("SCPs and RCPs were not evaluated",),
+        ),
+        "csv check": csv,  # the schema's rules are skipped: one note
+        "lambda calls": dataclasses.replace(calls, notes=("code of x: 1 file not read",)),
+        "logs diagnose": diagnose([LogEvent("The user import job has expired. " + "x" * 300_000)]),
+        "simulate": dataclasses.replace(
+            simulated, result=dataclasses.replace(simulated.result, notes=("statement 2 unused",))
+        ),
+    }
+
+
+def test_every_kind_shows_its_notes_once_before_its_summary(
+    found: dict[str, list[Result]], tmp_path: Path
+) -> None:
+    """The one path of a result's notes: the table's ``note:`` lines (none with --quiet) and the
+    JSON payload; no view, no command prints them on its own (issue 14 item 1)."""
+    noted = _noted(found, tmp_path)
+    assert set(noted) | {"jobs", "lambda check"} == {kind.value for kind in ResultKind}
+    for kind, result in noted.items():
+        remarks = result.remarks()
+        assert remarks, kind
+        lines = renderer_for(OutputFormat.TABLE).render(result).splitlines()
+        notes = [line for line in lines if line.startswith("note: ")]
+        assert notes == [f"note: {remark}" for remark in remarks], kind
+        if notes:  # together, and after them only the summary (the audit: its counts)
+            first = lines.index(notes[0])
+            assert lines[first : first + len(notes)] == notes, kind
+            after = [line for line in lines[first + len(notes) :] if line]
+            if isinstance(result, AuditResult):
+                assert after == [counts_line(result)], kind
+            else:
+                assert after == list(text_view(result).summary), kind
+        quiet = renderer_for(OutputFormat.TABLE, quiet=True).render(result)
+        assert "note: " not in quiet, kind
+        payload = renderer_for(OutputFormat.JSON).render(result)
+        for remark in remarks:
+            assert json.dumps(remark)[1:-1] in payload, (kind, remark)
+
+
+def test_jobs_and_lambda_check_say_everything_in_their_rows(found: dict[str, list[Result]]) -> None:
+    # their notes are per job, per check: rows, not remarks
+    for kind in ("jobs", "lambda check"):
+        for result in found[kind]:
+            assert result.remarks() == ()

@@ -1,4 +1,8 @@
-"""Options shared by ``audit``, ``fix`` and ``scan``, and building a source from them."""
+"""The options commands share, each defined once here, and building a source from them.
+
+A command that reads a source option (``--template``, ``--region``, ``--profile``, ...) takes it
+from here, as a group (:class:`SourceOptions`, :class:`OrgOptions`) or as its alias; a test
+compares every command's options with these definitions."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from iam_audit.render.interface import OutputFormat, TextFormat
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.aws import SessionFactory
+    from iam_audit.codecalls.target import CodeOptions
     from iam_audit.model import OrgPolicies, Role
     from iam_audit.select import Planned, Selection
     from iam_audit.sources.interface import Source
@@ -60,10 +65,15 @@ SourcePoolArn = Annotated[
 ]
 Region = Annotated[
     str | None,
-    _select("--region", help="AWS region (live), or ${AWS::Region} for templates."),
+    _select("--region", help="AWS region (live), or ${AWS::Region} for templates and plans."),
 ]
 AccountId = Annotated[
-    str | None, _select("--account-id", help="${AWS::AccountId} for templates and plans.")
+    str | None,
+    _select(
+        "--account-id",
+        help="${AWS::AccountId} for templates and plans, and of the ARNs the function's code "
+        "builds.",
+    ),
 ]
 Profile = Annotated[str | None, _source("--profile", help="AWS profile (live).")]
 AuthDetails = Annotated[
@@ -123,7 +133,8 @@ FunctionEnv = Annotated[
     list[str] | None,
     _code(
         "--env",
-        help="The function's environment variable KEY=VALUE (repeatable; overrides the source).",
+        help="The function's environment variable KEY=VALUE (repeatable; adds to or overrides "
+        "its configuration's).",
     ),
 ]
 SourceAuthDetails = Annotated[
@@ -170,6 +181,29 @@ class SourceOptions:
     source_authorization_details: SourceAuthDetails = None
     source_template: SourceTemplate = None
     source_profile: SourceProfile = None
+
+    @property
+    def deployment(self) -> bool:
+        """Whether a deployment is named offline: ``--template``, ``--cdk-out`` or
+        ``--terraform-plan`` (what ``lambda calls`` reads the function and its code from)."""
+        return bool(self.template) or self.cdk_out is not None or self.terraform_plan is not None
+
+    def code_options(self, sessions: SessionFactory | None = None) -> CodeOptions:
+        """The options about the function's code and the source pool's account, as
+        :mod:`iam_audit.codecalls.target` takes them (``--env`` given twice: the later wins)."""
+        from iam_audit.codecalls.target import CodeOptions
+
+        return CodeOptions(
+            function_code=self.function_code,
+            env=tuple(last_values(self.env, "--env").items()),
+            source_authorization_details=self.source_authorization_details,
+            source_template=self.source_template,
+            source_profile=self.source_profile,
+            profile=self.profile,
+            region=self.region,
+            account_id=self.account_id,
+            sessions=sessions,
+        )
 
     def input_files(self) -> list[tuple[str, Path | None]]:
         """(option, path) of every file these options read, for
@@ -430,7 +464,7 @@ def resolve(
     target's migration function has its code's SDK calls attached (COG010, COG011). Live
     sources get their AWS sessions from ``sessions`` (default: the real credential chain).
     """
-    from iam_audit.codecalls.target import CodeOptions, attach_code
+    from iam_audit.codecalls.target import attach_code
     from iam_audit.select import resolve_targets
 
     org = org or NO_ORG_OPTIONS
@@ -462,17 +496,7 @@ def resolve(
         raise typer.BadParameter(
             "give one of --source-authorization-details, --source-template, --source-profile"
         )
-    code = CodeOptions(
-        function_code=o.function_code,
-        env=tuple(last_values(o.env, "--env").items()),
-        source_authorization_details=o.source_authorization_details,
-        source_template=o.source_template,
-        source_profile=o.source_profile,
-        profile=o.profile,
-        region=o.region,
-        account_id=o.account_id,
-        sessions=sessions,
-    )
+    code = o.code_options(sessions)
     with_code = []
     for item in planned:
         target, code_notes = attach_code(item.target, source, code)

@@ -7,6 +7,7 @@ Each command parses options, calls the pure checker in :mod:`iam_audit.preflight
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -25,18 +26,18 @@ from iam_audit.cli.common import emit, handle_errors, last_values, sessions
 from iam_audit.errors import InputError
 from iam_audit.outcome import exit_code
 from iam_audit.render import TextFormat
-from iam_audit.render.escape import for_terminal
 from iam_audit.results import Result
 
 __all__ = ["register"]
 
-ProfileOpt = Annotated[str | None, typer.Option("--profile", help="AWS profile (live).")]
-RegionOpt = Annotated[
-    str | None,
-    typer.Option("--region", help="AWS region (live; default: the pool ID's region)."),
+FunctionOpt = Annotated[
+    str | None, typer.Option("--function", help="Live: the migration function's name.")
 ]
 PoolIdOpt = Annotated[
-    str | None, typer.Option("--user-pool-id", help="The user pool to read live from AWS.")
+    str | None,
+    typer.Option(
+        "--user-pool-id", help="The user pool to read live from AWS (in the region its ID names)."
+    ),
 ]
 
 
@@ -47,8 +48,8 @@ class PreflightOptions:
 
     fmt: opt.TextFormatOpt = TextFormat.TABLE
     output: opt.OutputOpt = None
-    profile: ProfileOpt = None
-    region: RegionOpt = None
+    profile: opt.Profile = None
+    region: opt.Region = None
 
     def client(self, ctx: typer.Context, service: str, region: str | None = None) -> Any:
         """A client of ``service`` in ``region`` (default ``--region``) for ``--profile``, from
@@ -227,9 +228,7 @@ _JOB_LOGS = 3
 
 def lambda_check(
     ctx: typer.Context,
-    function: Annotated[
-        str | None, typer.Option("--function", help="Live: the migration function's name.")
-    ] = None,
+    function: FunctionOpt = None,
     zip_file: Annotated[
         Path | None, typer.Option("--zip", help="Offline: the deployment package.")
     ] = None,
@@ -239,10 +238,7 @@ def lambda_check(
     runtime: Annotated[
         str | None, typer.Option("--runtime", help="Offline: e.g. python3.12, nodejs20.x.")
     ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
-    ] = None,
+    env: opt.FunctionEnv = None,
     opts: PreflightOptions = NO_OPTIONS,
     quiet: opt.QuietOpt = False,
 ) -> None:
@@ -285,56 +281,48 @@ def lambda_check(
 
 def lambda_calls(
     ctx: typer.Context,
-    function: Annotated[
-        str | None, typer.Option("--function", help="Live: the migration function's name.")
-    ] = None,
-    function_code: Annotated[
-        Path | None,
-        typer.Option("--function-code", help="Offline: the package, a zip file or a folder."),
-    ] = None,
-    env: Annotated[
-        list[str] | None,
-        typer.Option("--env", help="Offline: an environment variable KEY=VALUE (repeatable)."),
-    ] = None,
-    template: Annotated[
-        Path | None,
-        typer.Option("--template", help="Offline: a CloudFormation template naming the code."),
-    ] = None,
-    terraform_plan: Annotated[
-        Path | None,
-        typer.Option("--terraform-plan", help="Offline: `terraform show -json` naming the code."),
-    ] = None,
-    account_id: Annotated[
-        str | None, typer.Option("--account-id", help="Offline: the function's account.")
-    ] = None,
+    function: FunctionOpt = None,
+    function_code: opt.FunctionCode = None,
+    env: opt.FunctionEnv = None,
+    template: opt.Template = None,
+    cdk_out: opt.CdkOut = None,
+    stack: opt.Stacks = None,
+    terraform_plan: opt.TerraformPlan = None,
+    parameter: opt.Parameters = None,
+    account_id: opt.AccountId = None,
     opts: PreflightOptions = NO_OPTIONS,
 ) -> None:
     """List the AWS SDK calls in the function's code: file:line, IAM action, resource."""
     from iam_audit.codecalls.load import files_from_zip, read_package
-    from iam_audit.codecalls.target import CodeOptions, code_facts
+    from iam_audit.codecalls.target import code_facts
 
-    named = [o for o in (function, function_code, template, terraform_plan) if o]
+    # the source options of `audit`, read by the same reader (opt.build_source)
+    sources = opt.SourceOptions(
+        function_code=function_code,
+        env=env,
+        template=template,
+        cdk_out=cdk_out,
+        stack=stack,
+        terraform_plan=terraform_plan,
+        parameter=parameter,
+        region=opts.region,
+        account_id=account_id,
+        profile=opts.profile,
+    )
+    named = [o for o in (function, function_code, template, cdk_out, terraform_plan) if o]
     if len(named) != 1:
         raise typer.BadParameter(
-            "give one of --function NAME, --function-code PATH, --template FILE, --terraform-plan FILE"
+            "give one of --function NAME, --function-code PATH, --template FILE (repeatable), "
+            "--cdk-out DIR, --terraform-plan FILE"
         )
     if function and env:
         raise typer.BadParameter("--env is for --function-code; live, the function's is used")
-    where = CodeOptions(
-        env=tuple(last_values(env, "--env").items()), region=opts.region, account_id=account_id
-    )
-    if template is not None or terraform_plan is not None:
+    inputs.refuse_overlap(sources.input_files(), [("--output", opts.output)])
+    where = sources.code_options()
+    if sources.deployment:
         from iam_audit.codecalls.target import function_files, migration_function
 
-        if template is not None:
-            from iam_audit.sources.cloudformation import load_template
-
-            source: Any = load_template(template, region=opts.region, account_id=account_id)
-        else:
-            from iam_audit.sources.terraform import load_plan
-
-            assert terraform_plan is not None
-            source = load_plan(terraform_plan, region=opts.region, account_id=account_id)
+        source = opt.build_source(sources)
         chosen = migration_function(source)
         found = function_files(chosen, source, where)
         if isinstance(found, str):
@@ -411,8 +399,8 @@ def logs_diagnose(
     else:
         events = _live_events(ctx, user_pool_id, function, window, opts, notes)
     report = diagnose(events, context=context)
-    for note in (*notes, *report.notes):
-        typer.echo(for_terminal(note), err=True)
+    # the groups not found are known once the events are read: notes of the report, as its own
+    report = dataclasses.replace(report, notes=(*notes, *report.notes))
     opts.emit(report)
     raise typer.Exit(int(exit_code(report)))
 
@@ -436,7 +424,7 @@ def _live_events(
         found = live.find_log_groups(prefix, client=client)
         if not found:
             notes.append(
-                f"note: no log group under {prefix}: no import job has logged yet, or the "
+                f"no log group under {prefix}: no import job has logged yet, or the "
                 "jobs' CloudWatch Logs role cannot write (checks COG002, COG003)"
             )
         groups.extend(found)
@@ -447,7 +435,7 @@ def _live_events(
             yield from live.read_log_events(group, client=client, start_ms=start)
         except live.NotFoundError:
             notes.append(
-                f"note: log group {group} does not exist: the function has not run, or its "
+                f"log group {group} does not exist: the function has not run, or its "
                 "role cannot write logs (check COG005)"
             )
 

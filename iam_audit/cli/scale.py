@@ -124,9 +124,8 @@ def who_can(
                 session = sessions(ctx)(profile, None)
             source = read_authorization_details(session=session)
         result = answer(source, action, resource, organization)
-    for note in () if quiet else (*org_notes, *result.notes):
-        typer.echo(f"note: {for_terminal(note)}", err=True)
-    emit(renderer_for(fmt, quiet=quiet).render(WhoCanReport(result)), output)
+    report = WhoCanReport(result, notes=tuple(org_notes))
+    emit(renderer_for(fmt, quiet=quiet).render(report), output)
     raise typer.Exit(int(exit_code()))
 
 

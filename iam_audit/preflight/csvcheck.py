@@ -150,7 +150,7 @@ SCHEMA_RULES = (
 
 #: Said once when only the header is known (``csv check --header-file`` without ``--schema``).
 SCHEMA_SKIPPED_NOTE = (
-    "note: without the pool's description the rules that need it were skipped ("
+    "without the pool's description the rules that need it were skipped ("
     + ", ".join(SCHEMA_RULES)
     + ", and the schema's types and lengths of custom attributes); to run them add --schema "
     "with the output of `aws cognito-idp describe-user-pool --user-pool-id ID`, or check "
@@ -253,7 +253,7 @@ class CsvReport:
         return tuple(out)
 
     def remarks(self) -> tuple[str, ...]:
-        return ()
+        return self.notes
 
     def as_dict(self) -> dict[str, Any]:
         """``{"problems": [...], "summary": {...}}``: the stable JSON shape."""

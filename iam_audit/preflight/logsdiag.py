@@ -159,7 +159,8 @@ class Diagnosis:
 
 @dataclass(frozen=True, slots=True)
 class DiagnosisReport:
-    """The diagnoses, plus how many events were read and notes for people (stderr)."""
+    """The diagnoses, plus how many events were read and what could not be read (``notes``: a
+    log group that does not exist, an event cut to CloudWatch Logs' limit)."""
 
     kind: ClassVar[ResultKind] = ResultKind.LOGS
 
@@ -190,8 +191,8 @@ class DiagnosisReport:
         return self.notes
 
     def as_dict(self) -> dict[str, Any]:
-        """``{"diagnoses": [...]}``: the stable JSON shape."""
-        return {"diagnoses": [d.as_dict() for d in self.diagnoses]}
+        """``{"diagnoses": [...], "notes": [...]}``: the stable JSON shape."""
+        return {"diagnoses": [d.as_dict() for d in self.diagnoses], "notes": list(self.notes)}
 
 
 def _pattern(raw: object) -> LinePattern:

@@ -124,9 +124,9 @@ class JunitRenderer:
         attributes = {k: str(v) for k, v in counts.items()}
         root = ET.Element("testsuites", {"name": "iam-audit", **attributes})
         suite = ET.SubElement(root, "testsuite", {"name": "iam-audit", **attributes})
-        if result.notes:
+        if result.remarks():
             properties = ET.SubElement(suite, "properties")
-            for index, note in enumerate(result.notes, 1):
+            for index, note in enumerate(result.remarks(), 1):
                 ET.SubElement(properties, "property", {"name": f"note.{index}", "value": _x(note)})
         suite.extend(cases)
         ET.indent(root)

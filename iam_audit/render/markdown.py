@@ -157,8 +157,8 @@ class MarkdownRenderer:
                     f"{_text(finding.suppression.reason)}{until}"
                 )
             lines.append("")
-        if result.notes:
+        if result.remarks():
             lines += ["### Notes", ""]
-            lines += [f"- {_text(note)}" for note in result.notes]
+            lines += [f"- {_text(note)}" for note in result.remarks()]
             lines.append("")
         return "\n".join(lines).rstrip("\n") + "\n"

@@ -222,7 +222,7 @@ class SarifRenderer:
             "tool": {"driver": driver},
             "results": results,
             "columnKind": "unicodeCodePoints",
-            "properties": {"summary": result.summary(), "notes": list(result.notes)},
+            "properties": {"summary": result.summary(), "notes": list(result.remarks())},
         }
         log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
         return json.dumps(log, indent=2) + "\n"

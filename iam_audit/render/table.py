@@ -1,7 +1,9 @@
 """``--format table``: what a person reads — which role, which check, what is missing, the fix.
 
 An audit (``audit``, ``scan``) is shown here; every other kind of result by its view in
-:mod:`iam_audit.render.views`.
+:mod:`iam_audit.render.views`. The notes of every kind (:meth:`~iam_audit.results.Result.remarks`:
+what the command could not read or judge) are written here, one ``note:`` line each, before the
+summary (never with ``--quiet``); no view and no command prints them itself.
 """
 
 from __future__ import annotations
@@ -67,10 +69,12 @@ class TableRenderer:
         self.exit_reason = exit_reason
 
     def render(self, result: Result) -> str:
+        notes = [] if self.quiet else [f"note: {_t(note)}" for note in result.remarks()]
         if not isinstance(result, AuditResult):
             from iam_audit.render.views import text_view
 
-            return text_view(result, quiet=self.quiet)
+            view = text_view(result, quiet=self.quiet)
+            return "".join(line + "\n" for line in (*view.lines, *notes, *view.summary))
         lines: list[str] = []
         role = None
         for finding in result.findings:
@@ -82,9 +86,9 @@ class TableRenderer:
                     lines.append("")
                 lines.append(f"{_t(role_name(role))}  {_t(role)}" if role else "(no role)")
             lines.extend(self._finding(finding))
-        if result.notes and not self.quiet:
+        if notes:
             lines.append("")
-            lines.extend(f"note: {_t(note)}" for note in result.notes)
+            lines.extend(notes)
         if lines:
             lines.append("")
         lines.append(counts_line(result))

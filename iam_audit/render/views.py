@@ -2,12 +2,16 @@
 ``csv check``, ``jobs``, ``lambda check``, ``lambda calls``, ``logs diagnose`` (:class:`~iam_audit.render.table.
 TableRenderer` shows an audit itself and hands every other kind here).
 
+A view is the result's own lines and its summary line; the notes of every kind
+(:meth:`~iam_audit.results.Result.remarks`) are the table renderer's, set between the two.
+
 They show CSV values, job names, completion messages, log lines, ARNs and code that anyone may
 have written: every such value goes through :func:`iam_audit.render.escape.for_terminal`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never, cast
 
 from iam_audit.findings import Status
@@ -25,6 +29,7 @@ if TYPE_CHECKING:
     from iam_audit.simulate import SimulateReport
 
 __all__ = [
+    "View",
     "calls_table",
     "csv_table",
     "diagnoses_table",
@@ -38,7 +43,20 @@ __all__ = [
 ]
 
 
-def text_view(result: Result, *, quiet: bool = False) -> str:
+@dataclass(frozen=True, slots=True)
+class View:
+    """A result's table without its notes: its ``lines``, then its ``summary`` (the last lines,
+    which the notes come before)."""
+
+    lines: tuple[str, ...]
+    summary: tuple[str, ...] = ()
+
+
+def _view(lines: list[str], *summary: str) -> View:
+    return View(tuple(lines), summary)
+
+
+def text_view(result: Result, *, quiet: bool = False) -> View:
     """The table view of ``result`` (any kind but an audit); ``quiet``: failures only, where the
     kind has more to leave out."""
     match result.kind:
@@ -64,9 +82,9 @@ def text_view(result: Result, *, quiet: bool = False) -> str:
             assert_never(result.kind)
 
 
-def fix_table(report: FixReport) -> str:
-    """Per role: what changes, the diff, and the full fixed document; then what is not fixed,
-    and the checks that could not run (never "nothing to fix" then). For a template, the
+def fix_table(report: FixReport) -> View:
+    """Per role: what changes, the diff, and the full fixed document; then what is not fixed
+    (never "nothing to fix" when a check could not run: its note says so). For a template, the
     changes to make in it instead (:func:`iac_table`), then the checks they do not cover. Once
     applied, the verifying audit."""
     from iam_audit.fix.emit import label, unified_diff
@@ -75,7 +93,7 @@ def fix_table(report: FixReport) -> str:
         from iam_audit.render.table import TableRenderer
 
         verified = TableRenderer(show_fix=False).render(report.applied.verified)
-        return "verified after writing:\n" + verified
+        return _view(["verified after writing:", *verified.rstrip("\n").split("\n")])
     plan = report.plan
     if report.template_changes:
         changes = report.template_changes
@@ -85,7 +103,8 @@ def fix_table(report: FixReport) -> str:
             for s in plan.skipped
             if (s.role_arn, s.check) not in covered
         ]
-        return iac_table(changes) + "".join(line + "\n" for line in left)
+        body, summary = iac_table(changes)
+        return View((*body, *summary, *left))
     lines: list[str] = []
     for fix in plan.fixes:
         if not fix.changed:
@@ -98,21 +117,19 @@ def fix_table(report: FixReport) -> str:
         lines.append("")
     for skipped in plan.skipped:
         lines.append(f"not fixed: {skipped.check} {_t(skipped.role_arn)}: {_t(skipped.reason)}")
-    lines.extend(_t(line) for line in report.incomplete)
-    if not lines:
-        return "nothing to fix: every check that iam-audit can fix passes\n"
+    if not lines and not report.incomplete:
+        return _view([], "nothing to fix: every check that iam-audit can fix passes")
     changed = sum(1 for f in plan.fixes if f.changed)
     if report.applying:
-        lines.extend([f"{changed} document(s) to write"] if changed else [])
-    else:
-        lines.append(
-            f"{changed} document(s) to change; nothing was written (run with --apply to write)"
-        )
-    return "\n".join(lines) + "\n"
+        return _view(lines, *([f"{changed} document(s) to write"] if changed else []))
+    return _view(
+        lines, f"{changed} document(s) to change; nothing was written (run with --apply to write)"
+    )
 
 
-def iac_table(fixes: tuple[IacFix, ...]) -> str:
-    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`.
+def iac_table(fixes: tuple[IacFix, ...]) -> tuple[list[str], list[str]]:
+    """The template changes as text: where, the snippet, and the diff to apply with `patch -p0`;
+    then the line that counts them.
 
     Every value from the template (names, paths, the diff's lines) is escaped for the terminal.
     """
@@ -128,18 +145,16 @@ def iac_table(fixes: tuple[IacFix, ...]) -> str:
         if fix.diff:
             lines.extend(_t(line) for line in fix.diff.rstrip("\n").splitlines())
         lines.append("")
-    if fixes:
-        diffs = (
-            " (each diff applies with `patch -p0`, in order)" if any(f.diff for f in fixes) else ""
-        )
-        lines.append(
-            f"{len(fixes)} change(s) to make where you deploy from{diffs}; "
-            "--apply writes to a live account only"
-        )
-    return "\n".join(lines) + ("\n" if lines else "")
+    if not fixes:
+        return lines, []
+    diffs = " (each diff applies with `patch -p0`, in order)" if any(f.diff for f in fixes) else ""
+    return lines, [
+        f"{len(fixes)} change(s) to make where you deploy from{diffs}; "
+        "--apply writes to a live account only"
+    ]
 
 
-def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> str:
+def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> View:
     """One line per principal: decision, type, ARN, the policies that allow it and what it
     depends on; then (not when ``quiet``) the counts."""
     result = report.answer
@@ -148,16 +163,17 @@ def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> str:
         + (f"  (depends on {_t(', '.join(g.unresolved))})" if g.unresolved else "")
         for g in result.principals
     ]
+    if quiet:
+        return _view(lines)
     allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
-    if not quiet:
-        lines.append(
-            f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
-            f"of {result.examined} principals: {_t(result.action)} on {_t(result.resource)}"
-        )
-    return "\n".join(lines) + "\n"
+    return _view(
+        lines,
+        f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
+        f"of {result.examined} principals: {_t(result.action)} on {_t(result.resource)}",
+    )
 
 
-def simulate_table(report: SimulateReport) -> str:
+def simulate_table(report: SimulateReport) -> View:
     """The decision, the statements that made it, why it is denied, what it depends on."""
     from iam_audit.engine import Decision
 
@@ -174,12 +190,11 @@ def simulate_table(report: SimulateReport) -> str:
     if data["unresolved"]:
         keys = _t(", ".join(data["unresolved"]))
         lines.append(f"  depends on condition keys not in --context: {keys}")
-    lines += [f"  note: {_t(note)}" for note in data["notes"]]
-    return "\n".join(lines) + "\n"
+    return _view(lines)
 
 
-def csv_table(report: CsvReport, *, quiet: bool = False) -> str:
-    """One line per problem shown, a note per truncated rule (not when ``quiet``), the verdict."""
+def csv_table(report: CsvReport, *, quiet: bool = False) -> View:
+    """One line per problem shown, a line per truncated rule (not when ``quiet``), the verdict."""
     out = []
     for p in report.problems:
         column = f" [{_t(p.column)}]" if p.column else ""
@@ -193,21 +208,20 @@ def csv_table(report: CsvReport, *, quiet: bool = False) -> str:
                 f"{_t(rule_id)}: {count - shown.get(rule_id, 0):,} more not shown "
                 f"(--max-per-rule raises the limit of {report.max_per_rule})"
             )
-    out.extend(_t(note) for note in (() if quiet else report.notes))
     s = report.summary()
     verdict = "the import would fail" if report.failed else "ready to import"
     warn = f", {s['warnings']:,} warnings" if s["warnings"] else ""
-    out.append(
+    return _view(
+        out,
         f"{_t(report.file)}: {s['users']:,} users, {s['rejected_users']:,} would fail, "
-        f"{s['errors']:,} errors{warn}: {verdict}"
+        f"{s['errors']:,} errors{warn}: {verdict}",
     )
-    return "\n".join(out) + "\n"
 
 
-def jobs_table(report: JobsReport) -> str:
+def jobs_table(report: JobsReport) -> View:
     """Each job with state, age and counts, then its notes and commands."""
     if not report.jobs:
-        return f"user pool {_t(report.pool_id)}: no import jobs\n"
+        return _view([], f"user pool {_t(report.pool_id)}: no import jobs")
     out = [f"user pool {_t(report.pool_id)}: {len(report.jobs)} import job(s)"]
     for job in report.jobs:
         age = job.age(report.now)
@@ -222,10 +236,10 @@ def jobs_table(report: JobsReport) -> str:
             out.append(f"  {note.level.value}: {_t(note.message)}")
             if note.command:
                 out.append(f"    run: {_t(note.command)}")
-    return "\n".join(out) + "\n"
+    return _view(out)
 
 
-def lambda_table(report: LambdaReport, *, quiet: bool = False) -> str:
+def lambda_table(report: LambdaReport, *, quiet: bool = False) -> View:
     """One line per result (``quiet``: per failure or warning): status, the error it guards
     against, where, the message; then the counts."""
     out = []
@@ -239,25 +253,23 @@ def lambda_table(report: LambdaReport, *, quiet: bool = False) -> str:
         out.append(f"{r.status.value.upper():<4}  {name}{_t(r.message)}{where}")
     failed = sum(1 for r in report.results if r.status is Status.FAIL)
     warned = sum(1 for r in report.results if r.status is Status.WARN)
-    out.append(f"{_t(report.function)}: {failed} failed, {warned} warnings")
-    return "\n".join(out) + "\n"
+    return _view(out, f"{_t(report.function)}: {failed} failed, {warned} warnings")
 
 
-def diagnoses_table(report: DiagnosisReport) -> str:
+def diagnoses_table(report: DiagnosisReport) -> View:
     """Each diagnosis with its count, first time seen, example line and fix."""
     if not report.diagnoses:
-        return f"no known import error in {report.events:,} log events\n"
+        return _view([], f"no known import error in {report.events:,} log events")
     out = []
     for d in report.diagnoses:
         when = f", first {d.first_seen.isoformat()}" if d.first_seen else ""
         out.append(f"{_t(d.error)} ({d.count}x{when})")
         out.append(f"  example: {_t(d.example)}")
         out.append(f"  fix: {_t(d.fix)}")
-    out.append(f"{len(report.diagnoses)} diagnoses in {report.events:,} log events")
-    return "\n".join(out) + "\n"
+    return _view(out, f"{len(report.diagnoses)} diagnoses in {report.events:,} log events")
 
 
-def calls_table(facts: CodeFacts) -> str:
+def calls_table(facts: CodeFacts) -> View:
     """One line per IAM action a call needs: where, action, resource (or why it is unresolved)."""
     out: list[str] = []
     width = max((len(c.where) for c in facts.calls), default=0)
@@ -276,9 +288,7 @@ def calls_table(facts: CodeFacts) -> str:
         out.append(_t(f"{c.where:<{width}}  {c.action:<{action_width}}  {target}{suffix}"))
     triggers = ", ".join(facts.trigger_sources) or "none found"
     out.append(_t(f"trigger sources: {triggers}"))
-    out.extend(_t(f"note: {note}") for note in facts.notes)
     files = len({c.call.file for c in facts.calls})
     actions = "1 IAM action" if len(facts.calls) == 1 else f"{len(facts.calls)} IAM actions"
     where = "1 file" if files == 1 else f"{files} files"
-    out.append(_t(f"{facts.package}: {actions} from SDK calls in {where}"))
-    return "\n".join(out) + "\n"
+    return _view(out, _t(f"{facts.package}: {actions} from SDK calls in {where}"))

@@ -210,10 +210,10 @@ def test_control_characters_from_the_package_are_escaped(value: str, shown: str)
         out.writestr("x.py", source.encode())
     from iam_audit.codecalls.facts import facts_for, place_of
     from iam_audit.codecalls.load import files_from_zip
-    from iam_audit.render.views import calls_table
+    from iam_audit.render import TextFormat, renderer_for
 
     facts = facts_for(files_from_zip(archive.getvalue(), "x.zip"), "x.zip", {}, place_of(None))
-    text = calls_table(facts)
+    text = renderer_for(TextFormat.TABLE).render(facts)
     assert value[0] not in text
     assert shown in text
 

@@ -145,3 +145,79 @@ def test_lambda_calls_env_overrides_the_templates_environment() -> None:
     assert (
         call["resource"] == "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_Other1"
     )
+
+
+# -- lambda calls takes audit's source options (options.py), with their conventions -------------
+
+MULTI = ("tests/assets/iac/multi/legacy.yaml", "tests/assets/iac/multi/import.yaml")
+CDK_OUT = "tests/assets/iac/cdk-ts/cdk.out"
+PSEUDO = ["--region", "eu-west-1", "--account-id", "111122223333"]
+
+
+def _calls(*args: str, stdin: str | None = None) -> list[tuple[str, str | None, str | None]]:
+    result = runner.invoke(app, ["lambda", "calls", *args, *PSEUDO, "-f", "json"], input=stdin)
+    assert result.exit_code == 0, result.output
+    return [
+        (c["action"], c["resource"], c["unresolved"]) for c in json.loads(result.stdout)["calls"]
+    ]
+
+
+def test_lambda_calls_reads_repeated_templates_as_one_deployment() -> None:
+    """``--template`` repeats, as for ``audit``: the import stack's ``!ImportValue`` of the
+    legacy pool resolves to the legacy stack's pool only when both stacks are read."""
+    both = _calls("--template", MULTI[0], "--template", MULTI[1])
+    alone = _calls("--template", MULTI[1])
+    assert both == [("cognito-idp:AdminInitiateAuth", None,
+                     "UserPoolId: the template leaves it unresolved (<LegacyPool>)")]  # fmt: skip
+    assert alone == [("cognito-idp:AdminInitiateAuth", None,
+                      "UserPoolId: the template leaves it unresolved "
+                      "(<Unresolved.ImportValue.shared-LegacyPoolId>)")]  # fmt: skip
+
+
+def test_lambda_calls_reads_a_template_from_standard_input() -> None:
+    stack = "tests/assets/cfn/stack.yaml"
+    from_file = _calls("--template", stack)
+    assert from_file == _calls("--template", "-", stdin=Path(stack).read_text())
+    assert [action for action, _, _ in from_file] == ["cognito-idp:AdminInitiateAuth"]
+
+
+def test_lambda_calls_reads_a_cloud_assembly_and_its_stacks() -> None:
+    """``--cdk-out`` (and ``--stack``), as for ``audit``: the whole assembly resolves the legacy
+    stack's export; the import stack alone leaves it an unresolved import."""
+    whole = _calls("--cdk-out", CDK_OUT)
+    one = _calls("--cdk-out", CDK_OUT, "--stack", "UserImport")
+    assert [a for a, _, _ in whole] == [a for a, _, _ in one] == [
+        "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser",
+    ]  # fmt: skip
+    assert all("(<LegacyPoolE8122B3D>)" in str(u) for _, _, u in whole)
+    assert all("Unresolved.ImportValue.LegacyUsers" in str(u) for _, _, u in one)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--template", MULTI[1], "--terraform-plan", "tests/assets/terraform/cognito-import/plan.json"],
+         "give one of --function NAME"),
+        (["--template", MULTI[1], "--function-code", "tests/assets/cfn"], "give one of"),
+        (["--terraform-plan", "a.json", "--terraform-plan", "b.json"], "given 2 times"),
+        (["--function-code", "tests/assets/cfn", "--account-id", "1", "--account-id", "2"],
+         "given 2 times"),
+        (["--function-code", "tests/assets/cfn", "--region", "a", "--region", "b"], "given 2 times"),
+        (["--stack", "UserImport", "--template", MULTI[1]], "--stack goes with --cdk-out"),
+    ],
+)  # fmt: skip
+def test_lambda_calls_usage_errors_exit_2(args: list[str], said: str) -> None:
+    result = runner.invoke(app, ["lambda", "calls", *args])
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_lambda_calls_refuses_to_write_over_its_template(tmp_path: Path) -> None:
+    template = tmp_path / "stack.yaml"
+    shutil.copy("tests/assets/cfn/stack.yaml", template)
+    result = runner.invoke(
+        app, ["lambda", "calls", "--template", str(template), "-o", str(template)]
+    )
+    assert result.exit_code == 3
+    assert "would overwrite an input" in result.stderr
+    assert template.read_text() == Path("tests/assets/cfn/stack.yaml").read_text()

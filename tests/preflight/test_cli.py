@@ -139,7 +139,7 @@ def test_csv_header_file_alone_is_clean_with_one_note(app: typer.Typer, tmp_path
     assert table.stdout.endswith("ready to import\n")
     summary = json.loads(as_json.stdout)["summary"]
     assert as_json.exit_code == 0
-    assert summary["notes"] == [notes[0]]
+    assert summary["notes"] == [notes[0].removeprefix("note: ")]
     assert summary["rules"] == {}
 
 
@@ -438,11 +438,16 @@ def test_logs_line_over_a_cloudwatch_event_is_cut_with_a_note(
     export.write_text("The user import job has expired. " + "x" * 300_000 + "\n")
     result = run(app, "logs", "diagnose", "--file", export, "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["diagnoses"][0]["error"] == "ImportJobExpired"
-    assert result.stderr == (
+    cut = (
         "event 1 is 300,033 bytes, more than a CloudWatch Logs event can hold (262,144); "
-        "only its first 262,144 bytes were read\n"
+        "only its first 262,144 bytes were read"
     )
+    data = json.loads(result.stdout)
+    assert data["diagnoses"][0]["error"] == "ImportJobExpired"
+    assert data["notes"] == [cut]
+    assert result.stderr == ""
+    table = run(app, "logs", "diagnose", "--file", export)  # the note, then the summary
+    assert table.stdout.splitlines()[-2:] == [f"note: {cut}", "1 diagnoses in 1 log events"]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from iam_audit.cli.preflight import register
 from iam_audit.preflight.jobs import ImportJob, diagnose_jobs
-from iam_audit.render.views import jobs_table
+from iam_audit.render import TextFormat, renderer_for
 from tests.hostile import PAYLOAD_IDS, PAYLOADS, assert_terminal_safe
 from tests.preflight.conftest import POOL_ID, STANDARD_HEADER, csv_bytes, describe, make_zip, row
 
@@ -136,7 +136,8 @@ def _jobs_report(payload: str) -> Any:
 @pytest.mark.parametrize(("kind", "payload"), PAYLOADS, ids=PAYLOAD_IDS)
 def test_jobs(kind: str, payload: str) -> None:
     report = _jobs_report(payload)
-    _same_lines(jobs_table(report), jobs_table(_jobs_report(PLAIN)))
+    table = renderer_for(TextFormat.TABLE)
+    _same_lines(table.render(report), table.render(_jobs_report(PLAIN)))
     notes = [n for j in report.as_dict()["jobs"] for n in j["notes"]]
     commands = [n["command"] for n in notes if n["command"]]
     words = [shlex.split(c) for c in commands]

@@ -285,7 +285,8 @@ def test_grouping_counts_first_seen_and_row_lines() -> None:
 
 def test_json_shape_is_exact() -> None:
     data = diagnose([LogEvent("The user import job has expired.", 0)]).as_dict()
-    assert list(data) == ["diagnoses"]
+    assert list(data) == ["diagnoses", "notes"]
+    assert data["notes"] == []
     (entry,) = data["diagnoses"]
     assert list(entry) == ["error", "count", "first_seen", "example", "fix"]
     assert entry["first_seen"] == "1970-01-01T00:00:00+00:00"
@@ -445,9 +446,12 @@ def test_live_missing_groups_are_notes_not_errors(moto_logs: Any) -> None:
         _app(), ["logs", "diagnose", "--user-pool-id", "us-east-1_Nothing", "--function", "ghost"]
     )
     assert result.exit_code == 0
-    assert "no log group under /aws/cognito/userpools/us-east-1_Nothing/" in result.stderr
-    assert "log group /aws/lambda/ghost does not exist" in result.stderr
-    assert "COG005" in result.stderr
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2, result.stdout
+    assert "no log group under /aws/cognito/userpools/us-east-1_Nothing/" in notes[0]
+    assert "log group /aws/lambda/ghost does not exist" in notes[1]
+    assert "COG005" in notes[1]
+    assert result.stderr == ""
 
 
 @pytest.fixture
