@@ -158,7 +158,7 @@ class FixReport:
         data = plan_to_dict(self.plan)
         if self.template_changes:
             data["template_changes"] = iac_to_dict(self.template_changes)
-        elif self.incomplete:
+        if self.incomplete:  # with template changes too: the checks they do not cover
             data["incomplete"] = list(self.incomplete)
         return data
 

@@ -385,3 +385,27 @@ def test_terraform_policy_built_with_jsonencode_of_a_new_resource_is_unknown_not
     assert any(
         "aws_iam_role_policy.read_legacy: policy is unknown" in n for n in data.get("notes", [])
     )
+
+
+def test_a_template_fix_in_json_keeps_the_checks_that_could_not_run() -> None:
+    """The table says which checks the template changes do not cover; the JSON says it too."""
+    from iam_audit.fix.emit import FixReport
+    from iam_audit.fix.iac import IacFix
+    from iam_audit.fix.plan import FixPlan
+    from iam_audit.render import TextFormat, renderer_for
+
+    change = IacFix(
+        role_arn="arn:aws:iam::111122223333:role/Migration",
+        checks=("COG001",),
+        file="stack.yaml",
+        language="yaml",
+        where="Resources.MigrationRole.Properties.Policies",
+        snippet="- PolicyName: migrate\n",
+        diff=None,
+    )
+    missing = "COG010 could not run (pass --function-code)"
+    report = FixReport(FixPlan(()), (missing,), (change,))
+    data = json.loads(renderer_for(TextFormat.JSON).render(report))
+    assert data["incomplete"] == [missing]
+    assert data["template_changes"][0]["where"] == change.where
+    assert missing in renderer_for(TextFormat.TABLE).render(report)
