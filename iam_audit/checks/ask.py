@@ -77,6 +77,19 @@ class Answer:
         return self.result.decision is Decision.ALLOWED
 
     @property
+    def denied(self) -> bool:
+        """An explicit Deny settles the answer: it blocks whatever values the keys the source
+        cannot resolve take.
+
+        A Deny that blocks only for some of those values (``conditional``) does not settle it: the
+        request is then "allowed only if conditions hold" (warn), in every check and as for
+        who-can and simulate. "If a condition key ... is not present in the request context, the
+        values do not match" (IAM User Guide, IAM JSON policy elements: Condition operators), so
+        which way such a condition goes depends on the real request.
+        """
+        return self.result.decision is Decision.EXPLICIT_DENY and not self.result.conditional
+
+    @property
     def uncertain(self) -> bool:
         """The answer hangs on a condition, or on a policy the source does not hold."""
         if self.result.conditional:

@@ -149,7 +149,8 @@ class SourceAccountRole(CodeCheck):
     ) -> Finding:
         passed, external_id = assume.external_id(dict(environment))
         context = {"sts:ExternalId": (external_id,)} if passed and external_id is not None else {}
-        result = ask_trust(source, role, context=context).result
+        answer = ask_trust(source, role, context=context)
+        result = answer.result
         statement: dict[str, Any] = {
             "Sid": "IamAuditTrustMigrationFunction",
             "Effect": "Allow",
@@ -179,7 +180,7 @@ class SourceAccountRole(CodeCheck):
                 missing=missing,
                 unresolved=unresolved,
             )
-        if result.decision is Decision.EXPLICIT_DENY and not organization:
+        if answer.denied and not organization:
             return said(
                 Status.FAIL,
                 f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "

@@ -84,15 +84,8 @@ def judge_grants(
             locator=meta.id,
         )
     # A Deny or a boundary that blocks only for some values of a key the source cannot resolve
-    # does not settle the answer: it is "allowed only if conditions hold" (warn), as for who-can
-    # and simulate. "If a condition key ... is not present in the request context, the values do
-    # not match" (IAM User Guide, IAM JSON policy elements: Condition operators), so which way
-    # such a condition goes depends on the real request.
-    denied = [
-        a
-        for a in answers
-        if a.result.decision is Decision.EXPLICIT_DENY and not a.result.conditional
-    ]
+    # does not settle the answer (``Answer.denied``): it is "allowed only if conditions hold".
+    denied = [a for a in answers if a.denied]
     boundary = [
         a
         for a in answers
