@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from iam_audit.checks.ask import ask_trust, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
-from iam_audit.checks.grants import judge_grants
+from iam_audit.checks.grants import grant_policy, judge_grants, policy_of
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.engine import Decision
 from iam_audit.findings import Finding, Severity, Status
@@ -21,10 +21,6 @@ _EXTERNAL_ID = "sts:externalid"
 def _account(arn: str | None) -> str:
     parts = (arn or "").split(":")
     return parts[4] if len(parts) > 5 else ""
-
-
-def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 class SourceAccountRole(CodeCheck):
@@ -114,14 +110,7 @@ class SourceAccountRole(CodeCheck):
                 locator=f"{ASSUME} {assume.where}",
             )
             return
-        fix = _policy(
-            {
-                "Sid": "IamAuditAssumeSourceRole",
-                "Effect": "Allow",
-                "Action": ASSUME,
-                "Resource": arn,
-            }
-        )
+        fix = grant_policy(ASSUME, arn, sid="IamAuditAssumeSourceRole")
         found = judge_grants(
             self.meta, role, [(ASSUME, arn)], what="Lambda", fix=fix, caller_side=True
         )
@@ -223,7 +212,7 @@ class SourceAccountRole(CodeCheck):
             Status.FAIL,
             f"{role.name} may not assume {source.name}: {why}",
             missing=missing,
-            fix=_policy(statement),
+            fix=policy_of(statement),
             fix_target="trust",
             unresolved=unresolved,
         )
@@ -260,8 +249,7 @@ class SourceAccountRole(CodeCheck):
                 locator=f"{source.arn} calls",
             )
         for (action, resource), found_calls in sorted(needs.items()):
-            sid = "IamAuditSource" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
-            fix = _policy({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource})
+            fix = grant_policy(action, resource, prefix="IamAuditSource")
             found = judge_grants(self.meta, source, [(action, resource)], what="Source", fix=fix)
             where = ", ".join(dict.fromkeys(c.where for c in found_calls))
             yield replace(

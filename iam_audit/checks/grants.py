@@ -14,7 +14,27 @@ from iam_audit.findings import Finding, Status
 from iam_audit.model import Role
 from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, describe, has_placeholder
 
-__all__ = ["judge_grants", "only_actions"]
+__all__ = ["grant_policy", "judge_grants", "only_actions", "policy_of"]
+
+
+def policy_of(*statements: dict[str, Any]) -> dict[str, Any]:
+    """A policy document holding ``statements``."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def grant_policy(
+    action: str, resource: str, *, sid: str | None = None, prefix: str = "IamAudit"
+) -> dict[str, Any]:
+    """The policy a fix adds to grant one call: an Allow of ``action`` on ``resource``.
+
+    Its Sid is ``sid``, or ``prefix`` followed by the letters and digits of the action's name
+    (``cognito-idp:AdminGetUser``: ``IamAuditAdminGetUser``), so a plan that fixes the same call
+    twice adds one statement.
+    """
+    name = "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+    return policy_of(
+        {"Sid": sid or prefix + name, "Effect": "Allow", "Action": action, "Resource": resource}
+    )
 
 
 def only_actions(document: dict[str, Any], actions: Sequence[str]) -> dict[str, Any]:

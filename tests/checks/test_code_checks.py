@@ -395,6 +395,27 @@ def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
 
 
 @pytest.mark.parametrize(
+    ("action", "options", "sid"),
+    [
+        ("cognito-idp:AdminGetUser", {}, "IamAuditAdminGetUser"),  # COG010
+        ("cognito-idp:AdminGetUser", {"prefix": "IamAuditSource"}, "IamAuditSourceAdminGetUser"),
+        ("secretsmanager:GetSecretValue", {}, "IamAuditGetSecretValue"),
+        ("sts:AssumeRole", {"sid": "IamAuditAssumeSourceRole"}, "IamAuditAssumeSourceRole"),
+        ("execute-api:Invoke", {}, "IamAuditInvoke"),
+        ("odd:Name-With.Marks_", {}, "IamAuditNameWithMarks"),  # a Sid takes letters and digits
+    ],
+)
+def test_one_builder_for_a_grant_fix(action: str, options: dict[str, str], sid: str) -> None:
+    """COG010's and COG011's fixes for a call are one builder's, apart from the Sid's prefix."""
+    from iam_audit.checks.grants import grant_policy
+
+    assert grant_policy(action, SAME_POOL, **options) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": sid, "Effect": "Allow", "Action": action, "Resource": SAME_POOL}],
+    }
+
+
+@pytest.mark.parametrize(
     ("default", "changed", "trust"),
     [
         (None, None, ("pass", ())),
