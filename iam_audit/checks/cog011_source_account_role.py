@@ -13,6 +13,7 @@ from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.engine import Decision
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
+from iam_audit.sources.symbolic import describe, has_placeholder
 
 ASSUME = "sts:AssumeRole"
 _EXTERNAL_ID = "sts:externalid"
@@ -198,10 +199,19 @@ class SourceAccountRole(CodeCheck):
                 unresolved=unresolved,
             )
         elif result.conditional:
+            conditions = [k for k in unresolved if not has_placeholder(k)]
+            if conditions:
+                return said(
+                    Status.WARN,
+                    f"the trust policy of {source.name} lets {role.name} assume it only if "
+                    f"conditions on {', '.join(conditions)} hold",
+                    unresolved=unresolved,
+                )
             return said(
                 Status.WARN,
-                f"the trust policy of {source.name} lets {role.name} assume it only if "
-                f"conditions on {', '.join(unresolved)} hold",
+                f"whether the trust policy of {source.name} lets {role.name} assume it rests on "
+                "values the template does not resolve: "
+                + "; ".join(describe(k) for k in unresolved),
                 unresolved=unresolved,
             )
         elif passed and external_id is not None and self._wants_external_id(role, source):

@@ -451,6 +451,31 @@ def test_source_account_from_its_template(
     assert found == {trust, ("pass", ())}
 
 
+def test_source_template_leaving_the_external_id_unresolved_warns(tmp_path: Path) -> None:
+    """The stack's ExternalId parameter has no value: whether the trust accepts the one the code
+    passes rests on that value, so the engine's answer is conditional on it (warn, naming the
+    parameter), never a fail that asks to trust the code's value beside it."""
+    text = asset("codecalls", "stacks", "source-account.yaml").read_text()
+    assert "    Default: migr-7f3a\n" in text
+    template = tmp_path / "source-account.yaml"
+    template.write_text(text.replace("    Default: migr-7f3a\n", ""))
+    data = _audit(
+        "migration-cross", "packages/py_cross_account", OLD_POOL, None,
+        "--source-template", str(template),
+    )  # fmt: skip
+    (trust,) = [
+        f
+        for f in data["results"]
+        if f["check"] == "COG011" and f["role"] == SRC and "Source role" not in f["message"]
+    ]  # the trust link (the others are the source role's calls)
+    assert (trust["status"], trust["unresolved"], trust["fix"]) == (
+        "warn",
+        ["<Unresolved.Parameter.ExternalId>"],
+        None,
+    ), trust["message"]
+    assert "parameter ExternalId (no value: pass --parameter ExternalId=VALUE)" in trust["message"]
+
+
 @pytest.mark.parametrize("sid", ["CognitoMigrationAdminInitiateAuth", "RenamedInTheTemplate"])
 def test_cog001_and_cog010_fix_the_same_grant_once(
     sid: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
