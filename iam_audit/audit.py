@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -11,7 +10,6 @@ from typing import TYPE_CHECKING
 from iam_audit.checks import ALL_CHECKS, AuditTarget, Check, RoleKind
 from iam_audit.errors import IamAuditError
 from iam_audit.findings import AuditResult, Finding, Status, incomplete_notes
-from iam_audit.model import Role
 
 if TYPE_CHECKING:
     from iam_audit.select import Planned
@@ -52,8 +50,7 @@ def run_checks(
                     locator="internal-error",
                 )
             )
-    roles = [r for r in (target.lambda_role, target.logs_role) if r is not None]
-    findings = [_needs(_no_silent_pass(f, roles), target) for f in findings]
+    findings = [_needs(f, target) for f in findings]
     result = AuditResult.of(findings, list(notes))
     return replace(result, notes=(*result.notes, *incomplete_notes(result)))
 
@@ -96,43 +93,3 @@ def _needs(finding: Finding, target: AuditTarget) -> Finding:
     needs = target.lambda_skip_needs if meta.role_kind is RoleKind.LAMBDA else None
     needs = target.logs_skip_needs if meta.role_kind is RoleKind.LOGS else needs
     return replace(finding, needs=needs) if needs else finding
-
-
-def _no_silent_pass(finding: Finding, roles: list[Role]) -> Finding:
-    """A pass that rests on statements a template left unresolved becomes a ``warn`` naming them.
-
-    The values are those the source recorded in ``Role.symbolic``; a pass counts as resting on
-    one when a statement that decided it (its evidence) holds that value.
-    """
-    role = next((r for r in roles if r.arn == finding.role), None)
-    if role is None or not role.symbolic or finding.status is not Status.PASS:
-        return finding
-    texts = [
-        json.dumps(statement)
-        for evidence in finding.evidence
-        for statement in _statements(role, evidence.policy, evidence.statement)
-    ]
-    values = sorted(v for v in role.symbolic if any(v in text for text in texts))
-    if not values:
-        return finding
-    return replace(
-        finding,
-        status=Status.WARN,
-        message=f"{finding.message}, but the template leaves unresolved: {', '.join(values)}",
-        unresolved=tuple(sorted({*finding.unresolved, *values})),
-    )
-
-
-def _statements(role: Role, policy: str, label: str) -> list[object]:
-    """The statement ``label`` (a Sid, or ``#index``) of the role's policy named ``policy``."""
-    found: list[object] = []
-    for document in (*role.identity_policies, role.trust, role.boundary):
-        if document is None or document.name != policy:
-            continue
-        raw = document.document.get("Statement") if isinstance(document.document, dict) else None
-        items = raw if isinstance(raw, list) else [raw]
-        for index, statement in enumerate(items):
-            sid = statement.get("Sid") if isinstance(statement, dict) else None
-            if label in (f"#{index}", sid):
-                found.append(statement)
-    return found

@@ -82,10 +82,19 @@ def make_session(
     return session
 
 
-def client(session: Any, service: str, region: str | None = None, retries: int = 0) -> Any:
-    """A client with adaptive retries for throttling (``retries`` attempts when given)."""
+def client(
+    session: Any, service: str, region: str | None = None, retries: int = 0, *, attempts: int = 0
+) -> Any:
+    """A client with adaptive retries for throttling (``retries`` attempts when given).
+
+    ``attempts``, when given: attempts in total, the first included (``AWS_MAX_ATTEMPTS``'s
+    meaning in the SDKs), in the standard retry mode. Every client of a run is made here, so
+    each says what its session's :class:`EndpointWarnings` says of its endpoint.
+    """
     config = _CONFIG
-    if retries:
+    if attempts:
+        config = _CONFIG.merge(Config(retries={"mode": "standard", "total_max_attempts": attempts}))
+    elif retries:
         config = _CONFIG.merge(Config(retries={"mode": "standard", "max_attempts": retries}))
     try:
         made = session.client(service, region_name=region, config=config)

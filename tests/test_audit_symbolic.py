@@ -1,4 +1,9 @@
-"""A pass that rests on a value a template left unresolved is a warn, never a silent pass."""
+"""A pass that rests on a value a template left unresolved is a warn, never a silent pass.
+
+The engine says whether a verdict rests on one (``Request.unknown_values``: the value is read as
+any value, and the answer is conditional on it when some value would change it); no check or
+audit step looks for placeholder text on its own.
+"""
 
 from __future__ import annotations
 
@@ -52,15 +57,29 @@ def _role(resource: str, symbolic: tuple[str, ...]) -> Role:
 
 
 def test_pass_resting_on_a_hole_warns_and_names_it() -> None:
-    target = AuditTarget(lambda_role=_role(HOLE, (HOLE,)), user_pool_arn=POOL)
+    # the role's grant names POOL and the hole; the pool asked is another, so only the hole
+    # could grant it
+    other = POOL.replace("eu-central-1_AbC", "eu-central-1_Other")
+    target = AuditTarget(lambda_role=_role(HOLE, (HOLE,)), user_pool_arn=other)
     by_check = {
         f.check: f for f in run_checks(target, [LambdaAdminInitiateAuth, LambdaRoleTrust]).findings
     }
     assert by_check["COG001"].status is Status.WARN
-    assert HOLE in by_check["COG001"].message
+    assert describe(HOLE) in by_check["COG001"].message
     assert HOLE in by_check["COG001"].unresolved
     # the trust check does not rest on the hole: it stays a pass
     assert by_check["COG004"].status is Status.PASS
+
+
+def test_a_hole_beside_the_pool_leaves_the_pass() -> None:
+    # The statement's Resource lists the pool and the hole: it applies to the pool whatever the
+    # hole is ("The Resource element in an IAM policy statement defines the object or objects
+    # that the statement applies to", IAM User Guide, IAM JSON policy elements: Resource), so
+    # the pass does not rest on the hole, though the statement that decided it holds it (the
+    # text match the audit once made turned this certain pass into a warn).
+    target = AuditTarget(lambda_role=_role(HOLE, (HOLE,)), user_pool_arn=POOL)
+    (finding,) = run_checks(target, [LambdaAdminInitiateAuth]).findings
+    assert (finding.status, finding.unresolved) == (Status.PASS, ()), finding.message
 
 
 def test_without_holes_the_pass_stands() -> None:
@@ -222,3 +241,23 @@ def test_a_verdict_resting_on_a_hole_is_asked_of_the_engine(
     assert (found.status, found.unresolved) == (status, named), found.message
     for value in named:
         assert describe(value) in found.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (SourceKind.CLOUDFORMATION, ("<Legacy>",)),
+        (SourceKind.TERRAFORM, ("<Legacy>",)),
+        # AWS returned the document: "<Legacy>" is text, compared as written
+        (SourceKind.AUTH_DETAILS, ()),
+        (SourceKind.LIVE, ()),
+    ],
+)
+def test_only_a_template_or_plan_holds_placeholders(
+    kind: SourceKind, expected: tuple[str, ...]
+) -> None:
+    from iam_audit.checks.ask import unknown_values
+
+    role = _role(POOL.replace("eu-central-1_AbC", "<Legacy>"), ())
+    role = replace(role, origin=Origin(kind, "x"))
+    assert unknown_values(role) == expected

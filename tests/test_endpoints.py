@@ -111,6 +111,36 @@ def test_each_command_line_warns_about_its_endpoint(
         assert "no AWS credentials" in lines[-1]
 
 
+@pytest.mark.parametrize("max_attempts", [None, "2"])
+def test_the_fix_writers_iam_client_warns_too(
+    max_attempts: str | None,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``fix --apply``'s IAM client (policy documents kept as IAM sent them) is made by the one
+    client constructor, with ``AWS_MAX_ATTEMPTS`` (attempts in total, the first included) or
+    without: it warns about its endpoint like every other client of the run."""
+    from iam_audit.fix.apply import raw_iam_client
+
+    _fresh(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", "http://192.0.2.1:9")
+    if max_attempts is None:
+        monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+    else:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", max_attempts)
+    run = RunSessions()
+    iam = raw_iam_client(run(None, "eu-west-1"))
+    assert capsys.readouterr().err.splitlines() == [aws.endpoint_warning("http://192.0.2.1:9")]
+    aws.client(run(None, "eu-west-1"), "iam")  # the run's next client: already said
+    assert capsys.readouterr().err == ""
+    retries = iam.meta.config.retries
+    if max_attempts is None:
+        assert retries["mode"] == "adaptive"
+    else:
+        assert (retries["mode"], retries["total_max_attempts"]) == ("standard", 2)
+
+
 def test_loopback_endpoint_is_silent(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -6,6 +6,7 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -24,7 +25,8 @@ from iam_audit.engine import (
     resource_account,
 )
 from iam_audit.findings import Evidence
-from iam_audit.model import Role
+from iam_audit.model import Role, SourceKind
+from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, has_placeholder
 
 __all__ = [
     "Answer",
@@ -36,6 +38,8 @@ __all__ = [
     "request_context",
     "role_context",
     "tags_known",
+    "unknown_for",
+    "unknown_values",
 ]
 
 
@@ -75,6 +79,19 @@ class Answer:
     @property
     def allowed(self) -> bool:
         return self.result.decision is Decision.ALLOWED
+
+    @property
+    def denied(self) -> bool:
+        """An explicit Deny settles the answer: it blocks whatever values the keys the source
+        cannot resolve take.
+
+        A Deny that blocks only for some of those values (``conditional``) does not settle it: the
+        request is then "allowed only if conditions hold" (warn), in every check and as for
+        who-can and simulate. "If a condition key ... is not present in the request context, the
+        values do not match" (IAM User Guide, IAM JSON policy elements: Condition operators), so
+        which way such a condition goes depends on the real request.
+        """
+        return self.result.decision is Decision.EXPLICIT_DENY and not self.result.conditional
 
     @property
     def uncertain(self) -> bool:
@@ -151,7 +168,8 @@ def ask_trust(
     the ``sts:ExternalId`` the caller passes. The role's SCPs bound only principals of its own
     account ("SCPs affect only IAM users and roles that are managed by accounts that are part of
     the organization", AWS Organizations User Guide, Service control policies (SCPs)); a caller
-    in another account is bounded by its own, asked on its side (``ask_identity``).
+    in another account is bounded by its own, asked on its side (``ask_identity``). Values the
+    role's template leaves unresolved are asked as any value (:func:`unknown_values`).
     """
     caller = principal if isinstance(principal, Role) else None
     who = Principal(PrincipalKind.AWS, principal.arn) if isinstance(principal, Role) else principal
@@ -162,6 +180,7 @@ def ask_trust(
         context={**(role_context(caller) if caller else {}), **(context or {})},
         mode=ContextMode.OPEN,
         principal_tags_known=tags_known(caller) if caller else False,
+        unknown_values=unknown_for(unknown_values(role), role.arn),
     )
     organization = role.organization
     if organization is not None and who.account not in (None, role.account_id):
@@ -173,6 +192,40 @@ def ask_trust(
         organization=organization,
     )
     return Answer("sts:AssumeRole", role.arn, result, (), None)
+
+
+def unknown_values(role: Role) -> tuple[str, ...]:
+    """The strings in the role's policies that stand for values not known before deployment.
+
+    Those a template left unresolved (``Role.symbolic``), and every placeholder for a name the
+    deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns): whether such a
+    name and a concrete value from elsewhere (the code, the command line) are one resource is
+    unknown until deployment. The engine reads each as any value (``Request.unknown_values``):
+    a verdict that rests on one is ``conditional`` on it, so a check says ``warn``, never a
+    silent ``pass`` or ``fail``. A role read from AWS (live or authorization details) has none:
+    only a template's or plan's reader writes placeholders, and in a document AWS returns
+    ``<x>`` is text IAM compares as written.
+    """
+    if role.origin.kind in (SourceKind.LIVE, SourceKind.AUTH_DETAILS):
+        return ()
+    values = {v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)}
+    documents = (*role.identity_policies, role.boundary, role.trust)
+    for document in documents:
+        if document is not None:
+            values.update(GENERATED_RE.findall(json.dumps(document.document)))
+    return tuple(sorted(values))
+
+
+def unknown_for(holes: tuple[str, ...], resource: str) -> tuple[str, ...]:
+    """The unknown values a question about ``resource`` reads as any value.
+
+    Asked with the template's own placeholder, the comparison is exact ("the same placeholder
+    always stands for the same value", see ``sources.symbolic``): generated names then stay as
+    written, and only unresolved values are open.
+    """
+    if not has_placeholder(resource):
+        return holes
+    return tuple(v for v in holes if UNRESOLVED_RE.fullmatch(v))
 
 
 def evidence_of(refs: tuple[StatementRef, ...] | list[StatementRef]) -> tuple[Evidence, ...]:

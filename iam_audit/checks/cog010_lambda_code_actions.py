@@ -10,7 +10,7 @@ from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import ACTION as ADMIN_INITIATE_AUTH
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import grant_fix
-from iam_audit.checks.grants import judge_grants
+from iam_audit.checks.grants import grant_policy, judge_grants
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
@@ -20,11 +20,7 @@ def _fix(action: str, resource: str) -> dict[str, Any]:
     """The statement that grants one call; for COG001's grant, COG001's own statement."""
     if action.lower() == ADMIN_INITIATE_AUTH.lower():
         return grant_fix(resource)
-    sid = "IamAudit" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource}],
-    }
+    return grant_policy(action, resource)
 
 
 class LambdaCodeActions(CodeCheck):

@@ -8,11 +8,12 @@ from typing import Any, ClassVar
 
 from iam_audit.checks.ask import ask_trust, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
-from iam_audit.checks.grants import judge_grants
+from iam_audit.checks.grants import grant_policy, judge_grants, policy_of
 from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.engine import Decision
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
+from iam_audit.sources.symbolic import describe, has_placeholder
 
 ASSUME = "sts:AssumeRole"
 _EXTERNAL_ID = "sts:externalid"
@@ -21,10 +22,6 @@ _EXTERNAL_ID = "sts:externalid"
 def _account(arn: str | None) -> str:
     parts = (arn or "").split(":")
     return parts[4] if len(parts) > 5 else ""
-
-
-def _policy(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
 class SourceAccountRole(CodeCheck):
@@ -114,14 +111,7 @@ class SourceAccountRole(CodeCheck):
                 locator=f"{ASSUME} {assume.where}",
             )
             return
-        fix = _policy(
-            {
-                "Sid": "IamAuditAssumeSourceRole",
-                "Effect": "Allow",
-                "Action": ASSUME,
-                "Resource": arn,
-            }
-        )
+        fix = grant_policy(ASSUME, arn, sid="IamAuditAssumeSourceRole")
         found = judge_grants(
             self.meta, role, [(ASSUME, arn)], what="Lambda", fix=fix, caller_side=True
         )
@@ -149,7 +139,8 @@ class SourceAccountRole(CodeCheck):
     ) -> Finding:
         passed, external_id = assume.external_id(dict(environment))
         context = {"sts:ExternalId": (external_id,)} if passed and external_id is not None else {}
-        result = ask_trust(source, role, context=context).result
+        answer = ask_trust(source, role, context=context)
+        result = answer.result
         statement: dict[str, Any] = {
             "Sid": "IamAuditTrustMigrationFunction",
             "Effect": "Allow",
@@ -179,7 +170,7 @@ class SourceAccountRole(CodeCheck):
                 missing=missing,
                 unresolved=unresolved,
             )
-        if result.decision is Decision.EXPLICIT_DENY and not organization:
+        if answer.denied and not organization:
             return said(
                 Status.FAIL,
                 f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "
@@ -208,10 +199,19 @@ class SourceAccountRole(CodeCheck):
                 unresolved=unresolved,
             )
         elif result.conditional:
+            conditions = [k for k in unresolved if not has_placeholder(k)]
+            if conditions:
+                return said(
+                    Status.WARN,
+                    f"the trust policy of {source.name} lets {role.name} assume it only if "
+                    f"conditions on {', '.join(conditions)} hold",
+                    unresolved=unresolved,
+                )
             return said(
                 Status.WARN,
-                f"the trust policy of {source.name} lets {role.name} assume it only if "
-                f"conditions on {', '.join(unresolved)} hold",
+                f"whether the trust policy of {source.name} lets {role.name} assume it rests on "
+                "values the template does not resolve: "
+                + "; ".join(describe(k) for k in unresolved),
                 unresolved=unresolved,
             )
         elif passed and external_id is not None and self._wants_external_id(role, source):
@@ -222,7 +222,7 @@ class SourceAccountRole(CodeCheck):
             Status.FAIL,
             f"{role.name} may not assume {source.name}: {why}",
             missing=missing,
-            fix=_policy(statement),
+            fix=policy_of(statement),
             fix_target="trust",
             unresolved=unresolved,
         )
@@ -259,8 +259,7 @@ class SourceAccountRole(CodeCheck):
                 locator=f"{source.arn} calls",
             )
         for (action, resource), found_calls in sorted(needs.items()):
-            sid = "IamAuditSource" + "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
-            fix = _policy({"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource})
+            fix = grant_policy(action, resource, prefix="IamAuditSource")
             found = judge_grants(self.meta, source, [(action, resource)], what="Source", fix=fix)
             where = ", ".join(dict.fromkeys(c.where for c in found_calls))
             yield replace(

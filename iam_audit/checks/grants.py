@@ -3,18 +3,45 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Sequence
 from typing import Any
 
-from iam_audit.checks.ask import Answer, ask_identity, boundary_allows, evidence_of, finding
+from iam_audit.checks.ask import (
+    Answer,
+    ask_identity,
+    boundary_allows,
+    evidence_of,
+    finding,
+    unknown_for,
+    unknown_values,
+)
 from iam_audit.checks.base import CheckMeta
 from iam_audit.engine import Decision, StatementRef
 from iam_audit.findings import Finding, Status
 from iam_audit.model import Role
-from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, describe, has_placeholder
+from iam_audit.sources.symbolic import describe
 
-__all__ = ["judge_grants", "only_actions"]
+__all__ = ["grant_policy", "judge_grants", "only_actions", "policy_of"]
+
+
+def policy_of(*statements: dict[str, Any]) -> dict[str, Any]:
+    """A policy document holding ``statements``."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def grant_policy(
+    action: str, resource: str, *, sid: str | None = None, prefix: str = "IamAudit"
+) -> dict[str, Any]:
+    """The policy a fix adds to grant one call: an Allow of ``action`` on ``resource``.
+
+    Its Sid is ``sid``, or ``prefix`` followed by the letters and digits of the action's name
+    (``cognito-idp:AdminGetUser``: ``IamAuditAdminGetUser``), so a plan that fixes the same call
+    twice adds one statement.
+    """
+    name = "".join(ch for ch in action.split(":")[-1] if ch.isalnum())
+    return policy_of(
+        {"Sid": sid or prefix + name, "Effect": "Allow", "Action": action, "Resource": resource}
+    )
 
 
 def only_actions(document: dict[str, Any], actions: Sequence[str]) -> dict[str, Any]:
@@ -47,17 +74,17 @@ def judge_grants(
     ``fail`` names the explicit Deny or the boundary that blocks (and then offers no fix, since an
     Allow cannot work), or the actions no policy allows (with ``fix`` narrowed to them). ``warn``
     when the answer hangs on a condition key, on a value the template leaves unresolved (asked
-    of the engine as any value, see ``_unknown_values``; known limit: an ``Action`` holding one
+    of the engine as any value, see ``ask.unknown_values``; known limit: an ``Action`` holding one
     is compared as written) or on a managed policy the source does not hold. ``caller_side`` asks only the caller's half of a cross-account request (see ``ask_identity``).
     """
-    holes = _unknown_values(role)
+    holes = unknown_values(role)
     answers = [
         ask_identity(
             role,
             action,
             resource,
             caller_side=caller_side,
-            unknown_values=_unknown_for(holes, resource),
+            unknown_values=unknown_for(holes, resource),
         )
         for action, resource in needs
     ]
@@ -84,15 +111,8 @@ def judge_grants(
             locator=meta.id,
         )
     # A Deny or a boundary that blocks only for some values of a key the source cannot resolve
-    # does not settle the answer: it is "allowed only if conditions hold" (warn), as for who-can
-    # and simulate. "If a condition key ... is not present in the request context, the values do
-    # not match" (IAM User Guide, IAM JSON policy elements: Condition operators), so which way
-    # such a condition goes depends on the real request.
-    denied = [
-        a
-        for a in answers
-        if a.result.decision is Decision.EXPLICIT_DENY and not a.result.conditional
-    ]
+    # does not settle the answer (``Answer.denied``): it is "allowed only if conditions hold".
+    denied = [a for a in answers if a.denied]
     boundary = [
         a
         for a in answers
@@ -211,33 +231,6 @@ def judge_grants(
         unresolved=_unresolved(answers),
         locator=meta.id,
     )
-
-
-def _unknown_values(role: Role) -> tuple[str, ...]:
-    """The strings in the role's policies that stand for values not known before deployment.
-
-    Those a template left unresolved (``Role.symbolic``), and every placeholder for a name the
-    deployment generates (``<LegacyPool>``, a pool ID CloudFormation assigns): whether such a
-    name and a concrete value from elsewhere (the code, the command line) are one resource is
-    unknown until deployment. The engine reads each as any value (``Request.unknown_values``):
-    an implicit deny that rests on one is ``warn``, never ``fail``.
-    """
-    values = {v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)}
-    for document in (*role.identity_policies, *([role.boundary] if role.boundary else [])):
-        values.update(GENERATED_RE.findall(json.dumps(document.document)))
-    return tuple(sorted(values))
-
-
-def _unknown_for(holes: tuple[str, ...], resource: str) -> tuple[str, ...]:
-    """The unknown values a question about ``resource`` reads as any value.
-
-    Asked with the template's own placeholder, the comparison is exact ("the same placeholder
-    always stands for the same value", see ``sources.symbolic``): generated names then stay as
-    written, and only unresolved values are open.
-    """
-    if not has_placeholder(resource):
-        return holes
-    return tuple(v for v in holes if UNRESOLVED_RE.fullmatch(v))
 
 
 def _actions(answers: Sequence[Answer]) -> str:

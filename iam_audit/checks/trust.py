@@ -43,7 +43,7 @@ def judge_service_trust(
             unresolved=result.unresolved,
             locator=service,
         )
-    if result.decision is Decision.EXPLICIT_DENY:
+    if answer.denied:
         return finding(
             meta,
             role,

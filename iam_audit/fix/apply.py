@@ -130,18 +130,10 @@ def raw_iam_client(session: Any) -> Any:
     byte for byte what was there. ``AWS_MAX_ATTEMPTS`` (the SDKs' setting: attempts in total, the
     first included) bounds the retries when set.
     """
-    from botocore.config import Config
     from botocore.handlers import json_decode_policies
 
     attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
-    if attempts.isdigit() and int(attempts) > 0:
-        config = Config(
-            retries={"mode": "standard", "total_max_attempts": int(attempts)},
-            user_agent_extra="iam-audit",
-        )
-        client = session.client("iam", config=config)
-    else:
-        client = aws.client(session, "iam")
+    client = aws.client(session, "iam", attempts=int(attempts) if attempts.isdigit() else 0)
     client.meta.events.unregister("after-call.iam", json_decode_policies)
     return client
 

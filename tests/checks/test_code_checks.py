@@ -395,6 +395,27 @@ def test_fix_for_missing_code_actions_is_one_statement_per_action() -> None:
 
 
 @pytest.mark.parametrize(
+    ("action", "options", "sid"),
+    [
+        ("cognito-idp:AdminGetUser", {}, "IamAuditAdminGetUser"),  # COG010
+        ("cognito-idp:AdminGetUser", {"prefix": "IamAuditSource"}, "IamAuditSourceAdminGetUser"),
+        ("secretsmanager:GetSecretValue", {}, "IamAuditGetSecretValue"),
+        ("sts:AssumeRole", {"sid": "IamAuditAssumeSourceRole"}, "IamAuditAssumeSourceRole"),
+        ("execute-api:Invoke", {}, "IamAuditInvoke"),
+        ("odd:Name-With.Marks_", {}, "IamAuditNameWithMarks"),  # a Sid takes letters and digits
+    ],
+)
+def test_one_builder_for_a_grant_fix(action: str, options: dict[str, str], sid: str) -> None:
+    """COG010's and COG011's fixes for a call are one builder's, apart from the Sid's prefix."""
+    from iam_audit.checks.grants import grant_policy
+
+    assert grant_policy(action, SAME_POOL, **options) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": sid, "Effect": "Allow", "Action": action, "Resource": SAME_POOL}],
+    }
+
+
+@pytest.mark.parametrize(
     ("default", "changed", "trust"),
     [
         (None, None, ("pass", ())),
@@ -428,6 +449,31 @@ def test_source_account_from_its_template(
         if f["check"] == "COG011" and f["role"] == SRC
     }
     assert found == {trust, ("pass", ())}
+
+
+def test_source_template_leaving_the_external_id_unresolved_warns(tmp_path: Path) -> None:
+    """The stack's ExternalId parameter has no value: whether the trust accepts the one the code
+    passes rests on that value, so the engine's answer is conditional on it (warn, naming the
+    parameter), never a fail that asks to trust the code's value beside it."""
+    text = asset("codecalls", "stacks", "source-account.yaml").read_text()
+    assert "    Default: migr-7f3a\n" in text
+    template = tmp_path / "source-account.yaml"
+    template.write_text(text.replace("    Default: migr-7f3a\n", ""))
+    data = _audit(
+        "migration-cross", "packages/py_cross_account", OLD_POOL, None,
+        "--source-template", str(template),
+    )  # fmt: skip
+    (trust,) = [
+        f
+        for f in data["results"]
+        if f["check"] == "COG011" and f["role"] == SRC and "Source role" not in f["message"]
+    ]  # the trust link (the others are the source role's calls)
+    assert (trust["status"], trust["unresolved"], trust["fix"]) == (
+        "warn",
+        ["<Unresolved.Parameter.ExternalId>"],
+        None,
+    ), trust["message"]
+    assert "parameter ExternalId (no value: pass --parameter ExternalId=VALUE)" in trust["message"]
 
 
 @pytest.mark.parametrize("sid", ["CognitoMigrationAdminInitiateAuth", "RenamedInTheTemplate"])

@@ -1,6 +1,8 @@
 """Regenerate the two-account authorization-details files with moto's IAM (no AWS account).
 
-    .venv/bin/python tests/assets/codecalls/accounts/make_accounts.py
+    .venv/bin/python tests/assets/codecalls/accounts/make_accounts.py [FILE ...]
+
+(with FILE names, only those files are written).
 
 The function account (111122223333) holds the migration functions' roles; each source-account
 file (222233334444) holds one variant of the role the cross-account code assumes. Every file is
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import boto3
@@ -42,7 +45,25 @@ def _trust_aws(principal: str, external_id: str | None) -> dict[str, object]:
     return {"Version": "2012-10-17", "Statement": [statement]}
 
 
+def _trust_deny_outside(network: str) -> dict[str, object]:
+    """Trust of the function account, with a Deny of every request from outside ``network``."""
+    allow = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{FUNCTION_ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    deny = {
+        "Sid": "OnlyFromTheOffice",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": network}},
+    }
+    return {"Version": "2012-10-17", "Statement": [allow, deny]}
+
+
+ONLY: tuple[str, ...] = ()
+
+
 def _write(name: str, account: str, roles: list[tuple[str, dict[str, object], dict[str, object] | None]]) -> None:
+    if ONLY and name not in ONLY:
+        return
     os.environ["MOTO_ACCOUNT_ID"] = account
     with mock_aws():
         iam = boto3.client("iam", region_name="us-east-1")
@@ -77,10 +98,12 @@ def main() -> None:
         "source_other_external_id.json": (_trust_aws(fn_role, "something-else"), _allow(reader, OLD_POOL)),
         "source_no_getuser.json": (_trust_aws(fn_role, "migr-7f3a"), _allow(reader[:1], OLD_POOL)),
         "source_trusts_account.json": (_trust_aws(f"arn:aws:iam::{FUNCTION_ACCOUNT}:root", None), _allow(reader, OLD_POOL)),
+        "source_trust_deny_outside_network.json": (_trust_deny_outside("203.0.113.0/24"), _allow(reader, OLD_POOL)),
     }
     for name, (trust, inline) in variants.items():
         _write(name, SOURCE_ACCOUNT, [("legacy-pool-reader", trust, inline)])
 
 
 if __name__ == "__main__":
+    ONLY = tuple(sys.argv[1:])
     main()
