@@ -445,6 +445,11 @@ def test_metadata_suppression_expires(tmp_path: Path) -> None:
             "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      until: x\n",
             "unknown key until",
         ),
+        (  # a YAML key that is not a string is named beside the others
+            "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      until: x\n"
+            "      1: y\n",
+            "unknown key 1, until",
+        ),
         (
             "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      expires: soon\n",
             "expires must be a date",
