@@ -72,8 +72,8 @@ _PYPROJECT = "pyproject.toml"
 _DEFAULTS = frozenset({"region", "account-id", "fail-on", "format", "skip"})
 _TABLE_KEYS = frozenset({"suppressions", *_DEFAULTS})
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
-_RULE_KEYS = frozenset({"check", "role", "reason", "expires"})
-_METADATA_KEYS = frozenset({"id", "reason", "expires"})
+_RULE_KEYS = ("check", "role", "reason", "expires")
+_METADATA_KEYS = ("id", "reason", "expires")
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -172,15 +172,17 @@ def _refuse_unknown(names: Iterable[Any], known: Collection[str], said: str, adv
         raise InputError(f"{said} {', '.join(unknown)}", advice=advice)
 
 
-def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
+def _entry(entry: Any, where: str, what: str, kind: str, keys: tuple[str, ...]) -> None:
+    """Refuse ``entry`` (``what``: a suppression, an ignore entry) unless it is a mapping whose
+    keys are among ``keys``; which of them it needs is the caller's to check."""
     if not isinstance(entry, dict):
-        raise InputError(f"{where}: a suppression is a table {{check, role, reason, expires}}")
-    _refuse_unknown(
-        entry,
-        _RULE_KEYS,
-        f"{where}: unknown key",
-        "a suppression takes check, role, reason and expires",
-    )
+        raise InputError(f"{where}: {what} is a {kind} {{{', '.join(keys)}}}")
+    listed = f"{', '.join(keys[:-1])} and {keys[-1]}"
+    _refuse_unknown(entry, keys, f"{where}: unknown key", f"{what} takes {listed}")
+
+
+def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
+    _entry(entry, where, "a suppression", "table", _RULE_KEYS)
     for key in ("check", "role"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise InputError(f"{where}: {key} is required (a string)")
@@ -333,14 +335,7 @@ def template_rules(origin: Origin | None, known: set[str]) -> tuple[SuppressionR
     rules = []
     for index, entry in enumerate(entries):
         here = f"{where} ignore[{index}]"
-        if not isinstance(entry, dict):
-            raise InputError(f"{here}: an ignore entry is a mapping {{id, reason, expires}}")
-        _refuse_unknown(
-            entry,
-            _METADATA_KEYS,
-            f"{here}: unknown key",
-            "an ignore entry takes id, reason and expires",
-        )
+        _entry(entry, here, "an ignore entry", "mapping", _METADATA_KEYS)
         if not isinstance(entry.get("id"), str):
             raise InputError(f"{here}: id is required (a check ID such as COG006)")
         table = {

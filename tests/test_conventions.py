@@ -455,6 +455,10 @@ def test_metadata_suppression_expires(tmp_path: Path) -> None:
             "expires must be a date",
         ),
         ("iam-audit:\n  skip: [COG007]\n", "expected a mapping with one key, ignore"),
+        (
+            "iam-audit:\n  ignore:\n    - COG007\n",
+            "an ignore entry is a mapping {id, reason, expires}",
+        ),
     ],
 )
 def test_bad_metadata_suppression_is_an_input_error(
