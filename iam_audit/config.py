@@ -43,7 +43,7 @@ import dataclasses
 import datetime
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -72,8 +72,8 @@ _PYPROJECT = "pyproject.toml"
 _DEFAULTS = frozenset({"region", "account-id", "fail-on", "format", "skip"})
 _TABLE_KEYS = frozenset({"suppressions", *_DEFAULTS})
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
-_RULE_KEYS = frozenset({"check", "role", "reason", "expires"})
-_METADATA_KEYS = frozenset({"id", "reason", "expires"})
+_RULE_KEYS = ("check", "role", "reason", "expires")
+_METADATA_KEYS = ("id", "reason", "expires")
 _GLOB_CHARS = frozenset("*?[")
 
 
@@ -159,15 +159,30 @@ def _known_checks() -> set[str]:
     return {meta.id for meta in catalogue()}
 
 
-def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
-    if not isinstance(entry, dict):
-        raise InputError(f"{where}: a suppression is a table {{check, role, reason, expires}}")
-    unknown = sorted(set(entry) - _RULE_KEYS)
+def _checks_advice(known: Collection[str]) -> str:
+    """The advice that lists the check IDs there are."""
+    return f"checks: {', '.join(sorted(known))}"
+
+
+def _refuse_unknown(names: Iterable[Any], known: Collection[str], said: str, advice: str) -> None:
+    """Refuse the ``names`` (keys, settings, check IDs) outside ``known`` in one line: ``said``,
+    then each unknown name once, sorted (a YAML key need not be a string: it is named as text)."""
+    unknown = sorted({str(name) for name in names} - set(known))
     if unknown:
-        raise InputError(
-            f"{where}: unknown key {', '.join(unknown)}",
-            advice="a suppression takes check, role, reason and expires",
-        )
+        raise InputError(f"{said} {', '.join(unknown)}", advice=advice)
+
+
+def _entry(entry: Any, where: str, what: str, kind: str, keys: tuple[str, ...]) -> None:
+    """Refuse ``entry`` (``what``: a suppression, an ignore entry) unless it is a mapping whose
+    keys are among ``keys``; which of them it needs is the caller's to check."""
+    if not isinstance(entry, dict):
+        raise InputError(f"{where}: {what} is a {kind} {{{', '.join(keys)}}}")
+    listed = f"{', '.join(keys[:-1])} and {keys[-1]}"
+    _refuse_unknown(entry, keys, f"{where}: unknown key", f"{what} takes {listed}")
+
+
+def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
+    _entry(entry, where, "a suppression", "table", _RULE_KEYS)
     for key in ("check", "role"):
         if not isinstance(entry.get(key), str) or not entry[key].strip():
             raise InputError(f"{where}: {key} is required (a string)")
@@ -189,12 +204,12 @@ def _rule(entry: Any, where: str, known: set[str]) -> SuppressionRule:
 
 
 def _parse(table: Mapping[str, Any], where: str, path: Path) -> Config:
-    unknown = sorted(set(table) - _TABLE_KEYS)
-    if unknown:
-        raise InputError(
-            f"{where}: unknown setting {', '.join(unknown)}",
-            advice=f"settings: {', '.join(sorted(_TABLE_KEYS))}",
-        )
+    _refuse_unknown(
+        table,
+        _TABLE_KEYS,
+        f"{where}: unknown setting",
+        f"settings: {', '.join(sorted(_TABLE_KEYS))}",
+    )
     entries = table.get("suppressions", [])
     if not isinstance(entries, list):
         raise InputError(f"{where}: suppressions must be a list of tables")
@@ -229,12 +244,7 @@ def _settings(table: Mapping[str, Any], where: str, known: set[str]) -> dict[str
     if skip is not None:
         if not isinstance(skip, list) or not all(isinstance(c, str) for c in skip):
             raise InputError(f"{where}: skip must be a list of check IDs")
-        unknown = sorted(set(skip) - known)
-        if unknown:
-            raise InputError(
-                f"{where}: skip names unknown check {', '.join(unknown)}",
-                advice=f"checks: {', '.join(sorted(known))}",
-            )
+        _refuse_unknown(skip, known, f"{where}: skip names unknown check", _checks_advice(known))
         out["skip"] = tuple(sorted(set(skip)))
     return out
 
@@ -294,12 +304,7 @@ def without_checks(result: AuditResult, skip: Sequence[str]) -> AuditResult:
     if not skip:
         return result
     known = _known_checks()
-    unknown = sorted(set(skip) - known)
-    if unknown:
-        raise InputError(
-            f"--skip: unknown check {', '.join(unknown)}",
-            advice=f"checks: {', '.join(sorted(known))}",
-        )
+    _refuse_unknown(skip, known, "--skip: unknown check", _checks_advice(known))
     kept = tuple(f for f in result.findings if f.check not in skip)
     note = f"not run (skipped): {', '.join(sorted(set(skip)))}"
     return AuditResult(kept, (*result.notes, note))
@@ -330,14 +335,7 @@ def template_rules(origin: Origin | None, known: set[str]) -> tuple[SuppressionR
     rules = []
     for index, entry in enumerate(entries):
         here = f"{where} ignore[{index}]"
-        if not isinstance(entry, dict):
-            raise InputError(f"{here}: an ignore entry is a mapping {{id, reason, expires}}")
-        unknown = sorted(set(entry) - _METADATA_KEYS)
-        if unknown:
-            raise InputError(
-                f"{here}: unknown key {', '.join(map(str, unknown))}",
-                advice="an ignore entry takes id, reason and expires",
-            )
+        _entry(entry, here, "an ignore entry", "mapping", _METADATA_KEYS)
         if not isinstance(entry.get("id"), str):
             raise InputError(f"{here}: id is required (a check ID such as COG006)")
         table = {

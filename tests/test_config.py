@@ -108,6 +108,7 @@ def test_explicit_config_path(tmp_path: Path) -> None:
             '[[suppressions]]\ncheck = "COG006"\nrole = "x"\nreason = "r"\nrule = "y"\n',
             "unknown key rule",
         ),
+        ('suppressions = ["COG006"]\n', "a suppression is a table {check, role, reason, expires}"),
         ("suppresions = []\n", "unknown setting suppresions"),
         ('suppressions = "COG006"\n', "suppressions must be a list of tables"),
         ("suppressions = [\n", "invalid TOML"),

@@ -445,11 +445,20 @@ def test_metadata_suppression_expires(tmp_path: Path) -> None:
             "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      until: x\n",
             "unknown key until",
         ),
+        (  # a YAML key that is not a string is named beside the others
+            "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      until: x\n"
+            "      1: y\n",
+            "unknown key 1, until",
+        ),
         (
             "iam-audit:\n  ignore:\n    - id: COG007\n      reason: r\n      expires: soon\n",
             "expires must be a date",
         ),
         ("iam-audit:\n  skip: [COG007]\n", "expected a mapping with one key, ignore"),
+        (
+            "iam-audit:\n  ignore:\n    - COG007\n",
+            "an ignore entry is a mapping {id, reason, expires}",
+        ),
     ],
 )
 def test_bad_metadata_suppression_is_an_input_error(

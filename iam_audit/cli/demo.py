@@ -13,45 +13,27 @@ from typing import Any
 import typer
 
 from iam_audit.errors import ExitCode, InputError, InternalError
+from iam_audit.fix.plan import service_trust_statement
 from iam_audit.outcome import exit_code
 
 REGION = "eu-central-1"
 
-_LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-_WRONG_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-_LOGS_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Action": [
-                "logs:CreateLogGroup",
-                "logs:CreateLogStream",
-                "logs:DescribeLogStreams",
-                "logs:PutLogEvents",
-            ],
-            "Resource": "arn:aws:logs:*:*:log-group:/aws/cognito/*",
-        }
-    ],
-}
+
+def _document(*statements: dict[str, Any]) -> str:
+    """A policy document of ``statements``, as the IAM API takes it (JSON text)."""
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def _trust(service: str) -> str:
+    """A trust policy that lets ``service`` assume the role."""
+    return _document(service_trust_statement(service))
+
+
+def _allow(actions: list[str], resource: str) -> str:
+    """A permissions policy that allows ``actions`` on ``resource``."""
+    return _document({"Effect": "Allow", "Action": actions, "Resource": resource})
+
+
 _HANDLER = b"""import os
 
 import boto3
@@ -87,33 +69,30 @@ def seed(session: Any) -> dict[str, str]:
     lambda_role = iam.create_role(
         RoleName="TestingMigration-role",
         Path="/service-role/",
-        AssumeRolePolicyDocument=json.dumps(_LAMBDA_TRUST),
+        AssumeRolePolicyDocument=_trust("lambda.amazonaws.com"),
     )["Role"]
     iam.put_role_policy(
         RoleName="TestingMigration-role",
         PolicyName="basic-logging",
-        PolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": [
-                            "logs:CreateLogGroup",
-                            "logs:CreateLogStream",
-                            "logs:PutLogEvents",
-                        ],
-                        "Resource": "*",
-                    }
-                ],
-            }
+        PolicyDocument=_allow(
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "*"
         ),
     )
-    iam.create_role(RoleName="CognitoImportLogs", AssumeRolePolicyDocument=json.dumps(_WRONG_TRUST))
+    iam.create_role(
+        RoleName="CognitoImportLogs", AssumeRolePolicyDocument=_trust("ec2.amazonaws.com")
+    )
     iam.put_role_policy(
         RoleName="CognitoImportLogs",
         PolicyName="cognito-import-logs",
-        PolicyDocument=json.dumps(_LOGS_POLICY),
+        PolicyDocument=_allow(
+            [
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:DescribeLogStreams",
+                "logs:PutLogEvents",
+            ],
+            "arn:aws:logs:*:*:log-group:/aws/cognito/*",
+        ),
     )
     function = lam.create_function(
         FunctionName="TestingMigration",

@@ -25,12 +25,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from iam_audit.codecalls.abstract import (
+    TRIGGER_SOURCE,
+    UNKNOWN,
+    AssumeResult,
+    Str,
+    Unknown,
+    call_result,
+    either,
+    sdk_call,
+)
 from iam_audit.codecalls.interface import Assumed, OperationMap, SdkCall, ServiceInfo, Value
 from iam_audit.codecalls.jstokens import Token, tokenize
 
 __all__ = ["analyse_javascript"]
 
-_TRIGGER = re.compile(r"^UserMigration_[A-Za-z]+$")
 _COMPARE = frozenset(("===", "==", "!==", "!="))
 _STATEMENT_START = frozenset(
     (
@@ -65,16 +74,6 @@ _WRAPPERS = re.compile(
 
 
 # -- abstract values ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Unknown:
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class _Str:
-    value: Value
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +121,6 @@ class _Provider:
 
 
 @dataclass(frozen=True, slots=True)
-class _AssumeResult:
-    where: Assumed
-
-
-@dataclass(frozen=True, slots=True)
 class _Object:
     start: int  # token index of "{"
     props: tuple[tuple[str, int], ...]  # name → token index of the value expression
@@ -138,8 +132,8 @@ class _Function:
 
 
 _Abstract = (
-    _Unknown
-    | _Str
+    Unknown
+    | Str
     | _Env
     | _Process
     | _Package
@@ -147,11 +141,10 @@ _Abstract = (
     | _Client
     | _Command
     | _Provider
-    | _AssumeResult
+    | AssumeResult
     | _Object
     | _Function
 )
-_UNKNOWN = _Unknown()
 
 
 @dataclass(slots=True)
@@ -305,7 +298,7 @@ class _Analyser:
             elif (
                 token.kind == "str"
                 and token.value
-                and _TRIGGER.match(token.value)
+                and TRIGGER_SOURCE.match(token.value)
                 and (self.is_(i - 1, *_COMPARE, "case") or self.is_(i + 1, *_COMPARE))
             ):
                 self.triggers.add(token.value)
@@ -520,10 +513,10 @@ class _Analyser:
             if name in self._names:
                 return self._names[name]
             cycles = self._cycles
-            value: _Abstract = _UNKNOWN
+            value: _Abstract = UNKNOWN
             for item in reversed(self.bindings[name]):
                 found = self.eval_binding(name, item)
-                if not isinstance(found, _Unknown):
+                if not isinstance(found, Unknown):
                     value = found
                     break
             if self._cycles == cycles:  # no cycle cut this short: the answer is final
@@ -533,7 +526,7 @@ class _Analyser:
         if info is not None:
             for arg in info.bound.get(name, ()):
                 found = self.expression(arg)
-                if not isinstance(found, _Unknown):
+                if not isinstance(found, Unknown):
                     return found
             annotated = info.types.get(name)
             if annotated:
@@ -544,7 +537,7 @@ class _Analyser:
                         return _Client(cls.service, style)
         if name in self.functions:
             return _Function(name)
-        return _UNKNOWN
+        return UNKNOWN
 
     def eval_binding(self, name: str, item: int | tuple[int, str] | _Abstract) -> _Abstract:
         if not isinstance(item, int | tuple):
@@ -553,7 +546,7 @@ class _Analyser:
         key = (name, start)
         if key in self._busy:
             self._cycles += 1
-            return _UNKNOWN
+            return UNKNOWN
         self._busy.add(key)
         try:
             if isinstance(item, tuple):
@@ -581,14 +574,14 @@ class _Analyser:
         key = ("", i)
         if key in self._busy:
             self._cycles += 1
-            return _UNKNOWN
+            return UNKNOWN
         self._busy.add(key)
         cycles = self._cycles
         try:
             value, _ = self._binary(i)
         finally:
             self._busy.discard(key)
-        if self._cycles == cycles or not isinstance(value, _Unknown):
+        if self._cycles == cycles or not isinstance(value, Unknown):
             self._memo[i] = value
         return value
 
@@ -600,10 +593,10 @@ class _Analyser:
                 continue
             if self.is_(j, "?"):  # a ternary: either branch
                 then, k = self._binary(j + 1)
-                otherwise: _Abstract = _UNKNOWN
+                otherwise: _Abstract = UNKNOWN
                 if self.is_(k, ":"):
                     otherwise, k = self._binary(k + 1)
-                left = then if not isinstance(then, _Unknown) else otherwise
+                left = then if not isinstance(then, Unknown) else otherwise
                 j = k
                 continue
             op = self.tok(j)
@@ -611,11 +604,11 @@ class _Analyser:
                 break
             right, j = self._unary(j + 1)
             if op.text in ("||", "??"):
-                left = _fallback(left, right)
+                left = either(left, right)
             elif op.text == "&&":
                 left = right
             else:
-                left = _UNKNOWN
+                left = UNKNOWN
         return left, j
 
     def _unary(self, i: int) -> tuple[_Abstract, int]:
@@ -623,7 +616,7 @@ class _Analyser:
             return self._unary(i + 1)
         if self.is_(i, "!", "typeof", "-", "+", "~", "delete"):
             _, j = self._unary(i + 1)
-            return _UNKNOWN, j
+            return UNKNOWN, j
         if self.is_(i, "new"):
             return self._new(i)
         return self._postfix(i)
@@ -646,17 +639,17 @@ class _Analyser:
     def _primary_name(self, i: int) -> _Abstract:
         token = self.tok(i)
         if token is None or token.kind != "id":
-            return _UNKNOWN
+            return UNKNOWN
         return self.lookup(token.text, i)
 
     def _postfix(self, i: int) -> tuple[_Abstract, int]:
         token = self.tok(i)
         if token is None:
-            return _UNKNOWN, i
+            return UNKNOWN, i
         if token.kind == "str" or (token.kind == "tpl" and token.value is not None):
-            return self._chain(_Str(Value("literal", token.value or "")), i + 1)
+            return self._chain(Str(Value("literal", token.value or "")), i + 1)
         if token.kind in ("tpl", "num", "regex"):
-            return self._chain(_UNKNOWN, i + 1)
+            return self._chain(UNKNOWN, i + 1)
         if token.kind == "punct":
             if token.text == "(":
                 end = self.match(i)
@@ -664,23 +657,23 @@ class _Analyser:
                 if self.is_(after, ":"):
                     after = self.skip_type(after + 1)
                 if self.is_(after, "=>"):  # an arrow function: not evaluated
-                    return _UNKNOWN, self.skip_expression(after + 1)
+                    return UNKNOWN, self.skip_expression(after + 1)
                 inner, _ = self._binary(i + 1)
                 return self._chain(inner, end + 1)
             if token.text == "{":
                 return self._chain(self._object(i), self.match(i) + 1)
             if token.text == "[":
-                return self._chain(_UNKNOWN, self.match(i) + 1)
-            return _UNKNOWN, i + 1
+                return self._chain(UNKNOWN, self.match(i) + 1)
+            return UNKNOWN, i + 1
         if token.text in ("function", "class"):
             j = i + 1
             while j < len(self.t) and not self.is_(j, "{"):
                 j = self.match(j) + 1 if self.is_(j, "(") else j + 1
-            return _UNKNOWN, self.match(j) + 1
+            return UNKNOWN, self.match(j) + 1
         if token.text == "async" and (self.is_(i + 1, "(", "function") or self.is_(i + 2, "=>")):
-            return _UNKNOWN, self.skip_expression(i + 1)
+            return UNKNOWN, self.skip_expression(i + 1)
         if self.is_(i + 1, "=>"):
-            return _UNKNOWN, self.skip_expression(i + 2)
+            return UNKNOWN, self.skip_expression(i + 2)
         return self._chain(self.lookup(token.text, i), i + 1)
 
     def _chain(self, value: _Abstract, j: int) -> tuple[_Abstract, int]:
@@ -699,10 +692,10 @@ class _Analyser:
             elif self.is_(j, "["):
                 inner, _ = self._binary(j + 1)
                 end = self.match(j)
-                if isinstance(inner, _Str) and inner.value.kind == "literal":
+                if isinstance(inner, Str) and inner.value.kind == "literal":
                     value = self.member(value, inner.value.text)
                 else:
-                    value = _UNKNOWN
+                    value = UNKNOWN
                 j = end + 1
             elif self.is_(j, "("):
                 value = self.call(value, self._arguments(j), j)
@@ -737,12 +730,12 @@ class _Analyser:
             for key, at in obj.props:
                 if key == name:
                     return self.expression(at)
-        return _UNKNOWN
+        return UNKNOWN
 
     def _object_props(self, arg: int | None) -> tuple[_Abstract, dict[str, int]]:
         """The object an argument evaluates to, and extra properties assigned to its name."""
         if arg is None:
-            return _UNKNOWN, {}
+            return UNKNOWN, {}
         value = self.expression(arg)
         extra: dict[str, int] = {}
         token = self.tok(arg)
@@ -757,7 +750,7 @@ class _Analyser:
         names += list(extra.items())
         for key, at in names:
             found = self.expression(at)
-            out.append((key, found.value if isinstance(found, _Str) else Value("unknown")))
+            out.append((key, found.value if isinstance(found, Str) else Value("unknown")))
         return tuple(out)
 
     def _creds_of(self, arg: int | None) -> Assumed | None:
@@ -768,12 +761,12 @@ class _Analyser:
         if "credentials" in extra:
             candidates.append(self.expression(extra["credentials"]))
         for found in candidates:
-            if isinstance(found, _Provider | _AssumeResult):
+            if isinstance(found, _Provider | AssumeResult):
                 return found.where
             if isinstance(found, _Object):
                 for _, at in found.props:
                     inner = self.expression(at)
-                    if isinstance(inner, _AssumeResult):
+                    if isinstance(inner, AssumeResult):
                         return inner.where
         return None
 
@@ -783,8 +776,8 @@ class _Analyser:
         if isinstance(value, _Process) and name == "env":
             return _Env()
         if isinstance(value, _Env):
-            return _Str(Value("env", name))
-        if isinstance(value, _AssumeResult):
+            return Str(Value("env", name))
+        if isinstance(value, AssumeResult):
             return value
         if isinstance(value, _Package):
             return self._package_member(value.name, name)
@@ -800,55 +793,55 @@ class _Analyser:
             for key, at in value.props:
                 if key == name:
                     return self.expression(at)
-        return _UNKNOWN
+        return UNKNOWN
 
     def _package_member(self, package: str, name: str) -> _Abstract:
         if package.startswith("aws-sdk/clients/"):
             if name != "default":
-                return _UNKNOWN
+                return UNKNOWN
             service = self.ops.service_for_js(package.removeprefix("aws-sdk/clients/"))
-            return _Class("v2", service) if service is not None else _UNKNOWN
+            return _Class("v2", service) if service is not None else UNKNOWN
         if name == "default":
             return _Package(package)
         if package.startswith("@aws-sdk/client-"):
             service = self.ops.service_for_js(package.removeprefix("@aws-sdk/client-"))
             if service is None:
-                return _UNKNOWN
+                return UNKNOWN
             if name.endswith("Command"):
                 operation = service.operation_named(name.removesuffix("Command"))
-                return _Class("command", service, operation) if operation else _UNKNOWN
+                return _Class("command", service, operation) if operation else UNKNOWN
             if name.endswith("Client"):
                 return _Class("v3client", service)
             if self.ops.service_for_js(name) == service:
                 return _Class("v3agg", service)
-            return _UNKNOWN
+            return UNKNOWN
         if package == "@aws-sdk/lib-dynamodb":
             service = self.ops.service("dynamodb")
             if service is None:
-                return _UNKNOWN
+                return UNKNOWN
             if name == "DynamoDBDocumentClient":
                 return _Class("docv3", service)
             if name.endswith("Command"):
                 operation = _DOCUMENT_OPERATIONS.get(name.removesuffix("Command").lower())
-                return _Class("command", service, operation) if operation else _UNKNOWN
-            return _UNKNOWN
+                return _Class("command", service, operation) if operation else UNKNOWN
+            return UNKNOWN
         if package.startswith("@aws-sdk/credential-provider"):
             if name == "fromTemporaryCredentials":
                 return _Class("tempcreds", self.ops.service("sts"))
-            return _UNKNOWN
+            return UNKNOWN
         if package in ("aws-sdk", "aws-sdk/global"):
             if name in _V2_CREDENTIALS:
                 return _Class("creds", self.ops.service("sts"))
             service = self.ops.service_for_js(name)
-            return _Class("v2", service) if service is not None else _UNKNOWN
-        return _UNKNOWN
+            return _Class("v2", service) if service is not None else UNKNOWN
+        return UNKNOWN
 
     def construct(self, cls: _Abstract, args: list[int], at: int) -> _Abstract:
         first = args[0] if args else None
         if isinstance(cls, _Package) and cls.name.startswith("aws-sdk/clients/"):
             cls = self._package_member(cls.name, "default")
         if not isinstance(cls, _Class) or cls.service is None:
-            return _UNKNOWN
+            return UNKNOWN
         line = self.t[at].line
         if cls.kind == "command":
             if at not in self.commands:
@@ -860,7 +853,7 @@ class _Analyser:
             return self._provider(cls.service, first, at)
         style = {"v3client": "v3", "v3agg": "agg", "v2": "v2", "doc": "doc"}.get(cls.kind)
         if style is None:
-            return _UNKNOWN
+            return UNKNOWN
         return _Client(cls.service, style, self._creds_of(first))
 
     def _provider(self, sts: ServiceInfo, options: int | None, at: int) -> _Abstract:
@@ -874,14 +867,8 @@ class _Analyser:
                     params = self._params_of(inner) if token else ()
         where = Assumed(self.path, self.t[at].line)
         if at not in self.calls:
-            self.calls[at] = SdkCall(
-                file=self.path,
-                line=self.t[at].line,
-                service=sts.name,
-                operation="AssumeRole",
-                actions=self.ops.actions_for_operation(sts, "AssumeRole"),
-                params=params,
-                implicit=True,
+            self.calls[at] = sdk_call(
+                self.ops, self.path, self.t[at].line, sts, "AssumeRole", params, implicit=True
             )
         return _Provider(where)
 
@@ -889,59 +876,58 @@ class _Analyser:
         first = args[0] if args else None
         if isinstance(callee, _Function):
             if callee.name == "require":
-                found = self.expression(first) if first is not None else _UNKNOWN
-                if isinstance(found, _Str) and found.value.kind == "literal":
+                found = self.expression(first) if first is not None else UNKNOWN
+                if isinstance(found, Str) and found.value.kind == "literal":
                     return _Package(found.value.text)
-                return _UNKNOWN
+                return UNKNOWN
             if _WRAPPERS.match(callee.name) and first is not None:
                 return self.expression(first)
             return self._returns(callee.name)
         if isinstance(callee, _Class) and callee.kind == "tempcreds" and callee.service:
             return self._provider(callee.service, first, at)
-        if isinstance(callee, _AssumeResult):
+        if isinstance(callee, AssumeResult):
             return callee
-        return _UNKNOWN
+        return UNKNOWN
 
     def _returns(self, name: str) -> _Abstract:
         info = self.functions.get(name)
         if info is None:
-            return _UNKNOWN
+            return UNKNOWN
         if info.expression is not None:
             return self.expression(info.expression)
         start, end = info.body
         for k in range(start, end):
             if self.is_(k, "return"):
                 found = self.expression(k + 1)
-                if not isinstance(found, _Unknown):
+                if not isinstance(found, Unknown):
                     return found
-        return _UNKNOWN
+        return UNKNOWN
 
     def method(self, receiver: _Abstract, name: str, args: list[int], at: int) -> _Abstract:
         first = args[0] if args else None
         if isinstance(receiver, _Package) and name in ("fromTemporaryCredentials",):
             return self.call(self._package_member(receiver.name, name), args, at)
-        if isinstance(receiver, _AssumeResult):
+        if isinstance(receiver, AssumeResult):
             return receiver
         if isinstance(receiver, _Function):
-            return self.call(receiver, args, at) if name in ("call", "apply") else _UNKNOWN
+            return self.call(receiver, args, at) if name in ("call", "apply") else UNKNOWN
         if isinstance(receiver, _Class) and receiver.kind == "docv3" and name == "from":
-            client = self.expression(first) if first is not None else _UNKNOWN
+            client = self.expression(first) if first is not None else UNKNOWN
             creds = client.creds if isinstance(client, _Client) else None
             if receiver.service is not None:
                 return _Client(receiver.service, "docv3", creds)
-            return _UNKNOWN
+            return UNKNOWN
         if not isinstance(receiver, _Client):
-            return _UNKNOWN
+            return UNKNOWN
         if name == "send" and receiver.style in ("v3", "agg", "docv3"):
-            command = self.expression(first) if first is not None else _UNKNOWN
+            command = self.expression(first) if first is not None else UNKNOWN
             if isinstance(command, _Command):
                 record = self.commands[command.index]
                 if not record.sent:
                     record.sent = True
                     record.creds = receiver.creds
-                if record.service.prefix == "sts" and record.operation.startswith("AssumeRole"):
-                    return _AssumeResult(Assumed(self.path, record.line))
-            return _UNKNOWN
+                return call_result(record.service, record.operation, self.path, record.line)
+            return UNKNOWN
         if receiver.style in ("doc",):
             operation = _DOCUMENT_OPERATIONS.get(name.lower())
         elif receiver.style in ("v2", "agg"):
@@ -949,21 +935,19 @@ class _Analyser:
         else:
             operation = None
         if operation is None:
-            return _UNKNOWN
+            return UNKNOWN
         line = self.t[at].line
         if at not in self.calls:
-            self.calls[at] = SdkCall(
-                file=self.path,
-                line=line,
-                service=receiver.service.name,
-                operation=operation,
-                actions=self.ops.actions_for_operation(receiver.service, operation),
-                params=self._params_of(first),
-                assumed=receiver.creds,
+            self.calls[at] = sdk_call(
+                self.ops,
+                self.path,
+                line,
+                receiver.service,
+                operation,
+                self._params_of(first),
+                receiver.creds,
             )
-        if receiver.service.prefix == "sts" and operation.startswith("AssumeRole"):
-            return _AssumeResult(Assumed(self.path, line))
-        return _UNKNOWN
+        return call_result(receiver.service, operation, self.path, line)
 
     # the walk ----------------------------------------------------------------------------
 
@@ -977,31 +961,11 @@ class _Analyser:
 
     def results(self) -> list[SdkCall]:
         out = list(self.calls.values())
-        for record in self.commands.values():
+        for r in self.commands.values():
             out.append(
-                SdkCall(
-                    file=self.path,
-                    line=record.line,
-                    service=record.service.name,
-                    operation=record.operation,
-                    actions=self.ops.actions_for_operation(record.service, record.operation),
-                    params=record.params,
-                    assumed=record.creds,
-                )
+                sdk_call(self.ops, self.path, r.line, r.service, r.operation, r.params, r.creds)
             )
         return sorted(out, key=lambda c: (c.line, c.operation))
-
-
-def _fallback(left: _Abstract, right: _Abstract) -> _Abstract:
-    """``a || b``: an environment variable with a literal default, else the first known."""
-    if (
-        isinstance(left, _Str)
-        and isinstance(right, _Str)
-        and left.value.kind == "env"
-        and right.value.kind == "literal"
-    ):
-        return _Str(Value("env", left.value.text, right.value.text))
-    return left if not isinstance(left, _Unknown) else right
 
 
 def analyse_javascript(

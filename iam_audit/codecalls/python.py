@@ -15,24 +15,28 @@ crossing modules are not followed; a ``getattr`` with a computed name is reporte
 from __future__ import annotations
 
 import ast
-import re
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from iam_audit.codecalls.abstract import (
+    TRIGGER_SOURCE,
+    UNKNOWN,
+    AssumeResult,
+    Str,
+    Unknown,
+    call_result,
+    either,
+    sdk_call,
+)
 from iam_audit.codecalls.interface import Assumed, OperationMap, SdkCall, ServiceInfo, Value
 
 __all__ = ["analyse_python"]
 
-_TRIGGER = re.compile(r"^UserMigration_[A-Za-z]+$")
 _CREDENTIAL_KEYS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
 # -- abstract values ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Unknown:
-    pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,22 +92,12 @@ class _Environ:
 
 
 @dataclass(frozen=True, slots=True)
-class _AssumeResult:
-    where: Assumed
-
-
-@dataclass(frozen=True, slots=True)
-class _Str:
-    value: Value
-
-
-@dataclass(frozen=True, slots=True)
 class _Dict:
     items: tuple[tuple[str, ast.expr], ...]
 
 
 _Abstract = (
-    _Unknown
+    Unknown
     | _Module
     | _Factory
     | _Session
@@ -112,11 +106,10 @@ _Abstract = (
     | _Table
     | _Paginator
     | _Environ
-    | _AssumeResult
-    | _Str
+    | AssumeResult
+    | Str
     | _Dict
 )
-_UNKNOWN = _Unknown()
 
 
 # -- scopes ---------------------------------------------------------------------------------
@@ -195,14 +188,14 @@ class _Analyser:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
-                    scope.imports[alias.asname] = _IMPORTS.get(alias.name, _UNKNOWN)
+                    scope.imports[alias.asname] = _IMPORTS.get(alias.name, UNKNOWN)
                 else:
                     top = alias.name.split(".")[0]
-                    scope.imports[top] = _IMPORTS.get(top, _UNKNOWN)
+                    scope.imports[top] = _IMPORTS.get(top, UNKNOWN)
         elif isinstance(node, ast.ImportFrom) and node.module:
             for alias in node.names:
                 full = f"{node.module}.{alias.name}"
-                scope.imports[alias.asname or alias.name] = _IMPORTS.get(full, _UNKNOWN)
+                scope.imports[alias.asname or alias.name] = _IMPORTS.get(full, UNKNOWN)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 self._assign(target, node.value, scope)
@@ -243,19 +236,19 @@ class _Analyser:
             if name in current.assigned:
                 for expr in reversed(current.assigned[name]):
                     found = self.eval(expr, current)
-                    if not isinstance(found, _Unknown):
+                    if not isinstance(found, Unknown):
                         return found
-                return _UNKNOWN
+                return UNKNOWN
             if name in current.params:
                 for expr, caller in current.bound.get(name, ()):
                     found = self.eval(expr, caller)
-                    if not isinstance(found, _Unknown):
+                    if not isinstance(found, Unknown):
                         return found
-                return _UNKNOWN
+                return UNKNOWN
             if name in current.imports:
                 return current.imports[name]
             current = current.parent
-        return _UNKNOWN
+        return UNKNOWN
 
     def function(self, name: str, scope: _Scope) -> _Scope | None:
         current: _Scope | None = scope
@@ -270,7 +263,7 @@ class _Analyser:
     def eval(self, expr: ast.expr, scope: _Scope) -> _Abstract:
         key = id(expr)
         if key in self._busy:  # a cycle (x = f(x)): no value
-            return _UNKNOWN
+            return UNKNOWN
         self._busy.add(key)
         try:
             return self._eval(expr, scope)
@@ -279,7 +272,7 @@ class _Analyser:
 
     def _eval(self, expr: ast.expr, scope: _Scope) -> _Abstract:
         if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            return _Str(Value("literal", expr.value))
+            return Str(Value("literal", expr.value))
         if isinstance(expr, ast.Name):
             return self.lookup(expr.id, scope)
         if isinstance(expr, ast.Await):
@@ -292,17 +285,7 @@ class _Analyser:
             )
             return _Dict(items)
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
-            first = self.eval(expr.values[0], scope)
-            rest = self.eval(expr.values[-1], scope)
-            if (
-                isinstance(first, _Str)
-                and isinstance(rest, _Str)
-                and rest.value.kind == "literal"
-                and first.value.kind == "env"
-                and first.value.default is None
-            ):
-                return _Str(Value("env", first.value.text, rest.value.text))
-            return first if not isinstance(first, _Unknown) else rest
+            return functools.reduce(either, (self.eval(value, scope) for value in expr.values))
         if isinstance(expr, ast.Attribute):
             if (
                 isinstance(expr.value, ast.Name)
@@ -311,33 +294,33 @@ class _Analyser:
             ):
                 for value, where in reversed(self.attributes[expr.attr]):
                     found = self.eval(value, where)
-                    if not isinstance(found, _Unknown):
+                    if not isinstance(found, Unknown):
                         return found
-                return _UNKNOWN
+                return UNKNOWN
             return self._attribute(self.eval(expr.value, scope), expr.attr)
         if isinstance(expr, ast.Subscript):
             base = self.eval(expr.value, scope)
-            if isinstance(base, _AssumeResult):
+            if isinstance(base, AssumeResult):
                 return base
             index = self.eval(expr.slice, scope)
             if (
                 isinstance(base, _Environ)
-                and isinstance(index, _Str)
+                and isinstance(index, Str)
                 and index.value.kind == "literal"
             ):
-                return _Str(Value("env", index.value.text))
-            if isinstance(base, _Dict) and isinstance(index, _Str):
+                return Str(Value("env", index.value.text))
+            if isinstance(base, _Dict) and isinstance(index, Str):
                 for k, v in base.items:
                     if k == index.value.text:
                         return self.eval(v, scope)
-            return _UNKNOWN
+            return UNKNOWN
         if isinstance(expr, ast.Call):
             return self._call(expr, scope)
-        return _UNKNOWN
+        return UNKNOWN
 
     def _attribute(self, base: _Abstract, attr: str) -> _Abstract:
         if isinstance(base, _Module):
-            return _IMPORTS.get(f"{base.name}.{attr}", _UNKNOWN)
+            return _IMPORTS.get(f"{base.name}.{attr}", UNKNOWN)
         if isinstance(base, _Session):
             if attr in ("client", "create_client"):
                 return _Factory("client", base.creds)
@@ -345,9 +328,9 @@ class _Analyser:
                 return _Factory("resource", base.creds)
         if isinstance(base, _Environ) and attr == "get":
             return _Factory("environ.get")
-        if isinstance(base, _AssumeResult):
+        if isinstance(base, AssumeResult):
             return base
-        return _UNKNOWN
+        return UNKNOWN
 
     def _callee(self, call: ast.Call, scope: _Scope) -> tuple[_Abstract, str | None]:
         """The receiver and method name of ``call`` (``getattr(x, "m")(...)`` included)."""
@@ -362,14 +345,14 @@ class _Analyser:
         ):
             receiver = self.eval(func.args[0], scope)
             name = self.eval(func.args[1], scope)
-            if isinstance(name, _Str) and name.value.kind == "literal":
+            if isinstance(name, Str) and name.value.kind == "literal":
                 return receiver, name.value.text
             if isinstance(receiver, _Client | _Table):
                 self.notes.append(
                     f"{self.path}:{call.lineno}: getattr with a computed name on an SDK client: "
                     "the operation is not resolved"
                 )
-            return _UNKNOWN, None
+            return UNKNOWN, None
         return self.eval(func, scope), None
 
     def _call(self, call: ast.Call, scope: _Scope) -> _Abstract:
@@ -383,17 +366,17 @@ class _Analyser:
             if inner is not None:
                 for expr in inner.returns:
                     found = self.eval(expr, inner)
-                    if not isinstance(found, _Unknown):
+                    if not isinstance(found, Unknown):
                         return found
-        return _UNKNOWN
+        return UNKNOWN
 
     def _first_str(self, call: ast.Call, scope: _Scope, keyword: str) -> Value | None:
         node: ast.expr | None = call.args[0] if call.args else None
         for kw in call.keywords:
             if kw.arg == keyword:
                 node = kw.value
-        found = self.eval(node, scope) if node is not None else _UNKNOWN
-        return found.value if isinstance(found, _Str) else None
+        found = self.eval(node, scope) if node is not None else UNKNOWN
+        return found.value if isinstance(found, Str) else None
 
     def _creds(self, call: ast.Call, scope: _Scope, inherited: Assumed | None) -> Assumed | None:
         for kw in call.keywords:
@@ -406,7 +389,7 @@ class _Analyser:
                 if isinstance(spread, _Dict):
                     values.extend(self.eval(v, scope) for k, v in spread.items)
             for value in values:
-                if isinstance(value, _AssumeResult):
+                if isinstance(value, AssumeResult):
                     return value.where
         return inherited
 
@@ -415,13 +398,13 @@ class _Analyser:
             name = self._first_str(call, scope, "key")
             default = self.eval(call.args[1], scope) if len(call.args) > 1 else None
             if name is None or name.kind != "literal":
-                return _UNKNOWN
+                return UNKNOWN
             fallback = (
                 default.value.text
-                if isinstance(default, _Str) and default.value.kind == "literal"
+                if isinstance(default, Str) and default.value.kind == "literal"
                 else None
             )
-            return _Str(Value("env", name.text, fallback))
+            return Str(Value("env", name.text, fallback))
         creds = self._creds(call, scope, factory.creds)
         if factory.kind == "session":
             return _Session(creds)
@@ -432,10 +415,10 @@ class _Analyser:
                     f"{self.path}:{call.lineno}: an SDK {factory.kind} whose service the code "
                     "computes: its calls are not resolved"
                 )
-            return _UNKNOWN
+            return UNKNOWN
         service = self.ops.service(name.text)
         if service is None:
-            return _UNKNOWN
+            return UNKNOWN
         if factory.kind == "resource":
             return _Resource(service, creds)
         return _Client(service, creds)
@@ -445,7 +428,7 @@ class _Analyser:
             target = self._attribute(receiver, method)
             if isinstance(target, _Factory):
                 return self._factory(call, target, scope)
-            return _UNKNOWN
+            return UNKNOWN
         if isinstance(receiver, _Resource) and method == "Table":
             name = self._first_str(call, scope, "name")
             return _Table(receiver.service, name or Value("unknown"), receiver.creds)
@@ -457,27 +440,27 @@ class _Analyser:
                     operation = service.operation_for_method(name.text)
                     if operation and isinstance(receiver, _Client):
                         return _Paginator(receiver, operation)
-                return _UNKNOWN
+                return UNKNOWN
             operation = service.operation_for_method(method)
             if operation is None:
-                return _UNKNOWN
+                return UNKNOWN
             return self._record(call, receiver, operation, scope)
         if isinstance(receiver, _Paginator) and method == "paginate":
             return self._record(call, receiver.client, receiver.operation, scope)
-        return _UNKNOWN
+        return UNKNOWN
 
     def _params(self, call: ast.Call, scope: _Scope) -> list[tuple[str, Value]]:
         out: list[tuple[str, Value]] = []
         for kw in call.keywords:
             if kw.arg is not None:
                 found = self.eval(kw.value, scope)
-                out.append((kw.arg, found.value if isinstance(found, _Str) else Value("unknown")))
+                out.append((kw.arg, found.value if isinstance(found, Str) else Value("unknown")))
                 continue
             spread = self.eval(kw.value, scope)
             if isinstance(spread, _Dict):
                 for key, node in spread.items:
                     found = self.eval(node, scope)
-                    value = found.value if isinstance(found, _Str) else Value("unknown")
+                    value = found.value if isinstance(found, Str) else Value("unknown")
                     out.append((key, value))
         return out
 
@@ -494,18 +477,10 @@ class _Analyser:
             params = self._params(call, scope)
             if isinstance(receiver, _Table):
                 params.insert(0, ("TableName", receiver.name))
-            self.calls[key] = SdkCall(
-                file=self.path,
-                line=call.lineno,
-                service=service.name,
-                operation=operation,
-                actions=self.ops.actions_for_operation(service, operation),
-                params=tuple(params),
-                assumed=receiver.creds,
+            self.calls[key] = sdk_call(
+                self.ops, self.path, call.lineno, service, operation, tuple(params), receiver.creds
             )
-        if service.prefix == "sts" and operation.startswith("AssumeRole"):
-            return _AssumeResult(Assumed(self.path, call.lineno))
-        return _UNKNOWN
+        return call_result(service, operation, self.path, call.lineno)
 
     # the walk ----------------------------------------------------------------------------
 
@@ -562,7 +537,7 @@ class _Analyser:
             if (
                 isinstance(item, ast.Constant)
                 and isinstance(item.value, str)
-                and _TRIGGER.match(item.value)
+                and TRIGGER_SOURCE.match(item.value)
             ):
                 self.triggers.add(item.value)
 
