@@ -43,7 +43,6 @@ a principal whose own policies allow it is ``conditional``, and a note names the
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -251,18 +250,6 @@ class _Walk:
                 self._groups[name] = (tuple(docs), tuple(unknown))
         return self._groups[name]
 
-    def prepare(self, principals: Sequence[Principal]) -> None:
-        """Judge what many principals share (their managed policies, their groups) once, before
-        the principals are shared among processes. A document that cannot be read is left for
-        the walk, which refuses it where a single pass over the principals meets it first."""
-        attached = (a.PolicyArn for _, r in principals for a in r.AttachedManagedPolicies)
-        for arn in dict.fromkeys(attached):
-            with contextlib.suppress(InputError):
-                self.managed(arn)
-        users = (record for kind, record in principals if kind == "user")
-        for name in dict.fromkeys(name for record in users for name in record.GroupList):
-            self.group(name)
-
     # principals -------------------------------------------------------------------------
 
     def answer(self, principal: Principal) -> Grantee | None:
@@ -409,21 +396,19 @@ def who_can(
     """
     action = check_action(action)
     context = request_context(resource)
-    walks: list[_Walk] = []  # the one of this process
+    walk: _Walk | None = None  # the walk of the process that works the principals
 
     def load() -> list[Principal]:
         """The principals, with the walk over them, built in the process that works them."""
+        nonlocal walk
         decoded = source.load() if isinstance(source, UndecodedSource) else source
         question = Question(action, resource, context=context, organization=organization)
         walk = _Walk(decoded, question)
-        principals = decoded.principals()
-        walk.prepare(principals)
-        walks[:] = [walk]
-        return principals
+        return decoded.principals()
 
     def work(block: Sequence[Principal], _start: int) -> _Part:
         """The answers of ``block``, with the notes and denials found while working it."""
-        walk = walks[0]
+        assert walk is not None  # load() ran in this process
         found: list[Grantee] = []
         accounts: set[str] = set()
         for principal in block:
