@@ -115,22 +115,20 @@ def grammar_holds(pages: list[Any]) -> Grammar:
     """What the types cannot say, for every typed document of ``pages`` (see
     :func:`document_holds`). Each distinct action name is checked once."""
     actions: set[str] = set()
-    texts = [0]
+    documents: list[object] = []
     for page in pages:
         roles = page.RoleDetailList or ()
-        for role in roles:
-            if not _statements_hold(role.AssumeRolePolicyDocument, actions, texts):
-                return Grammar(False, False)
+        documents.extend(role.AssumeRolePolicyDocument for role in roles)
         for holder in (*roles, *(page.UserDetailList or ()), *(page.GroupDetailList or ())):
-            for item in _inline(holder):
-                if not _statements_hold(item.PolicyDocument, actions, texts):
-                    return Grammar(False, False)
+            documents.extend(item.PolicyDocument for item in _inline(holder))
         for policy in page.Policies or ():
-            for version in policy.PolicyVersionList:
-                if not _statements_hold(version.Document, actions, texts):
-                    return Grammar(False, False)
+            documents.extend(version.Document for version in policy.PolicyVersionList)
+    if not all(_statements_hold(document, actions) for document in documents):
+        return Grammar(False, False)
     holds = _actions_hold(actions)
-    return Grammar(holds, holds and not texts[0])
+    # text (the raw API's URL-encoded JSON) is parsed, and validated, when it is read
+    typed = all(document is None or isinstance(document, Struct) for document in documents)
+    return Grammar(holds, holds and typed)
 
 
 def document_holds(document: object) -> bool:
@@ -140,16 +138,13 @@ def document_holds(document: object) -> bool:
     or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
     :func:`iam_audit.engine.validate_statement` checks them)."""
     actions: set[str] = set()
-    return _statements_hold(document, actions, [0]) and _actions_hold(actions)
+    return _statements_hold(document, actions) and _actions_hold(actions)
 
 
-def _statements_hold(document: object, actions: set[str], texts: list[int]) -> bool:
-    """:func:`document_holds` but for the action names, which are added to ``actions``; a
-    document that is text (the raw API's URL-encoded JSON) is counted in ``texts[0]``."""
+def _statements_hold(document: object, actions: set[str]) -> bool:
+    """:func:`document_holds` but for the action names, which are added to ``actions``."""
     identity = type(document) is Policy
     if not identity and type(document) is not TrustPolicy:
-        if document is not None:
-            texts[0] += 1
         return True  # text, plain JSON or nothing: the engine parses it
     for s in document.statements():  # type: ignore[attr-defined]
         action = s.Action
