@@ -3,10 +3,11 @@
 A :class:`Question` is one request (an action on a resource, with what IAM knows of any such
 request) put to every role and user of an account. Each principal's answer is :func:`evaluate`'s,
 with the principal's own documents; the question only saves what does not change from one
-principal to the next: which action patterns cover the action (:meth:`Question.covers`), and
-which documents have a statement that can apply to it at all (:meth:`Question.names`). A
-document none of whose statements' ``Action``/``NotAction`` covers the action takes no part in
-the evaluation of that action (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
+principal to the next: which action patterns cover the action (:meth:`Question.covers`), which
+resource patterns match the resource (:meth:`Question.reaches`), and so which statements of a
+document can apply to the request at all (:meth:`Question.relevant`). A document none of whose
+statements can apply takes no part in the evaluation of that request
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html:
 only statements that match the request apply), so it is left out of the call.
 """
 
@@ -203,11 +204,17 @@ class Question:
 
         ``shared``: the documents are objects the caller gives for many principals (a managed
         policy, a group's): when none of their statements about the action reads the request
-        context (a condition, a policy variable) and no SCP or RCP is asked, the result is
+        context (a condition, a policy variable), the request holds no unknown values
+        (``Request.unknown_values``) and no SCP or RCP is asked, the result is
         :func:`evaluate`'s for the documents and the principal's account alone, and it is
         worked out once for them (kept, with the documents, as long as the question)."""
         key: tuple[object, ...] | None = None
-        if shared and self.organization is None and request.principal is not None:
+        if (
+            shared
+            and self.organization is None
+            and request.principal is not None
+            and not request.unknown_values  # a value standing for an unknown one: read per call
+        ):
             documents = (*identity, boundary)
             if not any(self._reads_context(d) for d in documents if d is not None):
                 key = (request.principal.account, *documents)

@@ -7,6 +7,7 @@ case is asked twice through one Question, in both orders, and must equal a plain
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from typing import Any
 
@@ -300,3 +301,19 @@ def test_names_keeps_only_statements_whose_action_and_resource_can_match(
         request = _request(question, "a", {})
         grant = _doc("grant", _allow())
         assert question.ask(request, [grant, document]) == question.ask(request, [grant])
+
+
+def test_a_request_holding_unknown_values_is_never_answered_from_the_shared_memo() -> None:
+    """A value standing for an unknown one (``Request.unknown_values``) changes a statement's
+    match without the statement reading the context: such a request is evaluated itself."""
+    question = Question(ACTION, POOL, context={})
+    hole = "<ImportPool>"
+    document = _doc(
+        "p", _allow(resource=f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/{hole}")
+    )
+    plain = _request(question, "a", {})
+    holding = dataclasses.replace(plain, unknown_values=(hole,))
+    first = question.ask(plain, [document], shared=True)
+    second = question.ask(holding, [document], shared=True)
+    assert second == evaluate(holding, identity=[document], resource_account=ACCOUNT)
+    assert (first.conditional, second.conditional) == (False, True)
