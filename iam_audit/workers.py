@@ -118,7 +118,7 @@ def run_split(
             parts.update(received)  # type: ignore[arg-type]
         for start in starts:  # the blocks of a worker that died are worked here
             if start not in parts:
-                parts[start] = _guarded(items, work, start)
+                parts[start] = _guarded(items, work, start, _size(len(items)))
     finally:
         for fd in (queue_read, queue_write):
             if fd >= 0:
@@ -157,9 +157,8 @@ def _work_queue(
 
 
 def _guarded(
-    items: Sequence[T], work: Callable[[Sequence[T], int], P], start: int, size: int = 0
+    items: Sequence[T], work: Callable[[Sequence[T], int], P], start: int, size: int
 ) -> P | Failed:
-    size = size or _size(len(items))
     try:
         return work(items[start : start + size], start)
     except Exception as error:  # raised by run_split, in item order
