@@ -34,6 +34,7 @@ from iam_audit.model import (
     UserPool,
 )
 from iam_audit.sources import authschema as schema
+from iam_audit.sources.interface import may_name
 
 __all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages", "read_file"]
 
@@ -250,9 +251,7 @@ class AuthDetailsSource:
             if type(trust) is msgspec.Raw:
                 trust = bytes(trust).decode()
             text = unquote(trust) if isinstance(trust, str) else orjson.dumps(schema.to_json(trust))
-            if isinstance(text, bytes):
-                text = text.decode()
-            if service in text or "*" in text:
+            if may_name(text.decode() if isinstance(text, bytes) else text, service):
                 found.append(arn)
         return tuple(self.get_role(arn) for arn in sorted(found))
 

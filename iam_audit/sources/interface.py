@@ -6,7 +6,7 @@ from typing import Protocol
 
 from iam_audit.model import Inventory, LambdaFunction, Role, SourceKind, UserPool
 
-__all__ = ["Source"]
+__all__ = ["Source", "may_name"]
 
 
 class Source(Protocol):
@@ -28,3 +28,11 @@ class Source(Protocol):
     def inventory(self) -> Inventory: ...
 
     def account_id(self) -> str | None: ...
+
+
+def may_name(text: str, service: str) -> bool:
+    """Can a trust policy whose JSON text is ``text`` name ``service``? The sources' pre-filter
+    for discovery's logs-role candidates (the engine then judges each trust policy in full):
+    the service's name, a ``*``, or a JSON escape, which may spell either (``\\u002a`` is ``*``:
+    RFC 8259, section 7)."""
+    return service in text or "*" in text or "\\" in text

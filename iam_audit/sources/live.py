@@ -26,6 +26,7 @@ from iam_audit.model import (
     UserPool,
     parse_arn,
 )
+from iam_audit.sources.interface import may_name
 
 __all__ = ["LiveSource", "read_function", "read_live_organization"]
 
@@ -104,7 +105,7 @@ class LiveSource:
         for role in aws.paginate(iam, "iam", "ListRoles", "Roles"):
             raw = role.get("AssumeRolePolicyDocument") or ""
             text = unquote(raw) if isinstance(raw, str) else json.dumps(raw)
-            if service in text or "*" in text:
+            if may_name(text, service):
                 names.append(str(role["RoleName"]))
         return tuple(self.get_role(name) for name in sorted(names))
 

@@ -215,3 +215,30 @@ def test_url_encoded_documents_are_refused_by_who_can_as_by_audit(tmp_path: Path
         source.get_role("r0")
     with pytest.raises(PolicyParseError, match='Effect must be exactly "Allow" or "Deny"'):
         who_can(AuthDetailsSource(path), ACTION, POOL)
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_trust_naming_the_service_through_a_json_escape_is_a_candidate(
+    tmp_path: Path, lazy: bool
+) -> None:
+    """Discovery's text pre-filter must not drop a trust whose JSON spells the service with an
+    escape ("any character may be escaped", RFC 8259, section 7): the engine judges it."""
+    data = _sample()
+    data["RoleDetailList"].append(role("escaped"))
+    data["RoleDetailList"][-1]["AssumeRolePolicyDocument"] = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cognito-idp.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    path = tmp_path / "escaped.json"
+    path.write_text(
+        json.dumps(data).replace("cognito-idp.amazonaws", "cognito\\u002didp.amazonaws")
+    )
+    source = AuthDetailsSource(path, lazy=lazy)
+    names = [r.name for r in source.trusted_roles("cognito-idp.amazonaws.com")]
+    assert "escaped" in names
