@@ -13,7 +13,8 @@ users; ``--small`` for CI) written three ways: as the AWS CLI writes it (``inden
     the same file (the first and the last role of the file).
 
 It prints, side by side, the median wall time of each, the ratios to (a) (target: at most 1.0),
-the peak resident memory of each process (``wait4`` rusage of that child alone; target: no more
+the peak resident memory of each process (``wait4`` rusage of that child, which takes in the
+workers it forks and waits for, and no other process; target: no more
 than (a)'s), and the machine. It checks that who-can gives the same answer on every layout, and
 asserts nothing about time: the figures are the output.
 
@@ -62,7 +63,8 @@ def _environment() -> dict[str, str]:
 def run_process(
     argv: list[str], stdout: int | None = subprocess.DEVNULL, *, findings_ok: bool = False
 ) -> tuple[Run, bytes]:
-    """Run ``argv`` to completion; its own wall time and peak RSS (not other children's).
+    """Run ``argv`` to completion; its own wall time and peak RSS (with the processes it forks
+    and waits for, not this script's other children).
     ``findings_ok``: exit code 1 (findings) is a result, not a failure."""
     start = time.perf_counter()
     process = subprocess.Popen(
