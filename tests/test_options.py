@@ -18,10 +18,7 @@ from iam_audit.cli.preflight import PreflightOptions
 
 
 def _params(*path: str) -> set[str]:
-    command = typer.main.get_command(app)
-    for name in path:
-        command = command.commands[name]  # type: ignore[attr-defined]
-    return {p.name for p in command.params if p.name}
+    return {p.name for p in _command(*path).params if p.name}
 
 
 def _fields(group: type) -> set[str]:

@@ -15,7 +15,7 @@ from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, report_crashes, sessions
 from iam_audit.cli.conventions import config_of
 from iam_audit.findings import FailOn
-from iam_audit.inputs import refuse_overlap
+from iam_audit.inputs import paused_gc, refuse_overlap
 from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
@@ -55,17 +55,15 @@ WHO_CAN_HELP = (
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: a parsed account is millions of containers without a
-    cycle among them, and every automatic collection would walk them all again. Afterwards they
-    are frozen (moved out of the collector's generations; reference counting still frees them)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
+    """Pause Python's cycle collector (:func:`iam_audit.inputs.paused_gc`): a parsed account is
+    millions of containers without a cycle among them, and every automatic collection would walk
+    them all again. Afterwards they are frozen (moved out of the collector's generations;
+    reference counting still frees them)."""
+    with paused_gc():
+        try:
+            yield
+        finally:
+            gc.freeze()
 
 
 @contextmanager

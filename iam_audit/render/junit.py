@@ -26,7 +26,7 @@ from typing import assert_never
 from iam_audit.findings import FailOn, Finding, Status
 from iam_audit.render.escape import for_xml as _x
 from iam_audit.render.interface import OutputFormat, audit_only, evidence_lines, fix_target_label
-from iam_audit.results import Result
+from iam_audit.results import Result, at_threshold
 
 __all__ = ["JunitRenderer"]
 
@@ -85,7 +85,10 @@ def _case(findings: Sequence[Finding], fail_on: FailOn) -> ET.Element:
             pass
         case Status.SKIP:
             ET.SubElement(case, "skipped", {"message": _x(worst.message)})
-        case Status.WARN | Status.FAIL if not any(f.row().fails(fail_on) for f in shown):
+        # ``shown`` is active (no suppression holds it): each fails by the threshold alone
+        case Status.WARN | Status.FAIL if not any(
+            at_threshold(f.status, f.severity, fail_on) for f in shown
+        ):
             message = f"below --fail-on {fail_on.value}: {_x(worst.message)}"
             ET.SubElement(case, "skipped", {"message": message}).text = text
         case Status.WARN | Status.FAIL:

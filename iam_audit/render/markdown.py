@@ -135,11 +135,7 @@ class MarkdownRenderer:
                     f"| {finding.check} {finding.slug} | {role} | {_status(finding)} | {where} |"
                 )
             lines.append("")
-        reported = [
-            f
-            for f in findings
-            if f.status in (Status.FAIL, Status.WARN, Status.ERROR) and not f.suppressed
-        ]
+        reported = [f for f in findings if f.counts_as_failure]
         for finding in reported:
             lines += _section(finding)
         suppressed = [f for f in findings if f.suppressed]

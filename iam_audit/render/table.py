@@ -14,7 +14,7 @@ from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status
 from iam_audit.fix.plan import INLINE_POLICY_NAME
 from iam_audit.render.escape import for_terminal as _t
 from iam_audit.render.interface import counts_line, role_name
-from iam_audit.results import Result
+from iam_audit.results import Result, fails
 
 __all__ = ["TableRenderer"]
 
@@ -30,7 +30,7 @@ _MARK = {
 def _below_threshold(result: AuditResult, fail_on: FailOn) -> str:
     """Why failing results leave the exit code 0: ``""`` when none does, or some fails the run."""
     below = [f for f in result.findings if f.counts_as_failure and f.status is not Status.ERROR]
-    if not below or any(f.row().fails(fail_on) for f in result.findings):
+    if not below or fails(result, fail_on):
         return ""
     failed = sum(1 for f in below if f.status is Status.FAIL)
     warned = len(below) - failed

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tests.checks.casefile import LAMBDA_TRUST
 from tests.hostile import (
     PAYLOAD_IDS,
     PAYLOADS,
@@ -53,16 +54,6 @@ def _function(name: str) -> str:
 
 
 def _template(name: str) -> dict[str, Any]:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -105,7 +96,7 @@ def _template(name: str) -> dict[str, Any]:
                 "Type": "AWS::IAM::Role",
                 "Properties": {
                     "RoleName": name,
-                    "AssumeRolePolicyDocument": trust,
+                    "AssumeRolePolicyDocument": LAMBDA_TRUST,
                     "Policies": [{"PolicyName": name, "PolicyDocument": policy}],
                     "Tags": [{"Key": name, "Value": name}],
                 },

@@ -27,6 +27,7 @@ from iam_audit.engine.parse import statements_of
 from iam_audit.findings import Status
 from iam_audit.model import Role
 from iam_audit.sources.auth_details import AuthDetailsSource
+from tests.checks.casefile import LAMBDA_TRUST
 from tests.conftest import asset
 
 POOL = "arn:aws:cognito-idp:eu-central-1:123456789012:userpool/eu-central-1_AbCdEf123"
@@ -265,16 +266,6 @@ def test_live_documents_say_they_were_validated(moto_account: Any) -> None:
     from iam_audit.sources.live import LiveSource
 
     iam = moto_account.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     body = {
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}],
@@ -283,7 +274,7 @@ def test_live_documents_say_they_were_validated(moto_account: Any) -> None:
     for name in ("a", "b"):
         iam.create_role(
             RoleName=name,
-            AssumeRolePolicyDocument=json.dumps(trust),
+            AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
             PermissionsBoundary=arn,
         )
         iam.attach_role_policy(RoleName=name, PolicyArn=arn)
