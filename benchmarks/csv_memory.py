@@ -18,11 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-HEADER = (
-    "cognito:username,name,given_name,family_name,middle_name,nickname,preferred_username,"
-    "profile,picture,website,email,email_verified,gender,birthdate,zoneinfo,locale,"
-    "phone_number,phone_number_verified,address,updated_at,cognito:mfa_enabled"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from gen_csv import STANDARD_COLUMNS
+
+HEADER = ",".join(STANDARD_COLUMNS)
 POOL = {
     "UserPool": {
         "Id": "us-east-1_Bench0001",

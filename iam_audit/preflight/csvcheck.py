@@ -626,8 +626,9 @@ class _Checker:
             )
 
     # rows -----------------------------------------------------------------------------------
-    def row(self, number: int, text: str) -> bool:
-        """Check one decoded row; True when it would fail (goes to the rejects file)."""
+    def row(self, number: int, text: str, *, blank: bool) -> bool:
+        """Check one decoded row; True when it would fail (goes to the rejects file). ``blank``:
+        the line is empty or ASCII white space (the caller's test, one for every pass)."""
         before = self.out.errors
         if len(text) > MAX_ROW_CHARS:
             self.out.add(
@@ -636,7 +637,7 @@ class _Checker:
                 "row-too-long",
                 f"the row has {len(text):,} characters; the limit is {MAX_ROW_CHARS:,}",
             )
-        if not text or text.isspace():
+        if blank:
             self.out.add(
                 number,
                 None,
@@ -1205,7 +1206,7 @@ def check_csv(
                 )
                 bad = True
             else:
-                bad = checker.row(line.number, text)
+                bad = checker.row(line.number, text, blank=blank)
         rejected += 1 if bad and not blank else 0
         sink = rejects if bad or blank else clean
         if sink is not None:

@@ -587,3 +587,28 @@ def test_values_past_the_memo_are_still_checked(monkeypatch: pytest.MonkeyPatch)
         (5, "birthdate-format"),
         (7, "birthdate-format"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("blank", "found"),
+    [
+        ("", "blank-line"),
+        ("   ", "blank-line"),
+        ("\t \x0b\x0c", "blank-line"),
+        ("\u00a0", "column-count"),  # not ASCII white space: one value, not a blank row
+        ("\u3000 \u2003", "column-count"),
+    ],
+)
+def test_a_row_said_blank_goes_to_the_rejects_file(blank: str, found: str) -> None:
+    """The blank-line problem says the --write-clean file leaves the row out: a row reported
+    blank is not a user and goes to the rejects file; any other row is a user, checked (a row
+    of Unicode spaces only is one value: a column count problem, rejected too)."""
+    data = csv_bytes([row(), blank, row(cognito__username="u3")])
+    clean, rejects = io.BytesIO(), io.BytesIO()
+    report = _problems(data, make_pool(), clean=clean, rejects=rejects)
+    line = data.splitlines(keepends=True)[2]
+    assert [(p.line, p.rule) for p in report.problems] == [(3, found)]
+    assert line in rejects.getvalue().splitlines(keepends=True)
+    assert line not in clean.getvalue().splitlines(keepends=True)
+    assert report.users == (2 if found == "blank-line" else 3)
+    assert report.rejected_users == (0 if found == "blank-line" else 1)
