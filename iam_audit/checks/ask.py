@@ -6,7 +6,6 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -26,7 +25,7 @@ from iam_audit.engine import (
 )
 from iam_audit.findings import Evidence
 from iam_audit.model import Role, SourceKind
-from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, has_placeholder
+from iam_audit.sources.symbolic import UNRESOLVED_RE, has_placeholder, placeholders_in
 
 __all__ = [
     "Answer",
@@ -208,11 +207,9 @@ def unknown_values(role: Role) -> tuple[str, ...]:
     """
     if role.origin.kind in (SourceKind.LIVE, SourceKind.AUTH_DETAILS):
         return ()
-    values = {v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)}
     documents = (*role.identity_policies, role.boundary, role.trust)
-    for document in documents:
-        if document is not None:
-            values.update(GENERATED_RE.findall(json.dumps(document.document)))
+    values = placeholders_in(*(d.document for d in documents if d is not None))
+    values.update(v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v))
     return tuple(sorted(values))
 
 
