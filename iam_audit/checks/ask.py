@@ -24,7 +24,7 @@ from iam_audit.engine import (
     resource_account,
 )
 from iam_audit.findings import Evidence
-from iam_audit.model import Role, SourceKind
+from iam_audit.model import OrgPolicies, Role, SourceKind
 from iam_audit.sources.symbolic import UNRESOLVED_RE, has_placeholder, placeholders_in
 
 __all__ = [
@@ -130,7 +130,7 @@ def ask_identity(
         identity=role.identity_policies,
         boundary=role.boundary,
         resource_account=None if caller_side else resource_account(resource),
-        organization=role.organization,
+        organization=_bounding(role, role.account_id, resource_account(resource)),
         caller_side=caller_side,
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None
@@ -181,16 +181,35 @@ def ask_trust(
         principal_tags_known=tags_known(caller) if caller else False,
         unknown_values=unknown_for(unknown_values(role), role.arn),
     )
-    organization = role.organization
-    if organization is not None and who.account not in (None, role.account_id):
-        organization = replace(organization, scp=())
     result = evaluate(
         request,
         resource_policy=role.trust,
         resource_account=role.account_id or None,
-        organization=organization,
+        organization=_bounding(role, who.account, role.account_id),
     )
     return Answer("sts:AssumeRole", role.arn, result, (), None)
+
+
+def _bounding(role: Role, principal: str | None, resource: str | None) -> OrgPolicies | None:
+    """The organization policies of the role's account that bound a request of a principal of
+    account ``principal`` on a resource of account ``resource`` (``None``: not known to be
+    another): its SCPs only that account's principals, its RCPs only its resources.
+
+    "SCPs affect only IAM users and roles that are managed by accounts that are part of the
+    organization" (AWS Organizations User Guide, Service control policies (SCPs)); "RCPs create a
+    permissions guardrail, or set limits, on the maximum permissions available for resources in
+    your member accounts" (Authorization policies in AWS Organizations). The other account's
+    side is asked with its own: a caller's identity with ``ask_identity``, a role's trust with
+    ``ask_trust``.
+    """
+    organization = role.organization
+    if organization is None:
+        return None
+    if principal not in (None, role.account_id):
+        organization = replace(organization, scp=())
+    if resource not in (None, role.account_id):
+        organization = replace(organization, rcp=())
+    return organization
 
 
 def unknown_values(role: Role) -> tuple[str, ...]:
