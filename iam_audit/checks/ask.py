@@ -115,6 +115,7 @@ def ask_identity(
     ``caller_side``: only the caller's half of a cross-account request (the other account's
     resource policy, such as a role's trust, is judged on its own). ``unknown_values``: strings
     in the role's policies that stand for values not known yet (``Request.unknown_values``).
+    The role's RCPs bound only a resource of its own account (:func:`_bounding`).
     """
     request = Request(
         action=action,
