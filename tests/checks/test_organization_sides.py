@@ -1,5 +1,6 @@
-"""Whose organization policies bound a check's question: a role's SCPs bound its own requests, its
-account's RCPs only requests on that account's resources.
+"""How organization policies bound a check's question: a role's SCPs bound its own requests, its
+account's RCPs only requests on that account's resources; a Deny in one that hangs on the real
+request is a condition, not a block.
 
 "RCPs create a permissions guardrail, or set limits, on the maximum permissions available for
 resources in your member accounts" (AWS Organizations User Guide, Authorization policies in AWS
@@ -10,11 +11,19 @@ side by ``ask_trust``).
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from iam_audit.checks.ask import ask_identity
+from iam_audit.checks.cog001_lambda_admin_initiate_auth import (
+    ACTION,
+    LambdaAdminInitiateAuth,
+    grant_fix,
+)
+from iam_audit.checks.grants import judge_grants, policy_of
 from iam_audit.engine import Decision
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, Role, SourceKind
 from iam_audit.sources.organizations import organization_from_files
@@ -64,3 +73,40 @@ def test_the_callers_rcps_bound_a_role_of_its_own_account() -> None:
     assert answer.result.blocked_by == "rcp"
     assert answer.result.unresolved == ("aws:PrincipalOrgID",)
     assert answer.result.conditional
+
+
+POOL = "arn:aws:cognito-idp:eu-west-1:111122223333:userpool/eu-west-1_AbCdEf123"
+FULL_ACCESS = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+
+
+@pytest.mark.parametrize(
+    ("deny", "status", "says"),
+    [
+        # a Deny outside a network applies to some requests only: aws:SourceIp is the real
+        # request's ("aws:SourceIp ... the requester's IP address", IAM User Guide, AWS global
+        # condition context keys), so the grant is conditional, as for the same Deny in the
+        # role's own policy (cases/COG001/warn_deny_outside_network.json)
+        pytest.param(
+            {"Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}},
+            "warn",
+            "allowed only if conditions on aws:SourceIp hold",
+            id="deny-outside-a-network",
+        ),
+        pytest.param({}, "fail", "blocks cognito-idp:AdminInitiateAuth", id="deny-always"),
+    ],
+)
+def test_an_scp_deny_that_hangs_on_the_request_is_not_a_block(
+    deny: dict[str, object], status: str, says: str, tmp_path: Path
+) -> None:
+    scp = tmp_path / "deny-cognito.json"
+    statement = {"Sid": "DenyCognito", "Effect": "Deny", "Action": "cognito-idp:*", "Resource": "*"}
+    scp.write_text(json.dumps(policy_of(FULL_ACCESS, {**statement, **deny})))
+    grant = PolicyDocument(
+        "migrate", PolicyKind.INLINE, policy_of({**FULL_ACCESS, "Action": ACTION})
+    )
+    role = replace(_role(), inline=(grant,), organization=organization_from_files([scp], []))
+    found = judge_grants(
+        LambdaAdminInitiateAuth.meta, role, [(ACTION, POOL)], what="Lambda", fix=grant_fix(POOL)
+    )
+    assert found.status.value == status
+    assert says in found.message
