@@ -23,7 +23,9 @@ from iam_audit.checks.cog001_lambda_admin_initiate_auth import (
     LambdaAdminInitiateAuth,
     grant_fix,
 )
+from iam_audit.checks.cog003_logs_role_trust import LogsRoleTrust
 from iam_audit.checks.grants import judge_grants, policy_of
+from iam_audit.checks.trust import judge_service_trust
 from iam_audit.engine import Decision
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, Role, SourceKind
 from iam_audit.sources.organizations import organization_from_files
@@ -110,3 +112,47 @@ def test_an_scp_deny_that_hangs_on_the_request_is_not_a_block(
     )
     assert found.status.value == status
     assert says in found.message
+
+
+@pytest.mark.parametrize(
+    ("deny", "status"),
+    [
+        # aws:SourceAccount is the real request's ("aws:SourceAccount ... the account of the
+        # resource making a service-to-service request", IAM User Guide, AWS global condition
+        # context keys): a Deny on it is a condition the service's request may meet
+        pytest.param(
+            {"Condition": {"StringNotEquals": {"aws:SourceAccount": "111122223333"}}},
+            "warn",
+            id="deny-other-source-accounts",
+        ),
+        pytest.param({}, "fail", id="deny-always"),
+    ],
+)
+def test_an_rcp_deny_on_a_service_trust_that_hangs_on_the_request_is_not_a_block(
+    deny: dict[str, object], status: str, tmp_path: Path
+) -> None:
+    rcp = tmp_path / "deny-assume.json"
+    statement = {
+        "Sid": "DenyAssume",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sts:AssumeRole",
+        "Resource": "*",
+    }
+    rcp.write_text(json.dumps(policy_of({**FULL_ACCESS, "Principal": "*"}, {**statement, **deny})))
+    trust = PolicyDocument(
+        "trust",
+        PolicyKind.TRUST,
+        policy_of(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "cognito-idp.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+    )
+    role = replace(_role(), trust=trust, organization=organization_from_files([], [rcp]))
+    found = judge_service_trust(
+        LogsRoleTrust.meta, role, "cognito-idp.amazonaws.com", "logs-role-trust.json", "Logs"
+    )
+    assert found.status.value == status, found.message
