@@ -93,6 +93,12 @@ class Answer:
         return self.result.decision is Decision.EXPLICIT_DENY and not self.result.conditional
 
     @property
+    def organization_blocks(self) -> bool:
+        """An SCP or RCP settles the answer: it blocks whatever values the keys the source cannot
+        resolve take. One that blocks only for some of them does not, as for :attr:`denied`."""
+        return self.result.blocked_by in ("scp", "rcp") and not self.result.conditional
+
+    @property
     def uncertain(self) -> bool:
         """The answer hangs on a condition, or on a policy the source does not hold."""
         if self.result.conditional:

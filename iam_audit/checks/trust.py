@@ -32,8 +32,8 @@ def judge_service_trust(
     result = answer.result
     evidence = evidence_of(result.matched)
     # an SCP or RCP that blocks only for some values of a key the request carries is a
-    # condition (warn below), as a Deny of the trust policy is (``Answer.denied``)
-    if result.blocked_by in ("scp", "rcp") and not result.conditional:
+    # condition (warn below), as a Deny of the trust policy is
+    if answer.organization_blocks:
         return finding(
             meta,
             role,
