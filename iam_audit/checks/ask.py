@@ -6,7 +6,6 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -25,8 +24,8 @@ from iam_audit.engine import (
     resource_account,
 )
 from iam_audit.findings import Evidence
-from iam_audit.model import Role, SourceKind
-from iam_audit.sources.symbolic import GENERATED_RE, UNRESOLVED_RE, has_placeholder
+from iam_audit.model import OrgPolicies, Role, SourceKind
+from iam_audit.sources.symbolic import UNRESOLVED_RE, has_placeholder, placeholders_in
 
 __all__ = [
     "Answer",
@@ -94,6 +93,12 @@ class Answer:
         return self.result.decision is Decision.EXPLICIT_DENY and not self.result.conditional
 
     @property
+    def organization_blocks(self) -> bool:
+        """An SCP or RCP settles the answer: it blocks whatever values the keys the source cannot
+        resolve take. One that blocks only for some of them does not, as for :attr:`denied`."""
+        return self.result.blocked_by in ("scp", "rcp") and not self.result.conditional
+
+    @property
     def uncertain(self) -> bool:
         """The answer hangs on a condition, or on a policy the source does not hold."""
         if self.result.conditional:
@@ -116,6 +121,7 @@ def ask_identity(
     ``caller_side``: only the caller's half of a cross-account request (the other account's
     resource policy, such as a role's trust, is judged on its own). ``unknown_values``: strings
     in the role's policies that stand for values not known yet (``Request.unknown_values``).
+    The role's RCPs bound only a resource of its own account (:func:`_bounding`).
     """
     request = Request(
         action=action,
@@ -131,7 +137,7 @@ def ask_identity(
         identity=role.identity_policies,
         boundary=role.boundary,
         resource_account=None if caller_side else resource_account(resource),
-        organization=role.organization,
+        organization=_bounding(role, role.account_id, resource_account(resource)),
         caller_side=caller_side,
     )
     unknown_boundary = role.boundary_arn if role.boundary is None else None
@@ -182,16 +188,35 @@ def ask_trust(
         principal_tags_known=tags_known(caller) if caller else False,
         unknown_values=unknown_for(unknown_values(role), role.arn),
     )
-    organization = role.organization
-    if organization is not None and who.account not in (None, role.account_id):
-        organization = replace(organization, scp=())
     result = evaluate(
         request,
         resource_policy=role.trust,
         resource_account=role.account_id or None,
-        organization=organization,
+        organization=_bounding(role, who.account, role.account_id),
     )
     return Answer("sts:AssumeRole", role.arn, result, (), None)
+
+
+def _bounding(role: Role, principal: str | None, resource: str | None) -> OrgPolicies | None:
+    """The organization policies of the role's account that bound a request of a principal of
+    account ``principal`` on a resource of account ``resource`` (``None``: not known to be
+    another): its SCPs only that account's principals, its RCPs only its resources.
+
+    "SCPs affect only IAM users and roles that are managed by accounts that are part of the
+    organization" (AWS Organizations User Guide, Service control policies (SCPs)); "RCPs create a
+    permissions guardrail, or set limits, on the maximum permissions available for resources in
+    your member accounts" (Authorization policies in AWS Organizations). The other account's
+    side is asked with its own: a caller's identity with ``ask_identity``, a role's trust with
+    ``ask_trust``.
+    """
+    organization = role.organization
+    if organization is None:
+        return None
+    if principal not in (None, role.account_id):
+        organization = replace(organization, scp=())
+    if resource not in (None, role.account_id):
+        organization = replace(organization, rcp=())
+    return organization
 
 
 def unknown_values(role: Role) -> tuple[str, ...]:
@@ -208,11 +233,9 @@ def unknown_values(role: Role) -> tuple[str, ...]:
     """
     if role.origin.kind in (SourceKind.LIVE, SourceKind.AUTH_DETAILS):
         return ()
-    values = {v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v)}
     documents = (*role.identity_policies, role.boundary, role.trust)
-    for document in documents:
-        if document is not None:
-            values.update(GENERATED_RE.findall(json.dumps(document.document)))
+    values = placeholders_in(*(d.document for d in documents if d is not None))
+    values.update(v for v in role.symbolic if UNRESOLVED_RE.fullmatch(v))
     return tuple(sorted(values))
 
 

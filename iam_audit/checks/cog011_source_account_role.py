@@ -161,8 +161,7 @@ class SourceAccountRole(CodeCheck):
             )
 
         missing = (ASSUME,)
-        organization = result.blocked_by in ("scp", "rcp")
-        if organization and not result.conditional:
+        if answer.organization_blocks:
             return said(
                 Status.FAIL,
                 f"{result.decided_by} stops {role.name} from assuming {source.name}; the "
@@ -170,7 +169,7 @@ class SourceAccountRole(CodeCheck):
                 missing=missing,
                 unresolved=unresolved,
             )
-        if answer.denied and not organization:
+        if answer.denied:
             return said(
                 Status.FAIL,
                 f"a Deny in the trust policy of {source.name} stops {role.name} from assuming it; "

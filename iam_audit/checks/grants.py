@@ -88,7 +88,9 @@ def judge_grants(
         )
         for action, resource in needs
     ]
-    organization = [a for a in answers if a.result.blocked_by in ("scp", "rcp")]
+    # an SCP or RCP that blocks only for some values of a key the source cannot resolve does not
+    # settle the answer (``Answer.organization_blocks``): it is "allowed only if conditions hold"
+    organization = [a for a in answers if a.organization_blocks]
     if organization:
         first = organization[0]
         # the role's own policies, as if no organization policy applied: do they allow it?

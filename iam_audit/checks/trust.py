@@ -31,7 +31,9 @@ def judge_service_trust(
     answer = ask_trust(role, Principal(PrincipalKind.SERVICE, service))
     result = answer.result
     evidence = evidence_of(result.matched)
-    if result.blocked_by in ("scp", "rcp"):
+    # an SCP or RCP that blocks only for some values of a key the request carries is a
+    # condition (warn below), as a Deny of the trust policy is
+    if answer.organization_blocks:
         return finding(
             meta,
             role,

@@ -33,7 +33,13 @@ from typing import Any
 
 from iam_audit.errors import InputError
 from iam_audit.findings import AuditResult, Finding, Status, TemplateFix
-from iam_audit.fix.plan import INLINE_POLICY_NAME, FixPlan, PlannedFix, plan_fixes
+from iam_audit.fix.plan import (
+    INLINE_POLICY_NAME,
+    FixPlan,
+    PlannedFix,
+    plan_fixes,
+    service_trust_statement,
+)
 
 __all__ = [
     "IacFix",
@@ -381,13 +387,9 @@ def _one(fix: PlannedFix, role: Any, context: Any, source: Any, cache: dict[str,
             f"(construct {construct}), e.g. with addToRolePolicy / addToPrincipalPolicy"
         )
     if fix.target == "trust":
-        statements = [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-            for service in _added_services(fix)
-        ]
+        statements = [service_trust_statement(service) for service in _added_services(fix)]
         if not statements:  # a statement naming another account's principal (COG011)
-            before = fix.before.get("Statement", []) if fix.before else []
-            statements = [refs.expr(s) for s in fix.after.get("Statement", []) if s not in before]
+            statements = [refs.expr(s) for s in _statements(fix)]
         where = f"Resources.{logical}.Properties.AssumeRolePolicyDocument.Statement"
         node: Any = statements
         edited = None

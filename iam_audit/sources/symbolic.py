@@ -21,11 +21,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 __all__ = [
-    "GENERATED_RE",
     "UNRESOLVED_RE",
     "describe",
     "generated",
     "has_placeholder",
+    "placeholders_in",
     "unresolved",
     "unresolved_in",
 ]
@@ -33,8 +33,6 @@ __all__ = [
 #: One unresolved placeholder inside a string.
 UNRESOLVED_RE = re.compile(r"<Unresolved\.[^<>]*>")
 _ANY_PLACEHOLDER_RE = re.compile(r"<[A-Za-z_][^<>\s]*>")
-#: Any placeholder, generated names (``<MigrationRole>``) included.
-GENERATED_RE = _ANY_PLACEHOLDER_RE
 _UNSAFE = re.compile(r"[:<>\s]+")
 
 
@@ -73,6 +71,16 @@ def unresolved_in(*values: Any) -> set[str]:
     for value in values:
         for text in _strings(value):
             found.update(UNRESOLVED_RE.findall(text))
+    return found
+
+
+def placeholders_in(*values: Any) -> set[str]:
+    """Every placeholder of either kind in the strings of ``values`` (nested dicts and lists
+    too): :func:`unresolved_in` with generated names (``<MigrationRole>``) as well."""
+    found: set[str] = set()
+    for value in values:
+        for text in _strings(value):
+            found.update(_ANY_PLACEHOLDER_RE.findall(text))
     return found
 
 

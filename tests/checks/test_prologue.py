@@ -3,6 +3,8 @@ role is one ``skip`` carrying the target's reason, whatever else the target hold
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from iam_audit.checks import ALL_CHECKS, AuditTarget, RoleKind
@@ -14,6 +16,18 @@ ROLE_CHECKS = [c for c in ALL_CHECKS if issubclass(c, RoleCheck)]
 _ORIGIN = Origin(SourceKind.LIVE, "arn:aws:iam::111122223333:role/present")
 LAMBDA = Role(arn="arn:aws:iam::111122223333:role/migrate", name="migrate", origin=_ORIGIN)
 LOGS = Role(arn="arn:aws:iam::111122223333:role/import-logs", name="import-logs", origin=_ORIGIN)
+
+
+def _skip(check: type[RoleCheck], message: str, **fields: Any) -> Finding:
+    """The one ``skip`` finding of ``check``, written out field by field."""
+    return Finding(
+        check=check.meta.id,
+        slug=check.meta.slug,
+        severity=check.meta.severity,
+        status=Status.SKIP,
+        message=message,
+        **fields,
+    )
 
 
 def test_every_check_with_the_prologue_uses_the_template() -> None:
@@ -41,16 +55,7 @@ def test_a_missing_role_is_one_skip_with_the_targets_reason(check: type[RoleChec
         logs_skip_reason="no logs role, for the test",
     )
     reason = "no Lambda role, for the test" if lambda_missing else "no logs role, for the test"
-    assert list(check().run(target)) == [
-        Finding(
-            check=check.meta.id,
-            slug=check.meta.slug,
-            severity=check.meta.severity,
-            status=Status.SKIP,
-            role="",
-            message=reason,
-        )
-    ]
+    assert list(check().run(target)) == [_skip(check, reason, role="")]
 
 
 @pytest.mark.parametrize(
@@ -59,13 +64,10 @@ def test_a_missing_role_is_one_skip_with_the_targets_reason(check: type[RoleChec
 def test_unknown_code_is_one_skip_with_the_targets_reason(check: type[CodeCheck]) -> None:
     target = AuditTarget(lambda_role=LAMBDA, code=None, code_skip_reason="no code, for the test")
     assert list(check().run(target)) == [
-        Finding(
-            check=check.meta.id,
-            slug=check.meta.slug,
-            severity=check.meta.severity,
-            status=Status.SKIP,
+        _skip(
+            check,
+            "no code, for the test",
             role=LAMBDA.arn,
-            message="no code, for the test",
             locator=check.meta.id,
             origin=LAMBDA.origin,
         )

@@ -37,7 +37,7 @@ const fn = new lambda.Function(target, 'MigrateFn', {
   runtime: lambda.Runtime.PYTHON_3_12,
   handler: 'main.handler',
   role,
-  code: lambda.Code.fromAsset(path.join(__dirname, 'migrate')),
+  code: lambda.Code.fromAsset(path.join(__dirname, '..', 'packages', 'py_cross_account')),
   environment: {
     SOURCE_ROLE_ARN: SOURCE_ROLE,
     SOURCE_EXTERNAL_ID: 'migr-7f3a',
