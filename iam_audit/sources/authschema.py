@@ -17,6 +17,7 @@ validation says exactly what is wrong, with the file and JSON path, as for every
 URL-encoded documents (the raw API's form) stay strings until the engine parses them.
 """
 
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
 import msgspec
@@ -113,22 +114,37 @@ class Grammar(NamedTuple):
 
 def grammar_holds(pages: list[Any]) -> Grammar:
     """What the types cannot say, for every typed document of ``pages`` (see
-    :func:`document_holds`). Each distinct action name is checked once."""
+    :func:`document_holds`). Each distinct action name is checked once. One pass over the
+    documents, in a loop kept tight: it reads every statement of the file."""
     actions: set[str] = set()
-    documents: list[object] = []
-    for page in pages:
-        roles = page.RoleDetailList or ()
-        documents.extend(role.AssumeRolePolicyDocument for role in roles)
-        for holder in (*roles, *(page.UserDetailList or ()), *(page.GroupDetailList or ())):
-            documents.extend(item.PolicyDocument for item in _inline(holder))
-        for policy in page.Policies or ():
-            documents.extend(version.Document for version in policy.PolicyVersionList)
-    if not all(_statements_hold(document, actions) for document in documents):
-        return Grammar(False, False)
+    typed = True
+    for document in _documents(pages):
+        kind = type(document)
+        if kind is Policy or kind is TrustPolicy:
+            if not _statements_hold(document, actions):
+                return Grammar(False, False)
+        elif document is not None:
+            typed = False  # text (the raw API's URL-encoded JSON), parsed when it is read
     holds = _actions_hold(actions)
-    # text (the raw API's URL-encoded JSON) is parsed, and validated, when it is read
-    typed = all(document is None or isinstance(document, Struct) for document in documents)
     return Grammar(holds, holds and typed)
+
+
+def _documents(pages: list[Any]) -> Iterator[object]:
+    """Every document of ``pages``: trust, inline (roles, users, groups), managed versions."""
+    for page in pages:
+        for role in page.RoleDetailList or ():
+            yield role.AssumeRolePolicyDocument
+            for item in role.RolePolicyList:
+                yield item.PolicyDocument
+        for user in page.UserDetailList or ():
+            for item in user.UserPolicyList:
+                yield item.PolicyDocument
+        for group in page.GroupDetailList or ():
+            for item in group.GroupPolicyList:
+                yield item.PolicyDocument
+        for policy in page.Policies or ():
+            for version in policy.PolicyVersionList:
+                yield version.Document
 
 
 def document_holds(document: object) -> bool:
@@ -138,15 +154,37 @@ def document_holds(document: object) -> bool:
     or ``SERVICE:ACTION`` with exactly one colon, not at either end (as
     :func:`iam_audit.engine.validate_statement` checks them)."""
     actions: set[str] = set()
+    kind = type(document)
+    if kind is not Policy and kind is not TrustPolicy:
+        return True  # text, plain JSON or nothing: the engine parses it
     return _statements_hold(document, actions) and _actions_hold(actions)
 
 
-def _statements_hold(document: object, actions: set[str]) -> bool:
-    """:func:`document_holds` but for the action names, which are added to ``actions``."""
-    identity = type(document) is Policy
-    if not identity and type(document) is not TrustPolicy:
-        return True  # text, plain JSON or nothing: the engine parses it
-    for s in document.statements():  # type: ignore[attr-defined]
+def _statements_hold(document: Any, actions: set[str]) -> bool:
+    """:func:`document_holds` of a typed ``document`` but for the action names, which are added
+    to ``actions``."""
+    statements = document.Statement
+    if type(statements) is not list:
+        statements = (statements,)
+    add = actions.add
+    update = actions.update
+    if type(document) is Policy:
+        for s in statements:
+            action = s.Action
+            if action is UNSET:
+                action = s.NotAction
+                if action is UNSET:
+                    return False
+            elif s.NotAction is not UNSET:
+                return False
+            if (s.Resource is UNSET) is (s.NotResource is UNSET):
+                return False
+            if type(action) is str:
+                add(action)
+            else:
+                update(action)
+        return True
+    for s in statements:
         action = s.Action
         if action is UNSET:
             action = s.NotAction
@@ -154,17 +192,14 @@ def _statements_hold(document: object, actions: set[str]) -> bool:
                 return False
         elif s.NotAction is not UNSET:
             return False
-        if identity:
-            if (s.Resource is UNSET) == (s.NotResource is UNSET):
-                return False
-        elif (s.Resource is not UNSET and s.NotResource is not UNSET) or (
-            (s.Principal is UNSET) == (s.NotPrincipal is UNSET)
+        if (s.Resource is not UNSET and s.NotResource is not UNSET) or (
+            (s.Principal is UNSET) is (s.NotPrincipal is UNSET)
         ):
             return False
         if type(action) is str:
-            actions.add(action)
+            add(action)
         else:
-            actions.update(action)
+            update(action)
     return True
 
 
@@ -173,14 +208,6 @@ def _actions_hold(actions: set[str]) -> bool:
         name == "*" or (name.count(":") == 1 and name[0] != ":" and name[-1] != ":")
         for name in actions
     )
-
-
-def _inline(holder: Any) -> list[Any]:
-    for key in ("RolePolicyList", "UserPolicyList", "GroupPolicyList"):
-        found = getattr(holder, key, None)
-        if found is not None:
-            return found
-    return []
 
 
 def to_json(document: object) -> Any:
