@@ -2,19 +2,21 @@
 
 A question over every principal of a 10,000-role account (``who-can``) is work on independent
 items once a large file is decoded. On Linux, with more than one core and no other thread
-running, ``jobs`` processes are forked *before* the decoding: each decodes the file's bytes
-(read once, before the fork) itself, works its share of the items and sends back only its
-answers. Forking after the decoding would share the decoded objects instead, but every object
-a worker reads has its reference count written, so each page it touches is copied (a 36 MB
-file decodes to some 80 MB of objects). Anywhere else (one core, another OS, threads that a
-fork would not carry over, a short list) the same functions run in the calling process, over
-the whole list.
+running, ``jobs`` worker processes are forked *before* the decoding: each decodes the file's
+bytes (read once, before the fork) itself, works its share of the items, sends back only its
+answers and leaves without freeing what it built (the system takes a process's memory back at
+once; freeing a decoded account object by object takes longer than some of the work). The
+caller decodes nothing: it hands out the blocks and gathers the answers. Forking after the
+decoding would share the decoded objects instead, but every object a worker reads has its
+reference count written, so each page it touches is copied (a 36 MB file decodes to some 80 MB
+of objects). Anywhere else (one core, another OS, threads that a fork would not carry over, a
+short list) the same functions run in the calling process, over the whole list.
 
 The result never depends on how the work was split: items are taken in blocks (a process takes
 the next block as soon as it is free), each block is worked by one process in list order, and
-the parts come back in block order. The error raised
-is the one a single process would have raised first (the lowest item index); a worker that
-dies without answering (killed, out of memory) has its blocks worked again by the caller.
+the parts come back in block order. The error raised is the one a single process would have
+raised first (the lowest item index); when a worker dies without answering (killed, out of
+memory) or cannot load the items, the caller loads them and works the blocks nobody answered.
 """
 
 from __future__ import annotations
@@ -73,16 +75,16 @@ def run_split(
     worth: bool = True,
 ) -> list[P]:
     """``work(block, start)`` for consecutive blocks of the items ``load()`` gives (``start``:
-    the index of the block's first item), shared among ``jobs`` processes (``None``:
+    the index of the block's first item), shared among ``jobs`` worker processes (``None``:
     :func:`available_jobs`) when the caller says the list is large enough to be ``worth`` it;
     the parts in block order. ``work`` raises as a single process would: the exception of the
     lowest item index is raised here, after every worker has ended.
 
-    Each process calls ``load`` itself, after the fork: what it builds (a decoded file) is the
+    Each worker calls ``load`` itself, after the fork: what it builds (a decoded file) is the
     process's own, so no page is shared that the work would write to (and so copy). ``load``
-    must give every process the same items; an error it raises is raised here (a worker whose
-    ``load`` fails leaves its blocks to the caller). ``work`` must return a picklable part; it
-    may keep state between the blocks of one process (a cache), never across processes."""
+    must give every process the same items; an error it raises is raised here (the caller
+    then loads the items itself). ``work`` must return a picklable part; it may keep state
+    between the blocks of one process (a cache), never across processes."""
     wanted = available_jobs() if jobs is None else max(1, jobs)
     if wanted <= 1 or not worth or not _can_fork():
         items = load()
@@ -91,34 +93,42 @@ def run_split(
     sys.stdout.flush()
     sys.stderr.flush()
     parts: dict[int, P | Failed] = {}
-    # the blocks to work, one 4-byte number each: a process takes the next when it is free, so a
-    # slower one takes fewer (a pipe's reads are whole records: every read asks for 4 bytes)
+    count: int | None = None  # how many items a worker loaded
+    # the blocks to work, one 4-byte number each, as many as there can be: a worker takes the
+    # next number when it is free (so a slower one takes fewer) and stops at the first past the
+    # last block of the items it loaded (every worker loads the same items, so the numbers
+    # before it are all taken); a pipe's reads are whole records, as every read asks for 4 bytes
     queue_read, queue_write = os.pipe()
     try:
-        for _number in range(1, wanted):
+        os.write(queue_write, b"".join(n.to_bytes(4, "little") for n in range(MAX_BLOCKS)))
+        os.close(queue_write)
+        queue_write = -1
+        for _number in range(wanted):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: work blocks, send them, leave without clean-up
                 os.close(read_end)
-                os.close(queue_write)
                 _child(load, work, queue_read, write_end)
             os.close(write_end)
             children[pid] = read_end
-        items = load()
-        starts = _starts(len(items))
-        os.write(queue_write, b"".join(n.to_bytes(4, "little") for n in range(len(starts))))
-        os.close(queue_write)
-        queue_write = -1
-        parts.update(_work_queue(items, work, queue_read))
+        os.close(queue_read)
+        queue_read = -1
         for pid, read_end in list(children.items()):
             received = _receive(read_end)  # closes it
             children[pid] = -1
             os.waitpid(pid, 0)
             del children[pid]
-            parts.update(received)  # type: ignore[arg-type]
-        for start in starts:  # the blocks of a worker that died are worked here
-            if start not in parts:
-                parts[start] = _guarded(items, work, start, _size(len(items)))
+            if received is not None:
+                count, found = received
+                parts.update(found)
+        starts = None if count is None else _starts(count)
+        if starts is None or any(start not in parts for start in starts):
+            items = load()  # a worker died, or none could load the items: work what is missing
+            size = _size(len(items))
+            starts = _starts(len(items))
+            for start in starts:
+                if start not in parts:
+                    parts[start] = _guarded(items, work, start, size)
     finally:
         for fd in (queue_read, queue_write):
             if fd >= 0:
@@ -144,15 +154,17 @@ def _size(count: int) -> int:
 def _work_queue(
     items: Sequence[T], work: Callable[[Sequence[T], int], P], queue: int
 ) -> dict[int, P | Failed]:
-    """Work the blocks whose numbers this process reads from ``queue``, until it is empty."""
+    """Work the blocks whose numbers this process reads from ``queue``, until one is past the
+    last block (or the queue is empty)."""
     starts = _starts(len(items))
     size = _size(len(items))
     found: dict[int, P | Failed] = {}
     while True:
         token = os.read(queue, 4)
-        if len(token) < 4:
+        number = int.from_bytes(token, "little")
+        if len(token) < 4 or number >= len(starts):
             return found
-        start = starts[int.from_bytes(token, "little")]
+        start = starts[number]
         found[start] = _guarded(items, work, start, size)
 
 
@@ -174,31 +186,40 @@ def _child(
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
-        found = _work_queue(load(), work, queue)
+        items = load()
+        found = _work_queue(items, work, queue)
         import pickle  # only where work is shared (its import costs every command's start)
 
         try:
-            data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((len(items), found), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an answer that does not pickle: the caller works it
-            data = pickle.dumps({}, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((len(items), {}), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(data)
         code = 0
     finally:
-        os._exit(code)
+        os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all of that
 
 
-def _receive(read_end: int) -> dict[int, object]:
-    """What a worker sent; ``{}`` when it died before sending all of it."""
+def _receive(read_end: int) -> tuple[int, dict[int, object]] | None:
+    """What a worker sent: how many items it loaded and its parts by block start; ``None``
+    when it died (or could not load the items) before sending all of it."""
     import pickle
 
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     try:
-        found = pickle.loads(data) if data else {}
+        found = pickle.loads(data) if data else None
     except Exception:  # cut short
-        return {}
-    return found if isinstance(found, dict) else {}
+        return None
+    if (
+        isinstance(found, tuple)
+        and len(found) == 2
+        and isinstance(found[0], int)
+        and isinstance(found[1], dict)
+    ):
+        return found
+    return None
 
 
 def _end(pid: int, read_end: int) -> None:

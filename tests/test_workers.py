@@ -76,7 +76,8 @@ def test_the_parts_are_the_same_in_order_for_any_number_of_jobs(jobs: int) -> No
     assert starts == sorted(starts)
     pids = {pid for _start, _values, pid in parts}
     assert len(pids) == (jobs if forks else 1), "each job is its own process"
-    assert os.getpid() in pids
+    # the caller works no block when it shares them: it hands them out and gathers the parts
+    assert (os.getpid() in pids) is not forks
 
 
 def test_a_list_not_worth_sharing_is_worked_here() -> None:
@@ -86,7 +87,8 @@ def test_a_list_not_worth_sharing_is_worked_here() -> None:
 
 
 def test_each_process_loads_the_items_itself() -> None:
-    """The items are built after the fork, in every process (nothing of the parent's touched)."""
+    """The items are built after the fork, in every worker (nothing of the parent's touched);
+    the caller, which only hands out the blocks, builds nothing."""
     loaded: list[int] = []
 
     def load() -> list[int]:
@@ -99,7 +101,7 @@ def test_each_process_loads_the_items_itself() -> None:
 
     parts = run_split(load, work, jobs=2)
     assert _joined(parts) == [item * item for item in ITEMS]
-    assert loaded == [os.getpid()]
+    assert loaded == ([] if FORKS else [os.getpid()])
 
 
 def test_an_error_while_loading_is_raised_here() -> None:
@@ -153,16 +155,48 @@ def test_the_blocks_of_a_worker_that_dies_are_worked_by_the_caller() -> None:
     lost = multiprocessing.Value("i", -1)
 
     def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
-        answer = meet(block, start)
-        if os.getpid() != parent:  # the worker dies in its first block, unanswered
-            lost.value = start
-            os.kill(os.getpid(), signal.SIGKILL)
-        return answer
+        if os.getpid() == parent:
+            return _squares(block, start)
+        meet(block, start)  # every worker dies in its first block, unanswered
+        lost.value = start
+        os.kill(os.getpid(), signal.SIGKILL)
+        raise AssertionError("unreachable")
 
     parts = run_split(lambda: ITEMS, work, jobs=2)
     assert _joined(parts) == [item * item for item in ITEMS]
     assert lost.value >= 0
     assert {pid for _start, _values, pid in parts} == {parent}  # all worked here
+
+
+@pytest.mark.skipif(not FORKS, reason="no fork here")
+def test_the_caller_works_only_the_blocks_of_a_worker_that_died() -> None:
+    """One worker dies in its first block; the other's parts are kept, and the caller loads the
+    items and works only the blocks nobody answered."""
+    parent = os.getpid()
+    meet = _meeting(2)
+    victim = multiprocessing.Value("i", 0)
+    lost = multiprocessing.Array("i", [-1] * 64)
+
+    def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        if os.getpid() == parent:
+            return _squares(block, start)
+        answer = meet(block, start)
+        with victim.get_lock():
+            if victim.value in (0, os.getpid()):
+                victim.value = os.getpid()
+                lost[start // BLOCK] = start
+                os.kill(os.getpid(), signal.SIGKILL)
+        return answer
+
+    parts = run_split(lambda: ITEMS, work, jobs=2)
+    assert _joined(parts) == [item * item for item in ITEMS]
+    by_pid: dict[int, list[int]] = {}
+    for start, _values, pid in parts:
+        by_pid.setdefault(pid, []).append(start)
+    survivor = set(by_pid) - {parent}
+    assert len(survivor) == 1 and victim.value not in by_pid  # the other worker's parts kept
+    died_in = [start for start in lost if start >= 0]
+    assert died_in and set(died_in) <= set(by_pid[parent])  # worked again here
 
 
 @pytest.mark.skipif(not FORKS, reason="no fork here")
