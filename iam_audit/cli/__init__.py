@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +11,10 @@ from iam_audit import __version__
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, parse_pairs, report_crashes, sessions
 from iam_audit.cli.conventions import config_of, conventions_everywhere
-from iam_audit.findings import FailOn
 from iam_audit.inputs import refuse_overlap
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import FailOn
 
 app = typer.Typer(
     name="iam-audit",
@@ -271,6 +270,8 @@ def simulate(
 @handle_errors
 def checks(fmt: TextFormatOpt = TextFormat.TABLE) -> None:
     """List the check catalogue (id, slug, severity, summary)."""
+    import json
+
     from iam_audit.checks import catalogue
 
     metas = catalogue()

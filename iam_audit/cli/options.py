@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
-from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
+from iam_audit.results import FailOn
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.aws import SessionFactory
