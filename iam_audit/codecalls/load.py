@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 from iam_audit.codecalls.analyse import JS_EXTENSIONS, is_dependency
@@ -17,8 +18,6 @@ _SOURCES = (".py", *JS_EXTENSIONS)
 
 def files_from_zip(data: bytes, name: str) -> dict[str, bytes]:
     """The source files of a zip package (dependencies' folders are left out)."""
-    import zipfile  # every audit loads this module; only one given a package opens a zip
-
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
