@@ -1,6 +1,6 @@
 """What a command loads before it does its work (issue 14 item 2: start-up is part of every
-figure). Each test runs the console script's entry point, :func:`iam_audit.cli.main`, in a fresh
-interpreter and lists the modules it loaded: a module named here that creeps back onto the path
+figure). Each test runs the console script's entry point, :func:`iam_audit.__main__.main`, in a
+fresh interpreter and lists the modules it loaded: a module named here that creeps back onto the path
 (a top-level import of the audit's shapes, of a rarely used part of the standard library) fails
 the test. Times are ``benchmarks/startup_bench.py``'s; nothing here asserts one."""
 
@@ -56,19 +56,30 @@ NOT_FOR_REGISTERING = (
 )
 
 _RUN = """\
-import json, sys
-from iam_audit.cli import main
+import gc, json, sys
+from iam_audit.__main__ import main
 sys.argv = ["iam-audit", *json.loads(sys.argv[1])]
 try:
     main()
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"exit": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+print(
+    json.dumps(
+        {
+            "exit": code,
+            "modules": sorted(sys.modules),
+            "collecting": gc.isenabled(),
+            "frozen": gc.get_freeze_count(),
+        }
+    ),
+    file=sys.stderr,
+)
 """
 
 
 def _main(*args: str, cwd: Path) -> tuple[int, str, set[str]]:
-    """Exit code, stdout and the modules loaded of ``iam-audit ARGS`` in a fresh interpreter."""
+    """Exit code, stdout and the modules loaded of ``iam-audit ARGS`` in a fresh interpreter
+    (which ends with the cycle collector on, every command line's start-up frozen)."""
     done = subprocess.run(
         [sys.executable, "-c", _RUN, json.dumps(args)],
         capture_output=True,
@@ -78,6 +89,8 @@ def _main(*args: str, cwd: Path) -> tuple[int, str, set[str]]:
         timeout=120,
     )
     last = json.loads(done.stderr.splitlines()[-1])
+    assert last["collecting"] is True  # paused while the command line loads, never after
+    assert last["frozen"] > 10_000  # Typer's, Click's and our modules' objects, at least
     return last["exit"], done.stdout, set(last["modules"])
 
 
@@ -203,9 +216,10 @@ def test_no_command_named_first_gets_the_whole_app(args: list[str]) -> None:
 
 
 def test_the_installed_command_runs_a_command_alone(account: Path) -> None:
-    """The console script (and ``python -m iam_audit``) go through :func:`app_for`: its answer
-    and exit code are the whole app's."""
+    """The console script (and ``python -m iam_audit``) go through :func:`iam_audit.__main__.main`
+    and :func:`app_for`: its answer and exit code are the whole app's."""
     script = Path(sys.executable).with_name("iam-audit")
+    assert "from iam_audit.__main__ import main" in script.read_text()
     args = ["who-can", ACTION, "--resource", POOL, "--authorization-details", str(account)]
     done = subprocess.run(
         [str(script), *args, "-f", "json"], capture_output=True, text=True, check=False
