@@ -35,6 +35,7 @@ NOT_FOR_WHO_CAN = (
     "iam_audit.fix",
     "iam_audit.preflight",
     "iam_audit.select",
+    "base64",
     "boto3",
     "botocore",
     "hashlib",
