@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -250,6 +249,8 @@ def _settings(table: Mapping[str, Any], where: str, known: set[str]) -> dict[str
 
 
 def _read(path: Path) -> dict[str, Any]:
+    import tomllib  # only when there is a file: audit and scan look for one on every run
+
     text = read_text(path, "config file", MAX_CONFIG)
     try:
         return tomllib.loads(text)

@@ -23,7 +23,6 @@ before anything is read or written.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import stat
@@ -291,6 +290,8 @@ def safe_name(name: str) -> str:
     data = name.encode("utf-8", errors="surrogatepass")
     encoded = "".join(chr(b) if b in _SAFE else f"%{b:02X}" for b in data) or "%"
     if len(encoded) > _MAX_NAME:
+        import hashlib  # only for a name this long: every command loads this module
+
         digest = hashlib.sha256(data).hexdigest()[:32]
         encoded = f"{encoded[: _MAX_NAME - 33]}~{digest}"
     return encoded

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
-from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, TextFormat
+from iam_audit.results import FailOn
 
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.aws import SessionFactory
@@ -244,6 +244,17 @@ def option_group(cls: G) -> G:
     return cls
 
 
+@functools.cache
+def _group_fields(kind: type) -> tuple[tuple[str, object, object], ...]:
+    """(name, default, annotation) of each field of the option group ``kind``: worked out once
+    for every command that takes the group (every command is registered on every run)."""
+    hints = typing.get_type_hints(kind, include_extras=True)
+    defaults = kind()
+    return tuple(
+        (f.name, getattr(defaults, f.name), hints[f.name]) for f in dataclasses.fields(kind)
+    )
+
+
 def option_groups(func: Callable[P, R]) -> Callable[P, R]:
     """Let a command take an option group (:data:`GROUPS`) as one parameter.
 
@@ -259,18 +270,12 @@ def option_groups(func: Callable[P, R]) -> Callable[P, R]:
         if kind not in GROUPS:
             params.append(param.replace(annotation=kind))
             continue
-        fields = typing.get_type_hints(kind, include_extras=True)
-        names = tuple(f.name for f in dataclasses.fields(kind))
+        fields = _group_fields(kind)
         params.extend(
-            inspect.Parameter(
-                name,
-                param.kind,
-                default=getattr(kind(), name),
-                annotation=fields[name],
-            )
-            for name in names
+            inspect.Parameter(name, param.kind, default=default, annotation=annotation)
+            for name, default, annotation in fields
         )
-        groups[param.name] = (kind, names)
+        groups[param.name] = (kind, tuple(name for name, _, _ in fields))
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

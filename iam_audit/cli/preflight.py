@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,6 +75,8 @@ def _render(fmt: TextFormat, report: Result, *, quiet: bool = False) -> str:
 @contextmanager
 def _atomic(paths: tuple[Path | None, ...]) -> Iterator[tuple[IO[bytes] | None, ...]]:
     """Open temporary files next to ``paths``; move them in place only if the block succeeds."""
+    import tempfile  # only `csv check --write-clean/--write-rejects` writes through here
+
     temps: list[tuple[Path, IO[bytes]] | None] = []
     try:
         for path in paths:

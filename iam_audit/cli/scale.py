@@ -14,11 +14,11 @@ import typer
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, report_crashes, sessions
 from iam_audit.cli.conventions import config_of
-from iam_audit.findings import FailOn
 from iam_audit.inputs import paused_gc, refuse_overlap
 from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
+from iam_audit.results import FailOn
 
 if TYPE_CHECKING:
     from iam_audit.sources.auth_details import AuthDetailsSource, UndecodedSource

@@ -28,8 +28,6 @@ condition whose key is missing is unknown even where no value could change it.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import difflib
 import ipaddress
 import re
@@ -257,6 +255,9 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
 
 
 def _binary(text: str) -> bytes | None:
+    import base64  # only a BinaryEquals condition decodes: every command loads the engine
+    import binascii
+
     try:
         return base64.b64decode(text.strip(), validate=True)
     except (binascii.Error, ValueError):

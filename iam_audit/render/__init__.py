@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from iam_audit.findings import FailOn
 from iam_audit.render.interface import OutputFormat, Renderer, TextFormat
+from iam_audit.results import FailOn
 
 __all__ = ["OutputFormat", "Renderer", "TextFormat", "renderer_for"]
 

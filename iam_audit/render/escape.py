@@ -27,7 +27,6 @@ labels and templates) is never escaped, so ordinary output is unchanged.
 from __future__ import annotations
 
 import re
-import shlex
 import unicodedata
 from collections.abc import Iterable
 
@@ -148,6 +147,8 @@ def for_markdown_code(value: object, *, in_table: bool = False) -> str:
 
 def shell(value: object) -> str:
     """One word of a suggested shell command, quoted with :func:`shlex.quote`."""
+    import shlex  # only for the reports that suggest a command: every command loads this module
+
     return shlex.quote(str(value))
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from iam_audit.errors import UsageError
-from iam_audit.findings import AuditResult, Evidence, Finding
 from iam_audit.results import Result
+
+if TYPE_CHECKING:  # the formats are option types every command loads; findings are audits'
+    from iam_audit.findings import AuditResult, Evidence, Finding
 
 __all__ = [
     "OutputFormat",
@@ -46,6 +48,8 @@ class Renderer(Protocol):
 def audit_only(result: Result, fmt: OutputFormat) -> AuditResult:
     """``result`` as the audit result it must be for ``fmt`` (SARIF, JUnit and Markdown report
     checks on roles), or a usage error naming the formats that express it."""
+    from iam_audit.findings import AuditResult
+
     if isinstance(result, AuditResult):
         return result
     raise UsageError(

@@ -9,12 +9,14 @@ summary (never with ``--quiet``); no view and no command prints them itself.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, cast
 
-from iam_audit.findings import AuditResult, FailOn, Finding, Severity, Status
-from iam_audit.fix.plan import INLINE_POLICY_NAME
 from iam_audit.render.escape import for_terminal as _t
 from iam_audit.render.interface import counts_line, role_name
-from iam_audit.results import Result, fails
+from iam_audit.results import FailOn, Result, ResultKind, Severity, Status, fails
+
+if TYPE_CHECKING:  # an audit's shapes; `who-can` and the other kinds never load them
+    from iam_audit.findings import AuditResult, Finding
 
 __all__ = ["TableRenderer"]
 
@@ -70,11 +72,14 @@ class TableRenderer:
 
     def render(self, result: Result) -> str:
         notes = [] if self.quiet else [f"note: {_t(note)}" for note in result.remarks()]
-        if not isinstance(result, AuditResult):
+        if result.kind is not ResultKind.AUDIT:
             from iam_audit.render.views import text_view
 
             view = text_view(result, quiet=self.quiet)
             return "".join(line + "\n" for line in (*view.lines, *notes, *view.summary))
+        return self._audit(cast("AuditResult", result), notes)
+
+    def _audit(self, result: AuditResult, notes: list[str]) -> str:
         lines: list[str] = []
         role = None
         for finding in result.findings:
@@ -120,6 +125,8 @@ class TableRenderer:
             state = "expired" if finding.suppression.expired else "suppressed"
             lines.append(f"        {state}: {_t(finding.suppression.reason)}")
         if self.show_fix and finding.fix is not None:
+            from iam_audit.fix.plan import INLINE_POLICY_NAME
+
             where = (
                 "trust policy"
                 if finding.fix_target == "trust"

@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never, cast
 
-from iam_audit.findings import Status
 from iam_audit.render.escape import for_terminal as _t
-from iam_audit.results import Result, ResultKind, WhoCanReport
+from iam_audit.results import Result, ResultKind, Status, WhoCanReport
 
 if TYPE_CHECKING:
     from iam_audit.codecalls.resolve import CodeFacts

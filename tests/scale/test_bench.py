@@ -49,3 +49,26 @@ def test_small_csv_benchmark_prints_the_figures() -> None:
     assert re.search(r"^csv\+phonenumbers: +[\d.]+ s +peak RSS [\d.]+ MB$", out, re.M), out
     assert re.search(r"^csv check \(CLI\): +[\d.]+ s +peak RSS [\d.]+ MB$", out, re.M), out
     assert re.search(r"^time ratio: +[\d.]+x the floor", out, re.M), out
+
+
+def test_startup_benchmark_prints_every_process() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "startup_bench.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr  # every process exited as it should (0, 3, 1)
+    out = done.stdout
+    assert re.search(r"^machine: +\S.*\d+ cores, Python 3\.\d+", out, re.M), out
+    for process in (
+        "python -c pass",
+        "python -c 'import typer, msgspec'",
+        "iam-audit --version",
+        "iam-audit --help",
+        "who-can, empty account",
+        r"audit, empty account \(exit 3\)",
+        r"audit, two named roles \(exit 1\)",
+    ):
+        assert re.search(rf"^{process} +\d+\.\d{{3}}$", out, re.M), (process, out)
