@@ -194,9 +194,11 @@ def test_the_caller_works_only_the_blocks_of_a_worker_that_died() -> None:
     for start, _values, pid in parts:
         by_pid.setdefault(pid, []).append(start)
     survivor = set(by_pid) - {parent}
-    assert len(survivor) == 1 and victim.value not in by_pid  # the other worker's parts kept
+    assert len(survivor) == 1
+    assert victim.value not in by_pid  # the other worker's parts are kept
     died_in = [start for start in lost if start >= 0]
-    assert died_in and set(died_in) <= set(by_pid[parent])  # worked again here
+    assert died_in
+    assert set(died_in) <= set(by_pid[parent])  # worked again here
 
 
 @pytest.mark.skipif(not FORKS, reason="no fork here")
