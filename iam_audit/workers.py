@@ -120,7 +120,7 @@ def run_split(
             del children[pid]
             if received is not None:
                 count, found = received
-                parts.update(found)
+                parts.update(found)  # type: ignore[arg-type]
         starts = None if count is None else _starts(count)
         if starts is None or any(start not in parts for start in starts):
             items = load()  # a worker died, or none could load the items: work what is missing
