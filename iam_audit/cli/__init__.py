@@ -314,14 +314,9 @@ def demo() -> None:
 
 def _register_extensions() -> None:
     """Commands that live in their own modules."""
-    import importlib.util
+    from iam_audit.cli import preflight, scale
 
-    if importlib.util.find_spec("iam_audit.cli.preflight"):  # being written
-        from iam_audit.cli import preflight
-
-        preflight.register(app)
-    from iam_audit.cli import scale
-
+    preflight.register(app)
     scale.register(app)
 
 
