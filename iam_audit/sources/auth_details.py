@@ -69,10 +69,11 @@ def _generic_error(data: Any, path: Path | str) -> InputError | None:
 
 def load_pages(
     path: Path | str, data: Any | None = None, *, lazy: bool = False, raw: bytes | None = None
-) -> tuple[list[Any], bool, bool]:
+) -> tuple[list[Any], bool, bool, bool]:
     """The pages of the file (or of ``data``, decoded JSON already) as typed records, whether
-    their documents were typed (validated while decoding), and whether every document was
-    (none is left as text to parse). ``lazy``: documents are left as their JSON text until one
+    their documents were typed (validated while decoding), whether every document was (none
+    is left as text to parse), and whether the file is a JSON list of pages (so each JSON
+    pointer starts with the page's index). ``lazy``: documents are left as their JSON text until one
     is read (each is typed and validated then). ``raw``: the file's bytes, read already.
 
     Raises :class:`InputError` naming the file for anything that is not authorization details.
@@ -120,7 +121,7 @@ def load_pages(
         grammar = schema.grammar_holds(pages) if typed else schema.Grammar(True, False)
         if not grammar.holds:
             continue  # the engine will say what is wrong
-        return pages, typed, grammar.all_typed
+        return pages, typed, grammar.all_typed, isinstance(found, list)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -187,7 +188,7 @@ class AuthDetailsSource:
         raw: bytes | None = None,
     ) -> None:
         self.path = path
-        pages, self.typed, self._all_valid = load_pages(path, data, lazy=lazy, raw=raw)
+        pages, self.typed, self._all_valid, listed = load_pages(path, data, lazy=lazy, raw=raw)
         self._roles: dict[str, Any] = {}
         self._role_at: dict[str, tuple[str, int]] = {}  # page prefix and index, for pointers
         self.users: list[Any] = []
@@ -198,7 +199,7 @@ class AuthDetailsSource:
         self._boundaries: dict[str, PolicyDocument | None] = {}
         self._built: dict[str, Role] = {}
         self._validated: set[str] = set()
-        several = isinstance(data, list) or len(pages) > 1
+        several = listed or len(pages) > 1
         for page_no, page in enumerate(pages):
             prefix = f"/{page_no}" if several else ""
             for index, role in enumerate(_items(page, "RoleDetailList")):

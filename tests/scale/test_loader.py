@@ -88,6 +88,19 @@ def test_pages_are_read_as_one_account(tmp_path: Path) -> None:
     assert source.get_role("other").origin.pointer == "/1/RoleDetailList/0"
 
 
+def test_a_list_of_one_page_is_pointed_into_with_its_index(tmp_path: Path) -> None:
+    """A JSON pointer names the page even when the list holds one (RFC 6901: "/0" is the
+    list's first element)."""
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps([_sample()]))
+    source = AuthDetailsSource(path)
+    assert source.get_role("r0").origin.pointer == "/0/RoleDetailList/0"
+    (tmp_path / "one.json").write_text(json.dumps(_sample()))
+    assert AuthDetailsSource(tmp_path / "one.json").get_role("r0").origin.pointer == (
+        "/RoleDetailList/0"
+    )
+
+
 def test_typed_documents_are_validated_once_while_decoding(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps(_sample()))
