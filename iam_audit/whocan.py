@@ -160,16 +160,24 @@ class _Walk:
         if type(document) is not schema.Policy:
             return None
         question = self.question
-        applies = question.applies
+        known = question.known_covers
+        covers = question.covers
         reaches = question.reaches
         variables = document.Version == "2012-10-17"
         for statement in document.statements():
             names = statement.Action
             if names is UNSET:
-                if not applies(statement.NotAction, True):  # type: ignore[arg-type]
+                if not question.applies(statement.NotAction, True):  # type: ignore[arg-type]
                     continue
-            elif not applies(names, False):
-                continue
+            else:  # Question.applies, unrolled: this loop reads every statement of the file
+                for name in (names,) if type(names) is str else names:
+                    hit = known.get(name)
+                    if hit is None:
+                        hit = covers(name)
+                    if hit:
+                        break
+                else:
+                    continue
             resources = statement.Resource
             if resources is UNSET:
                 if reaches(statement.NotResource, True, variables):  # type: ignore[arg-type]
@@ -221,9 +229,12 @@ class _Walk:
             self._managed[arn] = found
         return self._managed[arn]
 
-    def _attached(self, arns: Iterable[str], docs: list[_Doc], unknown: list[str]) -> None:
+    def _attached(self, attached: Iterable[Any], docs: list[_Doc], unknown: list[str]) -> None:
+        """Adds the attached policies (records with a ``PolicyArn``) that name the action to
+        ``docs``, and the ARNs of those the file lacks to ``unknown``."""
         cache = self._managed
-        for arn in arns:
+        for record in attached:
+            arn = record.PolicyArn
             found = cache[arn] if arn in cache else self.managed(arn)
             if found is False:
                 unknown.append(arn)
@@ -246,7 +257,7 @@ class _Walk:
                     policy = self.inline(item, index, owner, "GroupPolicyList", f"group/{name}/")
                     if policy is not None:
                         docs.append(_Doc(policy, policy.name))
-                self._attached((a.PolicyArn for a in detail.AttachedManagedPolicies), docs, unknown)
+                self._attached(detail.AttachedManagedPolicies, docs, unknown)
                 self._groups[name] = (tuple(docs), tuple(unknown))
         return self._groups[name]
 
@@ -274,7 +285,7 @@ class _Walk:
             if policy is not None:
                 docs.append(_Doc(policy, policy.name, False))
         shared = not docs  # every document is one the walk gives to many principals
-        self._attached((a.PolicyArn for a in record.AttachedManagedPolicies), docs, unknown)
+        self._attached(record.AttachedManagedPolicies, docs, unknown)
         for group_name in groups:
             group = self.group(group_name)
             if group is None:
@@ -315,10 +326,10 @@ class _Walk:
         conditional = result.conditional or boundary_unknown or hangs
         if boundary_unknown:
             self.notes.add(f"{kind.value} {arn}: its permissions boundary is not in the file")
-        labels = {doc.policy.name: doc.label for doc in docs}
         if hangs:
             via = set(unknown)
         elif result.allowed:
+            labels = {doc.policy.name: doc.label for doc in docs}
             via = {
                 labels[ref.policy]
                 for ref in result.matched
