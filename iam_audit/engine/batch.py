@@ -29,6 +29,11 @@ from iam_audit.model import OrgPolicies, PolicyDocument
 
 __all__ = ["Question", "request_context"]
 
+# Enum members read on every request, as module globals: reading a member as a class attribute
+# costs about ten times a global's in CPython 3.11 (the members are the same objects)
+_AWS = PrincipalKind.AWS
+_OPEN = ContextMode.OPEN
+
 
 def request_context(resource: str) -> dict[str, tuple[str, ...]]:
     """What IAM knows of a request from the resource it is made on, for every command
@@ -178,14 +183,7 @@ class Question:
         context = self.context
         if tags:
             context = {**context, **{f"aws:principaltag/{k.lower()}": (v,) for k, v in tags}}
-        return Request(
-            self.action,
-            self.resource,
-            principal=Principal(PrincipalKind.AWS, arn),
-            context=context,
-            mode=ContextMode.OPEN,
-            principal_tags_known=True,
-        )
+        return Request(self.action, self.resource, Principal(_AWS, arn), context, _OPEN, True)
 
     def ask(
         self,

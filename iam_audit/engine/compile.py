@@ -32,7 +32,7 @@ from iam_audit.engine.match import (
     has_wildcard,
     open_values,
 )
-from iam_audit.engine.parse import statements_of, validate_statement
+from iam_audit.engine.parse import validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
 from iam_audit.errors import PolicyParseError
 from iam_audit.model import JSON, PolicyDocument, PolicyKind
@@ -387,6 +387,7 @@ class CompiledPolicy:
         "_matching",
         "_raw",
         "_shared",
+        "_single",
         "_structure_note",
         "kind",
         "name",
@@ -407,7 +408,16 @@ class CompiledPolicy:
         self.validated = validated
         self._shared = statements
         self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
-        self._raw = tuple(statements_of(body))
+        statements = body.get("Statement") if isinstance(body, dict) else None
+        #: the statements, as written (a statement's index in the document is its position)
+        self._raw: tuple[JSON, ...] = (
+            (statements,)
+            if isinstance(statements, dict)
+            else tuple(statements)
+            if isinstance(statements, list)
+            else ()
+        )
+        self._single = isinstance(statements, dict)  # ``Statement`` is one object, not a list
         self._compiled: list[CompiledStatement | None] = [None] * len(self._raw)
         self._invalid: dict[int, str] = {}
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
@@ -426,7 +436,7 @@ class CompiledPolicy:
         those that can name any service)."""
         if self._by_service is None:
             by_service: dict[str, list[int]] = {}
-            for position, (_index, _path, raw) in enumerate(self._raw):
+            for position, raw in enumerate(self._raw):
                 services = _services_of(raw)
                 if services is None:
                     self._any_service.append(position)
@@ -440,8 +450,10 @@ class CompiledPolicy:
         compiled = self._compiled[position]
         if compiled is not None or position in self._invalid:
             return compiled
-        index, path, raw = self._raw[position]
+        index = position
+        raw = self._raw[position]
         if not self.validated:
+            path = "$.Statement" if self._single else f"$.Statement[{index}]"
             try:
                 validate_statement(raw, path)
             except PolicyParseError as error:
@@ -489,7 +501,7 @@ class CompiledPolicy:
         if found is None:
             if applies is not None and self.validated:
                 picked = []
-                for position, (_index, _path, raw) in enumerate(self._raw):
+                for position, raw in enumerate(self._raw):
                     names = raw.get("Action")
                     negated = names is None
                     if applies(raw["NotAction"] if negated else names, negated):
@@ -510,8 +522,8 @@ class CompiledPolicy:
         if index in self._alone:
             return self._alone[index]
         found = None
-        for position, (number, _path, raw) in enumerate(self._raw):
-            if number != index:
+        for position, raw in enumerate(self._raw):
+            if position != index:
                 continue
             statement = self._statement(position)
             if statement is not None:
@@ -567,8 +579,12 @@ def _services_of(raw: JSON) -> frozenset[str] | None:
 
 def _meaning(raw: Mapping[str, JSON]) -> str:
     """What a statement says, without its ``Sid``: equal texts, equal statements (the same
-    statement written in another key order gets another text, and is compiled again)."""
-    return repr([item for item in raw.items() if item[0] != "Sid"])
+    statement written in another key order gets another text, and is compiled again). The
+    ``repr`` of JSON values tells apart every two that differ (``1``, ``1.0``, ``True``,
+    ``"1"``)."""
+    if "Sid" in raw:
+        return repr({key: value for key, value in raw.items() if key != "Sid"})
+    return repr(raw)
 
 
 def _ref(name: str, kind: PolicyKind, index: int, raw: Mapping[str, JSON]) -> StatementRef:
