@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from iam_audit.engine.conditions import (
     Condition,
@@ -154,9 +155,11 @@ def _covers(entries: tuple[Principal, ...], principal: Principal | None) -> bool
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class StatementMatch:
-    """A statement against one request: AWS's answer, the open answer, and why it is unknown."""
+class StatementMatch(NamedTuple):
+    """A statement against one request: AWS's answer, the open answer, and why it is unknown.
+
+    A named tuple, not a dataclass: one is built per statement matched, and nothing compares
+    or copies it (an engine-internal value)."""
 
     applies: bool
     tri: Tri

@@ -479,10 +479,12 @@ def _conclude(
         verdict = memo.verdicts.get(key) or memo.verdicts.setdefault(
             key, _verdict(shape, aggregates)
         )
-    refs = {ref for i in verdict.used for ref in aggregates[i].refs}
+    refs: tuple[StatementRef, ...] = ()
+    for i in verdict.used:
+        refs += aggregates[i].refs
     return EvalResult(
         verdict.decision,
-        (tuple(refs) if len(refs) == 1 else tuple(sorted(refs, key=_ref_key))) if refs else (),
+        refs if len(refs) < 2 else tuple(sorted(set(refs), key=_ref_key)),
         verdict.unresolved,
         verdict.conditional and mode is _OPEN,
         verdict.blocked_by,
@@ -585,8 +587,9 @@ def evaluate(
     boundary_present = boundary is not None
     if identity is not None:
         for document in identity:
+            compiled = document.compiled  # compile_policy(document), without the call
             _scan(
-                compile_policy(document),
+                compiled if type(compiled) is CompiledPolicy else compile_policy(document),
                 request,
                 action,
                 service,
