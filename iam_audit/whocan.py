@@ -314,7 +314,8 @@ class _Walk:
         question = self.question
         request = question.request(arn, [(t.Key, t.Value) for t in record.Tags])
         result = question.ask(request, [doc.policy for doc in docs], boundary, shared=shared)
-        self.notes.update(result.notes)
+        if result.notes:
+            self.notes.update(result.notes)
         # a policy the file does not hold may allow what nothing else allows: would an Allow of
         # the action in it make the request allowed (or conditional)? Then the answer hangs on it
         hangs = False

@@ -214,7 +214,15 @@ class Question:
             and not request.unknown_values  # a value standing for an unknown one: read per call
         ):
             documents = (*identity, boundary)
-            if not any(self._reads_context(d) for d in documents if d is not None):
+            reads = self._reads
+            for document in documents:
+                if document is not None:
+                    found = reads.get(document)
+                    if found is None:
+                        found = self._reads_context(document)
+                    if found:
+                        break
+            else:
                 key = (request.principal.account, *documents)
                 known = self._answers.get(key)
                 if known is not None:

@@ -428,7 +428,7 @@ class CompiledPolicy:
         self._alone: dict[int, PolicyDocument | None] = {}
         self._structure_note = (
             None
-            if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
+            if self._raw or isinstance(statements, list)
             else f"{document.name}: not an IAM policy (no Statement); it grants nothing"
         )
         self._by_service: dict[str, list[int]] | None = None  # built on first use

@@ -208,7 +208,9 @@ def _context(request: Request) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
         merged = dict(derived)
         for key, raw in request.context.items():
             item: object = raw
-            if isinstance(item, tuple) and all(isinstance(e, str) for e in item):
+            if type(item) is tuple and (
+                (len(item) == 1 and type(item[0]) is str) or all(isinstance(e, str) for e in item)
+            ):
                 value: tuple[str, ...] = item
             elif isinstance(item, str):
                 value = (item,)
@@ -582,7 +584,14 @@ def evaluate(
     action, service = _split_action(request.action)
     context = _Context(request)
     principal = request.principal
-    aggregates = [_Aggregate() for _ in range(6)]
+    aggregates = [
+        _Aggregate(),  # DENY
+        _Aggregate(),  # IDENTITY
+        _Aggregate(),  # BOUNDARY
+        _Aggregate(),  # DIRECT
+        _Aggregate(),  # ROLE
+        _Aggregate(),  # ACCOUNT
+    ]
     notes: set[str] = set()
     boundary_present = boundary is not None
     if identity is not None:
