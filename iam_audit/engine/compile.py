@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from iam_audit.engine.conditions import (
     Condition,
@@ -32,7 +33,7 @@ from iam_audit.engine.match import (
     has_wildcard,
     open_values,
 )
-from iam_audit.engine.parse import statements_of, validate_statement
+from iam_audit.engine.parse import validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
 from iam_audit.errors import PolicyParseError
 from iam_audit.model import JSON, PolicyDocument, PolicyKind
@@ -154,9 +155,11 @@ def _covers(entries: tuple[Principal, ...], principal: Principal | None) -> bool
     return False
 
 
-@dataclass(frozen=True, slots=True)
-class StatementMatch:
-    """A statement against one request: AWS's answer, the open answer, and why it is unknown."""
+class StatementMatch(NamedTuple):
+    """A statement against one request: AWS's answer, the open answer, and why it is unknown.
+
+    A named tuple, not a dataclass: one is built per statement matched, and nothing compares
+    or copies it (an engine-internal value)."""
 
     applies: bool
     tri: Tri
@@ -166,6 +169,15 @@ class StatementMatch:
 
 
 _NO_MATCH = StatementMatch(False, Tri.FALSE, (), 0)
+# the answers of a Resource/NotResource without policy variables, and of a statement that applies
+# to the principal (an identity statement) whatever the context: built once, as every request
+# would build them again (a StatementMatch is immutable: one object is as good as many)
+_RESOURCE_HIT = StatementMatch(True, Tri.TRUE, (), 0)
+_RESOURCE_MISS = StatementMatch(False, Tri.FALSE, (), 0)
+_APPLIES = StatementMatch(True, Tri.TRUE, (), GRANT_DIRECT)
+# Enum members read on every match, as module globals: reading a member as a class attribute
+# costs about ten times a global's in CPython 3.11 (the members are the same objects)
+_FALSE, _TRUE, _UNKNOWN = Tri.FALSE, Tri.TRUE, Tri.UNKNOWN
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +205,12 @@ class CompiledStatement:
     meaning: tuple[bool, str] = (False, "")
     #: the Resource (or NotResource) patterns as written
     resource_texts: tuple[str, ...] = ()
+    #: :attr:`reads_context`, worked out once (every request of every principal asks it)
+    reads: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        reads = bool(self.conditions) or (self.static_resources is None and bool(self.resources))
+        object.__setattr__(self, "reads", reads)
 
     def named(self, ref: StatementRef) -> CompiledStatement:
         """The same statement as it stands in another document (``ref``)."""
@@ -215,7 +233,7 @@ class CompiledStatement:
     @property
     def reads_context(self) -> bool:
         """Does its answer depend on the request context (a condition, a policy variable)?"""
-        return bool(self.conditions) or (self.static_resources is None and bool(self.resources))
+        return self.reads
 
     @property
     def has_condition(self) -> bool:
@@ -237,7 +255,7 @@ class CompiledStatement:
         ``unknown_values``: see ``Request.unknown_values``.
         """
         if self.resources is None:
-            return StatementMatch(True, Tri.TRUE, (), 0)  # absent: applies to the resource
+            return _RESOURCE_HIT  # absent: applies to the resource
         hit = False
         if unknown_values and any(v in t for t in self.resource_texts for v in unknown_values):
             templates = self.resources or tuple(
@@ -252,8 +270,7 @@ class CompiledStatement:
                 elif pattern.fullmatch(resource):
                     hit = True
                     break
-            applies = hit != self.not_resource
-            return StatementMatch(applies, Tri.of(applies), (), 0)
+            return _RESOURCE_HIT if hit != self.not_resource else _RESOURCE_MISS
         else:
             templates = self.resources
         open_hit = Tri.FALSE
@@ -293,7 +310,7 @@ class CompiledStatement:
     ) -> StatementMatch:
         """Match everything but the action (the caller checked it) against one request."""
         result = self._resource(resource, values, supplied, unknown_values)
-        if result.tri is Tri.FALSE:
+        if result.tri is _FALSE:
             return _NO_MATCH
         grant = GRANT_DIRECT
         if check_principal:
@@ -313,6 +330,8 @@ class CompiledStatement:
                 grant = grant_of(self.principals, principal)
             if not grant:
                 return _NO_MATCH
+        if not self.conditions and not self.unknown_operators and result is _RESOURCE_HIT:
+            return _APPLIES if grant == GRANT_DIRECT else StatementMatch(True, _TRUE, (), grant)
         applies = result.applies
         tri: Tri = result.tri
         missing = set(result.missing)
@@ -322,10 +341,10 @@ class CompiledStatement:
             )
             applies = applies and value
             tri_before = tri
-            if open_value is Tri.FALSE:
-                tri = Tri.FALSE
-            elif open_value is Tri.UNKNOWN and tri_before is not Tri.FALSE:
-                tri = Tri.UNKNOWN
+            if open_value is _FALSE:
+                tri = _FALSE
+            elif open_value is _UNKNOWN and tri_before is not _FALSE:
+                tri = _UNKNOWN
                 missing.update(keys)
         note = None
         if self.unknown_operators:
@@ -333,10 +352,10 @@ class CompiledStatement:
                 f"{self.ref.policy} {self.ref.label}: unknown condition operator "
                 f"{', '.join(self.unknown_operators)}; the statement never applies"
             )
-        if tri is Tri.FALSE:
-            return StatementMatch(False, Tri.FALSE, (), 0, note)
+        if tri is _FALSE:
+            return StatementMatch(False, _FALSE, (), 0, note)
         return StatementMatch(
-            applies, tri, tuple(sorted(missing)) if tri is Tri.UNKNOWN else (), grant, note
+            applies, tri, tuple(sorted(missing)) if tri is _UNKNOWN else (), grant, note
         )
 
 
@@ -371,6 +390,7 @@ class CompiledPolicy:
         "_matching",
         "_raw",
         "_shared",
+        "_single",
         "_structure_note",
         "kind",
         "name",
@@ -391,7 +411,16 @@ class CompiledPolicy:
         self.validated = validated
         self._shared = statements
         self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
-        self._raw = tuple(statements_of(body))
+        statements = body.get("Statement") if isinstance(body, dict) else None
+        #: the statements, as written (a statement's index in the document is its position)
+        self._raw: tuple[JSON, ...] = (
+            (statements,)
+            if isinstance(statements, dict)
+            else tuple(statements)
+            if isinstance(statements, list)
+            else ()
+        )
+        self._single = isinstance(statements, dict)  # ``Statement`` is one object, not a list
         self._compiled: list[CompiledStatement | None] = [None] * len(self._raw)
         self._invalid: dict[int, str] = {}
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
@@ -399,7 +428,7 @@ class CompiledPolicy:
         self._alone: dict[int, PolicyDocument | None] = {}
         self._structure_note = (
             None
-            if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
+            if self._raw or isinstance(statements, list)
             else f"{document.name}: not an IAM policy (no Statement); it grants nothing"
         )
         self._by_service: dict[str, list[int]] | None = None  # built on first use
@@ -410,7 +439,7 @@ class CompiledPolicy:
         those that can name any service)."""
         if self._by_service is None:
             by_service: dict[str, list[int]] = {}
-            for position, (_index, _path, raw) in enumerate(self._raw):
+            for position, raw in enumerate(self._raw):
                 services = _services_of(raw)
                 if services is None:
                     self._any_service.append(position)
@@ -424,8 +453,10 @@ class CompiledPolicy:
         compiled = self._compiled[position]
         if compiled is not None or position in self._invalid:
             return compiled
-        index, path, raw = self._raw[position]
+        index = position
+        raw = self._raw[position]
         if not self.validated:
+            path = "$.Statement" if self._single else f"$.Statement[{index}]"
             try:
                 validate_statement(raw, path)
             except PolicyParseError as error:
@@ -473,7 +504,7 @@ class CompiledPolicy:
         if found is None:
             if applies is not None and self.validated:
                 picked = []
-                for position, (_index, _path, raw) in enumerate(self._raw):
+                for position, raw in enumerate(self._raw):
                     names = raw.get("Action")
                     negated = names is None
                     if applies(raw["NotAction"] if negated else names, negated):
@@ -494,8 +525,8 @@ class CompiledPolicy:
         if index in self._alone:
             return self._alone[index]
         found = None
-        for position, (number, _path, raw) in enumerate(self._raw):
-            if number != index:
+        for position, raw in enumerate(self._raw):
+            if position != index:
                 continue
             statement = self._statement(position)
             if statement is not None:
@@ -551,8 +582,12 @@ def _services_of(raw: JSON) -> frozenset[str] | None:
 
 def _meaning(raw: Mapping[str, JSON]) -> str:
     """What a statement says, without its ``Sid``: equal texts, equal statements (the same
-    statement written in another key order gets another text, and is compiled again)."""
-    return repr([item for item in raw.items() if item[0] != "Sid"])
+    statement written in another key order gets another text, and is compiled again). The
+    ``repr`` of JSON values tells apart every two that differ (``1``, ``1.0``, ``True``,
+    ``"1"``)."""
+    if "Sid" in raw:
+        return repr({key: value for key, value in raw.items() if key != "Sid"})
+    return repr(raw)
 
 
 def _ref(name: str, kind: PolicyKind, index: int, raw: Mapping[str, JSON]) -> StatementRef:

@@ -110,6 +110,13 @@ def resource_policy_decides(action: str, resource: str) -> str | None:
 
 _DECIDING_POLICY = {"trust": "the role's trust policy", "key": "the key policy"}
 
+# Enum members read on every request, as module globals: reading a member as a class attribute
+# costs about ten times a global's in CPython 3.11 (the members are the same objects)
+_FALSE, _TRUE, _UNKNOWN = Tri.FALSE, Tri.TRUE, Tri.UNKNOWN
+_AWS = PrincipalKind.AWS
+_TRUST = PolicyKind.TRUST
+_OPEN = ContextMode.OPEN
+
 
 # ---------------------------------------------------------------------------------------------
 # Request context
@@ -201,7 +208,9 @@ def _context(request: Request) -> tuple[Mapping[str, tuple[str, ...]], _Known]:
         merged = dict(derived)
         for key, raw in request.context.items():
             item: object = raw
-            if isinstance(item, tuple) and all(isinstance(e, str) for e in item):
+            if type(item) is tuple and (
+                (len(item) == 1 and type(item[0]) is str) or all(isinstance(e, str) for e in item)
+            ):
                 value: tuple[str, ...] = item
             elif isinstance(item, str):
                 value = (item,)
@@ -224,23 +233,22 @@ DENY, IDENTITY, BOUNDARY, DIRECT, ROLE, ACCOUNT = range(6)
 class _Aggregate:
     """One kind of statement (e.g. identity Allows): does any apply, and which?"""
 
-    __slots__ = ("applies", "missing", "refs", "tri")
-
-    def __init__(self) -> None:
-        self.applies = False  # AWS's answer
-        self.tri = Tri.FALSE  # the open answer
-        self.refs: tuple[StatementRef, ...] = ()  # statements that apply
-        self.missing: frozenset[str] = frozenset()  # keys of statements whose answer is unknown
+    # the answers before any statement is added, as class attributes: six are built per
+    # request, and most stay empty (an instance gets its own value on its first add)
+    applies = False  # AWS's answer
+    tri = Tri.FALSE  # the open answer
+    refs: tuple[StatementRef, ...] = ()  # statements that apply
+    missing: frozenset[str] = frozenset()  # keys of statements whose answer is unknown
 
     def add(self, ref: StatementRef, applies: bool, tri: Tri, missing: tuple[str, ...]) -> None:
         if applies:
             self.applies = True
             self.refs += (ref,)
-        if tri is Tri.TRUE:
-            self.tri = Tri.TRUE
-        elif tri is Tri.UNKNOWN:
-            if self.tri is Tri.FALSE:
-                self.tri = Tri.UNKNOWN
+        if tri is _TRUE:
+            self.tri = _TRUE
+        elif tri is _UNKNOWN:
+            if self.tri is _FALSE:
+                self.tri = _UNKNOWN
             self.missing |= frozenset(missing)
 
 
@@ -297,29 +305,32 @@ def _scan(
 
     ``allow_into``: (grant bit, aggregate index) pairs for Allow statements.
     """
+    resource = request.resource
+    unknown_values = request.unknown_values
+    matches = memo.matches if memo is not None and not unknown_values else None
     for statement in policy.matching(action):
-        reads = check_principal or statement.reads_context
+        reads = check_principal or statement.reads
         key = None
         found = None
-        if memo is not None and not reads and not request.unknown_values:
-            key = (statement.meaning, request.resource)
-            found = memo.matches.get(key)
+        if matches is not None and not reads:
+            key = (statement.meaning, resource)
+            found = matches.get(key)
         if found is None:
             values, known = context.get() if reads else _NO_CONTEXT
             found = statement.match(
-                request.resource,
+                resource,
                 request.principal,
                 values,
                 known,
                 check_principal=check_principal,
                 boundary_present=boundary_present,
-                unknown_values=request.unknown_values,
+                unknown_values=unknown_values,
             )
-            if key is not None and memo is not None and not found.note:
-                memo.matches[key] = found
+            if key is not None and matches is not None and not found.note:
+                matches[key] = found
         if found.note:
             notes.add(found.note)
-        if found.tri is Tri.FALSE:
+        if found.tri is _FALSE:
             continue
         if not statement.allow:
             aggregates[DENY].add(statement.ref, found.applies, found.tri, found.missing)
@@ -470,14 +481,16 @@ def _conclude(
         verdict = memo.verdicts.get(key) or memo.verdicts.setdefault(
             key, _verdict(shape, aggregates)
         )
-    refs = {ref for i in verdict.used for ref in aggregates[i].refs}
+    refs: tuple[StatementRef, ...] = ()
+    for i in verdict.used:
+        refs += aggregates[i].refs
     return EvalResult(
-        decision=verdict.decision,
-        matched=tuple(sorted(refs, key=_ref_key)) if refs else (),
-        unresolved=verdict.unresolved,
-        conditional=verdict.conditional and mode is ContextMode.OPEN,
-        blocked_by=verdict.blocked_by,
-        notes=tuple(sorted(notes)) if notes else (),
+        verdict.decision,
+        refs if len(refs) < 2 else tuple(sorted(set(refs), key=_ref_key)),
+        verdict.unresolved,
+        verdict.conditional and mode is _OPEN,
+        verdict.blocked_by,
+        tuple(sorted(notes)) if notes else (),
     )
 
 
@@ -571,13 +584,21 @@ def evaluate(
     action, service = _split_action(request.action)
     context = _Context(request)
     principal = request.principal
-    aggregates = [_Aggregate() for _ in range(6)]
+    aggregates = [
+        _Aggregate(),  # DENY
+        _Aggregate(),  # IDENTITY
+        _Aggregate(),  # BOUNDARY
+        _Aggregate(),  # DIRECT
+        _Aggregate(),  # ROLE
+        _Aggregate(),  # ACCOUNT
+    ]
     notes: set[str] = set()
     boundary_present = boundary is not None
     if identity is not None:
         for document in identity:
+            compiled = document.compiled  # compile_policy(document), without the call
             _scan(
-                compile_policy(document),
+                compiled if type(compiled) is CompiledPolicy else compile_policy(document),
                 request,
                 action,
                 service,
@@ -631,18 +652,17 @@ def evaluate(
     if missing:
         # Not given, so unknown: it may delegate to the account (as the default key policy
         # does), and the identity policies then decide; it is never taken to allow.
-        aggregates[ACCOUNT].tri = Tri.UNKNOWN
+        aggregates[ACCOUNT].tri = _UNKNOWN
         notes.add(
             f"{request.action} on {request.resource} is decided by "
             f"{_DECIDING_POLICY[decides or 'key']}, which was not given"
         )
     facts = (
-        principal is None or principal.kind is PrincipalKind.AWS,
+        principal is None or principal.kind is _AWS,
         identity is not None,
         boundary_present,
         resource_policy is not None or missing,
-        (resource_policy is not None and resource_policy.kind is PolicyKind.TRUST)
-        or decides is not None,
+        (resource_policy is not None and resource_policy.kind is _TRUST) or decides is not None,
         _same_account(principal, resource_account),
     )
     if memo is None:

@@ -243,3 +243,55 @@ def test_no_statement_alone_for_an_invalid_statement() -> None:
     valid = statement_alone(document, 1)
     assert valid is not None
     assert valid.validated  # it was checked as a statement of "mixed"
+
+
+_BASE = {
+    "Sid": "One",
+    "Effect": "Allow",
+    "Action": ["cognito-idp:AdminInitiateAuth"],
+    "Resource": POOL,
+    "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "shared"),
+    [
+        ({"Sid": "Other"}, True),
+        ({"Sid": None}, True),  # no Sid at all
+        ({"Effect": "Deny"}, False),
+        ({"Action": ["cognito-idp:AdminGetUser"]}, False),
+        ({"Action": "cognito-idp:AdminInitiateAuth"}, False),  # a string, not a list: re-read
+        ({"Action": None, "NotAction": ["cognito-idp:AdminInitiateAuth"]}, False),
+        ({"Resource": "*"}, False),
+        ({"Resource": None, "NotResource": POOL}, False),
+        ({"Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": "60"}}}, False),
+        ({"Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": 3600}}}, False),
+        ({"Condition": None}, False),
+    ],
+)
+def test_statements_share_a_compiled_form_only_when_they_say_the_same(
+    change: dict[str, Any], shared: bool
+) -> None:
+    # Two statements that differ only in Sid match every request alike: the Sid "is just an
+    # identifier" (IAM User Guide, IAM JSON policy elements: Sid); any other element can
+    # change the match, so its statement compiles on its own.
+    other = {**_BASE, **change}
+    other = {key: value for key, value in other.items() if value is not None}
+    table: dict[tuple[bool, str], Any] = {}
+    first = compile_policy(_doc(policy(_BASE), "first"), statements=table).statements
+    second = compile_policy(_doc(policy(other), "second"), statements=table).statements
+    assert len(table) == (1 if shared else 2)
+    assert (first[0].meaning == second[0].meaning) is shared
+    assert (first[0].ref.policy, second[0].ref.policy) == ("first", "second")
+    assert second[0].ref.sid == other.get("Sid")
+
+
+def test_statements_of_two_versions_never_share() -> None:
+    # "${...}" is a policy variable only under Version 2012-10-17 (IAM User Guide, IAM policy
+    # elements: Variables and tags), so the same text means two things in two versions.
+    table: dict[tuple[bool, str], Any] = {}
+    for version in ("2012-10-17", "2008-10-17"):
+        body = {"Version": version, "Statement": [allow(AIA, "arn:aws:s3:::${aws:username}")]}
+        assert len(compile_policy(_doc(body, version), statements=table).statements) == 1
+    assert len(table) == 2
