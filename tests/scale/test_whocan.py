@@ -387,3 +387,20 @@ def test_the_typed_pre_filter_says_what_the_engine_says(
     typed = authschema.IDENTITY.decode(json.dumps(body))
     assert walk._names(typed) is expected
     assert question.names(PolicyDocument("p", PolicyKind.INLINE, body)) is expected
+
+
+@pytest.mark.parametrize("kind", list(whocan.PrincipalType))
+@pytest.mark.parametrize("decision", list(whocan.Access))
+def test_an_answer_crosses_a_pipe_unchanged(
+    kind: whocan.PrincipalType, decision: whocan.Access
+) -> None:
+    """A worker's answers are pickled back to the command: the same values, the same members."""
+    import pickle
+
+    grantee = whocan.Grantee(
+        f"arn:aws:iam::123456789012:{kind.value}/a", kind, decision, ("aws:SourceIp",), ("p",)
+    )
+    back = pickle.loads(pickle.dumps(grantee, protocol=pickle.HIGHEST_PROTOCOL))
+    assert back == grantee
+    assert back.type is kind
+    assert back.decision is decision
