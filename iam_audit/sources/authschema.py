@@ -168,22 +168,7 @@ def _statements_hold(document: Any, actions: set[str]) -> bool:
         statements = (statements,)
     add = actions.add
     update = actions.update
-    if type(document) is Policy:
-        for s in statements:
-            action = s.Action
-            if action is UNSET:
-                action = s.NotAction
-                if action is UNSET:
-                    return False
-            elif s.NotAction is not UNSET:
-                return False
-            if (s.Resource is UNSET) is (s.NotResource is UNSET):
-                return False
-            if type(action) is str:
-                add(action)
-            else:
-                update(action)
-        return True
+    identity = type(document) is Policy
     for s in statements:
         action = s.Action
         if action is UNSET:
@@ -192,7 +177,10 @@ def _statements_hold(document: Any, actions: set[str]) -> bool:
                 return False
         elif s.NotAction is not UNSET:
             return False
-        if (s.Resource is not UNSET and s.NotResource is not UNSET) or (
+        if identity:
+            if (s.Resource is UNSET) is (s.NotResource is UNSET):
+                return False
+        elif (s.Resource is not UNSET and s.NotResource is not UNSET) or (
             (s.Principal is UNSET) is (s.NotPrincipal is UNSET)
         ):
             return False
