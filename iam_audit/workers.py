@@ -41,6 +41,10 @@ BLOCK = 512
 MAX_BLOCKS = 8_192
 #: Below this many items a fork costs more than it saves (callers judge ``worth`` by it).
 MIN_ITEMS = 2_000
+#: At most this many workers unless the caller asks for more: each decodes the whole input
+#: (some 80 MB of objects for a 36 MB account), so memory grows with every worker while the
+#: time saved shrinks (the decoding is not shared; only the rest of the work is).
+MAX_WORKERS = 4
 
 
 class Failed:
@@ -76,7 +80,8 @@ def run_split(
 ) -> list[P]:
     """``work(block, start)`` for consecutive blocks of the items ``load()`` gives (``start``:
     the index of the block's first item), shared among ``jobs`` worker processes (``None``:
-    :func:`available_jobs`) when the caller says the list is large enough to be ``worth`` it;
+    :func:`available_jobs`, at most :data:`MAX_WORKERS`) when the caller says the list is
+    large enough to be ``worth`` it;
     the parts in block order. ``work`` raises as a single process would: the exception of the
     lowest item index is raised here, after every worker has ended.
 
@@ -85,7 +90,7 @@ def run_split(
     must give every process the same items; an error it raises is raised here (the caller
     then loads the items itself). ``work`` must return a picklable part; it may keep state
     between the blocks of one process (a cache), never across processes."""
-    wanted = available_jobs() if jobs is None else max(1, jobs)
+    wanted = min(available_jobs(), MAX_WORKERS) if jobs is None else max(1, jobs)
     if wanted <= 1 or not worth or not _can_fork():
         items = load()
         return [work(items, 0)] if items else []

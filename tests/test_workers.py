@@ -209,3 +209,21 @@ def test_no_worker_outlives_the_call() -> None:
     parts = run_split(lambda: ITEMS, _meeting(3), jobs=3)
     assert len({pid for _start, _values, pid in parts}) == 3  # there were workers
     assert _children() == before
+
+
+@pytest.mark.skipif(not FORKS, reason="no fork here")
+def test_a_machine_of_many_cores_gets_at_most_max_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every worker decodes the whole input: on 64 cores, memory would be 64 decoded copies."""
+    monkeypatch.setattr(workers, "available_jobs", lambda: 64)
+    forks: list[int] = []
+    fork = os.fork
+
+    def counted() -> int:
+        forks.append(1)
+        return fork()
+
+    monkeypatch.setattr(workers.os, "fork", counted)
+    parts = run_split(lambda: ITEMS, _squares)
+    assert _joined(parts) == [item * item for item in ITEMS]
+    assert len(forks) == workers.MAX_WORKERS
+    assert os.getpid() not in {pid for _start, _values, pid in parts}
