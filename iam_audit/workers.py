@@ -98,33 +98,42 @@ def run_split(
     sys.stdout.flush()
     sys.stderr.flush()
     parts: dict[int, P | Failed] = {}
-    count: int | None = None  # how many items a worker loaded
-    # the blocks to work, one 4-byte number each, as many as there can be: a worker takes the
-    # next number when it is free (so a slower one takes fewer) and stops at the first past the
-    # last block of the items it loaded (every worker loads the same items, so the numbers
-    # before it are all taken); a pipe's reads are whole records, as every read asks for 4 bytes
+    counted: set[int] = set()  # workers whose item count was read
+    count: int | None = None  # how many items the workers loaded
+    # the blocks to work, one 4-byte number each, written once a worker has said how many items
+    # it loaded (while the workers read them: a pipe may hold as little as one page): a worker
+    # takes the next number when it is free, so a slower one takes fewer; a pipe's reads are
+    # whole records, as every read asks for 4 bytes
     queue_read, queue_write = os.pipe()
     try:
-        os.write(queue_write, b"".join(n.to_bytes(4, "little") for n in range(MAX_BLOCKS)))
-        os.close(queue_write)
-        queue_write = -1
         for _number in range(wanted):
             read_end, write_end = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: work blocks, send them, leave without clean-up
                 os.close(read_end)
+                os.close(queue_write)
                 _child(load, work, queue_read, write_end)
             os.close(write_end)
             children[pid] = read_end
         os.close(queue_read)
         queue_read = -1
+        for pid, read_end in children.items():
+            count = _count(read_end)
+            counted.add(pid)
+            if count is not None:
+                break  # every worker loads the same items
+        if count is not None:
+            _hand_out(queue_write, len(_starts(count)))
+        os.close(queue_write)
+        queue_write = -1
         for pid, read_end in list(children.items()):
-            received = _receive(read_end)  # closes it
+            died = pid not in counted and _count(read_end) is None  # before loading the items
+            found = None if died else _receive(read_end)
+            os.close(read_end)
             children[pid] = -1
             os.waitpid(pid, 0)
             del children[pid]
-            if received is not None:
-                count, found = received
+            if found is not None:
                 parts.update(found)  # type: ignore[arg-type]
         starts = None if count is None else _starts(count)
         if starts is None or any(start not in parts for start in starts):
@@ -156,20 +165,29 @@ def _size(count: int) -> int:
     return max(BLOCK, -(-count // MAX_BLOCKS))
 
 
+def _hand_out(queue: int, blocks: int) -> None:
+    """Write the numbers of ``blocks`` blocks to ``queue`` (as the workers read them); stop if
+    no worker is left to read."""
+    data = memoryview(b"".join(n.to_bytes(4, "little") for n in range(blocks)))
+    try:
+        while data:
+            data = data[os.write(queue, data) :]
+    except BrokenPipeError:  # every worker died: the caller works what is missing
+        pass
+
+
 def _work_queue(
     items: Sequence[T], work: Callable[[Sequence[T], int], P], queue: int
 ) -> dict[int, P | Failed]:
-    """Work the blocks whose numbers this process reads from ``queue``, until one is past the
-    last block (or the queue is empty)."""
+    """Work the blocks whose numbers this process reads from ``queue``, until it is empty."""
     starts = _starts(len(items))
     size = _size(len(items))
     found: dict[int, P | Failed] = {}
     while True:
         token = os.read(queue, 4)
-        number = int.from_bytes(token, "little")
-        if len(token) < 4 or number >= len(starts):
+        if len(token) < 4:
             return found
-        start = starts[number]
+        start = starts[int.from_bytes(token, "little")]
         found[start] = _guarded(items, work, start, size)
 
 
@@ -192,13 +210,14 @@ def _child(
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
         items = load()
+        os.write(write_end, len(items).to_bytes(8, "little"))  # the caller hands out the blocks
         found = _work_queue(items, work, queue)
         import pickle  # only where work is shared (its import costs every command's start)
 
         try:
-            data = pickle.dumps((len(items), found), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # an answer that does not pickle: the caller works it
-            data = pickle.dumps((len(items), {}), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps({}, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(data)
         code = 0
@@ -206,25 +225,32 @@ def _child(
         os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all of that
 
 
-def _receive(read_end: int) -> tuple[int, dict[int, object]] | None:
-    """What a worker sent: how many items it loaded and its parts by block start; ``None``
-    when it died (or could not load the items) before sending all of it."""
+def _count(read_end: int) -> int | None:
+    """How many items the worker at ``read_end`` loaded (the first thing it sends); ``None``
+    when it died or could not load them."""
+    header = b""
+    while len(header) < 8:
+        chunk = os.read(read_end, 8 - len(header))
+        if not chunk:
+            return None
+        header += chunk
+    return int.from_bytes(header, "little")
+
+
+def _receive(read_end: int) -> dict[int, object] | None:
+    """The parts a worker sent after its item count, by block start; ``None`` when it died
+    before sending all of them. ``read_end`` stays open (the caller closes it)."""
     import pickle
 
-    with os.fdopen(read_end, "rb") as pipe:
-        data = pipe.read()
+    chunks = []
+    while chunk := os.read(read_end, 1 << 20):
+        chunks.append(chunk)
+    data = b"".join(chunks)
     try:
         found = pickle.loads(data) if data else None
     except Exception:  # cut short
         return None
-    if (
-        isinstance(found, tuple)
-        and len(found) == 2
-        and isinstance(found[0], int)
-        and isinstance(found[1], dict)
-    ):
-        return found
-    return None
+    return found if isinstance(found, dict) else None
 
 
 def _end(pid: int, read_end: int) -> None:

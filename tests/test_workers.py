@@ -7,6 +7,7 @@ the machine cannot fork (not Linux, threads running) the work must run in this p
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
 import os
 import signal
@@ -227,3 +228,30 @@ def test_a_machine_of_many_cores_gets_at_most_max_workers(monkeypatch: pytest.Mo
     assert _joined(parts) == [item * item for item in ITEMS]
     assert len(forks) == workers.MAX_WORKERS
     assert os.getpid() not in {pid for _start, _values, pid in parts}
+
+
+@pytest.mark.skipif(not FORKS or not hasattr(fcntl, "F_SETPIPE_SZ"), reason="no fork here")
+def test_pipes_of_one_page_are_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Linux gives a user's new pipes a single page once the user holds many
+    (pipe(7): "pipe-user-pages-soft"): the block numbers (4 bytes each, up to 32 KiB) and the
+    answers must still get through, or the command would wait for ever."""
+    pipe = os.pipe
+
+    def small() -> tuple[int, int]:
+        read_end, write_end = pipe()
+        fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
+        return read_end, write_end
+
+    def hang(_signal: int, _frame: object) -> None:
+        raise TimeoutError("run_split waited for ever")
+
+    monkeypatch.setattr(workers.os, "pipe", small)
+    items = list(range(40 * BLOCK))  # 40 blocks, answers far larger than a page
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    try:
+        parts = run_split(lambda: items, lambda block, start: (start, list(block)), jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [value for _start, values in parts for value in values] == items
