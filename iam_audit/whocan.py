@@ -179,24 +179,16 @@ class _Walk:
         if type(document) is not schema.Policy:
             return None
         question = self.question
-        known = question.known_covers
-        covers = question.covers
+        applies = question.applies
         reaches = question.reaches
         variables = document.Version == "2012-10-17"
         for statement in document.statements():
             names = statement.Action
             if names is UNSET:
-                if not question.applies(statement.NotAction, True):  # type: ignore[arg-type]
+                if not applies(statement.NotAction, True):  # type: ignore[arg-type]
                     continue
-            else:  # Question.applies, unrolled: this loop reads every statement of the file
-                for name in (names,) if type(names) is str else names:
-                    hit = known.get(name)
-                    if hit is None:
-                        hit = covers(name)
-                    if hit:
-                        break
-                else:
-                    continue
+            elif not applies(names, False):
+                continue
             resources = statement.Resource
             if resources is UNSET:
                 if reaches(statement.NotResource, True, variables):  # type: ignore[arg-type]

@@ -214,14 +214,9 @@ class Question:
             and not request.unknown_values  # a value standing for an unknown one: read per call
         ):
             documents = (*identity, boundary)
-            reads = self._reads
             for document in documents:
-                if document is not None:
-                    found = reads.get(document)
-                    if found is None:
-                        found = self._reads_context(document)
-                    if found:
-                        break
+                if document is not None and self._reads_context(document):
+                    break
             else:
                 key = (request.principal.account, *documents)
                 known = self._answers.get(key)

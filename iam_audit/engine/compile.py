@@ -173,7 +173,6 @@ _NO_MATCH = StatementMatch(False, Tri.FALSE, (), 0)
 # to the principal (an identity statement) whatever the context: built once, as every request
 # would build them again (a StatementMatch is immutable: one object is as good as many)
 _RESOURCE_HIT = StatementMatch(True, Tri.TRUE, (), 0)
-_RESOURCE_MISS = StatementMatch(False, Tri.FALSE, (), 0)
 _APPLIES = StatementMatch(True, Tri.TRUE, (), GRANT_DIRECT)
 # Enum members read on every match, as module globals: reading a member as a class attribute
 # costs about ten times a global's in CPython 3.11 (the members are the same objects)
@@ -270,7 +269,7 @@ class CompiledStatement:
                 elif pattern.fullmatch(resource):
                     hit = True
                     break
-            return _RESOURCE_HIT if hit != self.not_resource else _RESOURCE_MISS
+            return _RESOURCE_HIT if hit != self.not_resource else _NO_MATCH
         else:
             templates = self.resources
         open_hit = Tri.FALSE
@@ -525,21 +524,17 @@ class CompiledPolicy:
         if index in self._alone:
             return self._alone[index]
         found = None
-        for position, raw in enumerate(self._raw):
-            if position != index:
-                continue
-            statement = self._statement(position)
-            if statement is not None:
-                body: dict[str, JSON] = {"Statement": [raw]}
-                if isinstance(document.document, dict) and "Version" in document.document:
-                    body["Version"] = document.document["Version"]
-                found = PolicyDocument(
-                    document.name, document.kind, body, origin=document.origin, validated=True
-                )
-                single = CompiledPolicy(found, validated=True)
-                single._compiled[0] = statement  # the same compiled statement, the same ref
-                object.__setattr__(found, "compiled", single)
-            break
+        statement = self._statement(index) if 0 <= index < len(self._raw) else None
+        if statement is not None:
+            body: dict[str, JSON] = {"Statement": [self._raw[index]]}
+            if isinstance(document.document, dict) and "Version" in document.document:
+                body["Version"] = document.document["Version"]
+            found = PolicyDocument(
+                document.name, document.kind, body, origin=document.origin, validated=True
+            )
+            single = CompiledPolicy(found, validated=True)
+            single._compiled[0] = statement  # the same compiled statement, the same ref
+            object.__setattr__(found, "compiled", single)
         self._alone[index] = found
         return found
 
