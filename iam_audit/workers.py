@@ -37,7 +37,7 @@ P = TypeVar("P")
 #: Items per block: large enough that a block's answers are worth a pipe, small enough that the
 #: blocks even out between processes.
 BLOCK = 512
-#: At most this many blocks (4 bytes each in the queue; a pipe holds 64 KiB).
+#: At most this many blocks (a huge list gets larger blocks rather than ever more of them).
 MAX_BLOCKS = 8_192
 #: Below this many items a fork costs more than it saves (callers judge ``worth`` by it).
 MIN_ITEMS = 2_000
@@ -157,7 +157,7 @@ def run_split(
 
 def _starts(count: int) -> list[int]:
     """Where the blocks of ``count`` items start: :data:`BLOCK` items each, larger where there
-    would be more than :data:`MAX_BLOCKS` (so the queue of their numbers fits a pipe)."""
+    would be more than :data:`MAX_BLOCKS`."""
     return list(range(0, count, _size(count)))
 
 
