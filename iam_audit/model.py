@@ -1,14 +1,21 @@
 """The values that cross module boundaries: ARNs, policy documents, roles, functions, user pools.
 
 Every value is frozen. A source builds them; checks, the engine and the renderers only read them.
+They are frozen ``msgspec.Struct`` types rather than frozen dataclasses: the engine builds a
+policy document and its origin for every inline policy of every principal it asks about, and a
+frozen dataclass's ``__init__`` (a generated function that sets each field through
+``object.__setattr__``) costs some fifteen times a struct's, whose ``__init__`` is in C; defining
+one costs a tenth of a dataclass (no generated source to compile). Equality, hashing, ``repr``
+and field order are a frozen dataclass's; a copy with changes is ``msgspec.structs.replace``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from msgspec import Struct
 
 from iam_audit.errors import InputError
 
@@ -43,8 +50,7 @@ class SourceKind(StrEnum):
     FILE = "file"
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
+class Origin(Struct, frozen=True):
     """Where a value came from, precisely enough for a finding to point at it.
 
     ``location`` is a file path or an ARN; ``pointer`` a JSON pointer inside it; ``line`` the
@@ -52,7 +58,7 @@ class Origin:
     several stacks, ``stack`` names the stack and ``construct`` the CDK construct path
     (``aws:cdk:path`` metadata) of the resource, where known. ``metadata`` is the
     ``Metadata: iam-audit:`` value of the template resource the pointer is in, as written (its
-    ``ignore`` suppressions, read by :mod:`iam_audit.config`); not part of equality.
+    ``ignore`` suppressions, read by :mod:`iam_audit.config`); not part of equality or the hash.
     """
 
     kind: SourceKind
@@ -61,7 +67,23 @@ class Origin:
     line: int | None = None
     stack: str = ""
     construct: str = ""
-    metadata: JSON = field(default=None, compare=False)
+    metadata: JSON = None
+
+    def _place(self) -> tuple[object, ...]:
+        return (self.kind, self.location, self.pointer, self.line, self.stack, self.construct)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Origin:
+            return NotImplemented
+        return self._place() == other._place()
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is not Origin:
+            return NotImplemented
+        return self._place() != other._place()
+
+    def __hash__(self) -> int:
+        return hash(self._place())
 
 
 class PolicyKind(StrEnum):
@@ -76,21 +98,22 @@ class PolicyKind(StrEnum):
     RCP = "rcp"
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class PolicyDocument:
+class PolicyDocument(Struct, frozen=True, eq=False):
     """One policy document, already decoded to JSON (never URL-encoded here).
 
     ``name`` is the inline policy name, or the ARN for managed policies and boundaries, or
     ``"trust"`` for a role's trust policy. ``text`` keeps the exact text read, where known, so
     backups restore it byte for byte. ``validated``: the document has passed the policy grammar
-    check (``parse_policy`` sets it, and ``dataclasses.replace`` keeps it), so evaluation does
-    not check its statements again; a document built by hand is checked on first use.
+    check (``parse_policy`` sets it, and ``msgspec.structs.replace`` keeps it), so evaluation
+    does not check its statements again; a document built by hand is checked on first use.
 
-    Equality is identity. ``compiled`` is the engine's compiled form of this object, filled on
-    its first evaluation (:func:`iam_audit.engine.compile.compile_policy`) and never compared,
-    hashed or copied by ``dataclasses.replace``: it lives exactly as long as the document, which
-    its source (so the run) owns. A managed policy shared by many roles is one object, so it
-    compiles once. The body is treated as immutable: build a new document to change it.
+    Equality and the hash are identity. ``compiled`` is the engine's compiled form of this
+    object, filled on its first evaluation (:func:`iam_audit.engine.compile.compile_policy`),
+    never given by a caller: it lives exactly as long as the document, which its source (so
+    the run) owns. A managed policy shared by many roles is one object, so it compiles once. A
+    copy with another name, kind or body (``msgspec.structs.replace``) carries the original's
+    compiled form, which the engine then sees is not its own and compiles the copy afresh. The
+    body is treated as immutable: build a new document to change it.
     """
 
     name: str
@@ -99,8 +122,8 @@ class PolicyDocument:
     origin: Origin | None = None
     text: str | None = None
     version_id: str | None = None
-    validated: bool = field(default=False, compare=False)
-    compiled: object = field(default=None, init=False, repr=False, compare=False)
+    validated: bool = False
+    compiled: object = None
 
 
 _ARN_RE = re.compile(r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$")
@@ -124,8 +147,7 @@ def partition_for_region(region: str) -> str:
     return "aws"
 
 
-@dataclass(frozen=True, slots=True)
-class Arn:
+class Arn(Struct, frozen=True):
     """An Amazon Resource Name split into its six parts."""
 
     partition: str
@@ -169,8 +191,7 @@ def pool_arn_from_id(pool_id: str, account: str, partition: str | None = None) -
     )
 
 
-@dataclass(frozen=True, slots=True)
-class OrgLevel:
+class OrgLevel(Struct, frozen=True):
     """One level of an AWS Organizations path (the root, an OU, or the account) and the SCPs or
     RCPs attached to it. ``label`` says which, for a person: ``"root r-ab12"``, ``"OU
     ou-ab12-cd34"``, ``"account 111122223333"``, or the file the policies were read from."""
@@ -179,8 +200,7 @@ class OrgLevel:
     policies: tuple[PolicyDocument, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class OrgPolicies:
+class OrgPolicies(Struct, frozen=True):
     """The organization policies that bound an account: SCP and RCP levels, root first.
 
     ``scp`` bounds the account's principals, ``rcp`` its resources; an empty tuple means that
@@ -196,8 +216,7 @@ class OrgPolicies:
     organization_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Role:
+class Role(Struct, frozen=True):
     """An IAM role with every policy that takes part in evaluating its requests.
 
     ``managed`` holds the default version of each attached managed policy whose document the
@@ -238,8 +257,7 @@ class Role:
         return parts[1] if len(parts) > 5 else "aws"
 
 
-@dataclass(frozen=True, slots=True)
-class LambdaFunction:
+class LambdaFunction(Struct, frozen=True):
     """A Lambda function: its execution role, environment and resource-based policy."""
 
     arn: str
@@ -257,8 +275,7 @@ class LambdaFunction:
     inline_code: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class UserPool:
+class UserPool(Struct, frozen=True):
     """A Cognito user pool and the trigger that matters to imports.
 
     ``sms_role_arn`` is the role its ``SmsConfiguration`` names (``SnsCallerArn``): the role
@@ -274,8 +291,7 @@ class UserPool:
     sms_role_arn: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Inventory:
+class Inventory(Struct, frozen=True):
     """Everything a source knows: the roles, functions and pools it could read."""
 
     roles: tuple[Role, ...] = ()

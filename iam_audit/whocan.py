@@ -45,11 +45,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from msgspec import UNSET
+from msgspec import UNSET, Struct
 
 from iam_audit.engine import Decision, policy_notes, resource_account
 from iam_audit.engine.batch import Question, request_context
@@ -99,8 +98,7 @@ class Access(StrEnum):
 _ACCESS = {access.value: access for access in Access}
 
 
-@dataclass(frozen=True, slots=True)
-class Grantee:
+class Grantee(Struct, frozen=True):
     """One principal that may perform the action, and the policies that let it."""
 
     arn: str
@@ -119,8 +117,8 @@ class Grantee:
         }
 
     def __reduce__(self) -> tuple[Any, tuple[str, str, str, tuple[str, ...], tuple[str, ...]]]:
-        """Pickled as its values (a worker's answers cross a pipe): a dataclass with slots and
-        enum members pickles field by field and member by member, several times slower."""
+        """Pickled as its values (a worker's answers cross a pipe): a struct with enum members
+        pickles member by member, several times slower."""
         return _grantee, (self.arn, self.type.value, self.decision.value, self.unresolved, self.via)
 
 
@@ -130,8 +128,7 @@ def _grantee(
     return Grantee(arn, _KINDS[kind], _ACCESS[decision], unresolved, via)
 
 
-@dataclass(frozen=True, slots=True)
-class WhoCanResult:
+class WhoCanResult(Struct, frozen=True):
     """The answer: the principals, sorted by ARN, and how many were examined."""
 
     action: str

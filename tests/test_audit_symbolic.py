@@ -7,9 +7,8 @@ audit step looks for placeholder text on its own.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from iam_audit.audit import run_checks
 from iam_audit.checks import AuditTarget

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from msgspec import structs
 
 from iam_audit.audit import run_checks
 from iam_audit.checks import AuditTarget
@@ -280,7 +281,7 @@ def _noted(found: dict[str, list[Result]], tmp_path: Path) -> dict[str, Result]:
         "lambda calls": dataclasses.replace(calls, notes=("code of x: 1 file not read",)),
         "logs diagnose": diagnose([LogEvent("The user import job has expired. " + "x" * 300_000)]),
         "simulate": dataclasses.replace(
-            simulated, result=dataclasses.replace(simulated.result, notes=("statement 2 unused",))
+            simulated, result=structs.replace(simulated.result, notes=("statement 2 unused",))
         ),
     }
 

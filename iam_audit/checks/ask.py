@@ -7,7 +7,9 @@ Checks never walk policy JSON themselves: every question goes through :func:`ask
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+
+from msgspec import structs
 
 from iam_audit.checks.base import finding
 from iam_audit.engine import (
@@ -213,9 +215,9 @@ def _bounding(role: Role, principal: str | None, resource: str | None) -> OrgPol
     if organization is None:
         return None
     if principal not in (None, role.account_id):
-        organization = replace(organization, scp=())
+        organization = structs.replace(organization, scp=())
     if resource not in (None, role.account_id):
-        organization = replace(organization, rcp=())
+        organization = structs.replace(organization, rcp=())
     return organization
 
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from msgspec import Struct
+from msgspec.structs import force_setattr
 
 from iam_audit.engine.conditions import (
     Condition,
@@ -179,8 +181,7 @@ _APPLIES = StatementMatch(True, Tri.TRUE, (), GRANT_DIRECT)
 _FALSE, _TRUE, _UNKNOWN = Tri.FALSE, Tri.TRUE, Tri.UNKNOWN
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledStatement:
+class CompiledStatement(Struct, frozen=True):
     """One statement, ready to match.
 
     ``resources`` is ``None`` when the statement has neither Resource nor NotResource; else the
@@ -204,12 +205,13 @@ class CompiledStatement:
     meaning: tuple[bool, str] = (False, "")
     #: the Resource (or NotResource) patterns as written
     resource_texts: tuple[str, ...] = ()
-    #: :attr:`reads_context`, worked out once (every request of every principal asks it)
-    reads: bool = field(init=False, repr=False, compare=False)
+    #: :attr:`reads_context`, worked out once (every request of every principal asks it),
+    #: from the fields above whatever a caller gives
+    reads: bool = False
 
     def __post_init__(self) -> None:
         reads = bool(self.conditions) or (self.static_resources is None and bool(self.resources))
-        object.__setattr__(self, "reads", reads)
+        force_setattr(self, "reads", reads)
 
     def named(self, ref: StatementRef) -> CompiledStatement:
         """The same statement as it stands in another document (``ref``)."""
@@ -375,7 +377,8 @@ class CompiledPolicy:
     is validated (unless ``validated``: the document passed ``validate_policy``, as
     ``parse_policy`` records in ``PolicyDocument.validated``) and compiled the first time a
     request's service makes it a candidate. :attr:`statements` and :attr:`notes` compile all.
-    It keeps the document's name and kind, not the document (no reference cycle).
+    It keeps the document's name, kind and body (the JSON it compiled), not the document (no
+    reference cycle): :func:`compile_policy` reuses it only for a document with all three.
     """
 
     __slots__ = (
@@ -391,6 +394,7 @@ class CompiledPolicy:
         "_shared",
         "_single",
         "_structure_note",
+        "body",
         "kind",
         "name",
         "validated",
@@ -404,7 +408,7 @@ class CompiledPolicy:
         validated: bool = False,
         statements: dict[tuple[bool, str], CompiledStatement] | None = None,
     ) -> None:
-        body = document.document
+        body = self.body = document.document
         self.name = document.name
         self.kind = document.kind
         self.validated = validated
@@ -534,7 +538,7 @@ class CompiledPolicy:
             )
             single = CompiledPolicy(found, validated=True)
             single._compiled[0] = statement  # the same compiled statement, the same ref
-            object.__setattr__(found, "compiled", single)
+            force_setattr(found, "compiled", single)
         self._alone[index] = found
         return found
 
@@ -661,13 +665,18 @@ def compile_policy(
     whole account shares one): a statement another document holds too is compiled once.
     """
     compiled = document.compiled
-    if isinstance(compiled, CompiledPolicy):
-        return compiled
+    if (
+        isinstance(compiled, CompiledPolicy)
+        and compiled.body is document.document
+        and compiled.name == document.name
+        and compiled.kind is document.kind
+    ):
+        return compiled  # its own (a copy with changes carries the original's: not reused)
     compiled = CompiledPolicy(
         document, validated=validated or document.validated, statements=statements
     )
     # the one write to a frozen document: its engine-owned slot, never compared or hashed
-    object.__setattr__(document, "compiled", compiled)
+    force_setattr(document, "compiled", compiled)
     return compiled
 
 

@@ -32,10 +32,12 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+
+from msgspec import Struct
 
 from iam_audit.engine.match import Resolution, Template
 
@@ -122,8 +124,7 @@ _BY_LOWER: dict[str, tuple[str, bool]] = {name.lower(): entry for name, entry in
 _VARIABLE_FAMILIES = frozenset({"string", "string-ic", "string-like", "arn", "bool"})
 
 
-@dataclass(frozen=True, slots=True)
-class Condition:
+class Condition(Struct, frozen=True):
     """One (operator, key, values) entry of a ``Condition`` block.
 
     ``family`` is ``None`` for an operator IAM does not define; such an entry never matches.

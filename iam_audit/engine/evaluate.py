@@ -26,13 +26,14 @@ logic in which a condition key that the caller did not supply is unknown; the se
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import NamedTuple
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from iam_audit.engine.compile import (
     GRANT_ACCOUNT,
@@ -349,8 +350,7 @@ def _split_action(action: str) -> tuple[str, str]:
 # Decision
 
 
-@dataclass(frozen=True, slots=True)
-class _Shape:
+class _Shape(Struct, frozen=True):
     """The facts of a request that are not statement matches."""
 
     aws_principal: bool
@@ -798,8 +798,7 @@ def _is_service_linked(principal: Principal | None) -> bool:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _LevelVerdict:
+class _LevelVerdict(Struct, frozen=True):
     """One kind of organization policy, level by level: the first level that denies, and how."""
 
     deny: tuple[OrgLevel, EvalResult] | None
@@ -890,7 +889,7 @@ def apply_organization(
         unresolved.update(verdict.unresolved)
         notes.update(verdict.notes)
         conditional = conditional or (verdict.conditional and request.mode is ContextMode.OPEN)
-    merged = dataclasses.replace(
+    merged = replace(
         result,
         unresolved=_spellings(unresolved) if unresolved else (),
         notes=tuple(sorted(notes)),
@@ -904,7 +903,7 @@ def apply_organization(
             level, answer = verdict.deny
             ref = answer.matched[0] if answer.matched else None
             said = f"{kind} {ref.policy} (statement {ref.label})" if ref else kind
-            return dataclasses.replace(
+            return replace(
                 merged,
                 decision=Decision.EXPLICIT_DENY,
                 matched=answer.matched,
@@ -914,10 +913,10 @@ def apply_organization(
                 conditional=may_allow and verdict.conditional and open_mode,
             )
     if not may_allow:
-        return dataclasses.replace(merged, conditional=conditional)
+        return replace(merged, conditional=conditional)
     for kind, verdict in verdicts:
         if verdict.no_allow is not None:
-            return dataclasses.replace(
+            return replace(
                 merged,
                 decision=Decision.IMPLICIT_DENY,
                 matched=(),
@@ -926,4 +925,4 @@ def apply_organization(
                 own_decision=result.decision,
                 conditional=verdict.conditional and open_mode,
             )
-    return dataclasses.replace(merged, conditional=conditional)
+    return replace(merged, conditional=conditional)

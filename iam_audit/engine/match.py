@@ -22,6 +22,8 @@ import re
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 
+from msgspec import Struct
+
 __all__ = [
     "ActionMatcher",
     "Glob",
@@ -170,8 +172,7 @@ def glob(pattern: str) -> Glob:
 # Actions
 
 
-@dataclass(frozen=True, slots=True)
-class ActionMatcher:
+class ActionMatcher(Struct, frozen=True):
     """The ``Action`` (or ``NotAction``) list of one statement, pre-lowercased.
 
     ``exact``: names without wildcards; ``prefixes``: ``service:`` of ``service:*`` entries;
@@ -234,14 +235,12 @@ class ActionMatcher:
 # Templates (policy variables)
 
 
-@dataclass(frozen=True, slots=True)
-class _Literal:
+class _Literal(Struct, frozen=True):
     text: str
     wildcards: bool  # True: * and ? in text are wildcards; False: taken literally
 
 
-@dataclass(frozen=True, slots=True)
-class _Variable:
+class _Variable(Struct, frozen=True):
     key: str  # lower-case condition key
     key_text: str  # as written
     default: str | None

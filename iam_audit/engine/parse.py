@@ -376,8 +376,8 @@ def parse_policy(
     Raises :class:`PolicyParseError` (naming ``location`` and the JSON path) when the value is not
     an IAM policy of kind ``kind`` or, with ``strict_operators``, when a condition operator is
     not one IAM defines (IAM would refuse to store it; otherwise it is left to ``notes`` and
-    COG008). The document says it was validated (``validated=True``, which ``dataclasses.replace``
-    keeps), so evaluation does not check its statements again.
+    COG008). The document says it was validated (``validated=True``, which
+    ``msgspec.structs.replace`` keeps), so evaluation does not check its statements again.
     """
     text: str | None = None
     document: JSON

@@ -1,10 +1,15 @@
-"""The engine's vocabulary: requests, principals, decisions and the statements behind them."""
+"""The engine's vocabulary: requests, principals, decisions and the statements behind them.
+
+Frozen ``msgspec.Struct`` types, as :mod:`iam_audit.model`'s values are (and for the same reason:
+one request, result and reference is built per principal asked about).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
+
+from msgspec import Struct, field
 
 from iam_audit.model import PolicyKind
 
@@ -55,8 +60,7 @@ _AWS = PrincipalKind.AWS
 _ALLOWED = Decision.ALLOWED
 
 
-@dataclass(frozen=True, slots=True)
-class Principal:
+class Principal(Struct, frozen=True):
     """Who makes the request: an IAM ARN (or account ID), a service, a federated provider, or ``*``."""
 
     kind: PrincipalKind
@@ -73,8 +77,7 @@ class Principal:
         return parts[4] if len(parts) > 5 and parts[4] else None
 
 
-@dataclass(frozen=True, slots=True)
-class Request:
+class Request(Struct, frozen=True):
     """One API request to evaluate.
 
     ``context`` maps condition keys (any case) to their values; single values are 1-tuples.
@@ -101,8 +104,7 @@ class Request:
     unknown_values: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class StatementRef:
+class StatementRef(Struct, frozen=True):
     """A statement, named well enough for a person to find it: policy, then Sid or index."""
 
     policy: str
@@ -117,8 +119,7 @@ class StatementRef:
         return self.sid if self.sid else f"#{self.index}"
 
 
-@dataclass(frozen=True, slots=True)
-class EvalResult:
+class EvalResult(Struct, frozen=True):
     """A decision with the statements that made it.
 
     ``matched``: for ``explicitDeny`` the Deny statements that applied; for ``allowed`` the Allow

@@ -16,7 +16,6 @@ both.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import lzma
 import re
@@ -26,6 +25,7 @@ from importlib import resources
 from typing import Any
 
 import orjson
+from msgspec import structs
 
 from iam_audit.model import Origin, PolicyDocument, PolicyKind, SourceKind
 
@@ -110,7 +110,7 @@ def aws_managed_policy(arn: str) -> PolicyDocument | None:
         kind=PolicyKind.MANAGED,
         location=f"{SNAPSHOT_FILE} {key}",
     )
-    return dataclasses.replace(
+    return structs.replace(
         document,
         origin=Origin(SourceKind.FILE, SNAPSHOT_FILE, pointer=pointer),
         version_id=str(version),
@@ -155,6 +155,6 @@ class ManagedLookup:
         if arn not in self._boundaries:
             found = self.policy(arn)
             self._boundaries[arn] = (
-                dataclasses.replace(found, kind=PolicyKind.BOUNDARY) if found else None
+                structs.replace(found, kind=PolicyKind.BOUNDARY) if found else None
             )
         return self._boundaries[arn]

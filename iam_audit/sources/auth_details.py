@@ -12,13 +12,13 @@ reads it through this class.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import msgspec
 import orjson
+from msgspec import structs
 
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
@@ -326,7 +326,7 @@ class AuthDetailsSource:
         if arn not in self._boundaries:
             found = self.managed_policy(arn)
             self._boundaries[arn] = (
-                None if found is None else dataclasses.replace(found, kind=PolicyKind.BOUNDARY)
+                None if found is None else structs.replace(found, kind=PolicyKind.BOUNDARY)
             )
         return self._boundaries[arn]
 

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from msgspec import structs
+
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
 from iam_audit.model import OrgLevel, OrgPolicies, PolicyDocument, PolicyKind
@@ -194,8 +196,7 @@ def read_organization(
 
 def attach(role: Any, organization: OrgPolicies | None) -> Any:
     """``role`` with ``organization`` (a :class:`~iam_audit.model.Role`, or ``None``)."""
-    import dataclasses
 
     if role is None or organization is None:
         return role
-    return dataclasses.replace(role, organization=organization)
+    return structs.replace(role, organization=organization)

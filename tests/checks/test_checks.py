@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from iam_audit.audit import run_checks
 from iam_audit.checks import ALL_CHECKS
@@ -69,8 +70,10 @@ def _findings(case: dict[str, Any], check_id: str, tmp_path: Path) -> list[Any]:
             assert target.lambda_role is not None
             target = replace(
                 target,
-                lambda_role=replace(target.lambda_role, organization=caller),
-                chain_roles=tuple(replace(r, organization=policies) for r in target.chain_roles),
+                lambda_role=structs.replace(target.lambda_role, organization=caller),
+                chain_roles=tuple(
+                    structs.replace(r, organization=policies) for r in target.chain_roles
+                ),
             )
     check = next(c for c in ALL_CHECKS if c.meta.id == check_id)
     return list(run_checks(target, [check]).findings)

@@ -12,10 +12,10 @@ side by ``ask_trust``).
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from iam_audit.checks.ask import ask_identity
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import (

@@ -7,11 +7,11 @@ case is asked twice through one Question, in both orders, and must equal a plain
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from iam_audit.engine import ContextMode, Principal, PrincipalKind, Request, evaluate
 from iam_audit.engine.batch import Question
@@ -312,7 +312,7 @@ def test_a_request_holding_unknown_values_is_never_answered_from_the_shared_memo
         "p", _allow(resource=f"arn:aws:cognito-idp:eu-west-1:{ACCOUNT}:userpool/{hole}")
     )
     plain = _request(question, "a", {})
-    holding = dataclasses.replace(plain, unknown_values=(hole,))
+    holding = structs.replace(plain, unknown_values=(hole,))
     first = question.ask(plain, [document], shared=True)
     second = question.ask(holding, [document], shared=True)
     assert second == evaluate(holding, identity=[document], resource_account=ACCOUNT)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 import gc
 import weakref
 from collections import Counter
 from typing import Any
 
 import pytest
+from msgspec import structs
 
 from iam_audit.engine import (
     ContextMode,
@@ -90,15 +90,17 @@ def test_replace_keeps_validated_and_compiles_anew(monkeypatch: pytest.MonkeyPat
     original = _doc(policy(allow(AIA, POOL)), "p")
     assert original.validated
     compile_policy(original).statements  # noqa: B018 - compiles every statement
-    moved = dataclasses.replace(original, kind=PolicyKind.BOUNDARY)
+    moved = structs.replace(original, kind=PolicyKind.BOUNDARY)
     assert moved.validated
-    assert moved.compiled is None
+    assert moved.compiled is original.compiled  # copied with the fields, and not reused:
+    assert compile_policy(moved) is not compile_policy(original)
     checked: list[str] = []
     monkeypatch.setattr(
         compile_module, "validate_statement", lambda raw, path: checked.append(path)
     )
     (statement,) = compile_policy(moved).statements
     assert statement.ref.kind is PolicyKind.BOUNDARY  # its own form, under its own kind
+    assert compile_policy(moved) is compile_policy(moved)  # kept, once it is its own
     assert checked == []  # and not validated again
     by_hand = PolicyDocument("h", PolicyKind.INLINE, original.document)
     assert not by_hand.validated

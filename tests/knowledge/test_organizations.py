@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec import structs
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
@@ -201,14 +202,13 @@ def test_an_scp_grants_nothing(tmp_path: Path) -> None:
 def test_the_management_account_is_not_affected(tmp_path: Path) -> None:
     organization = _org((FULL, DENY_OU, FULL))
     assert organization is not None
-    import dataclasses
 
     question = SimulateQuestion(
         action="cognito-idp:AdminInitiateAuth",
         resource=POOL_EU,
         policies=(load_policy_file(_identity(tmp_path), PolicyKind.INLINE),),
         caller_arn=ROLE,
-        organization=dataclasses.replace(organization, management_account=ACCOUNT),
+        organization=structs.replace(organization, management_account=ACCOUNT),
     )
     assert simulate(question).decision is Decision.ALLOWED
 
@@ -607,7 +607,6 @@ def test_an_rcp_on_the_organization_identity_is_decided_when_the_org_id_is_known
 ) -> None:
     # aws:PrincipalOrgID is known for a role whose organization was read (AWS Organizations);
     # from files it is not, and the answer then hangs on it, never guessed.
-    import dataclasses
 
     from iam_audit.checks.ask import ask_identity
     from iam_audit.model import Origin, Role, SourceKind
@@ -642,7 +641,7 @@ def test_an_rcp_on_the_organization_identity_is_decided_when_the_org_id_is_known
     role = Role(ROLE, "migration", Origin(SourceKind.FILE, "t"), inline=(identity,))
 
     def answer(organization_id: str | None) -> tuple[str, bool]:
-        bounded = dataclasses.replace(
+        bounded = structs.replace(
             role, organization=OrgPolicies(rcp=levels, organization_id=organization_id)
         )
         found = ask_identity(bounded, "cognito-idp:AdminInitiateAuth", POOL_EU)

@@ -11,6 +11,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from msgspec import structs
+
 from iam_audit.model import (
     JSON,
     LambdaFunction,
@@ -132,7 +134,7 @@ class _Builder:
         document = parse_policy(
             value, name=name, kind=kind, location=f"{self.location}:{line or '?'} {pointer}"
         )
-        return dataclasses.replace(document, origin=self.origin(pointer, line))
+        return structs.replace(document, origin=self.origin(pointer, line))
 
     def _props(self, logical: str) -> Mapping[str, Any]:
         props = self.r.resource(logical).get("Properties")

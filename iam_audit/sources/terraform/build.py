@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from msgspec import structs
 
 from iam_audit.model import (
     LambdaFunction,
@@ -61,7 +62,7 @@ class _Builder:
             # the plan as just ``x.arn``): the document is unknown until apply.
             return None
         document = parse_policy(value, name=name, kind=kind, location=f"{self.location} {address}")
-        return dataclasses.replace(document, origin=self.origin(address))
+        return structs.replace(document, origin=self.origin(address))
 
     def _unknown_policy(self, address: str, what: str, marks: set[str]) -> None:
         mark = unresolved(address, what)
