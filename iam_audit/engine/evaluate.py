@@ -596,9 +596,8 @@ def evaluate(
     boundary_present = boundary is not None
     if identity is not None:
         for document in identity:
-            compiled = document.compiled  # compile_policy(document), without the call
             _scan(
-                compiled if type(compiled) is CompiledPolicy else compile_policy(document),
+                compile_policy(document),
                 request,
                 action,
                 service,
