@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from iam_audit.engine.compile import CompiledStatement, compile_policy
+from iam_audit.engine.compile import CompiledStatement, Meaning, compile_policy
 from iam_audit.engine.evaluate import Memo, evaluate, resource_account
 from iam_audit.engine.match import glob, has_wildcard
 from iam_audit.engine.types import (
@@ -74,11 +74,11 @@ class Question:
         self.known_reaches: dict[str, bool] = {}
         self._memo = Memo()
         #: statements compiled once per meaning, named in each document that holds them
-        self._statements: dict[tuple[bool, str], CompiledStatement] = {}
+        self._statements: dict[tuple[bool, Meaning], CompiledStatement] = {}
         #: answers to ``ask(..., shared=True)`` by documents and the principal's account
         self._answers: dict[tuple[object, ...], EvalResult] = {}
         #: statements, by meaning, whose ``Resource`` can match the resource (:meth:`relevant`)
-        self._reached_by: dict[tuple[bool, str], bool] = {}
+        self._reached_by: dict[tuple[bool, Meaning], bool] = {}
         #: shared documents: does a statement of theirs that can apply read the context?
         self._reads: dict[PolicyDocument, bool] = {}
 

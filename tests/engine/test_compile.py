@@ -297,3 +297,31 @@ def test_statements_of_two_versions_never_share() -> None:
         body = {"Version": version, "Statement": [allow(AIA, "arn:aws:s3:::${aws:username}")]}
         assert len(compile_policy(_doc(body, version), statements=table).statements) == 1
     assert len(table) == 2
+
+
+class _Node(str):
+    """A string as a template parser gives it (cfn-lint's decoder returns str subclasses)."""
+
+
+_VALUES = [1, 1.0, True, "1", 3600, 3600.0, -0.0, 0.0, 10**30, 10**30 + 1]
+_VALUES += [float("nan"), float("inf"), float("-inf"), "\ud800", _Node("1"), None]
+
+
+def test_a_meaning_tells_apart_every_two_condition_values() -> None:
+    # The table keys statements by meaning, so two statements that differ in any value must
+    # get two meanings: JSON text where it is exact, the repr where orjson would blur two values
+    # (NaN and the infinities all written as null, a str subclass as the str, an integer beyond
+    # 64 bits refused) or refuse one (a lone surrogate).
+    def statement(value: object) -> dict[str, Any]:
+        return {**_BASE, "Condition": {"NumericLessThan": {"aws:MultiFactorAuthAge": value}}}
+
+    meanings = [compile_module._meaning(statement(value)) for value in _VALUES]
+    assert len(set(meanings)) == len(_VALUES)
+    assert compile_module._meaning(statement(1)) == compile_module._meaning(statement(1))
+    assert isinstance(compile_module._meaning(statement(1)), bytes)  # the exact JSON text
+    assert all(
+        isinstance(compile_module._meaning(statement(value)), str)
+        for value in (float("nan"), 10**30, "\ud800", _Node("1"), None)
+    )
+    with_sid = compile_module._meaning({"Sid": "A", **statement(1)})
+    assert with_sid == compile_module._meaning(statement(1))
