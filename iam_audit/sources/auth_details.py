@@ -340,13 +340,7 @@ class AuthDetailsSource:
 
     def _default_version(self, arn: str) -> tuple[int, Any] | None:
         detail = self._policies.get(arn)
-        if detail is None:
-            return None
-        default = detail.DefaultVersionId
-        for index, version in enumerate(detail.PolicyVersionList):
-            if version.IsDefaultVersion or (default and version.VersionId == default):
-                return index, version
-        return None
+        return None if detail is None else schema.default_version(detail)
 
     def _parse_managed(self, arn: str) -> PolicyDocument | None:
         detail = self._policies.get(arn)

@@ -38,6 +38,7 @@ __all__ = [
     "Tag",
     "User",
     "Version",
+    "default_version",
     "to_json",
 ]
 
@@ -130,7 +131,9 @@ def grammar_holds(pages: list[Any]) -> Grammar:
 
 
 def _documents(pages: list[Any]) -> Iterator[object]:
-    """Every document of ``pages``: trust, inline (roles, users, groups), managed versions."""
+    """Every document of ``pages`` that iam-audit reads: trust, inline (roles, users, groups)
+    and each managed policy's default version (:func:`default_version`; the others are never
+    read, so whether they hold changes no answer)."""
     for page in pages:
         for role in page.RoleDetailList or ():
             yield role.AssumeRolePolicyDocument
@@ -143,8 +146,21 @@ def _documents(pages: list[Any]) -> Iterator[object]:
             for item in group.GroupPolicyList:
                 yield item.PolicyDocument
         for policy in page.Policies or ():
-            for version in policy.PolicyVersionList:
-                yield version.Document
+            found = default_version(policy)
+            if found is not None:
+                yield found[1].Document
+
+
+def default_version(policy: Any) -> tuple[int, Any] | None:
+    """The default version of the managed policy record ``policy`` (``IsDefaultVersion``, or
+    the ``VersionId`` its ``DefaultVersionId`` names) and its index in ``PolicyVersionList``:
+    "the policy's default (operative) version", the one that affects "all users, groups, and
+    roles that the policy is attached to" (IAM API Reference, SetDefaultPolicyVersion)."""
+    default = policy.DefaultVersionId
+    for index, version in enumerate(policy.PolicyVersionList):
+        if version.IsDefaultVersion or (default and version.VersionId == default):
+            return index, version
+    return None
 
 
 def document_holds(document: object) -> bool:

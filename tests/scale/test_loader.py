@@ -153,6 +153,35 @@ def test_a_document_the_types_refuse_is_refused_by_the_engine(
         source.validate_role(source.role_arns()[0])
 
 
+@pytest.mark.parametrize("bad_version", ["v1", "v2"])
+def test_only_the_default_version_of_a_managed_policy_must_hold(
+    tmp_path: Path, bad_version: str
+) -> None:
+    # SetDefaultPolicyVersion "sets the specified version of the specified policy as the
+    # policy's default (operative) version. This operation affects all users, groups, and roles
+    # that the policy is attached to" (IAM API Reference): the other versions take no part in
+    # any evaluation, so one the engine would refuse keeps the file typed and refuses nothing;
+    # a default version it refuses is refused, as above
+    bad = doc(allow("AdminInitiateAuth", POOL))  # no service: the engine refuses it
+    good = doc(allow(ACTION, POOL))
+    grant = managed_arn("Grant")
+    default, old = (good, bad) if bad_version == "v1" else (bad, good)
+    data = account(roles=[role("r0", managed=[grant])], policies=[policy(grant, default, old)])
+    path = tmp_path / "versions.json"
+    path.write_text(json.dumps(data, indent=2))
+    source = AuthDetailsSource(path)
+    if bad_version == "v1":
+        assert source.typed
+        (managed,) = source.get_role("r0").managed
+        assert managed.document == good
+        assert managed.validated
+        source.validate_role(source.role_arns()[0])
+    else:
+        assert not source.typed
+        with pytest.raises(PolicyParseError, match="is not SERVICE:ACTION"):
+            source.validate_role(source.role_arns()[0])
+
+
 @pytest.mark.parametrize(
     "text",
     [json.dumps(_sample(), indent=4)[:-40], json.dumps(_sample()).replace('"Arn"', "Arn", 1), ""],
