@@ -419,16 +419,27 @@ def who_can(
     walk: _Walk | None = None  # the walk of the process that works the principals
 
     def load() -> list[Principal]:
-        """The principals, with the walk over them, built in the process that works them."""
+        """The principals, with the walk over them, built in the process that works them. A
+        file not decoded yet is decoded with the principals' own documents left to be checked
+        block by block (:meth:`AuthDetailsSource.hold`): each process checks only its share."""
         nonlocal walk
-        decoded = source.load() if isinstance(source, UndecodedSource) else source
+        decoded = source.load(defer=True) if isinstance(source, UndecodedSource) else source
         question = Question(action, resource, context=context, organization=organization)
         walk = _Walk(decoded, question)
         return decoded.principals()
 
-    def work(block: Sequence[Principal], _start: int) -> _Part:
+    def work(block: Sequence[Principal], start: int) -> _Part:
         """The answers of ``block``, with the notes and denials found while working it."""
+        nonlocal walk
         assert walk is not None  # load() ran in this process
+        if not walk.source.hold(block):
+            # a document of the block that the types let through breaks the grammar: from here
+            # on this process reads the file as one whose documents the types refuse (plain
+            # JSON, validated by the engine), as a single pass over such a file reads it
+            assert isinstance(source, UndecodedSource)  # only a deferred source says no
+            plain = source.load(plain=True)
+            walk = _Walk(plain, walk.question)
+            block = plain.principals()[start : start + len(block)]
         found: list[Grantee] = []
         accounts: set[str] = set()
         for principal in block:

@@ -12,6 +12,7 @@ reads it through this class.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -68,20 +69,33 @@ def _generic_error(data: Any, path: Path | str) -> InputError | None:
 
 
 def load_pages(
-    path: Path | str, data: Any | None = None, *, lazy: bool = False, raw: bytes | None = None
+    path: Path | str,
+    data: Any | None = None,
+    *,
+    lazy: bool = False,
+    raw: bytes | None = None,
+    defer: bool = False,
+    plain: bool = False,
 ) -> tuple[list[Any], bool, bool, bool]:
     """The pages of the file (or of ``data``, decoded JSON already) as typed records, whether
     their documents were typed (validated while decoding), whether every document was (none
     is left as text to parse), and whether the file is a JSON list of pages (so each JSON
     pointer starts with the page's index). ``lazy``: documents are left as their JSON text until one
     is read (each is typed and validated then). ``raw``: the file's bytes, read already.
+    ``defer``: the roles' and users' own documents are typed but not checked against the
+    grammar (:func:`~iam_audit.sources.authschema.principals_hold` must say they hold before
+    they are read); the second answer is then about the shared documents alone. ``plain``:
+    every document as plain JSON, which the engine validates, as for a file the types refuse.
 
     Raises :class:`InputError` naming the file for anything that is not authorization details.
     """
     if data is None and raw is None:
         raw = read_file(path)
+    ways: tuple[tuple[msgspec.json.Decoder[Any], bool], ...]
     ways = ((schema.STRICT, True), (schema.LENIENT, False))
-    if lazy and raw is not None:
+    if plain:
+        ways = ((schema.LENIENT, False),)
+    elif lazy and raw is not None:
         ways = ((schema.RAW, False), (schema.LENIENT, False))
         if not raw.isascii():  # text left unread must still be UTF-8, as JSON is (RFC 8259)
             try:
@@ -118,7 +132,10 @@ def load_pages(
         pages = found if isinstance(found, list) else [found]
         if not pages or any(not _has_keys(page) for page in pages):
             raise _not_details(path)
-        grammar = schema.grammar_holds(pages) if typed else schema.Grammar(True, False)
+        if typed:
+            grammar = schema.grammar_holds(pages, principals=not defer)
+        else:
+            grammar = schema.Grammar(True, False)
         if not grammar.holds:
             continue  # the engine will say what is wrong
         return pages, typed, grammar.all_typed, isinstance(found, list)
@@ -166,8 +183,9 @@ class UndecodedSource:
         self.path = path
         self.raw = read_file(path)
 
-    def load(self) -> AuthDetailsSource:
-        return AuthDetailsSource(self.path, raw=self.raw)
+    def load(self, *, defer: bool = False, plain: bool = False) -> AuthDetailsSource:
+        """The decoded source (``defer``, ``plain``: as :func:`load_pages` says)."""
+        return AuthDetailsSource(self.path, raw=self.raw, defer=defer, plain=plain)
 
 
 class AuthDetailsSource:
@@ -186,9 +204,18 @@ class AuthDetailsSource:
         *,
         lazy: bool = False,
         raw: bytes | None = None,
+        defer: bool = False,
+        plain: bool = False,
     ) -> None:
         self.path = path
-        pages, self.typed, self._all_valid, listed = load_pages(path, data, lazy=lazy, raw=raw)
+        pages, self.typed, all_valid, listed = load_pages(
+            path, data, lazy=lazy, raw=raw, defer=defer, plain=plain
+        )
+        #: the roles' and users' documents are not checked yet (``defer``): :meth:`hold`
+        self._deferred = defer and self.typed
+        #: every document is typed and holds (so validated): no role needs parsing
+        self._all_valid = all_valid and not self._deferred
+        self._shared_valid = all_valid  # so do the documents principals share
         self._roles: dict[str, Any] = {}
         self._role_at: dict[str, tuple[str, int]] = {}  # page prefix and index, for pointers
         self.users: list[Any] = []
@@ -277,6 +304,20 @@ class AuthDetailsSource:
         found: list[Principal] = [("role", role) for role in self._roles.values()]
         found.extend(("user", user) for user in self.users)
         return found
+
+    def hold(self, principals: Sequence[Principal]) -> bool:
+        """Do the own documents of ``principals`` (from :meth:`principals`) hold the grammar the
+        types cannot say? Always for a source that checked them while decoding. A source
+        decoded with ``defer`` has not, and the typed documents of a principal are not to be
+        read until this has said yes: on no, read the file again with ``plain``, as a file
+        whose documents the types refuse is read (the engine then says what is wrong)."""
+        if not self._deferred:
+            return True
+        grammar = schema.principals_hold(principals)
+        if grammar.holds and grammar.all_typed and self._shared_valid:
+            # every document these roles read is typed and holds: nothing to parse for them
+            self._validated.update(record.Arn for kind, record in principals if kind == "role")
+        return grammar.holds
 
     def group(self, name: str) -> Any | None:
         """The group record named ``name``; ``None`` when the file does not hold it."""

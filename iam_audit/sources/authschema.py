@@ -17,7 +17,8 @@ validation says exactly what is wrong, with the file and JSON path, as for every
 URL-encoded documents (the raw API's form) stay strings until the engine parses them.
 """
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any, Literal, NamedTuple, Union
 
 import msgspec
@@ -39,6 +40,8 @@ __all__ = [
     "User",
     "Version",
     "default_version",
+    "grammar_holds",
+    "principals_hold",
     "to_json",
 ]
 
@@ -113,13 +116,33 @@ class Grammar(NamedTuple):
     all_typed: bool
 
 
-def grammar_holds(pages: list[Any]) -> Grammar:
-    """What the types cannot say, for every typed document of ``pages`` (see
-    :func:`document_holds`). Each distinct action name is checked once. One pass over the
-    documents, in a loop kept tight: it reads every statement of the file."""
+def grammar_holds(pages: list[Any], *, principals: bool = True) -> Grammar:
+    """What the types cannot say, for every typed document of ``pages`` that iam-audit reads
+    (see :func:`document_holds`). ``principals=False``: only for the documents principals
+    share (each managed policy's default version, the groups' inline policies); each role's
+    and user's own are then checked by :func:`principals_hold` before they are read."""
+    shared = _shared_documents(pages)
+    if not principals:
+        return _holds(shared)
+    records = (
+        *(("role", role) for page in pages for role in page.RoleDetailList or ()),
+        *(("user", user) for page in pages for user in page.UserDetailList or ()),
+    )
+    return _holds(itertools.chain(_own_documents(records), shared))
+
+
+def principals_hold(principals: Iterable[tuple[str, Any]]) -> Grammar:
+    """:func:`grammar_holds` of the own documents of ``principals``, ``("role", record)`` or
+    ``("user", record)`` pairs: a role's trust and inline policies, a user's inline ones."""
+    return _holds(_own_documents(principals))
+
+
+def _holds(documents: Iterable[object]) -> Grammar:
+    """Each distinct action name is checked once. One pass over the documents, in a loop kept
+    tight: it reads every statement they hold."""
     actions: set[str] = set()
     typed = True
-    for document in _documents(pages):
+    for document in documents:
         kind = type(document)
         if kind is Policy or kind is TrustPolicy:
             if not _statements_hold(document, actions):
@@ -130,18 +153,23 @@ def grammar_holds(pages: list[Any]) -> Grammar:
     return Grammar(holds, holds and typed)
 
 
-def _documents(pages: list[Any]) -> Iterator[object]:
-    """Every document of ``pages`` that iam-audit reads: trust, inline (roles, users, groups)
-    and each managed policy's default version (:func:`default_version`; the others are never
-    read, so whether they hold changes no answer)."""
+def _own_documents(principals: Iterable[tuple[str, Any]]) -> Iterator[object]:
+    """The documents of roles and users: a role's trust and inline policies, a user's inline."""
+    for kind, record in principals:
+        if kind == "role":
+            yield record.AssumeRolePolicyDocument
+            for item in record.RolePolicyList:
+                yield item.PolicyDocument
+        else:
+            for item in record.UserPolicyList:
+                yield item.PolicyDocument
+
+
+def _shared_documents(pages: list[Any]) -> Iterator[object]:
+    """The documents of ``pages`` that principals share: the groups' inline policies and each
+    managed policy's default version (:func:`default_version`; the others are never read, so
+    whether they hold changes no answer)."""
     for page in pages:
-        for role in page.RoleDetailList or ():
-            yield role.AssumeRolePolicyDocument
-            for item in role.RolePolicyList:
-                yield item.PolicyDocument
-        for user in page.UserDetailList or ():
-            for item in user.UserPolicyList:
-                yield item.PolicyDocument
         for group in page.GroupDetailList or ():
             for item in group.GroupPolicyList:
                 yield item.PolicyDocument

@@ -224,3 +224,76 @@ def test_a_bad_role_document_is_refused_the_same_in_one_process_or_several(
         messages.append(raised.value.message)
     assert len(set(messages)) == 1, messages
     assert f"/RoleDetailList/{min(bad)}/" in messages[0]
+
+
+def _statement_breaking_the_grammar(kind: str) -> dict[str, Any]:
+    """A statement the types let through that the policy grammar refuses (IAM User Guide, IAM
+    JSON policy elements: NotAction, "use either Action or NotAction"; Action, "each action ...
+    includes the service prefix"; Principal, a trust policy "must specify a principal")."""
+    return {
+        "both actions": {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "NotAction": "s3:PutObject",
+            "Resource": "*",
+        },
+        "no service": {"Effect": "Allow", "Action": "GetObject", "Resource": "*"},
+        "no principal": {"Effect": "Allow", "Action": "sts:AssumeRole"},
+    }[kind]
+
+
+@pytest.mark.parametrize(
+    ("kind", "bad"),
+    [("both actions", [150]), ("no service", [1_900, 700]), ("no principal", [2_050, 40])],
+)
+def test_a_role_breaking_the_grammar_is_refused_the_same_in_one_process_or_several(
+    tmp_path: Path, base_account: dict[str, Any], kind: str, bad: list[int]
+) -> None:
+    """Each process checks the grammar of its own blocks' roles only: one that finds a
+    document breaking it reads the file as plain JSON from there on, and the role a single
+    pass over the whole file refuses first is still the one named."""
+    path = tmp_path / "account.json"
+    data = copy.deepcopy(base_account)
+    for index in bad:
+        role = data["RoleDetailList"][index]
+        document = {"Version": "2012-10-17", "Statement": [_statement_breaking_the_grammar(kind)]}
+        if kind == "no principal":
+            role["AssumeRolePolicyDocument"] = document
+        else:
+            role["RolePolicyList"] = [{"PolicyName": "bad", "PolicyDocument": document}]
+    path.write_text(json.dumps(data))
+    messages = []
+    for jobs in (1, 2):
+        for source in (AuthDetailsSource(path), UndecodedSource(path)):
+            with pytest.raises(InputError) as raised:
+                whocan.who_can(source, *QUESTIONS[0], jobs=jobs)
+            messages.append(raised.value.message)
+    assert len(set(messages)) == 1, messages
+    assert f"/RoleDetailList/{min(bad)}/" in messages[0]
+
+
+@pytest.mark.parametrize("kind", ["both actions", "no service"])
+def test_a_user_breaking_the_grammar_gets_the_same_answer_in_one_process_or_several(
+    tmp_path: Path, base_account: dict[str, Any], kind: str
+) -> None:
+    """A user's statement the engine cannot use is skipped and named in the notes, whether the
+    whole file was checked while decoding or each process checked its own blocks."""
+    path = tmp_path / "account.json"
+    data = copy.deepcopy(base_account)
+    grant = {"Effect": "Allow", "Action": QUESTIONS[0][0], "Resource": QUESTIONS[0][1]}
+    user = data["UserDetailList"][3]
+    user["UserPolicyList"] = [
+        {
+            "PolicyName": "mixed",
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [grant, _statement_breaking_the_grammar(kind)],
+            },
+        }
+    ]
+    path.write_text(json.dumps(data))
+    eager = whocan.who_can(AuthDetailsSource(path), *QUESTIONS[0], jobs=1)
+    assert user["Arn"] in {g.arn for g in eager.principals}  # its good statement still counts
+    assert any("mixed" in note for note in eager.notes)
+    for jobs in (1, 2):
+        assert whocan.who_can(UndecodedSource(path), *QUESTIONS[0], jobs=jobs) == eager
