@@ -124,11 +124,9 @@ def grammar_holds(pages: list[Any], *, principals: bool = True) -> Grammar:
     shared = _shared_documents(pages)
     if not principals:
         return _holds(shared)
-    records = (
-        *(("role", role) for page in pages for role in page.RoleDetailList or ()),
-        *(("user", user) for page in pages for user in page.UserDetailList or ()),
-    )
-    return _holds(itertools.chain(_own_documents(records), shared))
+    roles = (("role", role) for page in pages for role in page.RoleDetailList or ())
+    users = (("user", user) for page in pages for user in page.UserDetailList or ())
+    return _holds(itertools.chain(_own_documents(itertools.chain(roles, users)), shared))
 
 
 def principals_hold(principals: Iterable[tuple[str, Any]]) -> Grammar:
