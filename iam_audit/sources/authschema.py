@@ -14,6 +14,9 @@ trust policy names a principal; ``Effect`` is exactly ``Allow`` or ``Deny``; exa
 numbers or booleans. A document these types refuse is not accepted or refused here: the reader
 then decodes the file with :data:`LENIENT` (documents as plain JSON) and the engine's own
 validation says exactly what is wrong, with the file and JSON path, as for every other source.
+The grammar pass (:func:`grammar_holds`) reads the documents iam-audit reads: trust and inline
+policies and each managed policy's default version; a reader that shares principals among
+processes checks the principals' own documents a share at a time (:func:`principals_hold`).
 URL-encoded documents (the raw API's form) stay strings until the engine parses them.
 """
 
