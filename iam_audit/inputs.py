@@ -27,14 +27,17 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from iam_audit.errors import InputError
 
+T = TypeVar("T")
+
 __all__ = [
+    "ACCOUNT_DETAILS",
     "MAX_ACCOUNT",
     "MAX_CONFIG",
     "MAX_JSON",
@@ -48,6 +51,8 @@ __all__ = [
     "open_binary",
     "parse_json",
     "paused_gc",
+    "read_account",
+    "read_ahead",
     "read_bytes",
     "read_json",
     "read_text",
@@ -86,6 +91,8 @@ MAX_TEMPLATE = 16 * MiB
 MAX_PLAN = 512 * MiB
 #: An account's authorization details (the largest are parsed from a memory map).
 MAX_ACCOUNT = 4096 * MiB
+#: What messages call the file ``aws iam get-account-authorization-details`` writes.
+ACCOUNT_DETAILS = "authorization details"
 #: Small JSON documents: a header file, describe-user-pool output, a backup.
 MAX_JSON = 16 * MiB
 #: ``pyproject.toml`` / ``.iam-audit.toml``.
@@ -197,7 +204,7 @@ def read_bytes(path: Path | str, what: str, limit: int, *, rule: str | None = No
     unreadable or non-regular file, or one larger than ``limit``.
     """
     if str(path) == STDIN:
-        return _read_capped(sys.stdin.buffer, what, "(standard input)", limit, rule)
+        return _read_capped(_stdin(), what, "(standard input)", limit, rule)
     fd = _open_fd(path, what)
     with os.fdopen(fd, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
@@ -207,6 +214,55 @@ def read_bytes(path: Path | str, what: str, limit: int, *, rule: str | None = No
             return _read_capped(handle, what, path, limit, rule, size)
         except OSError as err:
             raise InputError(f"cannot read {what} {path}: {_problem(err)}") from None
+
+
+def _stdin() -> IO[bytes]:
+    """Standard input's bytes, unbuffered where it has a file behind it: a thread reading it
+    (:func:`read_ahead`) then holds no lock of ``sys.stdin``, which the interpreter takes as it
+    exits (were a command to fail before it waits for the read, with standard input still open,
+    exiting would abort: "could not acquire lock ... possibly due to daemon threads"). Nothing
+    reads standard input before a command's one read of it, so its buffer holds nothing."""
+    buffer = sys.stdin.buffer
+    return getattr(buffer, "raw", buffer)
+
+
+def read_account(path: Path | str) -> bytes:
+    """The bytes of an account's authorization-details file (``-``: standard input), without a
+    byte-order mark. It is read here, not beside its decoder
+    (:mod:`iam_audit.sources.auth_details`), so that a command can start the read before it
+    loads the modules that decode it (:func:`read_ahead`)."""
+    return read_bytes(path, ACCOUNT_DETAILS, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
+
+
+def read_ahead(read: Callable[[], T]) -> Callable[[], T]:
+    """``read()`` begun now, in a thread of its own, while the caller goes on (a command loads
+    its modules: a large file's read waits on the kernel, which runs beside them); the function
+    returned waits for the read, once, and returns what it gave or raises what it raised, so an
+    error is raised where the caller would have read the file itself, after the errors it
+    finds before that. Call it before forking (:func:`iam_audit.workers.run_split` forks only
+    while no other thread runs). A caller that fails first leaves the thread behind, to end with
+    the process: a read of standard input may wait for ever."""
+    import threading
+
+    done: list[tuple[bool, Any]] = []
+
+    def reading() -> None:
+        try:
+            done.append((True, read()))
+        except BaseException as error:  # raised by the caller, in its own thread
+            done.append((False, error))
+
+    thread = threading.Thread(target=reading, name="read-ahead", daemon=True)
+    thread.start()
+
+    def wait() -> T:
+        thread.join()
+        ok, value = done.pop()
+        if not ok:
+            raise value
+        return value
+
+    return wait
 
 
 def decode_text(data: bytes, what: str, path: Path | str) -> str:

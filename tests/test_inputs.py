@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from iam_audit.errors import InputError
-from iam_audit.inputs import parse_json, read_bytes, read_json, read_text
+from iam_audit.inputs import (
+    MAX_ACCOUNT,
+    parse_json,
+    read_account,
+    read_ahead,
+    read_bytes,
+    read_json,
+    read_text,
+)
 
 
 def test_a_file_over_its_limit_is_refused_by_its_size(tmp_path: Path) -> None:
@@ -80,3 +91,51 @@ def test_paused_gc_pauses_and_restores_the_collector() -> None:
     with pytest.raises(ValueError, match="boom"), paused_gc():
         raise ValueError("boom")
     assert gc.isenabled()
+
+
+def _spoilt_account(tmp_path: Path, how: str) -> Path:
+    """An authorization-details path each way a read can end: read, or refused."""
+    path = tmp_path / "account.json"
+    if how == "bom":
+        path.write_bytes(b'\xef\xbb\xbf{"RoleDetailList": []}')
+    elif how == "directory":
+        path.mkdir()
+    elif how == "fifo":
+        os.mkfifo(path)
+    elif how == "too-large":
+        with path.open("wb") as handle:
+            handle.truncate(MAX_ACCOUNT + 1)  # sparse: takes no disk
+    elif how == "nul":
+        return Path(f"{path}\0x")
+    return path  # "missing": never written
+
+
+def _outcome(read: Callable[[], bytes]) -> tuple[str, object]:
+    try:
+        return "bytes", read()
+    except InputError as err:
+        return "error", err.diagnostics()
+
+
+@pytest.mark.parametrize("how", ["bom", "missing", "directory", "fifo", "too-large", "nul"])
+def test_a_read_ahead_gives_what_the_read_gives(tmp_path: Path, how: str) -> None:
+    """The bytes (without the byte-order mark), or the one-line error of the read, raised only
+    when the caller waits for it; the thread has ended by then (so a fork may follow)."""
+    path = _spoilt_account(tmp_path, how)
+    expected = _outcome(functools.partial(read_account, path))
+    assert expected[0] == ("bytes" if how == "bom" else "error")
+    threads = threading.active_count()
+    wait = read_ahead(functools.partial(read_account, path))  # raises nothing yet
+    assert _outcome(wait) == expected
+    assert threading.active_count() == threads
+    if how == "bom":
+        assert expected[1] == b'{"RoleDetailList": []}'
+
+
+def test_a_read_ahead_of_standard_input(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf[]")))
+    assert read_ahead(functools.partial(read_account, "-"))() == b"[]"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * 5000)))
+    wait = read_ahead(functools.partial(read_bytes, "-", "log file", 4096))
+    with pytest.raises(InputError, match=r"\(standard input\): it is more than 4,096 bytes"):
+        wait()

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -255,3 +256,43 @@ def test_pipes_of_one_page_are_enough(monkeypatch: pytest.MonkeyPatch) -> None:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert [value for _start, values in parts for value in values] == items
+
+
+def _state(pid: int) -> str:
+    """The state letter of process ``pid`` (``Z``: ended, not yet reaped)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+@pytest.mark.skipif(not FORKS or not os.path.isdir("/proc"), reason="no fork here")
+def test_a_worker_never_waits_on_a_full_pipe_while_another_is_read() -> None:
+    """The answers are read from every worker as they come: the worker forked first (whose
+    answers were read first, to their end) now ends only after the other has sent all of its
+    answers, far more than a pipe holds, and ended. Reading one worker to its end before
+    the next, this waited for ever."""
+    pids = multiprocessing.Array("i", [0, 0])
+    barrier = multiprocessing.Barrier(2)
+    started: set[int] = set()
+
+    def work(block: Sequence[int], start: int) -> tuple[int, bytes]:
+        me = os.getpid()
+        if me not in started:
+            started.add(me)
+            with pids.get_lock():
+                pids[0 if pids[0] == 0 else 1] = me
+            barrier.wait(timeout=30)
+            if me == min(pids):  # forked first (process IDs grow)
+                while _state(max(pids)) != "Z":  # the other sent every answer and ended
+                    time.sleep(0.005)
+        return start, bytes(64 * 1024)
+
+    def hang(_signal: int, _frame: object) -> None:
+        raise TimeoutError("run_split waited for ever")
+
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(60)
+    try:
+        parts = run_split(lambda: ITEMS, work, jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [start for start, _answer in parts] == list(range(0, len(ITEMS), BLOCK))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gc
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import typer
 from iam_audit.cli import options as opt
 from iam_audit.cli.common import emit, handle_errors, report_crashes, sessions
 from iam_audit.cli.conventions import config_of
-from iam_audit.inputs import paused_gc, refuse_overlap
+from iam_audit.inputs import paused_gc, read_account, read_ahead, refuse_overlap
 from iam_audit.outcome import exit_code
 from iam_audit.render import OutputFormat, TextFormat
 from iam_audit.render.escape import for_terminal
@@ -95,6 +96,9 @@ def who_can(
     """``who-can``: the principals, from a file or the live account (help: WHO_CAN_HELP).
 
     ``--quiet``: the principals only, without the notes and the summary line."""
+    reading = None
+    if authorization_details is not None:  # read while the modules below load (36 MB: 25 ms)
+        reading = read_ahead(functools.partial(read_account, authorization_details))
     from iam_audit.render import renderer_for
     from iam_audit.results import WhoCanReport
     from iam_audit.whocan import check_action
@@ -111,10 +115,11 @@ def who_can(
         organization, org_notes = opt.live_organization(session, account)
     with _collector_paused():
         source: AuthDetailsSource | UndecodedSource
-        if authorization_details is not None:
+        if reading is not None and authorization_details is not None:
             from iam_audit.sources.auth_details import UndecodedSource
 
-            source = UndecodedSource(authorization_details)  # each worker decodes it
+            # each worker decodes it; its read ends here, before the workers are forked
+            source = UndecodedSource(authorization_details, reading())
         else:
             from iam_audit.scan import read_authorization_details
 

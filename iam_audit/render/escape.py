@@ -73,6 +73,12 @@ def _visible(char: str) -> str:
 
 
 _WORKFLOW = re.compile(r"^(\s*):")
+#: A line after the first that starts, after white space, with ``::``: ``\s`` is the white space
+#: ``str.lstrip`` strips (both ask ``str.isspace``); it may run over line ends, which only finds a
+#: later such line.
+_LATER_COMMAND = re.compile(r"\n\s*::")
+#: The first line's.
+_FIRST_COMMAND = re.compile(r"\s*::")
 
 
 def for_terminal(value: object) -> str:
@@ -173,8 +179,8 @@ def guard_lines(text: str) -> str:
     the promise even for a line built some other way. JSON never has such a line, so exact data
     passes through unchanged.
     """
-    if "::" not in text:
-        return text
+    if "::" not in text or not (_FIRST_COMMAND.match(text) or _LATER_COMMAND.search(text)):
+        return text  # no line to guard: one scan, not a split (who-can: 30,000 lines, 7 ms)
     return "\n".join(
         _WORKFLOW.sub(r"\1\\x3a", line, count=1) if line.lstrip().startswith("::") else line
         for line in text.split("\n")

@@ -76,7 +76,8 @@ class TableRenderer:
             from iam_audit.render.views import text_view
 
             view = text_view(result, quiet=self.quiet)
-            return "".join(line + "\n" for line in (*view.lines, *notes, *view.summary))
+            lines = (*view.lines, *notes, *view.summary)
+            return "\n".join(lines) + "\n" if lines else ""
         return self._audit(cast("AuditResult", result), notes)
 
     def _audit(self, result: AuditResult, notes: list[str]) -> str:

@@ -11,6 +11,7 @@ have written: every such value goes through :func:`iam_audit.render.escape.for_t
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never, cast
 
@@ -157,14 +158,19 @@ def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> View:
     """One line per principal: decision, type, ARN, the policies that allow it and what it
     depends on; then (not when ``quiet``) the counts."""
     result = report.answer
-    lines = [
-        f"{g.decision.value:<11} {g.type.value:<4} {_t(g.arn)}  via {_t(', '.join(g.via)) or '-'}"
-        + (f"  (depends on {_t(', '.join(g.unresolved))})" if g.unresolved else "")
-        for g in result.principals
-    ]
+    heads: dict[tuple[object, object], str] = {}  # the decision and type columns, once a pair
+    lines = []
+    for g in result.principals:  # a large account lists thousands
+        key = (g.decision, g.type)
+        head = heads.get(key) or heads.setdefault(key, f"{g.decision.value:<11} {g.type.value:<4}")
+        line = f"{head} {_t(g.arn)}  via {_t(', '.join(g.via)) or '-'}"
+        lines.append(
+            f"{line}  (depends on {_t(', '.join(g.unresolved))})" if g.unresolved else line
+        )
     if quiet:
         return _view(lines)
-    allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
+    decided = Counter(g.decision for g in result.principals)
+    allowed = sum(count for decision, count in decided.items() if decision.value == "allowed")
     return _view(
         lines,
         f"{allowed} allowed, {len(result.principals) - allowed} conditional, "

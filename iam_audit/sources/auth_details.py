@@ -23,7 +23,7 @@ from msgspec import structs
 
 from iam_audit.engine import parse_policy
 from iam_audit.errors import InputError
-from iam_audit.inputs import MAX_ACCOUNT, paused_gc, read_bytes
+from iam_audit.inputs import ACCOUNT_DETAILS, paused_gc, read_account
 from iam_audit.model import (
     Inventory,
     LambdaFunction,
@@ -40,7 +40,7 @@ from iam_audit.sources.interface import may_name
 __all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages", "read_file"]
 
 _KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
-_WHAT = "authorization details"
+_WHAT = ACCOUNT_DETAILS
 
 
 def _not_details(path: Path | str) -> InputError:
@@ -143,8 +143,9 @@ def load_pages(
 
 
 def read_file(path: Path | str) -> bytes:
-    """The bytes of an authorization-details file (``-``: standard input), without a BOM."""
-    return read_bytes(path, _WHAT, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
+    """The bytes of an authorization-details file (``-``: standard input), without a BOM
+    (:func:`iam_audit.inputs.read_account`)."""
+    return read_account(path)
 
 
 def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
@@ -177,11 +178,13 @@ class UndecodedSource:
     """An authorization-details file read but not decoded yet (:meth:`load` decodes it): for a
     question over every principal whose work is shared among processes, each of which decodes
     the file itself (:func:`iam_audit.workers.run_split`) rather than touch, and so copy, the
-    pages of one decoded in the parent. The bytes are read once, here (standard input too)."""
+    pages of one decoded in the parent. The bytes are read once, here (standard input too), or
+    given as ``raw``, read already (:func:`read_file`'s; ``who-can`` reads them while its
+    modules load)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, raw: bytes | None = None) -> None:
         self.path = path
-        self.raw = read_file(path)
+        self.raw = read_file(path) if raw is None else raw
 
     def load(self, *, defer: bool = False, plain: bool = False) -> AuthDetailsSource:
         """The decoded source (``defer``, ``plain``: as :func:`load_pages` says)."""

@@ -6,6 +6,7 @@ are; what a terminal, a CI log, Markdown, XML or a shell would act on is shown a
 
 from __future__ import annotations
 
+import random
 import shlex
 import xml.etree.ElementTree as ET
 
@@ -156,7 +157,30 @@ def test_redact_url(text: str, redacted: str) -> None:
         ("ok\n::error::forged\n", "ok\n\\x3a:error::forged\n"),
         ("  ::warning::x", "  \\x3a:warning::x"),
         ("plain", "plain"),
+        ("::", "\\x3a:"),
+        ("a\n\u3000::x", "a\n\u3000\\x3a:x"),  # any white space str.isspace knows
+        ("\x1c::x\n", "\x1c\\x3a:x\n"),
+        ("a\r\n::x", "a\r\n\\x3a:x"),
+        ("a\n\n \t\n::x", "a\n\n \t\n\\x3a:x"),
+        ("a ::x\n b::c\n\u200b::d", "a ::x\n b::c\n\u200b::d"),  # U+200B is no white space
     ],
 )
 def test_guard_lines(text: str, guarded: str) -> None:
     assert guard_lines(text) == guarded
+
+
+def test_guard_lines_guards_exactly_the_lines_that_start_a_command() -> None:
+    """Every line whose text after its white space starts with ``::`` (GitHub's rule: "a
+    workflow command ... on its own line"), and no other, has its first colon escaped, whatever
+    white space and line breaks surround it (the whole output is scanned once, not line by
+    line, when no line needs it)."""
+    rng = random.Random(14)
+    alphabet = ["\n", " ", "\t", "\r", "\x0b", "\x85", "\u3000", "\u200b", ":", "::", "a"]
+    for _ in range(4000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        lines = text.split("\n")
+        expected = [
+            line.replace(":", "\\x3a", 1) if line.lstrip().startswith("::") else line
+            for line in lines
+        ]
+        assert guard_lines(text).split("\n") == expected, repr(text)

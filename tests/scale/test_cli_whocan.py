@@ -4,12 +4,17 @@ codes."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from iam_audit.cli import app
+from iam_audit.errors import InputError
+from iam_audit.inputs import MAX_ACCOUNT, read_account
 from tests.scale.accounts import ACTION, POOL
 from tests.scale.test_whocan import EXPECTED, hand_built
 
@@ -128,3 +133,89 @@ def test_offline_who_can_never_imports_boto3(details: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _read_error(path: Path | str) -> str:
+    """The line a read of ``path`` on its own raises (what the command must print)."""
+    with pytest.raises(InputError) as caught:
+        read_account(path)
+    return caught.value.diagnostics()
+
+
+@pytest.mark.parametrize("how", ["missing", "directory", "fifo", "too-large"])
+def test_a_file_read_while_the_command_loads_fails_as_a_read_would(
+    tmp_path: Path, how: str
+) -> None:
+    """The file is read in a thread while the command's modules load; its error is the same
+    one line, exit 3, as the read's own."""
+    path = tmp_path / "account.json"
+    if how == "directory":
+        path.mkdir()
+    elif how == "fifo":
+        os.mkfifo(path)  # no writer: it must be refused, not opened
+    elif how == "too-large":
+        with path.open("wb") as handle:
+            handle.truncate(MAX_ACCOUNT + 1)  # sparse
+    code, out, err = _run(
+        "who-can", ACTION, "--resource", POOL, "--authorization-details", str(path)
+    )
+    assert (code, out, err) == (3, "", _read_error(path) + "\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "first"),
+    [
+        (["not-an-action"], "error: not an action: 'not-an-action'"),
+        ([ACTION, "--output", "{path}"], "error: --output {path} is the same file as"),
+    ],
+    ids=["action", "output-is-the-input"],
+)
+def test_errors_found_before_the_read_are_still_found_first(
+    details: Path, tmp_path: Path, args: list[str], first: str
+) -> None:
+    """What the command refused before reading the file it still refuses first, though the read
+    has begun: a bad action before a missing file, an output that would overwrite the input."""
+    missing = tmp_path / "missing.json"
+    for path in (missing, details):
+        given = [a.format(path=path) for a in args]
+        code, _, err = _run(
+            "who-can", *given, "--resource", POOL, "--authorization-details", str(path)
+        )
+        assert code == 3
+        assert err.startswith(first.format(path=path)), err
+
+
+def test_standard_input_gives_what_the_file_gives(details: Path) -> None:
+    args = ["who-can", ACTION, "--resource", POOL, "-f", "json", "--authorization-details"]
+    from_file = runner.invoke(app, [*args, str(details)])
+    piped = runner.invoke(app, [*args, "-"], input=details.read_bytes())
+    assert (piped.exit_code, piped.stdout) == (0, from_file.stdout)
+    assert json.loads(piped.stdout)["principals"]
+
+
+def test_a_failure_before_the_read_ends_exits_at_once_while_stdin_stays_open() -> None:
+    """Standard input is read in a thread that may still wait when the command fails (here: a
+    bad action, with standard input a pipe nobody closes): the command exits 3 with its one line
+    at once. Reading through ``sys.stdin``'s buffer would abort the exit instead (exit 134,
+    "could not acquire lock ... possibly due to daemon threads")."""
+    args = ["who-can", "not-an-action", "--resource", POOL, "--authorization-details", "-"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "iam_audit", *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        code = process.wait(timeout=60)
+        assert process.stderr is not None
+        err = process.stderr.read().decode()
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.kill()
+        process.wait()
+    assert (code, err) == (
+        3,
+        "error: not an action: 'not-an-action' (give one action as "
+        "SERVICE:Action, e.g. cognito-idp:AdminInitiateAuth)\n",
+    )
