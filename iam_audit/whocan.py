@@ -173,8 +173,10 @@ class _Walk:
     def _names(self, document: object) -> bool | None:
         """Can ``document`` (as decoded) have a statement that applies to the request? ``None``:
         the engine must say (a document in plain JSON or text). A typed document was validated
-        while decoding; its statements' entries are judged as the engine judges them
-        (:meth:`Question.applies`, :meth:`Question.reaches`)."""
+        while decoding (its grammar then, or, for a principal's own, by
+        :meth:`AuthDetailsSource.hold` before the principal is answered); its statements'
+        entries are judged as the engine judges them (:meth:`Question.applies`,
+        :meth:`Question.reaches`)."""
         if type(document) is not schema.Policy:
             return None
         question = self.question
