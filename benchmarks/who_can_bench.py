@@ -13,6 +13,8 @@ users; ``--small`` for CI) written three ways: as the AWS CLI writes it (``inden
     the same file (the first and the last role of the file).
 
 It prints, side by side, the median wall time of each, the ratios to (a) (target: at most 1.0),
+both of the medians and paired (the median of each round's ratio: the three processes run in
+turn, so a round's ratio holds when the machine's speed drifts between rounds),
 the peak resident memory of each process (``wait4`` rusage of that child, which takes in the
 workers it forks and waits for, and no other process; target: no more
 than (a)'s), and the machine. It checks that who-can gives the same answer on every layout, and
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
 
-    rows: list[tuple[str, int, Run, Run, Run]] = []
+    rows: list[tuple[str, int, Run, Run, Run, float, float]] = []
     answers: list[object] = []
     with tempfile.TemporaryDirectory() as tmp:
         files: list[tuple[str, Path]] = []
@@ -185,7 +187,17 @@ def main(argv: list[str] | None = None) -> int:
                 loads.append(run_process(loader)[0])
                 whos.append(run_process(who_can)[0])
                 audits.append(run_process(audit, findings_ok=True)[0])
-            rows.append((name, path.stat().st_size, _median(loads), _median(whos), _median(audits)))
+            rows.append(
+                (
+                    name,
+                    path.stat().st_size,
+                    _median(loads),
+                    _median(whos),
+                    _median(audits),
+                    _paired(whos, loads),
+                    _paired(audits, loads),
+                )
+            )
 
     principals = answers[0]
     assert isinstance(principals, list)
@@ -198,20 +210,32 @@ def main(argv: list[str] | None = None) -> int:
         f" {len(principals) - allowed} conditional);"
         f" same answer on every layout: {'yes' if all(a == principals for a in answers) else 'NO'}"
     )
-    print(f"runs:           {args.runs} of each, median wall time, largest peak RSS")
+    print(
+        f"runs:           {args.runs} of each, median wall time, largest peak RSS; ratio: of"
+        " the medians; paired: the median of each round's ratio (the three run in turn, so a"
+        " drift of the machine's speed moves both sides of a round)"
+    )
     print(
         f"{'layout':<10} {'file MB':>8} {'json.load s':>12} {'who-can s':>10} {'ratio':>6}"
-        f" {'audit s':>8} {'ratio':>6} {'json.load MB':>13} {'who-can MB':>11} {'audit MB':>9}"
+        f" {'paired':>6} {'audit s':>8} {'ratio':>6} {'paired':>6} {'json.load MB':>13}"
+        f" {'who-can MB':>11} {'audit MB':>9}"
     )
-    for name, size, load, who, audit_run in rows:
+    for name, size, load, who, audit_run, who_paired, audit_paired in rows:
         print(
             f"{name:<10} {size / mb:>8.1f} {load.seconds:>12.3f} {who.seconds:>10.3f}"
-            f" {who.seconds / load.seconds:>5.2f}x {audit_run.seconds:>8.3f}"
-            f" {audit_run.seconds / load.seconds:>5.2f}x {load.peak_rss / mb:>13.1f}"
-            f" {who.peak_rss / mb:>11.1f} {audit_run.peak_rss / mb:>9.1f}"
+            f" {who.seconds / load.seconds:>5.2f}x {who_paired:>5.2f}x {audit_run.seconds:>8.3f}"
+            f" {audit_run.seconds / load.seconds:>5.2f}x {audit_paired:>5.2f}x"
+            f" {load.peak_rss / mb:>13.1f} {who.peak_rss / mb:>11.1f} {audit_run.peak_rss / mb:>9.1f}"
         )
     print("targets:        who-can and audit at most 1.0x json.load; peak RSS at most json.load's")
     return 0
+
+
+def _paired(runs: list[Run], floors: list[Run]) -> float:
+    """The median of ``runs[i] / floors[i]``: each run against the floor's run of its round."""
+    return statistics.median(
+        run.seconds / floor.seconds for run, floor in zip(runs, floors, strict=True)
+    )
 
 
 def _median(runs: list[Run]) -> Run:
