@@ -36,7 +36,7 @@ from iam_audit.engine.match import (
     has_wildcard,
     open_values,
 )
-from iam_audit.engine.parse import validate_statement
+from iam_audit.engine.parse import statement_list, statement_path, validate_statement
 from iam_audit.engine.types import Principal, PrincipalKind, StatementRef
 from iam_audit.errors import PolicyParseError
 from iam_audit.model import JSON, PolicyDocument, PolicyKind
@@ -419,16 +419,9 @@ class CompiledPolicy:
         self.validated = validated
         self._shared = statements
         self.variables = isinstance(body, dict) and body.get("Version") == "2012-10-17"
-        statements = body.get("Statement") if isinstance(body, dict) else None
-        #: the statements, as written (a statement's index in the document is its position)
-        self._raw: tuple[JSON, ...] = (
-            (statements,)
-            if isinstance(statements, dict)
-            else tuple(statements)
-            if isinstance(statements, list)
-            else ()
-        )
-        self._single = isinstance(statements, dict)  # ``Statement`` is one object, not a list
+        #: the statements, as written (a statement's index in the document is its position),
+        #: and whether ``Statement`` is one object, not a list
+        self._raw, self._single = statement_list(body)
         self._compiled: list[CompiledStatement | None] = [None] * len(self._raw)
         self._invalid: dict[int, str] = {}
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
@@ -436,7 +429,7 @@ class CompiledPolicy:
         self._alone: dict[int, PolicyDocument | None] = {}
         self._structure_note = (
             None
-            if self._raw or isinstance(statements, list)
+            if isinstance(body, dict) and isinstance(body.get("Statement"), dict | list)
             else f"{document.name}: not an IAM policy (no Statement); it grants nothing"
         )
         self._by_service: dict[str, list[int]] | None = None  # built on first use
@@ -464,7 +457,7 @@ class CompiledPolicy:
         index = position
         raw = self._raw[position]
         if not self.validated:
-            path = "$.Statement" if self._single else f"$.Statement[{index}]"
+            path = statement_path(index, self._single)
             try:
                 validate_statement(raw, path)
             except PolicyParseError as error:

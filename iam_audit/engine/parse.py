@@ -28,6 +28,8 @@ __all__ = [
     "RESOURCE_KINDS",
     "decode_document",
     "parse_policy",
+    "statement_list",
+    "statement_path",
     "statements_of",
     "unknown_operators",
     "validate_policy",
@@ -85,20 +87,29 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def statements_of(document: JSON) -> Iterator[tuple[int, str, JSON]]:
-    """Yield ``(index, json_path, statement)`` for each statement of a decoded document.
-
-    ``Statement`` may be one object or a list of them (the IAM documentation uses both forms).
-    Yields nothing for a document without a usable ``Statement``.
-    """
-    if not isinstance(document, dict):
-        return
-    raw = document.get("Statement")
+def statement_list(document: JSON) -> tuple[tuple[JSON, ...], bool]:
+    """The statements of a decoded document, in order (a statement's index is its position),
+    and whether ``Statement`` is one object rather than a list (the IAM documentation uses both
+    forms). No statements for a document without a usable ``Statement``."""
+    raw = document.get("Statement") if isinstance(document, dict) else None
     if isinstance(raw, dict):
-        yield 0, "$.Statement", raw
-    elif isinstance(raw, list):
-        for index, statement in enumerate(raw):
-            yield index, f"$.Statement[{index}]", statement
+        return (raw,), True
+    if isinstance(raw, list):
+        return tuple(raw), False
+    return (), False
+
+
+def statement_path(index: int, single: bool) -> str:
+    """The JSON path of statement ``index`` (``single``: ``Statement`` is one object)."""
+    return "$.Statement" if single else f"$.Statement[{index}]"
+
+
+def statements_of(document: JSON) -> Iterator[tuple[int, str, JSON]]:
+    """Yield ``(index, json_path, statement)`` for each statement of a decoded document
+    (:func:`statement_list`)."""
+    statements, single = statement_list(document)
+    for index, statement in enumerate(statements):
+        yield index, statement_path(index, single), statement
 
 
 def _check_string_list(value: JSON, path: str, location: str, what: str) -> None:
