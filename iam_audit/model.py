@@ -77,10 +77,9 @@ class Origin(Struct, frozen=True):
             return NotImplemented
         return self._place() == other._place()
 
-    def __ne__(self, other: object) -> bool:
-        if type(other) is not Origin:
-            return NotImplemented
-        return self._place() != other._place()
+    def __ne__(self, other: object) -> bool:  # a struct's own __ne__ would compare metadata
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
         return hash(self._place())

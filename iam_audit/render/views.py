@@ -11,7 +11,6 @@ have written: every such value goes through :func:`iam_audit.render.escape.for_t
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, assert_never, cast
 
@@ -169,8 +168,7 @@ def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> View:
         )
     if quiet:
         return _view(lines)
-    decided = Counter(g.decision for g in result.principals)
-    allowed = sum(count for decision, count in decided.items() if decision.value == "allowed")
+    allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
     return _view(
         lines,
         f"{allowed} allowed, {len(result.principals) - allowed} conditional, "

@@ -37,7 +37,7 @@ from iam_audit.model import (
 from iam_audit.sources import authschema as schema
 from iam_audit.sources.interface import may_name
 
-__all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages", "read_file"]
+__all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages"]
 
 _KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
 _WHAT = ACCOUNT_DETAILS
@@ -90,7 +90,7 @@ def load_pages(
     Raises :class:`InputError` naming the file for anything that is not authorization details.
     """
     if data is None and raw is None:
-        raw = read_file(path)
+        raw = read_account(path)
     ways: tuple[tuple[msgspec.json.Decoder[Any], bool], ...]
     ways = ((schema.STRICT, True), (schema.LENIENT, False))
     if plain:
@@ -142,12 +142,6 @@ def load_pages(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def read_file(path: Path | str) -> bytes:
-    """The bytes of an authorization-details file (``-``: standard input), without a BOM
-    (:func:`iam_audit.inputs.read_account`)."""
-    return read_account(path)
-
-
 def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
     """A document left as its text (``lazy``), typed and validated as it is read; the plain JSON
     of one the types refuse (the engine's validation then says what is wrong)."""
@@ -179,12 +173,12 @@ class UndecodedSource:
     question over every principal whose work is shared among processes, each of which decodes
     the file itself (:func:`iam_audit.workers.run_split`) rather than touch, and so copy, the
     pages of one decoded in the parent. The bytes are read once, here (standard input too), or
-    given as ``raw``, read already (:func:`read_file`'s; ``who-can`` reads them while its
+    given as ``raw``, read already (:func:`~iam_audit.inputs.read_account`'s; ``who-can`` reads them while its
     modules load)."""
 
     def __init__(self, path: Path, raw: bytes | None = None) -> None:
         self.path = path
-        self.raw = read_file(path) if raw is None else raw
+        self.raw = read_account(path) if raw is None else raw
 
     def load(self, *, defer: bool = False, plain: bool = False) -> AuthDetailsSource:
         """The decoded source (``defer``, ``plain``: as :func:`load_pages` says)."""
