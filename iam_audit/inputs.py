@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, overload
 
 from iam_audit.errors import InputError
 
@@ -174,12 +174,34 @@ def _open_fd(path: Path | str, what: str) -> int:
 
 
 def _read_capped(
-    handle: IO[bytes], what: str, path: Path | str, limit: int, rule: str | None, size: int = 0
-) -> bytes:
+    handle: IO[bytes],
+    what: str,
+    path: Path | str,
+    limit: int,
+    rule: str | None,
+    size: int = 0,
+    *,
+    writable: bool = False,
+) -> bytes | bytearray:
     """Up to ``limit`` bytes of ``handle``. ``size``: what the file's size says; it is read in
-    one call (no copy), and only a file that grew since is read on in chunks."""
+    one call (no copy), and only a file that grew since is read on in chunks. ``writable``: in
+    a :class:`bytearray` (read into, no copy either)."""
     if size:
-        data = handle.read(min(size, limit) + 1)
+        want = min(size, limit) + 1
+        data: bytes | bytearray
+        if writable:
+            data = bytearray(want)
+            got = 0
+            with memoryview(data) as view:
+                while got < want:
+                    with view[got:] as rest:
+                        count = handle.readinto(rest)  # type: ignore[attr-defined]
+                    if not count:
+                        break
+                    got += count
+            del data[got:]
+        else:
+            data = handle.read(want)
         if len(data) > limit:
             raise _too_large(what, path, None, limit, rule)
         if len(data) <= size:
@@ -190,28 +212,37 @@ def _read_capped(
     while True:
         chunk = handle.read(min(_CHUNK, limit + 1 - len(buffer)))
         if not chunk:
-            return bytes(buffer)
+            return buffer if writable else bytes(buffer)
         buffer += chunk
         if len(buffer) > limit:
             raise _too_large(what, path, None, limit, rule)
 
 
-def read_bytes(path: Path | str, what: str, limit: int, *, rule: str | None = None) -> bytes:
+@overload
+def read_bytes(path: Path | str, what: str, limit: int, *, rule: str | None = None) -> bytes: ...
+@overload
+def read_bytes(
+    path: Path | str, what: str, limit: int, *, rule: str | None = None, writable: bool
+) -> bytes | bytearray: ...
+def read_bytes(
+    path: Path | str, what: str, limit: int, *, rule: str | None = None, writable: bool = False
+) -> bytes | bytearray:
     """The bytes of the regular file ``path`` (``-``: standard input), at most ``limit``.
 
     ``what`` names the input in messages ("template", "log file"); ``rule`` words the limit
-    ("Lambda's limit for a zipped package is"). Raises :class:`InputError` for a missing,
-    unreadable or non-regular file, or one larger than ``limit``.
+    ("Lambda's limit for a zipped package is"); ``writable``: in a :class:`bytearray`. Raises
+    :class:`InputError` for a missing, unreadable or non-regular file, or one larger than
+    ``limit``.
     """
     if str(path) == STDIN:
-        return _read_capped(_stdin(), what, "(standard input)", limit, rule)
+        return _read_capped(_stdin(), what, "(standard input)", limit, rule, writable=writable)
     fd = _open_fd(path, what)
     with os.fdopen(fd, "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size > limit:
             raise _too_large(what, path, size, limit, rule)
         try:
-            return _read_capped(handle, what, path, limit, rule, size)
+            return _read_capped(handle, what, path, limit, rule, size, writable=writable)
         except OSError as err:
             raise InputError(f"cannot read {what} {path}: {_problem(err)}") from None
 
@@ -226,12 +257,23 @@ def _stdin() -> IO[bytes]:
     return getattr(buffer, "raw", buffer)
 
 
-def read_account(path: Path | str) -> bytes:
+@overload
+def read_account(path: Path | str) -> bytes: ...
+@overload
+def read_account(path: Path | str, *, writable: bool) -> bytes | bytearray: ...
+def read_account(path: Path | str, *, writable: bool = False) -> bytes | bytearray:
     """The bytes of an account's authorization-details file (``-``: standard input), without a
     byte-order mark. It is read here, not beside its decoder
     (:mod:`iam_audit.sources.auth_details`), so that a command can start the read before it
-    loads the modules that decode it (:func:`read_ahead`)."""
-    return read_bytes(path, ACCOUNT_DETAILS, MAX_ACCOUNT).removeprefix(b"\xef\xbb\xbf")
+    loads the modules that decode it (:func:`read_ahead`). ``writable``: in a
+    :class:`bytearray` (a decoder that splices the text in place:
+    :meth:`~iam_audit.sources.auth_details.UndecodedSource.load_share`)."""
+    data = read_bytes(path, ACCOUNT_DETAILS, MAX_ACCOUNT, writable=writable)
+    if isinstance(data, bytearray):
+        if data.startswith(b"\xef\xbb\xbf"):
+            del data[:3]
+        return data
+    return data.removeprefix(b"\xef\xbb\xbf")
 
 
 def read_ahead(read: Callable[[], T]) -> Callable[[], T]:

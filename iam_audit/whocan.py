@@ -46,7 +46,7 @@ a principal whose own policies allow it is ``conditional``, and a note names the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -373,6 +373,16 @@ class _Part(NamedTuple):
     denied: dict[str, int]
     accounts: set[str]
     examined: int
+    #: from a share of the file's roles (:meth:`UndecodedSource.load_share`): the hashes of its
+    #: roles' ARNs, so that a role the file holds twice, in two shares, is seen (the file's
+    #: last record of it is the role, as the whole file reads it)
+    roles: frozenset[int] | None = None
+
+
+def _overlap(parts: list[_Part]) -> bool:
+    """Do two shares hold a role of the same ARN (or of the same ARN hash)?"""
+    shares = [part.roles for part in parts if part.roles is not None]
+    return len(shares) > 1 and len(frozenset().union(*shares)) < sum(map(len, shares))
 
 
 class _Doc(NamedTuple):
@@ -422,15 +432,30 @@ def who_can(
     context = request_context(resource)
     walk: _Walk | None = None  # the walk of the process that works the principals
 
-    def load() -> list[Principal]:
-        """The principals, with the walk over them, built in the process that works them. A
-        file not decoded yet is decoded with the principals' own documents left to be checked
-        block by block (:meth:`AuthDetailsSource.hold`): each process checks only its share."""
+    def begin(decoded: AuthDetailsSource) -> list[Principal]:
+        """The principals of ``decoded``, with the walk over them, built in the process that
+        works them."""
         nonlocal walk
-        decoded = source.load(defer=True) if isinstance(source, UndecodedSource) else source
         question = Question(action, resource, context=context, organization=organization)
         walk = _Walk(decoded, question)
         return decoded.principals()
+
+    def load() -> list[Principal]:
+        """The principals. A file not decoded yet is decoded with the principals' own documents
+        left to be checked block by block (:meth:`AuthDetailsSource.hold`): each process checks
+        only its blocks'."""
+        return begin(source.load(defer=True) if isinstance(source, UndecodedSource) else source)
+
+    def shares(count: int) -> Callable[[int], list[Principal]] | None:
+        """For ``count`` processes, the loader of each one's share: it decodes only its share of
+        the file's roles (:meth:`UndecodedSource.load_share`); ``None`` when the file does not
+        split so."""
+        if not isinstance(source, UndecodedSource):
+            return None
+        plan = source.plan(count)
+        if plan is None:
+            return None
+        return lambda index: begin(source.load_share(plan, index))
 
     def work(block: Sequence[Principal], start: int) -> _Part:
         """The answers of ``block``, with the notes and denials found while working it."""
@@ -451,7 +476,10 @@ def who_can(
             grantee = walk.answer(principal)
             if grantee is not None:
                 found.append(grantee)
-        part = _Part(found, walk.notes, walk.denied, accounts, len(block))
+        roles = None
+        if walk.source.share:
+            roles = frozenset(hash(record.Arn) for kind, record in block if kind == "role")
+        part = _Part(found, walk.notes, walk.denied, accounts, len(block), roles)
         walk.notes, walk.denied = set(), {}
         return part
 
@@ -465,7 +493,10 @@ def who_can(
     accounts: set[str] = set()
     examined = 0
     with paused_gc():  # answers and compiled statements hold no cycles
-        for part in run_split(load, work, jobs=jobs, worth=worth):
+        parts = run_split(load, work, jobs=jobs, worth=worth, shares=shares)
+        if _overlap(parts):  # a role twice in the file, in two shares: read it whole
+            parts = run_split(load, work, jobs=jobs, worth=worth)
+        for part in parts:
             found.extend(part.found)
             notes.update(part.notes)
             for decided_by, count in part.denied.items():

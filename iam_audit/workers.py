@@ -78,6 +78,7 @@ def run_split(
     *,
     jobs: int | None = None,
     worth: bool = True,
+    shares: Callable[[int], Callable[[int], Sequence[T]] | None] | None = None,
 ) -> list[P]:
     """``work(block, start)`` for consecutive blocks of the items ``load()`` gives (``start``:
     the index of the block's first item), shared among ``jobs`` worker processes (``None``:
@@ -90,21 +91,34 @@ def run_split(
     process's own, so no page is shared that the work would write to (and so copy). ``load``
     must give every process the same items; an error it raises is raised here (the caller
     then loads the items itself). ``work`` must return a picklable part; it may keep state
-    between the blocks of one process (a cache), never across processes."""
+    between the blocks of one process (a cache), never across processes.
+
+    ``shares``: when the work is forked, ``shares(count)`` may give a loader of share ``k`` of
+    ``count`` (``None``: the input does not split so): each worker then loads only its own
+    share of the items (a decoder that reads only its part of a file) and works it whole, as one
+    block (``start`` counts from the share's first item); the parts come back in share order,
+    one per share. A share that cannot be loaded or worked (any exception, a worker that dies)
+    voids them all: the work is then done the usual way, so the parts, and the error raised, are
+    those one process would give."""
     wanted = min(available_jobs(), MAX_WORKERS) if jobs is None else max(1, jobs)
     if wanted <= 1 or not worth or not _can_fork():
         items = load()
         return [work(items, 0)] if items else []
-    children: dict[int, int] = {}  # pid: the read end of its answers
     sys.stdout.flush()
     sys.stderr.flush()
+    _pickler()  # loaded once, here: the workers inherit it (loading pickle took each 5-7 ms)
+    share = shares(wanted) if shares is not None else None
+    if share is not None:
+        shared = _run_shares(share, work, wanted)
+        if shared is not None:
+            return shared
+    children: dict[int, int] = {}  # pid: the read end of its answers
     parts: dict[int, P | Failed] = {}
     count: int | None = None  # how many items the workers loaded
     # the blocks to work, one 4-byte number each, written once a worker has said how many items
     # it loaded (while the workers read them: a pipe may hold as little as one page): a worker
     # takes the next number when it is free, so a slower one takes fewer; a pipe's reads are
     # whole records, as every read asks for 4 bytes
-    _pickler()  # loaded once, here: the workers inherit it (loading pickle took each 5-7 ms)
     queue_read, queue_write = os.pipe()
     try:
         for _number in range(wanted):
@@ -118,33 +132,20 @@ def run_split(
             children[pid] = read_end
         os.close(queue_read)
         queue_read = -1
-        # every worker's stream is read as it comes, whichever worker is first: its item count
-        # (8 bytes, the first to come hands out the blocks), then its answers; a worker never
-        # waits on a full pipe while this process waits on another
-        streams: dict[int, list[bytes]] = {read_end: [] for read_end in children.values()}
-        poller = select.poll()
-        for read_end in streams:
-            poller.register(read_end, select.POLLIN)
-        while streams:
-            for read_end, _event in poller.poll():
-                chunk = os.read(read_end, 1 << 20)
-                if chunk:
-                    streams[read_end].append(chunk)
-                    if count is None and sum(map(len, streams[read_end])) >= 8:
-                        count = int.from_bytes(b"".join(streams[read_end])[:8], "little")
-                        _hand_out(queue_write, len(_starts(count)))  # the same items for all
-                        os.close(queue_write)
-                        queue_write = -1
-                    continue
-                poller.unregister(read_end)
-                found = _answers(b"".join(streams.pop(read_end)))
-                if found is not None:
-                    parts.update(found)  # type: ignore[arg-type]
-        for pid, read_end in list(children.items()):  # most have ended long since
-            os.close(read_end)
-            children[pid] = -1
-            os.waitpid(pid, 0)
-            del children[pid]
+
+        def head(first: bytes) -> None:
+            """The first worker to have loaded the items says how many: hand out the blocks."""
+            nonlocal count, queue_write
+            count = int.from_bytes(first, "little")
+            _hand_out(queue_write, len(_starts(count)))  # the same items for all
+            os.close(queue_write)
+            queue_write = -1
+
+        # each worker's stream: its item count (8 bytes), then its answers
+        for stream in _gather(children, head=head).values():
+            found = _answers(stream)
+            if found is not None:
+                parts.update(found)  # type: ignore[arg-type]
         starts = None if count is None else _starts(count)
         if starts is None or any(start not in parts for start in starts):
             items = load()  # a worker died, or none could load the items: work what is missing
@@ -163,6 +164,72 @@ def run_split(
     if failures:
         raise min(failures, key=lambda failed: failed.start).error
     return [parts[start] for start in starts]  # type: ignore[misc]
+
+
+def _run_shares(
+    load_share: Callable[[int], Sequence[T]], work: Callable[[Sequence[T], int], P], count: int
+) -> list[P] | None:
+    """The parts of ``count`` workers, worker ``k`` loading and working share ``k``; ``None``
+    when one could not (every worker is then ended at once: the caller does the work the usual
+    way)."""
+    children: dict[int, int] = {}  # pid: the read end of its part
+    try:
+        for index in range(count):
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: load and work its share, send its part, leave
+                os.close(read_end)
+                _share_child(load_share, work, index, write_end)
+            os.close(write_end)
+            children[pid] = read_end
+        order = list(children.values())
+        streams = _gather(children, go_on=bool)  # an empty stream: that share failed
+        if len(streams) < count or not all(streams.values()):
+            return None
+        pickle = _pickler()
+        return [pickle.loads(streams[read_end]) for read_end in order]
+    except Exception:  # an answer cut short or that does not unpickle: the usual way
+        return None
+    finally:
+        for pid, read_end in children.items():
+            _end(pid, read_end)
+
+
+def _gather(
+    children: dict[int, int],
+    *,
+    head: Callable[[bytes], None] | None = None,
+    go_on: Callable[[bytes], bool] | None = None,
+) -> dict[int, bytes]:
+    """All that each worker of ``children`` (pid: the read end of its pipe) writes, by read end,
+    read as it comes, whichever worker is first (a worker never waits on a full pipe while this
+    process waits on another); then each worker is reaped (``children`` marks it so).
+    ``head``: called once with the first 8 bytes a worker sends. ``go_on``: asked of each
+    stream as it ends; on no, the gathering stops there (the caller ends the others)."""
+    streams: dict[int, list[bytes]] = {read_end: [] for read_end in children.values()}
+    done: dict[int, bytes] = {}
+    poller = select.poll()
+    for read_end in streams:
+        poller.register(read_end, select.POLLIN)
+    while streams:
+        for read_end, _event in poller.poll():
+            chunk = os.read(read_end, 1 << 20)
+            if chunk:
+                streams[read_end].append(chunk)
+                if head is not None and sum(map(len, streams[read_end])) >= 8:
+                    head(b"".join(streams[read_end])[:8])
+                    head = None
+                continue
+            poller.unregister(read_end)
+            done[read_end] = b"".join(streams.pop(read_end))
+            if go_on is not None and not go_on(done[read_end]):
+                return done
+    for pid, read_end in list(children.items()):  # all have ended, or are about to
+        os.close(read_end)
+        children[pid] = -1
+        os.waitpid(pid, 0)
+        del children[pid]
+    return done
 
 
 def _starts(count: int) -> list[int]:
@@ -227,6 +294,27 @@ def _child(
             data = pickle.dumps(found, protocol=-1)  # the highest
         except Exception:  # an answer that does not pickle: the caller works it
             data = pickle.dumps({}, protocol=-1)
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+        code = 0
+    finally:
+        os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all of that
+
+
+def _share_child(
+    load_share: Callable[[int], Sequence[T]],
+    work: Callable[[Sequence[T], int], P],
+    index: int,
+    write_end: int,
+) -> None:
+    """Worker ``index`` of a split by shares: its part, pickled; nothing when it failed."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
+        try:
+            data = _pickler().dumps(work(load_share(index), 0), protocol=-1)
+        except Exception:  # the caller does the work the usual way, and raises what it raises
+            data = b""
         with os.fdopen(write_end, "wb") as pipe:
             pipe.write(data)
         code = 0

@@ -296,3 +296,93 @@ def test_a_worker_never_waits_on_a_full_pipe_while_another_is_read() -> None:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert [start for start, _answer in parts] == list(range(0, len(ITEMS), BLOCK))
+
+
+def _share_of(count: int) -> Callable[[int], list[int]]:
+    """Share ``index`` of ``count`` of :data:`ITEMS`: a run of them, as a file's roles are cut."""
+
+    def load_share(index: int) -> list[int]:
+        return ITEMS[len(ITEMS) * index // count : len(ITEMS) * (index + 1) // count]
+
+    return load_share
+
+
+def _summed(block: Sequence[int], start: int) -> tuple[int, int, int, int]:
+    return start, len(block), sum(block), os.getpid()
+
+
+@pytest.mark.skipif(not FORKS, reason="shares are for forked workers")
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_with_shares_each_worker_loads_and_works_only_its_own(jobs: int) -> None:
+    loaded: list[int] = []
+
+    def load() -> list[int]:
+        loaded.append(os.getpid())
+        return ITEMS
+
+    before = _children()
+    parts = run_split(load, _summed, jobs=jobs, shares=_share_of)
+    assert loaded == []  # no process loaded all the items
+    assert [count for _start, count, _sum, _pid in parts] == [
+        len(_share_of(jobs)(index)) for index in range(jobs)
+    ]  # one part per share, in share order, each worked whole (from its own first item)
+    assert {start for start, _count, _sum, _pid in parts} == {0}
+    assert sum(total for _start, _count, total, _pid in parts) == sum(ITEMS)
+    assert len({pid for *_rest, pid in parts}) == jobs
+    assert os.getpid() not in {pid for *_rest, pid in parts}
+    assert _children() == before
+
+
+def _failing(index: int, how: str) -> Callable[[int], Callable[[int], list[int]]]:
+    """Shares of which share ``index`` fails ``how``: it raises, or its process dies."""
+
+    def shares(count: int) -> Callable[[int], list[int]]:
+        def load_share(share: int) -> list[int]:
+            if share == index % count:
+                if how == "raises":
+                    raise Bad("not this share")
+                os._exit(9)
+            return _share_of(count)(share)
+
+        return load_share
+
+    return shares
+
+
+@pytest.mark.skipif(not FORKS, reason="shares are for forked workers")
+@pytest.mark.parametrize("how", ["raises", "dies"])
+@pytest.mark.parametrize("index", [0, 1])
+def test_a_share_that_fails_voids_them_all_and_the_work_is_done_the_usual_way(
+    how: str, index: int
+) -> None:
+    before = _children()
+    parts = run_split(lambda: ITEMS, _squares, jobs=2, shares=_failing(index, how))
+    assert _joined(parts) == [item * item for item in ITEMS]  # the blocks, as without shares
+    assert [start for start, _values, _pid in parts] == list(range(0, len(ITEMS), BLOCK))
+    assert _children() == before
+
+
+@pytest.mark.skipif(not FORKS, reason="shares are for forked workers")
+def test_a_work_error_in_a_share_is_raised_as_one_process_raises_it() -> None:
+    """The first error in item order, from the usual way: not the share's."""
+
+    def work(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        if start == 0 and len(block) > BLOCK:  # a share, worked whole
+            raise Bad("from a share")
+        if 3 * BLOCK in block:
+            raise Bad(f"item {3 * BLOCK}")
+        return _squares(block, start)
+
+    with pytest.raises(Bad, match=f"item {3 * BLOCK}"):
+        run_split(lambda: ITEMS, work, jobs=2, shares=_share_of)
+
+
+def test_shares_are_not_asked_for_when_nothing_is_forked() -> None:
+    def shares(count: int) -> Callable[[int], list[int]]:
+        raise AssertionError("asked")
+
+    assert _joined(run_split(lambda: ITEMS, _squares, jobs=1, shares=shares)) == [
+        item * item for item in ITEMS
+    ]
+    none = run_split(lambda: ITEMS, _squares, jobs=2, shares=lambda count: None)
+    assert _joined(none) == [item * item for item in ITEMS]

@@ -98,7 +98,7 @@ def who_can(
     ``--quiet``: the principals only, without the notes and the summary line."""
     reading = None
     if authorization_details is not None:  # read while the modules below load (36 MB: 25 ms)
-        reading = read_ahead(functools.partial(read_account, authorization_details))
+        reading = read_ahead(functools.partial(read_account, authorization_details, writable=True))
     from iam_audit.render import renderer_for
     from iam_audit.results import WhoCanReport
     from iam_audit.whocan import check_action

@@ -12,9 +12,12 @@ reads it through this class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import msgspec
@@ -37,7 +40,15 @@ from iam_audit.model import (
 from iam_audit.sources import authschema as schema
 from iam_audit.sources.interface import may_name
 
-__all__ = ["AuthDetailsSource", "Principal", "UndecodedSource", "load_pages"]
+__all__ = [
+    "AuthDetailsSource",
+    "Principal",
+    "SharePlan",
+    "ShareRefused",
+    "UndecodedSource",
+    "load_pages",
+    "plan_shares",
+]
 
 _KEYS = ("RoleDetailList", "UserDetailList", "GroupDetailList", "Policies")
 _WHAT = ACCOUNT_DETAILS
@@ -73,7 +84,7 @@ def load_pages(
     data: Any | None = None,
     *,
     lazy: bool = False,
-    raw: bytes | None = None,
+    raw: bytes | bytearray | None = None,
     defer: bool = False,
     plain: bool = False,
 ) -> tuple[list[Any], bool, bool, bool]:
@@ -142,6 +153,154 @@ def load_pages(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+class ShareRefused(Exception):
+    """A share of a file (:meth:`UndecodedSource.load_share`) cannot answer: its pieces do not
+    decode to the records the whole file decodes to, a document breaks the grammar, or the
+    question needs what only the whole file says (a role's place in it). The caller then reads
+    the whole file, which gives the answer or the error a single reader gives."""
+
+
+class SharePlan(NamedTuple):
+    """Where the roles of one authorization-details object split into shares, found in its bytes
+    (:func:`plan_shares`) and proven by the decoding (:meth:`UndecodedSource.load_share`).
+
+    ``head``: the offset just after the ``[`` that opens ``RoleDetailList``; ``tail``: that of
+    the ``]`` that closes it; ``spans``: each share's roles, from its first role's ``{`` to just
+    after its last role's ``}``; ``stand_in``: the JSON of a role put in place of all of them
+    when the rest of the file is decoded, whose ``Arn`` (``marker``) no file can foresee."""
+
+    head: int
+    tail: int
+    spans: tuple[tuple[int, int], ...]
+    marker: str
+    stand_in: bytes
+
+
+_WS = rb"[ \t\n\r]*"  # JSON's whitespace (RFC 8259 section 2), and no other
+#: Between two roles as the AWS CLI writes them (each starts with its Path, then its RoleName),
+#: in any layout: the end of one (``}``), a comma, then (looked ahead) the start of the next.
+#: An instance profile's roles are never two (an instance profile "can contain only one IAM
+#: role", IAM User Guide, "Use instance profiles"), so no nested list matches.
+_BETWEEN_ROLES = re.compile(
+    rb"\}"
+    + _WS
+    + rb","
+    + _WS
+    + rb"(?=\{"
+    + _WS
+    + rb'"Path"'
+    + _WS
+    + rb":"
+    + _WS
+    + rb'"[^"\\]*"'
+    + _WS
+    + rb","
+    + _WS
+    + rb'"RoleName"'
+    + _WS
+    + rb":)"
+)
+_SPACE = b" \t\n\r"
+#: How far past a share's planned end the next role's start is looked for: a role of the
+#: largest size IAM allows (inline policies of 10,240 characters in all, a trust policy of
+#: 4,096, 50 tags) is well under it.
+_WINDOW = 1 << 20
+
+
+def plan_shares(raw: bytes | bytearray, count: int) -> SharePlan | None:
+    """Where the roles of ``raw`` split into ``count`` shares of about the same size, from its
+    bytes alone (a few searches, no decoding); ``None`` when it does not split so: not one JSON
+    object, no ``RoleDetailList`` as the AWS CLI writes it, too few roles. Nothing found here is
+    trusted: :meth:`UndecodedSource.load_share` proves it while decoding, or refuses the share."""
+    if count < 2 or raw[_skip(raw, 0) : _skip(raw, 0) + 1] != b"{":
+        return None
+    key = raw.find(b'"RoleDetailList"')
+    if key < 0:
+        return None
+    colon = _skip(raw, key + len(b'"RoleDetailList"'))
+    opening = _skip(raw, colon + 1)
+    if raw[colon : colon + 1] != b":" or raw[opening : opening + 1] != b"[":
+        return None
+    head = opening + 1
+    tail = _closing(raw, head)
+    if tail is None:
+        return None
+    first = _skip(raw, head)
+    last = _back(raw, tail)  # just after the last role's "}"
+    if raw[first : first + 1] != b"{" or raw[last - 1 : last] != b"}":
+        return None
+    spans: list[tuple[int, int]] = []
+    begin = first
+    for share in range(1, count):
+        target = first + (last - first) * share // count
+        found = _BETWEEN_ROLES.search(raw, max(target, begin + 1), min(target + _WINDOW, last))
+        if found is None:
+            return None
+        spans.append((begin, found.start() + 1))
+        begin = found.end()
+    spans.append((begin, last))
+    marker = f"iam-audit share {os.urandom(16).hex()}"
+    return SharePlan(head, tail, tuple(spans), marker, b'{"Arn": "%s"}' % marker.encode())
+
+
+def _skip(raw: bytes | bytearray, at: int) -> int:
+    """The offset of the first byte at or after ``at`` that is not JSON whitespace."""
+    while at < len(raw) and raw[at] in _SPACE:
+        at += 1
+    return at
+
+
+def _back(raw: bytes | bytearray, at: int) -> int:
+    """The offset just after the last byte before ``at`` that is not JSON whitespace."""
+    while at > 0 and raw[at - 1] in _SPACE:
+        at -= 1
+    return at
+
+
+def _closing(raw: bytes | bytearray, head: int) -> int | None:
+    """Where the ``]`` that closes ``RoleDetailList`` may be, from the end of the file: before
+    the ``Policies`` key that follows it in the AWS CLI's output, or before the object's end."""
+    key = raw.rfind(b'"Policies"', head)
+    if key >= 0:
+        comma = _back(raw, key) - 1
+        closing = _back(raw, comma) - 1
+        if raw[comma : comma + 1] == b"," and raw[closing : closing + 1] == b"]":
+            return closing
+    end = _back(raw, len(raw)) - 1
+    closing = _back(raw, end) - 1
+    if raw[end : end + 1] == b"}" and raw[closing : closing + 1] == b"]":
+        return closing
+    return None
+
+
+@contextmanager
+def _spliced(
+    raw: bytes | bytearray, edits: list[tuple[int, bytes | bytearray]], start: int, end: int
+) -> Iterator[bytes | memoryview]:
+    """``raw[start:end]`` with each ``(offset, text)`` of ``edits`` written over it at
+    ``offset``: written in place in a writable ``raw`` (no copy of the rest: a share of a
+    36 MB file is some 14 MB) and put back as it was afterwards; put together in a new buffer
+    otherwise."""
+    if not isinstance(raw, bytearray):
+        view = memoryview(raw)
+        pieces: list[bytes | bytearray | memoryview] = []
+        at = start
+        for offset, edit in sorted(edits, key=lambda item: item[0]):
+            pieces += (view[at:offset], edit)
+            at = offset + len(edit)
+        yield b"".join((*pieces, view[at:end]))
+        return
+    kept = [(offset, raw[offset : offset + len(edit)]) for offset, edit in edits]
+    try:
+        for offset, edit in edits:
+            raw[offset : offset + len(edit)] = edit
+        with memoryview(raw) as view, view[start:end] as text:
+            yield text
+    finally:
+        for offset, old in reversed(kept):
+            raw[offset : offset + len(old)] = old
+
+
 def _read_raw(raw: msgspec.Raw, kind: PolicyKind) -> Any:
     """A document left as its text (``lazy``), typed and validated as it is read; the plain JSON
     of one the types refuse (the engine's validation then says what is wrong)."""
@@ -176,13 +335,70 @@ class UndecodedSource:
     given as ``raw``, read already (:func:`~iam_audit.inputs.read_account`'s; ``who-can`` reads them while its
     modules load)."""
 
-    def __init__(self, path: Path, raw: bytes | None = None) -> None:
+    def __init__(self, path: Path, raw: bytes | bytearray | None = None) -> None:
         self.path = path
-        self.raw = read_account(path) if raw is None else raw
+        self.raw = read_account(path, writable=True) if raw is None else raw
 
     def load(self, *, defer: bool = False, plain: bool = False) -> AuthDetailsSource:
         """The decoded source (``defer``, ``plain``: as :func:`load_pages` says)."""
         return AuthDetailsSource(self.path, raw=self.raw, defer=defer, plain=plain)
+
+    def plan(self, count: int) -> SharePlan | None:
+        """Where the file's roles split into ``count`` shares (:func:`plan_shares`)."""
+        return plan_shares(self.raw, count)
+
+    def load_share(self, plan: SharePlan, index: int) -> AuthDetailsSource:
+        """Share ``index`` of ``plan``: a source of that share's roles and of the users whose
+        turn it is (the users are cut into as many runs as there are shares), with every group
+        and managed policy of the file; the file's other roles are never decoded.
+
+        Two decodes: the file with all its roles replaced by ``plan.stand_in`` (so every other
+        record) and the share's roles as a JSON list. Together with the other shares' they prove
+        the plan: if every share's roles decode, the separators between them are JSON
+        whitespace and a comma (as found), and the stand-in, and only it, lands in
+        ``RoleDetailList``, then the file is the same JSON as its pieces put back together, and
+        decodes to the same records. Raises :class:`ShareRefused` when this share does not
+        decode so, breaks the grammar, or holds a document that is text (the raw API's form,
+        which only the whole file reads), and whenever the file is no valid JSON: the caller
+        then reads the whole file, which says what is wrong."""
+        raw = self.raw
+        start, end = plan.spans[index]
+        # the rest of the file: the stand-in just before the roles' closing bracket, and the
+        # file's start moved up to just before it, over the roles (they leave room for it)
+        stand_in = plan.tail - len(plan.stand_in)
+        moved = stand_in - plan.head
+        try:
+            with paused_gc():  # as load_pages: records without a cycle among them
+                # the share's roles as a JSON list: the separator either side of them (JSON
+                # whitespace, a comma, the list's own bracket) becomes a bracket
+                with _spliced(raw, [(start - 1, b"["), (end, b"]")], start - 1, end + 1) as text:
+                    roles = schema.ROLES.decode(text)
+                if moved < 0:  # too few roles to make room
+                    text = b"".join((raw[: plan.head], plan.stand_in, raw[plan.tail :]))
+                    rest = schema.STRICT.decode(text)
+                else:
+                    edits = [(moved, raw[: plan.head]), (stand_in, plan.stand_in)]
+                    with _spliced(raw, edits, moved, len(raw)) as text:
+                        rest = schema.STRICT.decode(text)
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+            raise ShareRefused(f"share {index} does not decode") from None
+        found = rest.RoleDetailList if isinstance(rest, schema.Page) else None
+        if not found or len(found) != 1 or found[0].Arn != plan.marker or not roles:
+            raise ShareRefused(f"share {index} is not the file's RoleDetailList")
+        users = _items(rest, "UserDetailList")
+        count = len(plan.spans)
+        page = schema.Page(
+            RoleDetailList=roles,
+            UserDetailList=users[len(users) * index // count : len(users) * (index + 1) // count],
+            GroupDetailList=rest.GroupDetailList,
+            Policies=rest.Policies,
+        )
+        grammar = schema.grammar_holds([page])
+        if not (grammar.holds and grammar.all_typed):
+            raise ShareRefused(f"share {index}: a document the whole file must say more of")
+        return AuthDetailsSource(
+            self.path, decoded=([page], True), first_role=0 if index == 0 else None
+        )
 
 
 class AuthDetailsSource:
@@ -200,14 +416,27 @@ class AuthDetailsSource:
         data: Any | None = None,
         *,
         lazy: bool = False,
-        raw: bytes | None = None,
+        raw: bytes | bytearray | None = None,
         defer: bool = False,
         plain: bool = False,
+        decoded: tuple[list[Any], bool] | None = None,
+        first_role: int | None = 0,
     ) -> None:
+        """``decoded``: one page of records decoded already (a share:
+        :meth:`UndecodedSource.load_share`) and whether every document in it is typed and holds;
+        ``first_role``: the index in the file's ``RoleDetailList`` of its first role (``None``:
+        not known, so no role's JSON pointer is; a question that needs one raises
+        :class:`ShareRefused`)."""
         self.path = path
-        pages, self.typed, all_valid, listed = load_pages(
-            path, data, lazy=lazy, raw=raw, defer=defer, plain=plain
-        )
+        if decoded is None:
+            pages, self.typed, all_valid, listed = load_pages(
+                path, data, lazy=lazy, raw=raw, defer=defer, plain=plain
+            )
+        else:
+            (pages, all_valid), self.typed, listed = decoded, True, False
+        self._first_role = first_role
+        #: holds one share of the file's roles, not all (:meth:`UndecodedSource.load_share`)
+        self.share = decoded is not None
         #: the roles' and users' documents are not checked yet (``defer``): :meth:`hold`
         self._deferred = defer and self.typed
         #: every document is typed and holds (so validated): no role needs parsing
@@ -255,8 +484,10 @@ class AuthDetailsSource:
 
     def _role_pointer(self, arn: str) -> str:
         """The JSON pointer of role ``arn``'s record in the file."""
+        if self._first_role is None:
+            raise ShareRefused(f"the place of {arn} in {self.path}")
         prefix, index = self._role_at[arn]
-        return f"{prefix}/RoleDetailList/{index}"
+        return f"{prefix}/RoleDetailList/{self._first_role + index}"
 
     def get_function(self, ref: str) -> LambdaFunction | None:
         return None

@@ -29,6 +29,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 __all__ = [
     "LENIENT",
+    "ROLES",
     "STRICT",
     "Attached",
     "Grammar",
@@ -328,6 +329,10 @@ STRICT_TYPE: Any = Union[_STRICT_PAGE, list[_STRICT_PAGE]]  # noqa: UP007 (value
 #: The same with documents as plain JSON, validated afterwards by the engine.
 LENIENT_TYPE: Any = Union[_LENIENT_PAGE, list[_LENIENT_PAGE]]  # noqa: UP007
 STRICT = msgspec.json.Decoder(STRICT_TYPE)
+#: A JSON list of roles, typed and validated as :data:`STRICT` types them (a share of a file's
+#: ``RoleDetailList``).
+_STRICT_ROLE: Any = _STRICT[1]
+ROLES = msgspec.json.Decoder(list[_STRICT_ROLE])
 LENIENT = msgspec.json.Decoder(LENIENT_TYPE)
 #: Documents left as their JSON text (a reference into the file's bytes) until one is read:
 #: for questions about a few roles of a large file.

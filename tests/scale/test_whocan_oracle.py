@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,88 @@ def test_a_user_breaking_the_grammar_gets_the_same_answer_in_one_process_or_seve
     assert any("mixed" in note for note in eager.notes)
     for jobs in (1, 2):
         assert whocan.who_can(UndecodedSource(path), *QUESTIONS[0], jobs=jobs) == eager
+
+
+def _recording(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Each process that decodes the file appends how it did (a share's index, or "whole") and
+    its pid to ``log`` (the forked workers inherit the wrappers)."""
+    share, whole = UndecodedSource.load_share, UndecodedSource.load
+
+    def load_share(self: UndecodedSource, plan: Any, index: int) -> AuthDetailsSource:
+        with log.open("a") as out:
+            out.write(f"{index} {os.getpid()}\n")
+        return share(self, plan, index)
+
+    def load(self: UndecodedSource, **kwargs: bool) -> AuthDetailsSource:
+        with log.open("a") as out:
+            out.write(f"whole {os.getpid()}\n")
+        return whole(self, **kwargs)
+
+    monkeypatch.setattr(UndecodedSource, "load_share", load_share)
+    monkeypatch.setattr(UndecodedSource, "load", load)
+
+
+@pytest.mark.skipif(not workers._can_fork(), reason="shares are for forked workers")
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_each_worker_decodes_only_its_share_of_a_file_as_the_aws_cli_writes_it(
+    tmp_path: Path, large: dict[str, Path], monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    log = tmp_path / "decoded.log"
+    _recording(monkeypatch, log)
+    answer = whocan.who_can(UndecodedSource(large["typed"]), *QUESTIONS[0], jobs=jobs)
+    assert answer == whocan.who_can(AuthDetailsSource(large["typed"]), *QUESTIONS[0], jobs=1)
+    seen = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(index for index, _pid in seen) == [str(n) for n in range(jobs)]
+    assert len({pid for _index, pid in seen}) == jobs
+    assert str(os.getpid()) not in {pid for _index, pid in seen}
+
+
+def _twice(data: dict[str, Any]) -> None:
+    """Role 5's ARN again on role 2,000, whose policies let it (a file the AWS CLI never writes;
+    every reader keeps the last record of an ARN)."""
+    grant = {"Effect": "Allow", "Action": QUESTIONS[0][0], "Resource": QUESTIONS[0][1]}
+    twin = copy.deepcopy(data["RoleDetailList"][5])
+    twin["RolePolicyList"] = [
+        {"PolicyName": "twin", "PolicyDocument": {"Version": "2012-10-17", "Statement": [grant]}}
+    ]
+    twin["AttachedManagedPolicies"] = []
+    twin.pop("PermissionsBoundary", None)
+    data["RoleDetailList"][2_000] = twin
+
+
+def _decoy(data: dict[str, Any]) -> None:
+    """A ``RoleDetailList`` key in a user's record (a field iam-audit skips), before the real one."""
+    data["UserDetailList"][0]["Notes"] = {"RoleDetailList": [{"Arn": "x"}]}
+
+
+def _not_json(data: dict[str, Any]) -> str:
+    text = json.dumps(data)
+    role = json.dumps(data["RoleDetailList"][1_800])
+    return text.replace(role, role.replace('"RoleName": ', '"RoleName": :', 1), 1)
+
+
+#: files whose shares cannot all answer: who-can reads them whole, as one process would
+UNSHARED = [
+    ("a role twice, in two shares", _twice),
+    ("a decoy RoleDetailList key", _decoy),
+    ("a role that is not JSON", _not_json),
+]
+
+
+@pytest.mark.parametrize(("what", "change"), UNSHARED, ids=[case[0] for case in UNSHARED])
+def test_a_file_whose_shares_cannot_answer_gets_the_answer_of_one_process(
+    tmp_path: Path, base_account: dict[str, Any], what: str, change: Any
+) -> None:
+    path = tmp_path / "account.json"
+    data = copy.deepcopy(base_account)
+    text = change(data)
+    path.write_text(text if isinstance(text, str) else json.dumps(data))
+    answers: list[object] = []
+    for source, jobs in ((AuthDetailsSource, 1), (UndecodedSource, 1), (UndecodedSource, 2)):
+        try:
+            answers.append(whocan.who_can(source(path), *QUESTIONS[0], jobs=jobs))
+        except InputError as error:
+            answers.append(error.message)
+    assert answers[1:] == answers[:1] * 2, what
+    if what == "a role twice, in two shares":
+        assert data["RoleDetailList"][5]["Arn"] in {g.arn for g in answers[0].principals}  # type: ignore[attr-defined]
