@@ -19,10 +19,12 @@ its ``Resource`` cannot match the resource: :meth:`Question.relevant`) is left o
 evaluation, since it takes no part in it, and only the others are converted and compiled.
 Managed and group policies are judged once and shared; a principal whose documents are all
 shared ones and read no condition key gets the answer worked out for them. On a large file the
-principals are shared among one process per core, at most four (:mod:`iam_audit.workers`),
-each decoding the file itself and checking the policy grammar of its own blocks' principals
-only (the documents they share are checked while decoding); the answer is the same in one
-process or several.
+principals are shared among one process per core, at most four (:mod:`iam_audit.workers`). Each
+decodes only its share of the file's roles and the rest of the file
+(:meth:`~iam_audit.sources.auth_details.UndecodedSource.load_share`), and checks the policy
+grammar of its own principals only; a file that does not split so is decoded by each process,
+which checks the grammar of its own blocks' principals (the documents they share are checked
+while decoding). The answer is the same in one process or several.
 
 The request (``ContextMode.OPEN``): the principal's ARN, account and type (the engine derives
 them), its tags as ``aws:PrincipalTag/KEY`` (a tag the principal lacks is known to be absent), and

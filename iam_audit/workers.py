@@ -9,7 +9,9 @@ once; freeing a decoded account object by object takes longer than some of the w
 caller decodes nothing: it hands out the blocks and gathers the answers. Forking after the
 decoding would share the decoded objects instead, but every object a worker reads has its
 reference count written, so each page it touches is copied (a 36 MB file decodes to some 80 MB
-of objects). Anywhere else (one core, another OS, threads that a fork would not carry over, a
+of objects). Where the input splits (``shares``: a file's roles cut into runs), each worker
+instead loads only its own share and works it whole; should any share fail, the work is done
+the usual way. Anywhere else (one core, another OS, threads that a fork would not carry over, a
 short list) the same functions run in the calling process, over the whole list.
 
 The result never depends on how the work was split: items are taken in blocks (a process takes

@@ -7,7 +7,9 @@ Accepts the AWS CLI's output (documents already decoded to objects) and the raw 
 with a document those types refuse is decoded with the documents as plain JSON, and each is
 then validated by the engine when it is used, which names the file, the JSON path and what is
 wrong. Every command that reads such a file (``audit``, ``simulate``, ``who-can``, ``scan``)
-reads it through this class.
+reads it through this class. A question over every principal, shared among processes, may have
+each decode only a share of the roles (:meth:`UndecodedSource.load_share`): the same records,
+proven so while decoding, or the whole file is read.
 """
 
 from __future__ import annotations
