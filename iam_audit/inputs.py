@@ -267,7 +267,7 @@ def read_account(path: Path | str, *, writable: bool = False) -> bytes | bytearr
     (:mod:`iam_audit.sources.auth_details`), so that a command can start the read before it
     loads the modules that decode it (:func:`read_ahead`). ``writable``: in a
     :class:`bytearray` (a decoder that splices the text in place:
-    :meth:`~iam_audit.sources.auth_details.UndecodedSource.load_share`)."""
+    :meth:`~iam_audit.sources.auth_details.UndecodedSource.load_roles`)."""
     data = read_bytes(path, ACCOUNT_DETAILS, MAX_ACCOUNT, writable=writable)
     if isinstance(data, bytearray):
         if data.startswith(b"\xef\xbb\xbf"):

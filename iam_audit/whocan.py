@@ -21,7 +21,7 @@ Managed and group policies are judged once and shared; a principal whose documen
 shared ones and read no condition key gets the answer worked out for them. On a large file the
 principals are shared among one process per core, at most four (:mod:`iam_audit.workers`). Each
 decodes only its share of the file's roles and the rest of the file
-(:meth:`~iam_audit.sources.auth_details.UndecodedSource.load_share`), and checks the policy
+(:meth:`~iam_audit.sources.auth_details.UndecodedSource.load_roles`), and checks the policy
 grammar of its own principals only; a file that does not split so is decoded by each process,
 which checks the grammar of its own blocks' principals (the documents they share are checked
 while decoding). The answer is the same in one process or several.
@@ -62,7 +62,7 @@ from iam_audit.inputs import paused_gc
 from iam_audit.model import OrgPolicies, PolicyDocument, PolicyKind
 from iam_audit.sources import authschema as schema
 from iam_audit.sources.auth_details import AuthDetailsSource, Principal, UndecodedSource
-from iam_audit.workers import MIN_ITEMS, run_split
+from iam_audit.workers import MIN_ITEMS, Shares, run_split
 
 __all__ = [
     "Access",
@@ -77,6 +77,9 @@ _ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
 #: A file this large holds hundreds of principals at least (a role is 1.5 to 5 KB of JSON,
 #: compact or indented): its work is worth sharing among processes
 MIN_BYTES = 2 * 1024 * 1024
+#: Shares of a file's roles per process (:func:`~iam_audit.workers.run_split`): a process that
+#: is free takes the next, so one slowed by the machine takes fewer
+SHARES = 8
 
 
 class PrincipalType(StrEnum):
@@ -375,7 +378,7 @@ class _Part(NamedTuple):
     denied: dict[str, int]
     accounts: set[str]
     examined: int
-    #: from a share of the file's roles (:meth:`UndecodedSource.load_share`): the hashes of its
+    #: from a share of the file's roles (:meth:`UndecodedSource.load_roles`): the hashes of its
     #: roles' ARNs, so that a role the file holds twice, in two shares, is seen (the file's
     #: last record of it is the role, as the whole file reads it)
     roles: frozenset[int] | None = None
@@ -448,16 +451,23 @@ def who_can(
         only its blocks'."""
         return begin(source.load(defer=True) if isinstance(source, UndecodedSource) else source)
 
-    def shares(count: int) -> Callable[[int], list[Principal]] | None:
-        """For ``count`` processes, the loader of each one's share: it decodes only its share of
-        the file's roles (:meth:`UndecodedSource.load_share`); ``None`` when the file does not
-        split so."""
+    def shares(count: int) -> Shares[Principal] | None:
+        """For ``count`` processes, the file's roles in :data:`SHARES` shares each: a process
+        decodes the rest of the file once (:meth:`UndecodedSource.load_rest`), then only the
+        roles of the shares it takes (:meth:`UndecodedSource.load_roles`); ``None`` when the
+        file does not split so."""
         if not isinstance(source, UndecodedSource):
             return None
-        plan = source.plan(count)
+        plan = source.plan(count * SHARES)
         if plan is None:
             return None
-        return lambda index: begin(source.load_share(plan, index))
+
+        def start() -> Callable[[int], list[Principal]]:
+            rest = source.load_rest(plan)
+            begin(rest)
+            return lambda index: source.load_roles(plan, index, rest)
+
+        return Shares(len(plan.spans), start)
 
     def work(block: Sequence[Principal], start: int) -> _Part:
         """The answers of ``block``, with the notes and denials found while working it."""

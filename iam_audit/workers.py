@@ -10,8 +10,8 @@ caller decodes nothing: it hands out the blocks and gathers the answers. Forking
 decoding would share the decoded objects instead, but every object a worker reads has its
 reference count written, so each page it touches is copied (a 36 MB file decodes to some 80 MB
 of objects). Where the input splits (``shares``: a file's roles cut into runs), each worker
-instead loads only its own share and works it whole; should any share fail, the work is done
-the usual way. Anywhere else (one core, another OS, threads that a fork would not carry over, a
+loads what every share needs once, then only the shares it takes (the next one as soon as it is
+free), each worked whole; should any share fail, the work is done the usual way. Anywhere else (one core, another OS, threads that a fork would not carry over, a
 short list) the same functions run in the calling process, over the whole list.
 
 The result never depends on how the work was split: items are taken in blocks (a process takes
@@ -30,9 +30,9 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
-__all__ = ["Failed", "available_jobs", "run_split"]
+__all__ = ["Failed", "Shares", "available_jobs", "run_split"]
 
 T = TypeVar("T")
 P = TypeVar("P")
@@ -48,6 +48,14 @@ MIN_ITEMS = 2_000
 #: (some 80 MB of objects for a 36 MB account), so memory grows with every worker while the
 #: time saved shrinks (the decoding is not shared; only the rest of the work is).
 MAX_WORKERS = 4
+
+
+class Shares(NamedTuple, Generic[T]):
+    """Items in ``number`` shares, each loaded on its own: ``begin()``, called once in each
+    worker, loads what every share needs and gives the loader of share ``k``'s items."""
+
+    number: int
+    begin: Callable[[], Callable[[int], Sequence[T]]]
 
 
 class Failed:
@@ -80,7 +88,7 @@ def run_split(
     *,
     jobs: int | None = None,
     worth: bool = True,
-    shares: Callable[[int], Callable[[int], Sequence[T]] | None] | None = None,
+    shares: Callable[[int], Shares[T] | None] | None = None,
 ) -> list[P]:
     """``work(block, start)`` for consecutive blocks of the items ``load()`` gives (``start``:
     the index of the block's first item), shared among ``jobs`` worker processes (``None``:
@@ -95,13 +103,13 @@ def run_split(
     then loads the items itself). ``work`` must return a picklable part; it may keep state
     between the blocks of one process (a cache), never across processes.
 
-    ``shares``: when the work is forked, ``shares(count)`` may give a loader of share ``k`` of
-    ``count`` (``None``: the input does not split so): each worker then loads only its own
-    share of the items (a decoder that reads only its part of a file) and works it whole, as one
-    block (``start`` counts from the share's first item); the parts come back in share order,
-    one per share. A share that cannot be loaded or worked (any exception, a worker that dies)
-    voids them all: the work is then done the usual way, so the parts, and the error raised, are
-    those one process would give."""
+    ``shares``: when the work is forked among ``jobs`` workers, ``shares(jobs)`` may split the
+    items into shares instead (:class:`Shares`; ``None``: the input does not split so): each
+    worker loads only the shares it takes, each worked whole, as one block (``start`` counts
+    from the share's first item); the parts come back in share order, one per share. A share
+    that cannot be loaded or worked (any exception, a worker that dies) voids them all: the work
+    is then done the usual way, so the parts, and the error raised, are those one process would
+    give."""
     wanted = min(available_jobs(), MAX_WORKERS) if jobs is None else max(1, jobs)
     if wanted <= 1 or not worth or not _can_fork():
         items = load()
@@ -169,30 +177,42 @@ def run_split(
 
 
 def _run_shares(
-    load_share: Callable[[int], Sequence[T]], work: Callable[[Sequence[T], int], P], count: int
+    share: Shares[T], work: Callable[[Sequence[T], int], P], count: int
 ) -> list[P] | None:
-    """The parts of ``count`` workers, worker ``k`` loading and working share ``k``; ``None``
-    when one could not (every worker is then ended at once: the caller does the work the usual
-    way)."""
-    children: dict[int, int] = {}  # pid: the read end of its part
+    """The parts of ``share``'s shares, worked by ``count`` workers, each taking the next share
+    as soon as it is free (a slower one takes fewer); ``None`` when one could not (every worker
+    is then ended at once: the caller does the work the usual way)."""
+    children: dict[int, int] = {}  # pid: the read end of its parts
+    queue_read, queue_write = os.pipe()
     try:
-        for index in range(count):
+        for _number in range(count):
             read_end, write_end = os.pipe()
             pid = os.fork()
-            if pid == 0:  # the child: load and work its share, send its part, leave
+            if pid == 0:  # the child: load and work shares, send their parts, leave
                 os.close(read_end)
-                _share_child(load_share, work, index, write_end)
+                os.close(queue_write)
+                _share_child(share.begin, work, queue_read, write_end)
             os.close(write_end)
             children[pid] = read_end
-        order = list(children.values())
-        streams = _gather(children, go_on=bool)  # an empty stream: that share failed
+        os.close(queue_read)
+        queue_read = -1
+        _hand_out(queue_write, share.number)
+        os.close(queue_write)
+        queue_write = -1
+        streams = _gather(children, go_on=bool)  # an empty stream: that worker failed
         if len(streams) < count or not all(streams.values()):
             return None
         pickle = _pickler()
-        return [pickle.loads(streams[read_end]) for read_end in order]
-    except Exception:  # an answer cut short or that does not unpickle: the usual way
+        parts: dict[int, P] = {}
+        for stream in streams.values():
+            parts.update(pickle.loads(stream))
+        return [parts[index] for index in range(share.number)]
+    except Exception:  # an answer cut short, or a share nobody sent: the usual way
         return None
     finally:
+        for fd in (queue_read, queue_write):
+            if fd >= 0:
+                os.close(fd)
         for pid, read_end in children.items():
             _end(pid, read_end)
 
@@ -304,17 +324,23 @@ def _child(
 
 
 def _share_child(
-    load_share: Callable[[int], Sequence[T]],
+    begin: Callable[[], Callable[[int], Sequence[T]]],
     work: Callable[[Sequence[T], int], P],
-    index: int,
+    queue: int,
     write_end: int,
 ) -> None:
-    """Worker ``index`` of a split by shares: its part, pickled; nothing when it failed."""
+    """A worker of a split by shares: the parts of the shares it takes from ``queue``, by share
+    number, pickled; nothing when one failed."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
         try:
-            data = _pickler().dumps(work(load_share(index), 0), protocol=-1)
+            load_share = begin()
+            found: dict[int, P] = {}
+            while len(token := os.read(queue, 4)) == 4:
+                index = int.from_bytes(token, "little")
+                found[index] = work(load_share(index), 0)
+            data = _pickler().dumps(found, protocol=-1)
         except Exception:  # the caller does the work the usual way, and raises what it raises
             data = b""
         with os.fdopen(write_end, "wb") as pipe:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from iam_audit import workers
-from iam_audit.workers import BLOCK, MIN_ITEMS, run_split
+from iam_audit.workers import BLOCK, MIN_ITEMS, Shares, run_split
 
 ITEMS = list(range(MIN_ITEMS + 10 * BLOCK + 17))  # 14 blocks, the last one short
 FORKS = workers._can_fork()
@@ -298,13 +298,25 @@ def test_a_worker_never_waits_on_a_full_pipe_while_another_is_read() -> None:
     assert [start for start, _answer in parts] == list(range(0, len(ITEMS), BLOCK))
 
 
-def _share_of(count: int) -> Callable[[int], list[int]]:
-    """Share ``index`` of ``count`` of :data:`ITEMS`: a run of them, as a file's roles are cut."""
+def _share(index: int, number: int) -> list[int]:
+    """Share ``index`` of ``number`` of :data:`ITEMS`: a run of them, as a file's roles are cut."""
+    return ITEMS[len(ITEMS) * index // number : len(ITEMS) * (index + 1) // number]
 
-    def load_share(index: int) -> list[int]:
-        return ITEMS[len(ITEMS) * index // count : len(ITEMS) * (index + 1) // count]
 
-    return load_share
+def _shares_of(number: int, begun: Path | None = None) -> Callable[[int], Shares[int]]:
+    """``run_split``'s ``shares``: :data:`ITEMS` in ``number`` shares; each worker's ``begin``
+    appends its pid to ``begun``."""
+
+    def shares(jobs: int) -> Shares[int]:
+        def begin() -> Callable[[int], list[int]]:
+            if begun is not None:
+                with begun.open("a") as out:
+                    out.write(f"{os.getpid()}\n")
+            return lambda index: _share(index, number)
+
+        return Shares(number, begin)
+
+    return shares
 
 
 def _summed(block: Sequence[int], start: int) -> tuple[int, int, int, int]:
@@ -312,46 +324,52 @@ def _summed(block: Sequence[int], start: int) -> tuple[int, int, int, int]:
 
 
 @pytest.mark.skipif(not FORKS, reason="shares are for forked workers")
-@pytest.mark.parametrize("jobs", [2, 3])
-def test_with_shares_each_worker_loads_and_works_only_its_own(jobs: int) -> None:
+@pytest.mark.parametrize(("jobs", "number"), [(2, 2), (2, 7), (3, 12)])
+def test_with_shares_each_worker_loads_and_works_only_the_shares_it_takes(
+    tmp_path: Path, jobs: int, number: int
+) -> None:
     loaded: list[int] = []
 
     def load() -> list[int]:
         loaded.append(os.getpid())
         return ITEMS
 
+    begun = tmp_path / "begun"
     before = _children()
-    parts = run_split(load, _summed, jobs=jobs, shares=_share_of)
+    parts = run_split(load, _summed, jobs=jobs, shares=_shares_of(number, begun))
     assert loaded == []  # no process loaded all the items
+    # one part per share, in share order, each worked whole (from its own first item)
     assert [count for _start, count, _sum, _pid in parts] == [
-        len(_share_of(jobs)(index)) for index in range(jobs)
-    ]  # one part per share, in share order, each worked whole (from its own first item)
+        len(_share(index, number)) for index in range(number)
+    ]
     assert {start for start, _count, _sum, _pid in parts} == {0}
     assert sum(total for _start, _count, total, _pid in parts) == sum(ITEMS)
-    assert len({pid for *_rest, pid in parts}) == jobs
-    assert os.getpid() not in {pid for *_rest, pid in parts}
+    pids = {pid for *_rest, pid in parts}
+    assert os.getpid() not in pids
+    assert pids <= set(map(int, begun.read_text().split()))
+    assert len(begun.read_text().split()) == jobs  # each worker began once
     assert _children() == before
 
 
-def _failing(index: int, how: str) -> Callable[[int], Callable[[int], list[int]]]:
-    """Shares of which share ``index`` fails ``how``: it raises, or its process dies."""
+def _failing(index: int, how: str) -> Callable[[int], Shares[int]]:
+    """Five shares, of which share ``index`` fails ``how``: it raises, or its process dies."""
 
-    def shares(count: int) -> Callable[[int], list[int]]:
+    def shares(jobs: int) -> Shares[int]:
         def load_share(share: int) -> list[int]:
-            if share == index % count:
+            if share == index:
                 if how == "raises":
                     raise Bad("not this share")
                 os._exit(9)
-            return _share_of(count)(share)
+            return _share(share, 5)
 
-        return load_share
+        return Shares(5, lambda: load_share)
 
     return shares
 
 
 @pytest.mark.skipif(not FORKS, reason="shares are for forked workers")
 @pytest.mark.parametrize("how", ["raises", "dies"])
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", [0, 4])
 def test_a_share_that_fails_voids_them_all_and_the_work_is_done_the_usual_way(
     how: str, index: int
 ) -> None:
@@ -374,11 +392,11 @@ def test_a_work_error_in_a_share_is_raised_as_one_process_raises_it() -> None:
         return _squares(block, start)
 
     with pytest.raises(Bad, match=f"item {3 * BLOCK}"):
-        run_split(lambda: ITEMS, work, jobs=2, shares=_share_of)
+        run_split(lambda: ITEMS, work, jobs=2, shares=_shares_of(2))
 
 
 def test_shares_are_not_asked_for_when_nothing_is_forked() -> None:
-    def shares(count: int) -> Callable[[int], list[int]]:
+    def shares(jobs: int) -> Shares[int]:
         raise AssertionError("asked")
 
     assert _joined(run_split(lambda: ITEMS, _squares, jobs=1, shares=shares)) == [

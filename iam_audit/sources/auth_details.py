@@ -8,7 +8,7 @@ with a document those types refuse is decoded with the documents as plain JSON, 
 then validated by the engine when it is used, which names the file, the JSON path and what is
 wrong. Every command that reads such a file (``audit``, ``simulate``, ``who-can``, ``scan``)
 reads it through this class. A question over every principal, shared among processes, may have
-each decode only a share of the roles (:meth:`UndecodedSource.load_share`): the same records,
+each decode only shares of the roles (:meth:`UndecodedSource.load_roles`): the same records,
 proven so while decoding, or the whole file is read.
 """
 
@@ -156,7 +156,7 @@ def load_pages(
 
 
 class ShareRefused(Exception):
-    """A share of a file (:meth:`UndecodedSource.load_share`) cannot answer: its pieces do not
+    """A share of a file (:meth:`UndecodedSource.load_roles`) cannot answer: its pieces do not
     decode to the records the whole file decodes to, a document breaks the grammar, or the
     question needs what only the whole file says (a role's place in it). The caller then reads
     the whole file, which gives the answer or the error a single reader gives."""
@@ -164,7 +164,7 @@ class ShareRefused(Exception):
 
 class SharePlan(NamedTuple):
     """Where the roles of one authorization-details object split into shares, found in its bytes
-    (:func:`plan_shares`) and proven by the decoding (:meth:`UndecodedSource.load_share`).
+    (:func:`plan_shares`) and proven by the decoding (:meth:`UndecodedSource.load_rest`).
 
     ``head``: the offset just after the ``[`` that opens ``RoleDetailList``; ``tail``: that of
     the ``]`` that closes it; ``spans``: each share's roles, from its first role's ``{`` to just
@@ -277,7 +277,7 @@ def _closing(raw: bytes | bytearray, head: int) -> int | None:
 
 @contextmanager
 def _spliced(
-    raw: bytes | bytearray, edits: list[tuple[int, bytes | bytearray]], start: int, end: int
+    raw: bytes | bytearray, edits: Sequence[tuple[int, bytes | bytearray]], start: int, end: int
 ) -> Iterator[bytes | memoryview]:
     """``raw[start:end]`` with each ``(offset, text)`` of ``edits`` written over it at
     ``offset``: written in place in a writable ``raw`` (no copy of the rest: a share of a
@@ -349,58 +349,71 @@ class UndecodedSource:
         """Where the file's roles split into ``count`` shares (:func:`plan_shares`)."""
         return plan_shares(self.raw, count)
 
-    def load_share(self, plan: SharePlan, index: int) -> AuthDetailsSource:
-        """Share ``index`` of ``plan``: a source of that share's roles and of the users whose
-        turn it is (the users are cut into as many runs as there are shares), with every group
-        and managed policy of the file; the file's other roles are never decoded.
+    def load_rest(self, plan: SharePlan) -> AuthDetailsSource:
+        """Every record of the file but its roles (the users, groups and managed policies),
+        which :meth:`load_roles` then adds a share at a time: the file decoded with all its
+        roles replaced by ``plan.stand_in``.
 
-        Two decodes: the file with all its roles replaced by ``plan.stand_in`` (so every other
-        record) and the share's roles as a JSON list. Together with the other shares' they prove
-        the plan: if every share's roles decode, the separators between them are JSON
-        whitespace and a comma (as found), and the stand-in, and only it, lands in
-        ``RoleDetailList``, then the file is the same JSON as its pieces put back together, and
-        decodes to the same records. Raises :class:`ShareRefused` when this share does not
-        decode so, breaks the grammar, or holds a document that is text (the raw API's form,
-        which only the whole file reads), and whenever the file is no valid JSON: the caller
-        then reads the whole file, which says what is wrong."""
+        Together with the shares' decodes this proves the plan: if every share's roles decode
+        as a JSON list, the separators between them are JSON whitespace and a comma (as found),
+        and here the stand-in, and only it, lands in ``RoleDetailList``, then the file is the
+        same JSON as its pieces put back together, and decodes to the same records. Raises
+        :class:`ShareRefused` when the rest does not decode so, when a document it holds breaks
+        the grammar or is text (the raw API's form, which only the whole file reads), and
+        whenever the file is no valid JSON: the caller then reads the whole file, which says
+        what is wrong."""
         raw = self.raw
-        start, end = plan.spans[index]
-        # the rest of the file: the stand-in just before the roles' closing bracket, and the
-        # file's start moved up to just before it, over the roles (they leave room for it)
+        # the stand-in just before the roles' closing bracket, and the file's start moved up to
+        # just before it, over the roles (they leave room for it in a file worth sharing)
         stand_in = plan.tail - len(plan.stand_in)
         moved = stand_in - plan.head
         try:
             with paused_gc():  # as load_pages: records without a cycle among them
-                # the share's roles as a JSON list: the separator either side of them (JSON
-                # whitespace, a comma, the list's own bracket) becomes a bracket
-                with _spliced(raw, [(start - 1, b"["), (end, b"]")], start - 1, end + 1) as text:
-                    roles = schema.ROLES.decode(text)
-                if moved < 0:  # too few roles to make room
-                    text = b"".join((raw[: plan.head], plan.stand_in, raw[plan.tail :]))
-                    rest = schema.STRICT.decode(text)
+                if moved < 0:
+                    joined = b"".join((raw[: plan.head], plan.stand_in, raw[plan.tail :]))
+                    rest = schema.STRICT.decode(joined)
                 else:
                     edits = [(moved, raw[: plan.head]), (stand_in, plan.stand_in)]
                     with _spliced(raw, edits, moved, len(raw)) as text:
                         rest = schema.STRICT.decode(text)
         except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
-            raise ShareRefused(f"share {index} does not decode") from None
+            raise ShareRefused("the file without its roles does not decode") from None
         found = rest.RoleDetailList if isinstance(rest, schema.Page) else None
-        if not found or len(found) != 1 or found[0].Arn != plan.marker or not roles:
-            raise ShareRefused(f"share {index} is not the file's RoleDetailList")
-        users = _items(rest, "UserDetailList")
-        count = len(plan.spans)
-        page = schema.Page(
-            RoleDetailList=roles,
-            UserDetailList=users[len(users) * index // count : len(users) * (index + 1) // count],
-            GroupDetailList=rest.GroupDetailList,
-            Policies=rest.Policies,
-        )
-        grammar = schema.grammar_holds([page])
+        if not found or len(found) != 1 or found[0].Arn != plan.marker:
+            raise ShareRefused("the roles found are not the file's RoleDetailList")
+        rest.RoleDetailList = []
+        grammar = schema.grammar_holds([rest], principals=False)
         if not (grammar.holds and grammar.all_typed):
-            raise ShareRefused(f"share {index}: a document the whole file must say more of")
-        return AuthDetailsSource(
-            self.path, decoded=([page], True), first_role=0 if index == 0 else None
+            raise ShareRefused("a shared document the whole file must say more of")
+        return AuthDetailsSource(self.path, decoded=([rest], True))
+
+    def load_roles(self, plan: SharePlan, index: int, into: AuthDetailsSource) -> list[Principal]:
+        """The roles of share ``index`` of ``plan``, decoded and added to ``into`` (from
+        :meth:`load_rest`), and the users whose turn it is (the users are cut into as many runs
+        as there are shares): the share's principals (see :meth:`load_rest` for the proof).
+        Raises :class:`ShareRefused` when they do not decode as a JSON list of roles, or when
+        one of their documents breaks the grammar or is text."""
+        start, end = plan.spans[index]
+        try:
+            with paused_gc():
+                # the share's roles as a JSON list: the separator either side of them (JSON
+                # whitespace, a comma, the list's own bracket) becomes a bracket
+                edits = [(start - 1, b"["), (end, b"]")]
+                with _spliced(self.raw, edits, start - 1, end + 1) as text:
+                    roles = schema.ROLES.decode(text)
+        except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+            raise ShareRefused(f"share {index} does not decode") from None
+        users, count = into.users, len(plan.spans)
+        principals: list[Principal] = [("role", role) for role in roles]
+        principals += (
+            ("user", user)
+            for user in users[len(users) * index // count : len(users) * (index + 1) // count]
         )
+        grammar = schema.principals_hold(principals)
+        if not roles or not (grammar.holds and grammar.all_typed):
+            raise ShareRefused(f"share {index}: a document the whole file must say more of")
+        into.add_roles(roles, 0 if index == 0 else None)
+        return principals
 
 
 class AuthDetailsSource:
@@ -422,13 +435,10 @@ class AuthDetailsSource:
         defer: bool = False,
         plain: bool = False,
         decoded: tuple[list[Any], bool] | None = None,
-        first_role: int | None = 0,
     ) -> None:
-        """``decoded``: one page of records decoded already (a share:
-        :meth:`UndecodedSource.load_share`) and whether every document in it is typed and holds;
-        ``first_role``: the index in the file's ``RoleDetailList`` of its first role (``None``:
-        not known, so no role's JSON pointer is; a question that needs one raises
-        :class:`ShareRefused`)."""
+        """``decoded``: one page of records decoded already (the file without its roles:
+        :meth:`UndecodedSource.load_rest`) and whether every document in it is typed and
+        holds."""
         self.path = path
         if decoded is None:
             pages, self.typed, all_valid, listed = load_pages(
@@ -436,8 +446,7 @@ class AuthDetailsSource:
             )
         else:
             (pages, all_valid), self.typed, listed = decoded, True, False
-        self._first_role = first_role
-        #: holds one share of the file's roles, not all (:meth:`UndecodedSource.load_share`)
+        #: holds shares of the file's roles, not all (:meth:`UndecodedSource.load_roles`)
         self.share = decoded is not None
         #: the roles' and users' documents are not checked yet (``defer``): :meth:`hold`
         self._deferred = defer and self.typed
@@ -445,7 +454,8 @@ class AuthDetailsSource:
         self._all_valid = all_valid and not self._deferred
         self._shared_valid = all_valid  # so do the documents principals share
         self._roles: dict[str, Any] = {}
-        self._role_at: dict[str, tuple[str, int]] = {}  # page prefix and index, for pointers
+        # page prefix and index, for pointers (``None``: not known, in a share)
+        self._role_at: dict[str, tuple[str, int | None]] = {}
         self.users: list[Any] = []
         self.groups: dict[str, Any] = {}
         self._policies: dict[str, Any] = {}
@@ -486,10 +496,17 @@ class AuthDetailsSource:
 
     def _role_pointer(self, arn: str) -> str:
         """The JSON pointer of role ``arn``'s record in the file."""
-        if self._first_role is None:
-            raise ShareRefused(f"the place of {arn} in {self.path}")
         prefix, index = self._role_at[arn]
-        return f"{prefix}/RoleDetailList/{self._first_role + index}"
+        if index is None:  # a role of a share but the first: only the whole file knows
+            raise ShareRefused(f"the place of {arn} in {self.path}")
+        return f"{prefix}/RoleDetailList/{index}"
+
+    def add_roles(self, roles: list[Any], first: int | None) -> None:
+        """Add a share's ``roles`` (:meth:`UndecodedSource.load_roles`); ``first``: the index
+        of the first in the file's ``RoleDetailList``, where known."""
+        for offset, role in enumerate(roles):
+            self._roles[role.Arn] = role
+            self._role_at[role.Arn] = ("", None if first is None else first + offset)
 
     def get_function(self, ref: str) -> LambdaFunction | None:
         return None

@@ -52,22 +52,29 @@ def _records(source: AuthDetailsSource) -> tuple[list[Any], list[Any], Any, Any]
     return roles, users, source.groups, source._policies
 
 
-def _shares(path: Path, raw: bytes, count: int) -> list[AuthDetailsSource] | None:
-    """The ``count`` shares of ``raw``; ``None`` when it does not split or a share is refused."""
-    source = UndecodedSource(path, bytearray(raw))
+def _shares(
+    path: Path, raw: bytes, count: int, *, writable: bool = True
+) -> tuple[list[Any], list[Any], Any, Any] | None:
+    """What ``count`` shares of ``raw`` hold together (as :func:`_records`); ``None`` when it does
+    not split or a share is refused. ``writable``: the bytes in a bytearray, as who-can reads."""
+    source = UndecodedSource(path, bytearray(raw) if writable else raw)
     plan = source.plan(count)
     if plan is None:
         return None
     try:
-        shares = [source.load_share(plan, index) for index in range(count)]
+        rest = source.load_rest(plan)
+        shares = [source.load_roles(plan, index, rest) for index in range(count)]
     except ShareRefused:
         return None
     finally:
         assert bytes(source.raw) == raw  # spliced in place, then put back as it was
-    return shares
+    assert all(any(kind == "role" for kind, _record in share) for share in shares)
+    roles = [record for share in shares for kind, record in share if kind == "role"]
+    users = [record for share in shares for kind, record in share if kind == "user"]
+    return roles, users, rest.groups, rest._policies
 
 
-@pytest.mark.parametrize("count", [2, 3, 4])
+@pytest.mark.parametrize("count", [2, 3, 8])
 @pytest.mark.parametrize("indent", [4, 2, None])
 def test_the_shares_together_are_the_whole_file(
     tmp_path: Path, account: dict[str, Any], indent: int | None, count: int
@@ -76,19 +83,9 @@ def test_the_shares_together_are_the_whole_file(
     raw = _text(account, indent)
     path.write_bytes(raw)
     whole = _records(AuthDetailsSource(path))
-    shares = _shares(path, raw, count)
-    assert shares is not None, "the AWS CLI's layouts split"
-    parts = [_records(share) for share in shares]
-    assert [role for part in parts for role in part[0]] == whole[0]
-    assert [user for part in parts for user in part[1]] == whole[1]
-    for part in parts:
-        assert part[0], "every share holds roles"
-        assert (part[2], part[3]) == (whole[2], whole[3])
+    assert _shares(path, raw, count) == whole, "the AWS CLI's layouts split"
     # the same records whether the bytes may be written in place or not
-    source = UndecodedSource(path, raw)
-    plan = source.plan(count)
-    assert plan is not None
-    assert _records(source.load_share(plan, count - 1)) == parts[-1]
+    assert _shares(path, raw, count, writable=False) == whole
 
 
 def test_only_the_first_share_knows_where_its_roles_are_in_the_file(
@@ -97,15 +94,16 @@ def test_only_the_first_share_knows_where_its_roles_are_in_the_file(
     """A role's JSON pointer needs its index in the file, which only the first share knows: a
     question that needs it in another share is refused, never answered with a wrong pointer."""
     path = tmp_path / "account.json"
-    raw = _text(account, 4)
-    path.write_bytes(raw)
-    shares = _shares(path, raw, 2)
-    assert shares is not None
-    first = shares[0].principals()[0][1].Arn
-    assert shares[0].get_role(first).origin.pointer == "/RoleDetailList/0"
-    later = shares[1].principals()[0][1].Arn
+    path.write_bytes(_text(account, 4))
+    source = UndecodedSource(path)
+    plan = source.plan(2)
+    assert plan is not None
+    rest = source.load_rest(plan)
+    first = source.load_roles(plan, 0, rest)[0][1].Arn
+    later = source.load_roles(plan, 1, rest)[0][1].Arn
+    assert rest.get_role(first).origin.pointer == "/RoleDetailList/0"
     with pytest.raises(ShareRefused):
-        shares[1].get_role(later)
+        rest.get_role(later)
 
 
 def _decoy_key(data: dict[str, Any]) -> dict[str, Any]:
@@ -179,13 +177,8 @@ def test_a_file_made_to_fool_the_byte_search_is_never_decoded_to_other_records(
     path.write_bytes(raw)
     for count in (2, 3):
         shares = _shares(path, raw, count)
-        if shares is None:
-            continue  # not split, or a share refused: the caller reads the whole file
-        whole = _records(AuthDetailsSource(path))
-        parts = [_records(share) for share in shares]
-        assert [role for part in parts for role in part[0]] == whole[0], what
-        assert [user for part in parts for user in part[1]] == whole[1], what
-        assert all((part[2], part[3]) == (whole[2], whole[3]) for part in parts), what
+        if shares is not None:  # else not split, or a share refused: the whole file is read
+            assert shares == _records(AuthDetailsSource(path)), what
 
 
 def test_the_decoys_are_found_by_the_byte_search(account: dict[str, Any]) -> None:

@@ -301,27 +301,34 @@ def test_a_user_breaking_the_grammar_gets_the_same_answer_in_one_process_or_seve
 
 
 def _recording(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
-    """Each process that decodes the file appends how it did (a share's index, or "whole") and
-    its pid to ``log`` (the forked workers inherit the wrappers)."""
-    share, whole = UndecodedSource.load_share, UndecodedSource.load
+    """Each process that decodes the file appends what it decoded (the rest, a share's roles by
+    index, or the whole file) and its pid to ``log`` (the forked workers inherit the wrappers)."""
+    rest, roles, whole = UndecodedSource.load_rest, UndecodedSource.load_roles, UndecodedSource.load
 
-    def load_share(self: UndecodedSource, plan: Any, index: int) -> AuthDetailsSource:
+    def note(what: object) -> None:
         with log.open("a") as out:
-            out.write(f"{index} {os.getpid()}\n")
-        return share(self, plan, index)
+            out.write(f"{what} {os.getpid()}\n")
+
+    def load_rest(self: UndecodedSource, plan: Any) -> AuthDetailsSource:
+        note("rest")
+        return rest(self, plan)
+
+    def load_roles(self: UndecodedSource, plan: Any, index: int, into: Any) -> list[Any]:
+        note(index)
+        return roles(self, plan, index, into)
 
     def load(self: UndecodedSource, **kwargs: bool) -> AuthDetailsSource:
-        with log.open("a") as out:
-            out.write(f"whole {os.getpid()}\n")
+        note("whole")
         return whole(self, **kwargs)
 
-    monkeypatch.setattr(UndecodedSource, "load_share", load_share)
+    monkeypatch.setattr(UndecodedSource, "load_rest", load_rest)
+    monkeypatch.setattr(UndecodedSource, "load_roles", load_roles)
     monkeypatch.setattr(UndecodedSource, "load", load)
 
 
 @pytest.mark.skipif(not workers._can_fork(), reason="shares are for forked workers")
 @pytest.mark.parametrize("jobs", [2, 3])
-def test_each_worker_decodes_only_its_share_of_a_file_as_the_aws_cli_writes_it(
+def test_each_worker_decodes_only_the_shares_it_takes_of_a_file_as_the_aws_cli_writes_it(
     tmp_path: Path, large: dict[str, Path], monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
     log = tmp_path / "decoded.log"
@@ -329,9 +336,13 @@ def test_each_worker_decodes_only_its_share_of_a_file_as_the_aws_cli_writes_it(
     answer = whocan.who_can(UndecodedSource(large["typed"]), *QUESTIONS[0], jobs=jobs)
     assert answer == whocan.who_can(AuthDetailsSource(large["typed"]), *QUESTIONS[0], jobs=1)
     seen = [line.split() for line in log.read_text().splitlines()]
-    assert sorted(index for index, _pid in seen) == [str(n) for n in range(jobs)]
-    assert len({pid for _index, pid in seen}) == jobs
-    assert str(os.getpid()) not in {pid for _index, pid in seen}
+    rests = [pid for what, pid in seen if what == "rest"]
+    assert len(set(rests)) == len(rests) == jobs  # the rest of the file, once in each worker
+    shares = sorted(int(what) for what, _pid in seen if what.isdigit())
+    assert shares == list(range(jobs * whocan.SHARES))  # every share once, in some worker
+    assert {pid for _what, pid in seen} == set(rests)
+    assert str(os.getpid()) not in rests
+    assert all(what != "whole" for what, _pid in seen)
 
 
 def _twice(data: dict[str, Any]) -> None:
