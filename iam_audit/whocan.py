@@ -115,10 +115,12 @@ class Grantee(Struct, frozen=True):
     via: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
+        """The JSON object; ``type`` and ``decision`` are their members, which are strings (JSON
+        encoders write them as their values; reading ``.value`` costs a descriptor call each)."""
         return {
             "arn": self.arn,
-            "type": self.type.value,
-            "decision": self.decision.value,
+            "type": self.type,
+            "decision": self.decision,
             "unresolved": list(self.unresolved),
             "via": list(self.via),
         }
