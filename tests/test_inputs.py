@@ -139,3 +139,39 @@ def test_a_read_ahead_of_standard_input(monkeypatch: pytest.MonkeyPatch) -> None
     wait = read_ahead(functools.partial(read_bytes, "-", "log file", 4096))
     with pytest.raises(InputError, match=r"\(standard input\): it is more than 4,096 bytes"):
         wait()
+
+
+@pytest.mark.parametrize("how", ["bom", "missing", "directory", "fifo", "too-large", "nul"])
+def test_a_writable_read_gives_what_the_read_gives_in_a_bytearray(tmp_path: Path, how: str) -> None:
+    """who-can reads the file into a bytearray (a share's text is spliced in place): the same
+    bytes or the same error as the plain read."""
+    path = _spoilt_account(tmp_path, how)
+    expected = _outcome(functools.partial(read_account, path))
+    got = _outcome(functools.partial(read_account, path, writable=True))
+    assert got == expected
+    if how == "bom":
+        assert type(got[1]) is bytearray
+
+
+def test_a_writable_read_of_a_file_that_grows_and_of_standard_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file longer than its size said (it grew meanwhile) is read to its end; standard input
+    too, in chunks."""
+    path = tmp_path / "account.json"
+    path.write_bytes(b"x" * 70_000)
+    real_fstat = os.fstat
+
+    def shrunk(fd: int) -> os.stat_result:  # the size before the file grew
+        found = real_fstat(fd)
+        return os.stat_result((*found[:6], 1_000, *found[7:]))
+
+    monkeypatch.setattr(os, "fstat", shrunk)
+    data = read_account(path, writable=True)
+    assert type(data) is bytearray
+    assert data == b"x" * 70_000
+    monkeypatch.undo()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf" + b"y" * 70_000)))
+    data = read_account("-", writable=True)
+    assert type(data) is bytearray
+    assert data == b"y" * 70_000
