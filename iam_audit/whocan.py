@@ -52,6 +52,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+import msgspec
 from msgspec import UNSET, Struct
 
 from iam_audit.engine import Decision, policy_notes, resource_account
@@ -386,6 +387,12 @@ class _Part(NamedTuple):
     roles: frozenset[int] | None = None
 
 
+#: A part crosses a worker's pipe as MessagePack: msgspec writes and reads it in C, some six
+#: times faster than pickle writes 1,700 structs and faster than it reads them
+_ENCODE = msgspec.msgpack.Encoder().encode
+_DECODE = msgspec.msgpack.Decoder(_Part).decode
+
+
 def _overlap(parts: list[_Part]) -> bool:
     """Do two shares hold a role of the same ARN (or of the same ARN hash)?"""
     shares = [part.roles for part in parts if part.roles is not None]
@@ -471,8 +478,9 @@ def who_can(
 
         return Shares(len(plan.spans), start)
 
-    def work(block: Sequence[Principal], start: int) -> _Part:
-        """The answers of ``block``, with the notes and denials found while working it."""
+    def work(block: Sequence[Principal], start: int) -> bytes:
+        """The answers of ``block``, with the notes and denials found while working it (a
+        :class:`_Part`, encoded)."""
         nonlocal walk
         assert walk is not None  # load() ran in this process
         if not walk.source.hold(block):
@@ -495,7 +503,7 @@ def who_can(
             roles = frozenset(hash(record.Arn) for kind, record in block if kind == "role")
         part = _Part(found, walk.notes, walk.denied, accounts, len(block), roles)
         walk.notes, walk.denied = set(), {}
-        return part
+        return _ENCODE(part)
 
     if isinstance(source, UndecodedSource):
         worth = len(source.raw) >= MIN_BYTES
@@ -507,9 +515,11 @@ def who_can(
     accounts: set[str] = set()
     examined = 0
     with paused_gc():  # answers and compiled statements hold no cycles
-        parts = run_split(load, work, jobs=jobs, worth=worth, shares=shares)
+        parts = [
+            _DECODE(part) for part in run_split(load, work, jobs=jobs, worth=worth, shares=shares)
+        ]
         if _overlap(parts):  # a role twice in the file, in two shares: read it whole
-            parts = run_split(load, work, jobs=jobs, worth=worth)
+            parts = [_DECODE(part) for part in run_split(load, work, jobs=jobs, worth=worth)]
         for part in parts:
             found.extend(part.found)
             notes.update(part.notes)
