@@ -217,10 +217,11 @@ def test_no_command_named_first_gets_the_whole_app(args: list[str]) -> None:
 
 
 def test_the_installed_command_runs_a_command_alone(account: Path) -> None:
-    """The console script (and ``python -m iam_audit``) go through :func:`iam_audit.__main__.main`
-    and :func:`app_for`: its answer and exit code are the whole app's."""
+    """The console script (and ``python -m iam_audit``) go through :func:`iam_audit.__main__.run`
+    (:func:`~iam_audit.__main__.main`, then the process ends) and :func:`app_for`: its answer
+    and exit code are the whole app's."""
     script = Path(sys.executable).with_name("iam-audit")
-    assert "from iam_audit.__main__ import main" in script.read_text()
+    assert "from iam_audit.__main__ import run" in script.read_text()
     args = ["who-can", ACTION, "--resource", POOL, "--authorization-details", str(account)]
     done = subprocess.run(
         [str(script), *args, "-f", "json"], capture_output=True, text=True, check=False
@@ -232,3 +233,38 @@ def test_the_installed_command_runs_a_command_alone(account: Path) -> None:
     )
     assert wrong.returncode == 2  # Click's usage error: --resource is missing
     assert "--resource" in wrong.stderr
+
+
+_ENDING = """\
+import atexit, sys
+from pathlib import Path
+import iam_audit.__main__ as entry
+target, how = Path(sys.argv[1]), sys.argv[2]
+atexit.register(lambda: target.write_text("ran"))
+if how != "command":
+    entry.main = {"code": lambda: sys.exit(3), "text": lambda: sys.exit("boom"), "none": lambda: None}[how]
+sys.argv = ["iam-audit", "--version"]
+print("before", end="")  # buffered: written only when the streams are flushed
+entry.run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("how", "status", "err"),
+    [("command", 0, ""), ("code", 3, ""), ("text", 1, "boom\n"), ("none", 0, "")],
+)
+def test_the_process_ends_with_the_commands_status_its_output_flushed_and_atexit_run(
+    tmp_path: Path, how: str, status: int, err: str
+) -> None:
+    """``run`` skips the interpreter's teardown only: the exit status is what ``SystemExit`` says
+    (``None`` 0, a number, text on stderr and 1, as the interpreter reports it), the buffered
+    output is written and the ``atexit`` handlers run."""
+    ran = tmp_path / "ran"
+    done = subprocess.run(
+        [sys.executable, "-c", _ENDING, str(ran), how], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == status, done.stderr
+    assert done.stdout.startswith("before")
+    assert ("iam-audit 0.1" in done.stdout) is (how == "command")
+    assert done.stderr == err
+    assert ran.read_text() == "ran"
