@@ -184,23 +184,7 @@ _WS = rb"[ \t\n\r]*"  # JSON's whitespace (RFC 8259 section 2), and no other
 #: An instance profile's roles are never two (an instance profile "can contain only one IAM
 #: role", IAM User Guide, "Use instance profiles"), so no nested list matches.
 _BETWEEN_ROLES = re.compile(
-    rb"\}"
-    + _WS
-    + rb","
-    + _WS
-    + rb"(?=\{"
-    + _WS
-    + rb'"Path"'
-    + _WS
-    + rb":"
-    + _WS
-    + rb'"[^"\\]*"'
-    + _WS
-    + rb","
-    + _WS
-    + rb'"RoleName"'
-    + _WS
-    + rb":)"
+    rb'\}%(s)s,%(s)s(?=\{%(s)s"Path"%(s)s:%(s)s"[^"\\]*"%(s)s,%(s)s"RoleName"%(s)s:)' % {b"s": _WS}
 )
 _SPACE = b" \t\n\r"
 #: How far past a share's planned end the next role's start is looked for: a role of the
@@ -213,7 +197,8 @@ def plan_shares(raw: bytes | bytearray, count: int) -> SharePlan | None:
     """Where the roles of ``raw`` split into ``count`` shares of about the same size, from its
     bytes alone (a few searches, no decoding); ``None`` when it does not split so: not one JSON
     object, no ``RoleDetailList`` as the AWS CLI writes it, too few roles. Nothing found here is
-    trusted: :meth:`UndecodedSource.load_share` proves it while decoding, or refuses the share."""
+    trusted: :meth:`UndecodedSource.load_rest` and :meth:`UndecodedSource.load_roles` prove it
+    while decoding, or refuse it."""
     if count < 2 or raw[_skip(raw, 0) : _skip(raw, 0) + 1] != b"{":
         return None
     key = raw.find(b'"RoleDetailList"')
