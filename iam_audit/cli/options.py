@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
 
 import typer
 
@@ -260,32 +260,51 @@ def option_groups(func: Callable[P, R]) -> Callable[P, R]:
 
     Typer sees each field of the group as its own option (its annotation and default, at the
     group's place in the signature); the command is called with the group built from them.
+    The expanded signature is worked out when Typer first asks for it (:class:`_Grouped`).
     """
-    signature = inspect.signature(func)
-    hints = typing.get_type_hints(func, include_extras=True)
-    params: list[inspect.Parameter] = []
-    groups: dict[str, tuple[type, tuple[str, ...]]] = {}
-    for param in signature.parameters.values():
-        kind = hints.get(param.name, param.annotation)
-        if kind not in GROUPS:
-            params.append(param.replace(annotation=kind))
-            continue
-        fields = _group_fields(kind)
-        params.extend(
-            inspect.Parameter(name, param.kind, default=default, annotation=annotation)
-            for name, default, annotation in fields
-        )
-        groups[param.name] = (kind, tuple(name for name, _, _ in fields))
+    return cast("Callable[P, R]", _Grouped(func))
 
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for group, (kind, names) in groups.items():
+
+class _Grouped:
+    """A command that takes option groups, as Typer sees it: its signature, with each group
+    expanded into its fields, is worked out on first use (``__signature__``, which
+    :func:`inspect.signature` reads), not when the command is registered: every command is
+    registered on every run, and a command line builds one (the annotations of a module with
+    postponed evaluation are strings, and evaluating those of every command took some 20M
+    instructions of each run's start-up)."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, func)  # name, doc, module, raw annotations, __wrapped__
+        self._func = func
+
+    @functools.cached_property
+    def _expanded(self) -> tuple[inspect.Signature, dict[str, tuple[type, tuple[str, ...]]]]:
+        """The signature Typer sees and, for each group parameter, its class and fields."""
+        signature = inspect.signature(self._func)
+        hints = typing.get_type_hints(self._func, include_extras=True)
+        params: list[inspect.Parameter] = []
+        groups: dict[str, tuple[type, tuple[str, ...]]] = {}
+        for param in signature.parameters.values():
+            kind = hints.get(param.name, param.annotation)
+            if kind not in GROUPS:
+                params.append(param.replace(annotation=kind))
+                continue
+            fields = _group_fields(kind)
+            params.extend(
+                inspect.Parameter(name, param.kind, default=default, annotation=annotation)
+                for name, default, annotation in fields
+            )
+            groups[param.name] = (kind, tuple(name for name, _, _ in fields))
+        return signature.replace(parameters=params), groups
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._expanded[0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for group, (kind, names) in self._expanded[1].items():
             kwargs[group] = kind(**{name: kwargs.pop(name) for name in names})
-        return func(*args, **kwargs)
-
-    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
+        return self._func(*args, **kwargs)
 
 
 FormatOpt = Annotated[
