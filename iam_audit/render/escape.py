@@ -79,6 +79,10 @@ _WORKFLOW = re.compile(r"^(\s*):")
 _LATER_COMMAND = re.compile(r"\n\s*::")
 #: The first line's.
 _FIRST_COMMAND = re.compile(r"\s*::")
+#: A ``::`` at the start of the text or after white space: what every such line holds, found at
+#: the speed of a plain search for ``::`` (the two above try a match at every line, and JSON has
+#: a ``::`` in every IAM ARN: ``who-can``'s 800 KB of JSON took 19M instructions, this takes 6M).
+_MAYBE_COMMAND = re.compile(r"::(?<=(?<!\S)::)")
 
 
 def for_terminal(value: object) -> str:
@@ -179,7 +183,9 @@ def guard_lines(text: str) -> str:
     the promise even for a line built some other way. JSON never has such a line, so exact data
     passes through unchanged.
     """
-    if "::" not in text or not (_FIRST_COMMAND.match(text) or _LATER_COMMAND.search(text)):
+    if not _MAYBE_COMMAND.search(text) or not (
+        _FIRST_COMMAND.match(text) or _LATER_COMMAND.search(text)
+    ):
         return text  # no line to guard: one scan, not a split (who-can: 30,000 lines, 7 ms)
     return "\n".join(
         _WORKFLOW.sub(r"\1\\x3a", line, count=1) if line.lstrip().startswith("::") else line
