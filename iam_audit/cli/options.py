@@ -23,8 +23,8 @@ from iam_audit.results import FailOn
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.aws import SessionFactory
     from iam_audit.codecalls.target import CodeOptions
-    from iam_audit.model import OrgPolicies, Role
-    from iam_audit.select import Planned, Selection
+    from iam_audit.model import OrgPolicies
+    from iam_audit.select import Resolved, Selection
     from iam_audit.sources.interface import Source
 
 from iam_audit.cli.common import RunSessions, last_values
@@ -454,26 +454,6 @@ def live_organization(
     return found, (note,) if note else ()
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """What ``audit`` and ``fix`` work on: the selection, its source, the target and notes."""
-
-    selection: Selection
-    source: Source
-    planned: tuple[Planned, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def roles(self) -> list[Role]:
-        """Every role under audit, once each."""
-        found: dict[str, Role] = {}
-        for item in self.planned:
-            for role in (item.target.lambda_role, item.target.logs_role):
-                if role is not None:
-                    found.setdefault(role.arn, role)
-        return list(found.values())
-
-
 def resolve(
     options: SourceOptions,
     org: OrgOptions | None = None,
@@ -489,7 +469,7 @@ def resolve(
     sources get their AWS sessions from ``sessions`` (default: the real credential chain).
     """
     from iam_audit.codecalls.target import attach_code
-    from iam_audit.select import resolve_targets
+    from iam_audit.select import Resolved, resolve_targets
 
     org = org or NO_ORG_OPTIONS
     o = options
