@@ -274,8 +274,12 @@ class _Grouped:
     instructions of each run's start-up)."""
 
     def __init__(self, func: Callable[..., Any]) -> None:
-        functools.update_wrapper(self, func)  # name, doc, module, raw annotations, __wrapped__
+        functools.update_wrapper(self, func)  # name, doc, module, __wrapped__
         self._func = func
+        # its own dict (the function's annotations, postponed), made the expanded ones in place
+        # by _expanded: a decorator over this one (handle_errors) shares it, so Typer's
+        # get_type_hints then reads objects instead of evaluating the strings a second time
+        self.__annotations__ = dict(func.__annotations__)
 
     @functools.cached_property
     def _expanded(self) -> tuple[inspect.Signature, dict[str, tuple[type, tuple[str, ...]]]]:
@@ -295,6 +299,8 @@ class _Grouped:
                 for name, default, annotation in fields
             )
             groups[param.name] = (kind, tuple(name for name, _, _ in fields))
+        self.__annotations__.clear()
+        self.__annotations__.update({p.name: p.annotation for p in params})
         return signature.replace(parameters=params), groups
 
     @property
