@@ -125,7 +125,8 @@ class PolicyDocument(Struct, frozen=True, eq=False):
     compiled: object = None
 
 
-_ARN_RE = re.compile(r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$")
+# compiled on first use (re's own cache of patterns), not at import: who-can needs neither
+_ARN_RE = r"^arn:([a-z0-9-]+):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|aws|\*|):(.+)$"
 
 _PARTITION_PREFIXES = (
     ("cn-", "aws-cn"),
@@ -161,7 +162,7 @@ class Arn(Struct, frozen=True):
 
 def parse_arn(text: str, *, expect_service: str | None = None, what: str = "ARN") -> Arn:
     """Parse ``text`` as an ARN, or raise :class:`InputError` naming what was expected."""
-    match = _ARN_RE.match(text.strip())
+    match = re.match(_ARN_RE, text.strip())
     if not match:
         raise InputError(
             f"invalid {what}: {text!r}",
@@ -173,12 +174,12 @@ def parse_arn(text: str, *, expect_service: str | None = None, what: str = "ARN"
     return arn
 
 
-_POOL_ID_RE = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+_POOL_ID_RE = r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$"
 
 
 def pool_arn_from_id(pool_id: str, account: str, partition: str | None = None) -> str:
     """The ARN of user pool ``pool_id`` (``us-east-1_AbC``) in ``account``."""
-    match = _POOL_ID_RE.match(pool_id)
+    match = re.match(_POOL_ID_RE, pool_id)
     if not match:
         raise InputError(
             f"invalid user pool ID: {pool_id!r}", advice="expected REGION_ID, e.g. us-east-1_AbC123"

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Planned",
+    "Resolved",
     "Selection",
     "Targets",
     "build_targets",
@@ -67,6 +68,27 @@ class Targets:
 
     planned: tuple[Planned, ...]
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What ``audit`` and ``fix`` work on (:func:`iam_audit.cli.options.resolve`): the selection,
+    its source, the targets and notes."""
+
+    selection: Selection
+    source: Source
+    planned: tuple[Planned, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def roles(self) -> list[Role]:
+        """Every role under audit, once each."""
+        found: dict[str, Role] = {}
+        for item in self.planned:
+            for role in (item.target.lambda_role, item.target.logs_role):
+                if role is not None:
+                    found.setdefault(role.arn, role)
+        return list(found.values())
 
 
 class _RoleReader(Protocol):

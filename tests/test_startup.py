@@ -161,6 +161,10 @@ def test_an_audit_without_a_config_file_reads_no_toml(tmp_path: Path) -> None:
         "COG003",
     }
     assert _loaded(modules, ("tomllib", "iam_audit.preflight", "boto3", "botocore")) == []
+    # no template to change and no function code to read: neither the fix modules nor the code
+    # reader is loaded (the checks name the reader's types in annotations only)
+    unused = ("iam_audit.fix.iac", "iam_audit.fix.plan", "iam_audit.codecalls.interface")
+    assert _loaded(modules, unused) == []
 
 
 def test_registering_every_command_loads_no_command_work(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, assert_never
 
-from iam_audit.codecalls.resolve import CodeFacts
 from iam_audit.findings import Evidence, Finding, Severity, Status
 from iam_audit.model import LambdaFunction, Role
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the code reader is loaded only by a run that reads a function's code
+    from iam_audit.codecalls.resolve import CodeFacts
     from iam_audit.sources.interface import Source
 
 __all__ = [

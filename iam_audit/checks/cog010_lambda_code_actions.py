@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from iam_audit.checks.ask import finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import ACTION as ADMIN_INITIATE_AUTH
 from iam_audit.checks.cog001_lambda_admin_initiate_auth import grant_fix
 from iam_audit.checks.grants import grant_policy, judge_grants
-from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
+
+if TYPE_CHECKING:  # loaded only by a run that reads a function's code
+    from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 
 
 def _fix(action: str, resource: str) -> dict[str, Any]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from iam_audit.checks.ask import ask_trust, evidence_of, finding
 from iam_audit.checks.base import AuditTarget, CheckMeta, CodeCheck, Fixability, RoleKind
 from iam_audit.checks.grants import grant_policy, judge_grants, policy_of
-from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.engine import Decision
 from iam_audit.findings import Finding, Severity, Status
 from iam_audit.model import Role
 from iam_audit.sources.symbolic import describe, has_placeholder
+
+if TYPE_CHECKING:  # loaded only by a run that reads a function's code
+    from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 
 ASSUME = "sts:AssumeRole"
 _EXTERNAL_ID = "sts:externalid"

@@ -75,7 +75,7 @@ def audit(
     """Audit the migration Lambda role and the CSV-import logs role."""
     from iam_audit.audit import run_planned
     from iam_audit.config import suppress, without_checks
-    from iam_audit.fix.iac import attach_template_fixes, template_changes
+    from iam_audit.fix import reads_templates
     from iam_audit.outcome import exit_code
     from iam_audit.render import renderer_for
 
@@ -83,8 +83,11 @@ def audit(
     resolved = opt.resolve(sources, org, read_organization=True, sessions=sessions(ctx))
     result = run_planned(resolved.planned, notes=resolved.notes)
     result = suppress(without_checks(result, skip or ()), config_of(ctx))
-    changes = template_changes(result, resolved.planned, resolved.source)
-    result = attach_template_fixes(result, changes)
+    if reads_templates(resolved.source, resolved.planned):  # else there is nothing to change
+        from iam_audit.fix.iac import attach_template_fixes, template_changes
+
+        changes = template_changes(result, resolved.planned, resolved.source)
+        result = attach_template_fixes(result, changes)
     emit(renderer_for(fmt, fail_on=fail_on, quiet=quiet).render(result), output)
     report_crashes(result.findings)
     raise typer.Exit(int(exit_code(result, fail_on=fail_on)))

@@ -13,7 +13,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, cast
 
 import typer
 
@@ -23,8 +23,8 @@ from iam_audit.results import FailOn
 if TYPE_CHECKING:  # the check registry is imported only by the commands that run checks
     from iam_audit.aws import SessionFactory
     from iam_audit.codecalls.target import CodeOptions
-    from iam_audit.model import OrgPolicies, Role
-    from iam_audit.select import Planned, Selection
+    from iam_audit.model import OrgPolicies
+    from iam_audit.select import Resolved, Selection
     from iam_audit.sources.interface import Source
 
 from iam_audit.cli.common import RunSessions, last_values
@@ -260,32 +260,57 @@ def option_groups(func: Callable[P, R]) -> Callable[P, R]:
 
     Typer sees each field of the group as its own option (its annotation and default, at the
     group's place in the signature); the command is called with the group built from them.
+    The expanded signature is worked out when Typer first asks for it (:class:`_Grouped`).
     """
-    signature = inspect.signature(func)
-    hints = typing.get_type_hints(func, include_extras=True)
-    params: list[inspect.Parameter] = []
-    groups: dict[str, tuple[type, tuple[str, ...]]] = {}
-    for param in signature.parameters.values():
-        kind = hints.get(param.name, param.annotation)
-        if kind not in GROUPS:
-            params.append(param.replace(annotation=kind))
-            continue
-        fields = _group_fields(kind)
-        params.extend(
-            inspect.Parameter(name, param.kind, default=default, annotation=annotation)
-            for name, default, annotation in fields
-        )
-        groups[param.name] = (kind, tuple(name for name, _, _ in fields))
+    return cast("Callable[P, R]", _Grouped(func))
 
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        for group, (kind, names) in groups.items():
+
+class _Grouped:
+    """A command that takes option groups, as Typer sees it: its signature, with each group
+    expanded into its fields, is worked out on first use (``__signature__``, which
+    :func:`inspect.signature` reads), not when the command is registered: every command is
+    registered on every run, and a command line builds one (the annotations of a module with
+    postponed evaluation are strings, and evaluating those of every command took some 20M
+    instructions of each run's start-up)."""
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, func)  # name, doc, module, __wrapped__
+        self._func = func
+        # its own dict (the function's annotations, postponed), made the expanded ones in place
+        # by _expanded: a decorator over this one (handle_errors) shares it, so Typer's
+        # get_type_hints then reads objects instead of evaluating the strings a second time
+        self.__annotations__ = dict(func.__annotations__)
+
+    @functools.cached_property
+    def _expanded(self) -> tuple[inspect.Signature, dict[str, tuple[type, tuple[str, ...]]]]:
+        """The signature Typer sees and, for each group parameter, its class and fields."""
+        signature = inspect.signature(self._func)
+        hints = typing.get_type_hints(self._func, include_extras=True)
+        params: list[inspect.Parameter] = []
+        groups: dict[str, tuple[type, tuple[str, ...]]] = {}
+        for param in signature.parameters.values():
+            kind = hints.get(param.name, param.annotation)
+            if kind not in GROUPS:
+                params.append(param.replace(annotation=kind))
+                continue
+            fields = _group_fields(kind)
+            params.extend(
+                inspect.Parameter(name, param.kind, default=default, annotation=annotation)
+                for name, default, annotation in fields
+            )
+            groups[param.name] = (kind, tuple(name for name, _, _ in fields))
+        self.__annotations__.clear()
+        self.__annotations__.update({p.name: p.annotation for p in params})
+        return signature.replace(parameters=params), groups
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._expanded[0]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for group, (kind, names) in self._expanded[1].items():
             kwargs[group] = kind(**{name: kwargs.pop(name) for name in names})
-        return func(*args, **kwargs)
-
-    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in params}
-    return wrapper
+        return self._func(*args, **kwargs)
 
 
 FormatOpt = Annotated[
@@ -435,26 +460,6 @@ def live_organization(
     return found, (note,) if note else ()
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """What ``audit`` and ``fix`` work on: the selection, its source, the target and notes."""
-
-    selection: Selection
-    source: Source
-    planned: tuple[Planned, ...]
-    notes: tuple[str, ...]
-
-    @property
-    def roles(self) -> list[Role]:
-        """Every role under audit, once each."""
-        found: dict[str, Role] = {}
-        for item in self.planned:
-            for role in (item.target.lambda_role, item.target.logs_role):
-                if role is not None:
-                    found.setdefault(role.arn, role)
-        return list(found.values())
-
-
 def resolve(
     options: SourceOptions,
     org: OrgOptions | None = None,
@@ -470,7 +475,7 @@ def resolve(
     sources get their AWS sessions from ``sessions`` (default: the real credential chain).
     """
     from iam_audit.codecalls.target import attach_code
-    from iam_audit.select import resolve_targets
+    from iam_audit.select import Resolved, resolve_targets
 
     org = org or NO_ORG_OPTIONS
     o = options

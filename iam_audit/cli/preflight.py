@@ -349,13 +349,14 @@ def lambda_calls(
 
 # -- logs diagnose --------------------------------------------------------------------------
 
-_SINCE = re.compile(r"(\d+)\s*([smhd])")
+# compiled on first use (re's own cache of patterns), not at import: only --since needs it
+_SINCE = r"(\d+)\s*([smhd])"
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 def parse_since(text: str) -> timedelta:
     """``30m``, ``24h``, ``7d`` (also ``s``) as a timedelta; usage error otherwise."""
-    found = _SINCE.fullmatch(text.strip().lower())
+    found = re.fullmatch(_SINCE, text.strip().lower())
     if not found or int(found.group(1)) == 0:
         raise typer.BadParameter(f"{text!r}: use a number and a unit, e.g. 30m, 24h, 7d")
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})

@@ -17,15 +17,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from iam_audit.checks.base import AuditTarget
-from iam_audit.codecalls.facts import facts_for, place_of
-from iam_audit.codecalls.load import files_from_zip, read_package
-from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 from iam_audit.errors import InputError
 from iam_audit.model import LambdaFunction, Role, SourceKind
 from iam_audit.sources.interface import Source
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the code reader is loaded when there is code to read (an audit without
+    # any: none of it)
     from iam_audit.aws import SessionFactory
+    from iam_audit.codecalls.resolve import CodeFacts, ResolvedCall
 
 __all__ = [
     "CodeOptions",
@@ -65,6 +64,8 @@ def code_facts(
     configured ``environment`` with ``--env`` (``options.env``) over it, in the account and
     region of its ``arn`` unless ``--account-id`` and ``--region`` say otherwise. What
     ``lambda calls`` lists and what ``audit`` checks the role against (COG010) are this."""
+    from iam_audit.codecalls.facts import facts_for, place_of
+
     merged = dict(environment)
     merged.update(options.env)
     return facts_for(files, name, merged, place_of(arn, options.region, options.account_id))
@@ -75,6 +76,8 @@ def _files(
 ) -> tuple[dict[str, bytes], str] | str:
     """The package's files and name, or why there are none."""
     if options.function_code is not None:
+        from iam_audit.codecalls.load import read_package
+
         return read_package(options.function_code), str(options.function_code)
     function = target.function
     if function is None:
@@ -90,6 +93,8 @@ def function_files(
         return _live_files(function.arn or function.name, options)
     code_path = function.code_path
     if code_path and Path(code_path).exists():
+        from iam_audit.codecalls.load import read_package
+
         return read_package(Path(code_path)), code_path
     if code_path:
         return (
@@ -131,6 +136,8 @@ def _live_files(name: str, options: CodeOptions) -> tuple[dict[str, bytes], str]
         package = live.load_function(name, client=client, fetch=fetch_within_endpoint)
         if package.code is None:
             return f"function {name} is a container image: pass --function-code PATH"
+        from iam_audit.codecalls.load import files_from_zip
+
         return files_from_zip(package.code, name), name
     except InputError as err:  # the audit goes on without the code
         return f"the code of {name} could not be read ({err.message}): pass --function-code PATH"

@@ -65,9 +65,10 @@ GRANT_ACCOUNT = 4
 #: What a statement says without its Sid (:func:`_meaning`): its JSON text, or its ``repr``
 Meaning = bytes | str
 
-_ACCOUNT_ROOT_RE = re.compile(r"^arn:[^:]+:iam::(\d{12}):root$")
-_ROLE_RE = re.compile(r"^arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$")
-_SESSION_RE = re.compile(r"^arn:[^:]+:sts::(\d{12}):assumed-role/([^/]+)/.+$")
+# compiled on first use (re's own cache of patterns), not at import: who-can reads no Principal
+_ACCOUNT_ROOT_RE = r"^arn:[^:]+:iam::(\d{12}):root$"
+_ROLE_RE = r"^arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)$"
+_SESSION_RE = r"^arn:[^:]+:sts::(\d{12}):assumed-role/([^/]+)/.+$"
 
 _KINDS = {
     "AWS": PrincipalKind.AWS,
@@ -104,14 +105,14 @@ def _account_of_entry(value: str) -> str | None:
     """The account an ``AWS`` principal entry names as a whole (ID or ``…:root``), else None."""
     if len(value) == 12 and value.isdigit():
         return value
-    match = _ACCOUNT_ROOT_RE.match(value)
+    match = re.match(_ACCOUNT_ROOT_RE, value)
     return match.group(1) if match else None
 
 
 def _is_session_of(session: str, role: str) -> bool:
     """Is ``session`` (``arn:…:sts::A:assumed-role/R/S``) a session of role ARN ``role``?"""
-    session_match = _SESSION_RE.match(session)
-    role_match = _ROLE_RE.match(role)
+    session_match = re.match(_SESSION_RE, session)
+    role_match = re.match(_ROLE_RE, role)
     return (
         session_match is not None
         and role_match is not None
@@ -134,7 +135,7 @@ def grant_of(entries: tuple[Principal, ...], principal: Principal | None) -> int
             if account is not None:
                 if principal.account == account:
                     grant |= GRANT_ACCOUNT
-            elif _ROLE_RE.match(entry.value):
+            elif re.match(_ROLE_RE, entry.value):
                 if entry.value == principal.value or _is_session_of(principal.value, entry.value):
                     grant |= GRANT_ROLE
             elif entry.value == principal.value:

@@ -223,7 +223,8 @@ def compile_conditions(block: Mapping[str, object], *, variables: bool) -> tuple
 # ---------------------------------------------------------------------------------------------
 # Value parsing (not cached: each is a few microseconds, and the engine keeps no module state)
 
-_EPOCH_RE = re.compile(r"-?\d+(\.\d+)?")
+# compiled on first use (re's own cache of patterns), not at import: only date conditions need it
+_EPOCH_RE = r"-?\d+(\.\d+)?"
 
 
 def _number(text: str) -> Decimal | None:
@@ -237,7 +238,7 @@ def _number(text: str) -> Decimal | None:
 def _date(text: str) -> float | None:
     """W3C/ISO 8601 date or date-time (UTC when no offset), or epoch seconds."""
     text = text.strip()
-    if _EPOCH_RE.fullmatch(text):
+    if re.fullmatch(_EPOCH_RE, text):
         return float(text)
     try:
         moment = datetime.fromisoformat(text)

@@ -71,10 +71,12 @@ __all__ = [
 
 _USER_RE = re.compile(r"^arn:[^:]+:iam::(\d{12}):user/(?:.*/)?([^/]+)$")
 _ROLE_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:role/.+$")
-_ROOT_RE = re.compile(r"^arn:[^:]+:iam::\d{12}:root$")
-_SESSION_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:assumed-role/.+$")
-_FEDERATED_USER_RE = re.compile(r"^arn:[^:]+:sts::\d{12}:federated-user/.+$")
-_KMS_KEY_RE = re.compile(r"^arn:[^:]+:kms:[^:]*:\d{12}:key/.+$")
+# compiled on first use (re's own cache of patterns), not at import: who-can's principals are
+# users and roles, its action no KMS one
+_ROOT_RE = r"^arn:[^:]+:iam::\d{12}:root$"
+_SESSION_RE = r"^arn:[^:]+:sts::\d{12}:assumed-role/.+$"
+_FEDERATED_USER_RE = r"^arn:[^:]+:sts::\d{12}:federated-user/.+$"
+_KMS_KEY_RE = r"^arn:[^:]+:kms:[^:]*:\d{12}:key/.+$"
 
 
 def resource_account(resource: str) -> str | None:
@@ -104,7 +106,7 @@ def resource_policy_decides(action: str, resource: str) -> str | None:
     lowered = action.lower()
     if lowered.startswith("sts:assumerole") and _ROLE_RE.match(resource):
         return "trust"
-    if lowered.startswith("kms:") and _KMS_KEY_RE.match(resource):
+    if lowered.startswith("kms:") and re.match(_KMS_KEY_RE, resource):
         return "key"
     return None
 
@@ -161,14 +163,14 @@ def _derived(
             values["aws:principalarn"] = (arn,)
             values["aws:principaltype"] = ("AssumedRole",)
             absent.add("aws:username")
-        elif _SESSION_RE.match(arn):
+        elif re.match(_SESSION_RE, arn):
             values["aws:principaltype"] = ("AssumedRole",)
             absent.add("aws:username")
-        elif _FEDERATED_USER_RE.match(arn):
+        elif re.match(_FEDERATED_USER_RE, arn):
             values["aws:principalarn"] = (arn,)
             values["aws:principaltype"] = ("FederatedUser",)
-        elif _ROOT_RE.match(arn) or (len(arn) == 12 and arn.isdigit()):
-            if _ROOT_RE.match(arn):
+        elif re.match(_ROOT_RE, arn) or (len(arn) == 12 and arn.isdigit()):
+            if re.match(_ROOT_RE, arn):
                 values["aws:principalarn"] = (arn,)
             values["aws:principaltype"] = ("Account",)
             absent.add("aws:username")
@@ -784,7 +786,8 @@ def policy_notes(policy: PolicyDocument) -> tuple[str, ...]:
 # (iam_audit.awsdata.rcp_services), "don't affect resources in the management account", and do
 # not restrict service-linked roles; they are evaluated level by level like SCPs.
 
-_SERVICE_LINKED_RE = re.compile(
+# compiled on first use (re's own cache of patterns), not at import: only SCPs and RCPs need it
+_SERVICE_LINKED_RE = (
     r"^arn:[^:]+:(?:iam::\d{12}:role/aws-service-role/|sts::\d{12}:assumed-role/AWSServiceRoleFor)"
 )
 
@@ -793,7 +796,7 @@ def _is_service_linked(principal: Principal | None) -> bool:
     return (
         principal is not None
         and principal.kind is PrincipalKind.AWS
-        and _SERVICE_LINKED_RE.match(principal.value) is not None
+        and re.match(_SERVICE_LINKED_RE, principal.value) is not None
     )
 
 

@@ -35,7 +35,9 @@ __all__ = [
     "open_values",
 ]
 
-_VARIABLE_RE = re.compile(r"\$\{([^{}]*)\}")
+# compiled on first use (re's own cache of patterns), not at import: only a policy string with
+# a variable needs it
+_VARIABLE_RE = r"\$\{([^{}]*)\}"
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -340,7 +342,7 @@ class Template:
         parts: list[_Part] = []
         keys: list[str] = []
         position = 0
-        for match in _VARIABLE_RE.finditer(raw):
+        for match in re.finditer(_VARIABLE_RE, raw):
             if match.start() > position:
                 parts.append(_Literal(raw[position : match.start()], True))
             body = match.group(1)

@@ -156,19 +156,26 @@ def iac_table(fixes: tuple[IacFix, ...]) -> tuple[list[str], list[str]]:
 def who_can_table(report: WhoCanReport, *, quiet: bool = False) -> View:
     """One line per principal: decision, type, ARN, the policies that allow it and what it
     depends on; then (not when ``quiet``) the counts."""
+    from iam_audit.whocan import Access
+
     result = report.answer
     heads: dict[tuple[object, object], str] = {}  # the decision and type columns, once a pair
+    vias: dict[tuple[str, ...], str] = {}  # principals share policies: each list escaped once
     lines = []
+    allowed = 0
     for g in result.principals:  # a large account lists thousands
         key = (g.decision, g.type)
         head = heads.get(key) or heads.setdefault(key, f"{g.decision.value:<11} {g.type.value:<4}")
-        line = f"{head} {_t(g.arn)}  via {_t(', '.join(g.via)) or '-'}"
+        via = vias.get(g.via)
+        if via is None:
+            via = vias[g.via] = _t(", ".join(g.via)) or "-"
+        line = f"{head} {_t(g.arn)}  via {via}"
         lines.append(
             f"{line}  (depends on {_t(', '.join(g.unresolved))})" if g.unresolved else line
         )
+        allowed += g.decision is Access.ALLOWED
     if quiet:
         return _view(lines)
-    allowed = sum(1 for g in result.principals if g.decision.value == "allowed")
     return _view(
         lines,
         f"{allowed} allowed, {len(result.principals) - allowed} conditional, "
