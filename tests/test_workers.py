@@ -373,8 +373,13 @@ def _failing(index: int, how: str) -> Callable[[int], Shares[int]]:
 def test_a_share_that_fails_voids_them_all_and_the_work_is_done_the_usual_way(
     how: str, index: int
 ) -> None:
+    def squares(block: Sequence[int], start: int) -> tuple[int, list[int], int]:
+        """``_squares`` without its check (a share's ``start`` counts from the share): an
+        assertion failing in a worker would still void the shares, not the failure tested."""
+        return start, [item * item for item in block], os.getpid()
+
     before = _children()
-    parts = run_split(lambda: ITEMS, _squares, jobs=2, shares=_failing(index, how))
+    parts = run_split(lambda: ITEMS, squares, jobs=2, shares=_failing(index, how))
     assert _joined(parts) == [item * item for item in ITEMS]  # the blocks, as without shares
     assert [start for start, _values, _pid in parts] == list(range(0, len(ITEMS), BLOCK))
     assert _children() == before
