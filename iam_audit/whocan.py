@@ -80,7 +80,7 @@ _ACTION_RE = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9]+$")
 MIN_BYTES = 2 * 1024 * 1024
 #: Shares of a file's roles per process (:func:`~iam_audit.workers.run_split`): a process that
 #: is free takes the next, so one slowed by the machine takes fewer
-SHARES = 8
+SHARES = 16
 
 
 class PrincipalType(StrEnum):
