@@ -446,19 +446,20 @@ def who_can(
     context = request_context(resource)
     walk: _Walk | None = None  # the walk of the process that works the principals
 
-    def begin(decoded: AuthDetailsSource) -> list[Principal]:
-        """The principals of ``decoded``, with the walk over them, built in the process that
-        works them."""
+    def begin(decoded: AuthDetailsSource) -> AuthDetailsSource:
+        """``decoded``, with the walk over its principals, built in the process that works
+        them."""
         nonlocal walk
         question = Question(action, resource, context=context, organization=organization)
         walk = _Walk(decoded, question)
-        return decoded.principals()
+        return decoded
 
     def load() -> list[Principal]:
         """The principals. A file not decoded yet is decoded with the principals' own documents
         left to be checked block by block (:meth:`AuthDetailsSource.hold`): each process checks
         only its blocks'."""
-        return begin(source.load(defer=True) if isinstance(source, UndecodedSource) else source)
+        decoded = source.load(defer=True) if isinstance(source, UndecodedSource) else source
+        return begin(decoded).principals()
 
     def shares(count: int) -> Shares[Principal] | None:
         """For ``count`` processes, the file's roles in :data:`SHARES` shares each: a process
@@ -472,8 +473,7 @@ def who_can(
             return None
 
         def start() -> Callable[[int], list[Principal]]:
-            rest = source.load_rest(plan)
-            begin(rest)
+            rest = begin(source.load_rest(plan))
             return lambda index: source.load_roles(plan, index, rest)
 
         return Shares(len(plan.spans), start)

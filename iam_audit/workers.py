@@ -11,8 +11,9 @@ decoding would share the decoded objects instead, but every object a worker read
 reference count written, so each page it touches is copied (a 36 MB file decodes to some 80 MB
 of objects). Where the input splits (``shares``: a file's roles cut into runs), each worker
 loads what every share needs once, then only the shares it takes (the next one as soon as it is
-free), each worked whole; should any share fail, the work is done the usual way. Anywhere else (one core, another OS, threads that a fork would not carry over, a
-short list) the same functions run in the calling process, over the whole list.
+free), each worked whole; should any share fail, the work is done the usual way. Anywhere
+else (one core, another OS, threads that a fork would not carry over, a short list) the same
+functions run in the calling process, over the whole list.
 
 The result never depends on how the work was split: items are taken in blocks (a process takes
 the next block as soon as it is free), each block is worked by one process in list order, and
@@ -131,15 +132,7 @@ def run_split(
     # whole records, as every read asks for 4 bytes
     queue_read, queue_write = os.pipe()
     try:
-        for _number in range(wanted):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: work blocks, send them, leave without clean-up
-                os.close(read_end)
-                os.close(queue_write)
-                _child(load, work, queue_read, write_end)
-            os.close(write_end)
-            children[pid] = read_end
+        _fork(wanted, children, queue_read, queue_write, _blocks(load, work))
         os.close(queue_read)
         queue_read = -1
 
@@ -165,11 +158,7 @@ def run_split(
                 if start not in parts:
                     parts[start] = _guarded(items, work, start, size)
     finally:
-        for fd in (queue_read, queue_write):
-            if fd >= 0:
-                os.close(fd)
-        for pid, read_end in children.items():  # interrupted: no worker outlives us
-            _end(pid, read_end)
+        _clean_up(children, queue_read, queue_write)
     failures = [part for part in parts.values() if isinstance(part, Failed)]
     if failures:
         raise min(failures, key=lambda failed: failed.start).error
@@ -185,15 +174,7 @@ def _run_shares(
     children: dict[int, int] = {}  # pid: the read end of its parts
     queue_read, queue_write = os.pipe()
     try:
-        for _number in range(count):
-            read_end, write_end = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: load and work shares, send their parts, leave
-                os.close(read_end)
-                os.close(queue_write)
-                _share_child(share.begin, work, queue_read, write_end)
-            os.close(write_end)
-            children[pid] = read_end
+        _fork(count, children, queue_read, queue_write, _shares(share.begin, work))
         os.close(queue_read)
         queue_read = -1
         _hand_out(queue_write, share.number)
@@ -210,11 +191,41 @@ def _run_shares(
     except Exception:  # an answer cut short, or a share nobody sent: the usual way
         return None
     finally:
-        for fd in (queue_read, queue_write):
-            if fd >= 0:
-                os.close(fd)
-        for pid, read_end in children.items():
-            _end(pid, read_end)
+        _clean_up(children, queue_read, queue_write)
+
+
+def _fork(
+    count: int, children: dict[int, int], queue_read: int, queue_write: int, body: _Body
+) -> None:
+    """Fork ``count`` workers, each added to ``children`` (pid: the read end of its pipe) as it
+    is made; each runs ``body``, sends what it gives and leaves without clean-up."""
+    for _number in range(count):
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(read_end)
+            os.close(queue_write)
+            code = 1
+            try:
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
+                data = body(queue_read, write_end)
+                with os.fdopen(write_end, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all that
+        os.close(write_end)
+        children[pid] = read_end
+
+
+def _clean_up(children: dict[int, int], *pipes: int) -> None:
+    """Close the queue's ends still open (``-1``: closed) and end every worker of ``children``
+    not reaped yet (interrupted: no worker outlives the call)."""
+    for fd in pipes:
+        if fd >= 0:
+            os.close(fd)
+    for pid, read_end in children.items():
+        _end(pid, read_end)
 
 
 def _gather(
@@ -299,55 +310,48 @@ def _guarded(
         return Failed(start, error)
 
 
-def _child(
-    load: Callable[[], Sequence[T]],
-    work: Callable[[Sequence[T], int], P],
-    queue: int,
-    write_end: int,
-) -> None:
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
+#: What a forked worker does: given the queue's read end and its own pipe's write end, the bytes
+#: it sends the caller last (:func:`_fork` writes them)
+_Body = Callable[[int, int], bytes]
+
+
+def _blocks(load: Callable[[], Sequence[T]], work: Callable[[Sequence[T], int], P]) -> _Body:
+    """A worker of blocks: it loads the items, says how many (the caller then hands out the
+    blocks), works the blocks it takes; then its answers, pickled."""
+
+    def body(queue: int, write_end: int) -> bytes:
         items = load()
-        os.write(write_end, len(items).to_bytes(8, "little"))  # the caller hands out the blocks
+        os.write(write_end, len(items).to_bytes(8, "little"))
         found = _work_queue(items, work, queue)
         pickle = _pickler()
         try:
-            data = pickle.dumps(found, protocol=-1)  # the highest
+            data: bytes = pickle.dumps(found, protocol=-1)  # the highest
         except Exception:  # an answer that does not pickle: the caller works it
             data = pickle.dumps({}, protocol=-1)
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
-        code = 0
-    finally:
-        os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all of that
+        return data
+
+    return body
 
 
-def _share_child(
-    begin: Callable[[], Callable[[int], Sequence[T]]],
-    work: Callable[[Sequence[T], int], P],
-    queue: int,
-    write_end: int,
-) -> None:
-    """A worker of a split by shares: the parts of the shares it takes from ``queue``, by share
-    number, pickled; nothing when one failed."""
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # the caller reports an interruption
+def _shares(
+    begin: Callable[[], Callable[[int], Sequence[T]]], work: Callable[[Sequence[T], int], P]
+) -> _Body:
+    """A worker of shares: the parts of the shares it takes from the queue, by share number,
+    pickled; nothing when one failed."""
+
+    def body(queue: int, _write_end: int) -> bytes:
         try:
             load_share = begin()
             found: dict[int, P] = {}
             while len(token := os.read(queue, 4)) == 4:
                 index = int.from_bytes(token, "little")
                 found[index] = work(load_share(index), 0)
-            data = _pickler().dumps(found, protocol=-1)
+            data: bytes = _pickler().dumps(found, protocol=-1)
         except Exception:  # the caller does the work the usual way, and raises what it raises
             data = b""
-        with os.fdopen(write_end, "wb") as pipe:
-            pipe.write(data)
-        code = 0
-    finally:
-        os._exit(code)  # nothing freed, flushed or run at exit: the caller owns all of that
+        return data
+
+    return body
 
 
 def _pickler() -> Any:

@@ -178,7 +178,8 @@ class SharePlan(NamedTuple):
     stand_in: bytes
 
 
-_WS = rb"[ \t\n\r]*"  # JSON's whitespace (RFC 8259 section 2), and no other
+_SPACE = b" \t\n\r"  # JSON's whitespace (RFC 8259 section 2), and no other
+_WS = b"[%s]*" % re.escape(_SPACE)
 #: Between two roles as the AWS CLI writes them (each starts with its Path, then its RoleName),
 #: in any layout: the end of one (``}``), a comma, then (looked ahead) the start of the next.
 #: An instance profile's roles are never two (an instance profile "can contain only one IAM
@@ -186,7 +187,6 @@ _WS = rb"[ \t\n\r]*"  # JSON's whitespace (RFC 8259 section 2), and no other
 _BETWEEN_ROLES = re.compile(
     rb'\}%(s)s,%(s)s(?=\{%(s)s"Path"%(s)s:%(s)s"[^"\\]*"%(s)s,%(s)s"RoleName"%(s)s:)' % {b"s": _WS}
 )
-_SPACE = b" \t\n\r"
 #: How far past a share's planned end the next role's start is looked for: a role of the
 #: largest size IAM allows (inline policies of 10,240 characters in all, a trust policy of
 #: 4,096, 50 tags) is well under it.
@@ -199,7 +199,8 @@ def plan_shares(raw: bytes | bytearray, count: int) -> SharePlan | None:
     object, no ``RoleDetailList`` as the AWS CLI writes it, too few roles. Nothing found here is
     trusted: :meth:`UndecodedSource.load_rest` and :meth:`UndecodedSource.load_roles` prove it
     while decoding, or refuse it."""
-    if count < 2 or raw[_skip(raw, 0) : _skip(raw, 0) + 1] != b"{":
+    start = _skip(raw, 0)
+    if count < 2 or raw[start : start + 1] != b"{":
         return None
     key = raw.find(b'"RoleDetailList"')
     if key < 0:
@@ -317,10 +318,11 @@ Principal = tuple[str, Any]
 class UndecodedSource:
     """An authorization-details file read but not decoded yet (:meth:`load` decodes it): for a
     question over every principal whose work is shared among processes, each of which decodes
-    the file itself (:func:`iam_audit.workers.run_split`) rather than touch, and so copy, the
-    pages of one decoded in the parent. The bytes are read once, here (standard input too), or
-    given as ``raw``, read already (:func:`~iam_audit.inputs.read_account`'s; ``who-can`` reads them while its
-    modules load)."""
+    the file, or its share of the roles (:meth:`load_rest`, :meth:`load_roles`), itself
+    (:func:`iam_audit.workers.run_split`) rather than touch, and so copy, the pages of one
+    decoded in the parent. The bytes are read once, here (standard input too), into a writable
+    buffer, or given as ``raw``, read already (:func:`~iam_audit.inputs.read_account`'s;
+    ``who-can`` reads them while its modules load)."""
 
     def __init__(self, path: Path, raw: bytes | bytearray | None = None) -> None:
         self.path = path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 ACCOUNT = "123456789012"
@@ -164,3 +165,19 @@ def account(
         "RoleDetailList": roles or [],
         "Policies": policies or [],
     }
+
+
+def with_decoy_roles_key(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with a ``RoleDetailList`` key inside its first user's record (a field iam-audit
+    skips), so before the real one: a byte search for the key finds the decoy first."""
+    data["UserDetailList"][0]["Notes"] = {"RoleDetailList": [{"Arn": "x"}]}
+    return data
+
+
+def with_role_not_json(data: dict[str, Any], index: int) -> str:
+    """``data``'s JSON with role ``index`` no JSON (a value missing)."""
+    text = json.dumps(data)
+    role = json.dumps(data["RoleDetailList"][index])
+    broken = text.replace(role, role.replace('"RoleName": ', '"RoleName": :', 1), 1)
+    assert broken != text
+    return broken

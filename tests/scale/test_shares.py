@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 from gen_account import Generator, Sizes
 
+from tests.scale.accounts import with_decoy_roles_key, with_role_not_json
+
 SIZES = Sizes(roles=120, policies=12, users=9, groups=3)
 
 
@@ -106,16 +108,6 @@ def test_only_the_first_share_knows_where_its_roles_are_in_the_file(
         rest.get_role(later)
 
 
-def _decoy_key(data: dict[str, Any]) -> dict[str, Any]:
-    """A ``RoleDetailList`` key inside a user record (a field iam-audit skips), before the real
-    one: the byte search finds it first."""
-    data["UserDetailList"][0] = {
-        "Notes": {"RoleDetailList": [{"Arn": "x"}]},
-        **data["UserDetailList"][0],
-    }
-    return data
-
-
 def _decoy_closing(data: dict[str, Any]) -> dict[str, Any]:
     """``}], "Policies"`` in the last managed policy's record (fields iam-audit skips), after the
     real key: the search from the end takes it for the end of the roles."""
@@ -143,42 +135,44 @@ def _earlier_duplicate(data: dict[str, Any]) -> str:
     )
 
 
-def _cut_short(data: dict[str, Any]) -> str:
-    """A role of the second half that is not JSON (a value missing)."""
-    text = json.dumps(data)
-    role = json.dumps(data["RoleDetailList"][90])
-    broken = text.replace(role, role.replace('"RoleName": ', '"RoleName": :', 1), 1)
-    assert broken != text
-    return broken
-
-
 def _pages(data: dict[str, Any]) -> str:
     return json.dumps([data])
 
 
-#: (what, the file's text from the generated account): none may decode to other records
+#: (what, the file's text from the generated account, what becomes of it: ``unsplit``, no plan;
+#: ``refused``, a share refused): none may decode to other records
 FOOLING = [
-    ("a decoy RoleDetailList key before the real one", lambda d: json.dumps(_decoy_key(d))),
-    ('a decoy `], "Policies"` after the real key', lambda d: json.dumps(_decoy_closing(d))),
-    ("keys sorted (every role starts with its Arn)", _sorted_keys),
-    ("a second RoleDetailList after the rest", _later_duplicate),
-    ("a first RoleDetailList before the users", _earlier_duplicate),
-    ("a role that is not JSON", _cut_short),
-    ("a list of pages", _pages),
+    (
+        "a decoy RoleDetailList key before the real one",
+        lambda d: json.dumps(with_decoy_roles_key(d)),
+        "refused",
+    ),
+    (
+        'a decoy `], "Policies"` after the real key',
+        lambda d: json.dumps(_decoy_closing(d)),
+        "refused",
+    ),
+    ("keys sorted (every role starts with its Arn)", _sorted_keys, "unsplit"),
+    ("a second RoleDetailList after the rest", _later_duplicate, "refused"),
+    ("a first RoleDetailList before the users", _earlier_duplicate, "refused"),
+    ("a role that is not JSON", lambda d: with_role_not_json(d, 90), "refused"),
+    ("a list of pages", _pages, "unsplit"),
 ]
 
 
-@pytest.mark.parametrize(("what", "make"), FOOLING, ids=[case[0] for case in FOOLING])
+@pytest.mark.parametrize(("what", "make", "becomes"), FOOLING, ids=[case[0] for case in FOOLING])
 def test_a_file_made_to_fool_the_byte_search_is_never_decoded_to_other_records(
-    tmp_path: Path, account: dict[str, Any], what: str, make: Any
+    tmp_path: Path, account: dict[str, Any], what: str, make: Any, becomes: str
 ) -> None:
     path = tmp_path / "account.json"
     raw = make(json.loads(json.dumps(account))).encode()
     path.write_bytes(raw)
     for count in (2, 3):
+        source = UndecodedSource(path, bytearray(raw))
+        planned = source.plan(count) is not None
+        assert planned is (becomes != "unsplit"), what
         shares = _shares(path, raw, count)
-        if shares is not None:  # else not split, or a share refused: the whole file is read
-            assert shares == _records(AuthDetailsSource(path)), what
+        assert shares is None, what  # not split, or a share refused: the whole file is read
 
 
 def test_the_decoys_are_found_by_the_byte_search(account: dict[str, Any]) -> None:
@@ -187,7 +181,7 @@ def test_the_decoys_are_found_by_the_byte_search(account: dict[str, Any]) -> Non
     whole = json.dumps(account).encode()
     real = plan_shares(whole, 2)
     assert real is not None
-    decoy = json.dumps(_decoy_key(json.loads(whole))).encode()
+    decoy = json.dumps(with_decoy_roles_key(json.loads(whole))).encode()
     planned = plan_shares(decoy, 2)
     assert planned is not None
     assert planned.head < decoy.find(b'"RoleDetailList": [{"Path"')

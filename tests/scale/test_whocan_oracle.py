@@ -26,6 +26,7 @@ from iam_audit.errors import InputError
 from iam_audit.managed import aws_managed_policy
 from iam_audit.model import PolicyDocument, PolicyKind
 from iam_audit.sources.auth_details import AuthDetailsSource, UndecodedSource
+from tests.scale.accounts import with_decoy_roles_key, with_role_not_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -358,22 +359,11 @@ def _twice(data: dict[str, Any]) -> None:
     data["RoleDetailList"][2_000] = twin
 
 
-def _decoy(data: dict[str, Any]) -> None:
-    """A ``RoleDetailList`` key in a user's record (a field iam-audit skips), before the real one."""
-    data["UserDetailList"][0]["Notes"] = {"RoleDetailList": [{"Arn": "x"}]}
-
-
-def _not_json(data: dict[str, Any]) -> str:
-    text = json.dumps(data)
-    role = json.dumps(data["RoleDetailList"][1_800])
-    return text.replace(role, role.replace('"RoleName": ', '"RoleName": :', 1), 1)
-
-
 #: files whose shares cannot all answer: who-can reads them whole, as one process would
 UNSHARED = [
     ("a role twice, in two shares", _twice),
-    ("a decoy RoleDetailList key", _decoy),
-    ("a role that is not JSON", _not_json),
+    ("a decoy RoleDetailList key", with_decoy_roles_key),
+    ("a role that is not JSON", lambda data: with_role_not_json(data, 1_800)),
 ]
 
 
